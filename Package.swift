@@ -1,0 +1,71 @@
+// swift-tools-version:6.0
+import PackageDescription
+import Foundation
+
+// The CPU the hot code is compiled for. Default: this build machine's CPU. A fleet build picks a
+// portable level instead, e.g. `TUNEBENCH_MARCH=x86-64-v3 swift build -c release`.
+// Measured here: without a target CPU no FMA/AVX2 instruction is emitted and `addingProduct`
+// becomes a call to fmaf, about 100x slower (DESIGN.md).
+let targetCPU = ProcessInfo.processInfo.environment["TUNEBENCH_MARCH"] ?? "native"
+
+// Flags for the targets that hold hot loops (roofline micro-benchmarks, later the kernels).
+// Never applied to the runtime library that deployments link: it must carry no unsafe flags.
+let hotLoopSwiftSettings: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked", "-Xcc", "-march=\(targetCPU)"]),
+]
+
+let package = Package(
+    name: "tunebench",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tunebench", targets: ["tunebench"]),
+        .library(name: "HardwareProbe", targets: ["HardwareProbe"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CHwloc", pkgConfig: "hwloc", providers: [.apt(["libhwloc-dev"])]),
+        .systemLibrary(name: "CPAPI", pkgConfig: "papi", providers: [.apt(["libpapi-dev"])]),
+        // libxml2, to locate the syntax error in an XML topology hwloc refused.
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        .target(name: "CXMLCheck", dependencies: ["CLibXML2"]),
+        // Type declarations for NVML, which is loaded with dlopen and never linked.
+        .systemLibrary(name: "CNVML"),
+        // cpuid, and the ISA level this build was compiled for (C sees the -march macros).
+        .target(
+            name: "CCPUInfo",
+            cSettings: [
+                .define("TUNEBENCH_MARCH", to: "\"\(targetCPU)\""),
+                .unsafeFlags(["-march=\(targetCPU)"]),
+            ]
+        ),
+        .target(name: "Counters", dependencies: ["CPAPI"]),
+        .target(
+            name: "HardwareProbe",
+            dependencies: [
+                "CHwloc", "CXMLCheck", "CNVML", "CCPUInfo", "Counters",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "Measurement",
+            dependencies: ["HardwareProbe"],
+            swiftSettings: hotLoopSwiftSettings
+        ),
+        .target(name: "Reports", dependencies: ["HardwareProbe"]),
+        .executableTarget(
+            name: "tunebench",
+            dependencies: [
+                "HardwareProbe", "Measurement", "Reports", "Counters",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "HardwareProbeTests", dependencies: ["HardwareProbe"]),
+        .testTarget(name: "CountersTests", dependencies: ["Counters"]),
+        .testTarget(name: "MeasurementTests", dependencies: ["Measurement", "HardwareProbe"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "HardwareProbe"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,90 @@
+import Counters
+import Foundation
+
+/// Builds a `HardwareProfile` of this machine, or of the machine an hwloc XML export describes.
+public enum HardwareProbe {
+    /// Probes the live machine: hwloc topology, cpuid/HWCAP, cpufreq, GPUs (PCI + NVML), OS,
+    /// build and the PAPI counter inventory.
+    public static func probeLiveMachine() throws -> HardwareProfile {
+        let topology = try HwlocTopology()
+        let info = topology.topologyInfo()
+        let system = SystemInfo.live()
+        let cpu: CPUIdentity
+        #if arch(x86_64) || arch(i386)
+        cpu = CPUIdentity.fromCPUID() ?? identityFromHwloc(topology)
+        #else
+        cpu = CPUIdentity.fromARM(cpuinfo: ProcCPUInfo.read(), hwloc: topology)
+        #endif
+        var gpus = topology.pciGPUs()
+        if let nvml = NVMLLibrary() {
+            let driver = nvml.driverVersion
+            for device in nvml.devices() {
+                if let index = gpus.firstIndex(where: { $0.pciBusID == device.pciBusID }) {
+                    gpus[index].enrich(from: device, driverVersion: driver)
+                }
+            }
+        }
+        let counters = CounterInventory.probe()
+        return assemble(
+            source: ProbeSource(kind: .live), cpu: cpu, topology: info,
+            frequency: CPUFrequency.probe(cpuKinds: info.cpuKinds), gpus: gpus, system: system,
+            counters: counters
+        )
+    }
+
+    /// A profile of the machine an hwloc XML export describes. CPU identity comes from the
+    /// export's info attributes; the ISA is unknown (an export does not record it) and counters
+    /// are not probed.
+    public static func probe(topologyFile path: String) throws -> HardwareProfile {
+        let topology = try HwlocTopology(xmlFile: path)
+        let info = topology.topologyInfo()
+        return assemble(
+            source: ProbeSource(kind: .hwlocXML, path: path), cpu: identityFromHwloc(topology),
+            topology: info, frequency: CPUFrequency.fromCPUKinds(info.cpuKinds), gpus: topology.pciGPUs(),
+            system: SystemInfo.fromXML(topology), counters: .notProbed
+        )
+    }
+
+    static func identityFromHwloc(_ topology: HwlocTopology) -> CPUIdentity {
+        // ARM exports name the implementer and, per CPU kind, the part instead of a model.
+        let implementer = topology.packageInfo("CPUImplementer").map(ARMImplementer.name)
+        let parts = topology.cpuKinds().compactMap { $0.info["CPUPart"] }
+        let armModel = parts.isEmpty ? nil : "\(implementer ?? "ARM") part \(parts.joined(separator: " + "))"
+        return CPUIdentity(
+            vendor: topology.packageInfo("CPUVendor") ?? implementer,
+            modelName: topology.packageInfo("CPUModel") ?? armModel,
+            family: topology.packageInfo("CPUFamilyNumber").flatMap { Int($0) },
+            model: topology.packageInfo("CPUModelNumber").flatMap { Int($0) },
+            stepping: topology.packageInfo("CPUStepping").flatMap { Int($0) },
+            isa: [], isaSource: "unknown"
+        )
+    }
+
+    static func assemble(
+        source: ProbeSource, cpu: CPUIdentity, topology: TopologyInfo, frequency: CPUFrequency,
+        gpus: [GPUInfo], system: SystemInfo, counters: CounterInventory
+    ) -> HardwareProfile {
+        let id = Fingerprint.compute(cpu: cpu, topology: topology, gpus: gpus, architecture: system.architecture)
+        return HardwareProfile(
+            id: id, name: humanName(cpu: cpu, topology: topology), probedAt: Timestamp.now(),
+            source: source, cpu: cpu, topology: topology, frequency: frequency, gpus: gpus,
+            system: system, software: .current(papiVersion: counters.papiVersion), counters: counters
+        )
+    }
+
+    /// e.g. "AMD EPYC 7B13, 2 cores" or "2x Intel Xeon E5-2650, 16 cores, 32 threads".
+    static func humanName(cpu: CPUIdentity, topology: TopologyInfo) -> String {
+        let model = cpu.modelName ?? cpu.vendor ?? "unknown CPU"
+        let packages = topology.packages > 1 ? "\(topology.packages)x " : ""
+        let threads = topology.pus != topology.cores ? ", \(topology.pus) threads" : ""
+        return "\(packages)\(model), \(topology.cores) cores\(threads)"
+    }
+}
+
+enum Timestamp {
+    static func now() -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: Date())
+    }
+}

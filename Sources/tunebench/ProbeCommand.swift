@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import HardwareProbe
+import Measurement
+import Reports
+
+struct ProbeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "probe",
+        abstract: "Probe this machine (or an hwloc XML export) and print its hardware profile."
+    )
+
+    @Option(name: .customLong("topology"), help: "Read the topology from an hwloc XML file instead of this machine.")
+    var topologyFile: String?
+
+    @Flag(help: "Print the profile as JSON.")
+    var json = false
+
+    @Flag(help: "Write the profile to <profiles>/<id>.json.")
+    var save = false
+
+    @Flag(help: "Measure the roofline (peak GFLOP/s, memory and cache bandwidth) and store it in the profile.")
+    var measure = false
+
+    @Option(help: "Thread counts to measure the roofline at, e.g. 1,2 (default: 1..cores).")
+    var threads: String?
+
+    @OptionGroup var profiles: ProfileOptions
+
+    func run() throws {
+        try runReportingErrors {
+            let store = ProfileStore(directory: profiles.profilesDirectory)
+            var profile = try probe()
+            if measure {
+                profile.roofline = try measureRoofline(threadsOption: threads, profile: profile)
+            } else if save, let saved = try? store.load(store.path(for: profile.id)) {
+                // Re-probing without measuring keeps the roofline measured earlier on this machine.
+                profile.roofline = saved.roofline
+            }
+            if save {
+                let path = try store.save(profile)
+                printToStderr("saved \(path)")
+            }
+            if json {
+                print(String(decoding: try ProfileStore.encode(profile), as: UTF8.self), terminator: "")
+            } else {
+                print(ProfileSummary.render(profile))
+            }
+        }
+    }
+
+    private func probe() throws -> HardwareProfile {
+        guard let topologyFile else { return try HardwareProbe.probeLiveMachine() }
+        if measure {
+            throw ValidationError("--measure runs on this machine; it cannot be combined with --topology")
+        }
+        return try HardwareProbe.probe(topologyFile: topologyFile)
+    }
+}
+
+/// Measures the live machine's roofline, printing progress on stderr.
+func measureRoofline(threadsOption: String?, profile: HardwareProfile) throws -> Roofline {
+    let topology = try HwlocTopology()
+    let counts = try threadsOption.map(parseThreadCounts)
+        ?? RooflineMeasurement.defaultThreadCounts(cores: profile.topology.cores)
+    let measurement = RooflineMeasurement(topology: topology)
+    return measurement.measure(.init(threadCounts: counts)) { printToStderr($0) }
+}

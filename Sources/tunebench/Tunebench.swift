@@ -1,0 +1,11 @@
+import ArgumentParser
+
+@main
+struct Tunebench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tunebench",
+        abstract: "Hardware-aware autotuning benchmark harness for ML inference kernels.",
+        version: "0.1.0",
+        subcommands: [ProbeCommand.self, RooflineCommand.self, CompareCommand.self]
+    )
+}
