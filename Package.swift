@@ -66,6 +66,8 @@ let package = Package(
         .testTarget(name: "CountersTests", dependencies: ["Counters"]),
         .testTarget(name: "MeasurementTests", dependencies: ["Measurement", "HardwareProbe"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "HardwareProbe"]),
+        // Runs the built `tunebench` binary: exit codes, one-line errors, files written.
+        .testTarget(name: "tunebenchTests"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -38,3 +38,14 @@ extension HwlocTopology {
         return indexes
     }
 }
+
+extension HwlocTopology {
+    /// The PU the calling thread last ran on (the OS index), or nil where hwloc cannot tell.
+    public func lastPUOfCurrentThread() -> Int? {
+        guard let set = hwloc_bitmap_alloc() else { return nil }
+        defer { hwloc_bitmap_free(set) }
+        guard hwloc_get_last_cpu_location(handle, set, Int32(HWLOC_CPUBIND_THREAD.rawValue)) == 0 else { return nil }
+        let first = hwloc_bitmap_first(set)
+        return first >= 0 ? Int(first) : nil
+    }
+}

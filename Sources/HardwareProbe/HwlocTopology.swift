@@ -33,6 +33,7 @@ public final class HwlocTopology: @unchecked Sendable {
         hwloc_topology_set_io_types_filter(handle, HWLOC_TYPE_FILTER_KEEP_IMPORTANT)
         // hwloc drops instruction caches by default; the profile lists every cache.
         hwloc_topology_set_icache_types_filter(handle, HWLOC_TYPE_FILTER_KEEP_ALL)
+        hwloc_topology_set_type_filter(handle, HWLOC_OBJ_MEMCACHE, HWLOC_TYPE_FILTER_KEEP_ALL)
         if let xmlPath {
             // hwloc's own XML parser fails silently where libxml2 prints several lines to stderr;
             // the error we raise must be one line. It reads every export hwloc writes.

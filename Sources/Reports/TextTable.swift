@@ -23,9 +23,9 @@ public struct TextTable: Sendable {
         return ([line(header)] + rows.map(line)).joined(separator: "\n")
     }
 
+    /// A number, optionally with a short unit: "12", "-3.5", "4.0GB", "2.00x", "64 B".
     static func isNumeric(_ cell: String) -> Bool {
-        guard let first = cell.first else { return false }
-        return first.isNumber || (first == "-" && cell.count > 1)
+        cell.wholeMatch(of: /-?[0-9]+(\.[0-9]+)? ?[A-Za-z%]{0,3}/) != nil
     }
 }
 

@@ -1,0 +1,76 @@
+@testable import Counters
+import Foundation
+import Testing
+
+@Suite("PAPI counter inventory", .serialized)
+struct CounterInventoryTests {
+    static let inventory = CounterInventory.probe()
+
+    /// Whether the kernel exposes a CPU PMU to perf_event: the independent source of truth.
+    static var kernelExposesCPUPMU: Bool {
+        let devices = (try? FileManager.default.contentsOfDirectory(atPath: "/sys/bus/event_source/devices")) ?? []
+        return devices.contains { $0 == "cpu" || $0 == "cpu_core" || $0 == "cpu_atom" || $0.hasPrefix("armv8_pmu") }
+    }
+
+    /// perf_event_open for one's own task: root always, others when perf_event_paranoid < 3.
+    static var perfEventsAllowed: Bool {
+        if geteuid() == 0 { return true }
+        let text = (try? String(contentsOfFile: "/proc/sys/kernel/perf_event_paranoid", encoding: .utf8)) ?? "3"
+        return (Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 3) < 3
+    }
+
+    @Test("PAPI initializes and lists its components")
+    func initialized() {
+        #expect(Self.inventory.papiError == nil)
+        #expect(Self.inventory.papiVersion?.split(separator: ".").count == 4)
+        #expect(Self.inventory.components.contains { $0.name == "perf_event" })
+    }
+
+    @Test("hardware events are usable exactly when the kernel exposes a CPU PMU")
+    func hardwareMatchesPMU() {
+        guard Self.perfEventsAllowed else { return }
+        #expect(Self.inventory.hasHardwareCounters == Self.kernelExposesCPUPMU)
+        #expect((Self.inventory.backend == .papiHardware) == Self.kernelExposesCPUPMU)
+    }
+
+    @Test("at least one software event works, or the backend falls back to clocks")
+    func softwareEvents() {
+        if Self.perfEventsAllowed {
+            #expect(Self.inventory.softwareEvents.contains("perf::TASK-CLOCK"))
+            #expect(Self.inventory.backend != .clock)
+        } else {
+            #expect(Self.inventory.backend == .clock)
+        }
+    }
+
+    @Test("events PAPI lists but that cannot start are counted, not reported usable")
+    func refusedEvents() {
+        // PAPI's perf_event component always lists hardware presets (PAPI_TOT_CYC …); where no
+        // PMU is exposed they are refused at add or start, and must land in the unusable count.
+        if !Self.kernelExposesCPUPMU {
+            #expect(Self.inventory.unusableEventCount > 0)
+            #expect(!Self.inventory.hardwareEvents.contains("PAPI_TOT_CYC"))
+        }
+        #expect(Set(Self.inventory.hardwareEvents).isDisjoint(with: Self.inventory.softwareEvents))
+    }
+
+    @Test("software events are told apart by name", arguments: [
+        ("perf::TASK-CLOCK", true), ("perf::PERF_COUNT_SW_PAGE_FAULTS", true), ("perf::CS", true),
+        ("perf::CYCLES", false), ("perf::PERF_COUNT_HW_INSTRUCTIONS", false), ("PAPI_TOT_CYC", false),
+        ("amd64_fam19h_zen3::RETIRED_INSTRUCTIONS", false), ("perf::CONTEXT-SWITCHES:u=0", true),
+    ])
+    func classification(name: String, software: Bool) {
+        #expect(SoftwareEvents.isSoftware(name) == software)
+    }
+
+    @Test("the backend follows the fallback chain")
+    func backendChain() {
+        let hardware = CounterInventory(papiVersion: "7", papiError: nil, components: [], hardwareEvents: ["PAPI_TOT_CYC"], softwareEvents: ["perf::TASK-CLOCK"], unusableEventCount: 0)
+        let software = CounterInventory(papiVersion: "7", papiError: nil, components: [], hardwareEvents: [], softwareEvents: ["perf::TASK-CLOCK"], unusableEventCount: 3)
+        let none = CounterInventory(papiVersion: nil, papiError: "no PAPI", components: [], hardwareEvents: [], softwareEvents: [], unusableEventCount: 0)
+        #expect(hardware.backend == .papiHardware)
+        #expect(software.backend == .papiSoftware)
+        #expect(none.backend == .clock)
+        #expect(software.summary.contains("no hardware counters"))
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+
+/// The command line as users meet it: the built binary, its exit status, stdout and stderr.
+@Suite("tunebench command line", .serialized)
+struct CLITests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+    static let fixtures = root.appendingPathComponent("Tests/Fixtures/hwloc")
+
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    static func tunebench(_ arguments: [String]) throws -> Result {
+        let binary = root.appendingPathComponent(".build/debug/tunebench")
+        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build first: swift build")
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    static func temporaryDirectory() throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tb-cli-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    @Test("a missing topology file: exit 1 and one line naming it")
+    func missingTopology() throws {
+        let result = try Self.tunebench(["probe", "--topology", "/no/such.xml"])
+        #expect(result.status == 1)
+        #expect(result.stderr == "tunebench: error: cannot load hwloc XML at /no/such.xml: no such file\n")
+        #expect(result.stdout.isEmpty)
+    }
+
+    @Test("--json prints a profile with the schema version; --save writes profiles/<id>.json")
+    func jsonAndSave() throws {
+        let directory = try Self.temporaryDirectory()
+        let fixture = Self.fixtures.appendingPathComponent("synthetic-2pack-4numa-64pu.xml").path
+        let result = try Self.tunebench(["probe", "--topology", fixture, "--json", "--save", "--profiles", directory])
+        #expect(result.status == 0)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(json["schemaVersion"] as? Int == 1)
+        let id = try #require(json["id"] as? String)
+        let saved = try String(contentsOfFile: "\(directory)/\(id).json", encoding: .utf8)
+        #expect(saved == result.stdout)
+    }
+
+    @Test("compare two saved profiles by id; an unreadable one fails in one line")
+    func compare() throws {
+        let directory = try Self.temporaryDirectory()
+        var ids: [String] = []
+        for name in ["synthetic-2pack-4numa-64pu.xml", "synthetic-1pack-8core-smt2.xml"] {
+            let result = try Self.tunebench(["probe", "--topology", Self.fixtures.appendingPathComponent(name).path, "--json", "--save", "--profiles", directory])
+            let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+            ids.append(try #require(json?["id"] as? String))
+        }
+        let result = try Self.tunebench(["compare", ids[0], ids[1], "--profiles", directory])
+        #expect(result.status == 0)
+        let cores = result.stdout.split(separator: "\n").first { $0.contains("counts") && $0.contains("cores") }
+        #expect(cores?.hasPrefix("*") == true)
+        #expect(cores?.hasSuffix("8") == true)
+        let broken = "\(directory)/broken.json"
+        try "{ not json".write(toFile: broken, atomically: true, encoding: .utf8)
+        let failed = try Self.tunebench(["compare", ids[0], broken, "--profiles", directory])
+        #expect(failed.status == 1)
+        #expect(failed.stderr.hasPrefix("tunebench: error: cannot read profile \(broken): "))
+        #expect(failed.stderr.filter { $0 == "\n" }.count == 1)
+    }
+
+    @Test("--measure with --topology is refused: a roofline is measured on this machine")
+    func measureNeedsLiveMachine() throws {
+        let fixture = Self.fixtures.appendingPathComponent("synthetic-1pack-8core-smt2.xml").path
+        let result = try Self.tunebench(["probe", "--topology", fixture, "--measure"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("--measure"))
+    }
+}
