@@ -84,9 +84,9 @@ public struct RooflineMeasurement: Sendable {
         let flopPerIteration = Double(wide ? 384 : 192)
         let kernel: @Sendable (Int) -> Float
         if wide {
-            kernel = { iterations in fmaChains16(iterations: iterations, seed: 1) }
+            kernel = { iterations in fmaChains(SIMD16<Float>.self, iterations: iterations, seed: 1) }
         } else {
-            kernel = { iterations in fmaChains8(iterations: iterations, seed: 1) }
+            kernel = { iterations in fmaChains(SIMD8<Float>.self, iterations: iterations, seed: 1) }
         }
         let sink = Sink(count: threads)
         // Calibrate on one thread: iterations for the requested seconds.

@@ -28,4 +28,30 @@ func parseThreadCounts(_ text: String) throws -> [Int] {
 struct ProfileOptions: ParsableArguments {
     @Option(name: .customLong("profiles"), help: "Directory of saved profiles.")
     var profilesDirectory = "profiles"
+
+    var store: ProfileStore { ProfileStore(directory: profilesDirectory) }
+}
+
+/// What `probe` and `roofline` share: where the profile goes and the roofline's thread counts.
+struct ProfileOutputOptions: ParsableArguments {
+    @Flag(help: "Print the profile as JSON.")
+    var json = false
+
+    @Flag(help: "Write the profile to <profiles>/<id>.json.")
+    var save = false
+
+    @Option(help: "Thread counts to measure the roofline at, e.g. 1,2 (default: 1..cores).")
+    var threads: String?
+
+    @OptionGroup var profiles: ProfileOptions
+
+    /// Saves the profile when asked; prints it as JSON when asked, else calls `printSummary`.
+    func emit(_ profile: HardwareProfile, printSummary: () -> Void) throws {
+        if save { printToStderr("saved \(try profiles.store.save(profile))") }
+        if json {
+            print(String(decoding: try ProfileStore.encode(profile), as: UTF8.self), terminator: "")
+        } else {
+            printSummary()
+        }
+    }
 }

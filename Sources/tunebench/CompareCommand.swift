@@ -18,7 +18,7 @@ struct CompareCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            let store = ProfileStore(directory: profiles.profilesDirectory)
+            let store = profiles.store
             let comparison = ProfileComparison(try store.load(a), try store.load(b))
             print(comparison.render())
         }

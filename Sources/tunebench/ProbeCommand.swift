@@ -13,39 +13,22 @@ struct ProbeCommand: ParsableCommand {
     @Option(name: .customLong("topology"), help: "Read the topology from an hwloc XML file instead of this machine.")
     var topologyFile: String?
 
-    @Flag(help: "Print the profile as JSON.")
-    var json = false
-
-    @Flag(help: "Write the profile to <profiles>/<id>.json.")
-    var save = false
-
     @Flag(help: "Measure the roofline (peak GFLOP/s, memory and cache bandwidth) and store it in the profile.")
     var measure = false
 
-    @Option(help: "Thread counts to measure the roofline at, e.g. 1,2 (default: 1..cores).")
-    var threads: String?
-
-    @OptionGroup var profiles: ProfileOptions
+    @OptionGroup var output: ProfileOutputOptions
 
     func run() throws {
         try runReportingErrors {
-            let store = ProfileStore(directory: profiles.profilesDirectory)
+            let store = output.profiles.store
             var profile = try probe()
             if measure {
-                profile.roofline = try measureRoofline(threadsOption: threads, profile: profile)
-            } else if save, let saved = try? store.load(store.path(for: profile.id)) {
+                profile.roofline = try measureRoofline(threadsOption: output.threads, profile: profile)
+            } else if output.save, let saved = try? store.load(store.path(for: profile.id)) {
                 // Re-probing without measuring keeps the roofline measured earlier on this machine.
                 profile.roofline = saved.roofline
             }
-            if save {
-                let path = try store.save(profile)
-                printToStderr("saved \(path)")
-            }
-            if json {
-                print(String(decoding: try ProfileStore.encode(profile), as: UTF8.self), terminator: "")
-            } else {
-                print(ProfileSummary.render(profile))
-            }
+            try output.emit(profile) { print(ProfileSummary.render(profile)) }
         }
     }
 

@@ -64,8 +64,8 @@ struct PinnedThreadTeamTests {
     @Test("the FMA kernels compute what they claim")
     func fmaKernelValues() {
         // With x ≈ 1 and y ≈ 0 each chain stays near its seed: 12 chains x lanes x seed-ish.
-        let narrow = fmaChains8(iterations: 10, seed: 1)
-        let wide = fmaChains16(iterations: 10, seed: 1)
+        let narrow = fmaChains(SIMD8<Float>.self, iterations: 10, seed: 1)
+        let wide = fmaChains(SIMD16<Float>.self, iterations: 10, seed: 1)
         // Chains start at 1...12: sum of seeds is 78 per lane.
         #expect(abs(narrow - 78 * 8) < 0.1)
         #expect(abs(wide - 78 * 16) < 0.2)
