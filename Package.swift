@@ -16,7 +16,7 @@ let hotLoopSwiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "tunebench",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "tunebench", targets: ["tunebench"]),
         .library(name: "HardwareProbe", targets: ["HardwareProbe"]),
@@ -31,6 +31,9 @@ let package = Package(
         // libxml2, to locate the syntax error in an XML topology hwloc refused.
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .target(name: "CXMLCheck", dependencies: ["CLibXML2"]),
+        // OpenBLAS, the peer in GEMM benchmarks (never used by tunebench's own kernels).
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "Peers", dependencies: ["COpenBLAS", "Kernels"]),
         // Type declarations for NVML, which is loaded with dlopen and never linked.
         .systemLibrary(name: "CNVML"),
         // cpuid, and the ISA level this build was compiled for (C sees the -march macros).
@@ -49,21 +52,28 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The tunable kernels: hot loops, so -Ounchecked and the target CPU.
+        .systemLibrary(name: "CPrefetch"),
+        .target(name: "Kernels", dependencies: ["CPrefetch"], swiftSettings: hotLoopSwiftSettings),
         .target(
             name: "Measurement",
-            dependencies: ["HardwareProbe"],
+            dependencies: ["HardwareProbe", "Kernels", "Counters"],
             swiftSettings: hotLoopSwiftSettings
         ),
         .target(name: "Reports", dependencies: ["HardwareProbe"]),
+        // `tunebench bench`: one kernel configuration measured, placed on the roofline, and
+        // compared with its peer.
+        .target(name: "Benchmarks", dependencies: ["HardwareProbe", "Kernels", "Measurement", "Peers", "Counters"]),
         .executableTarget(
             name: "tunebench",
             dependencies: [
-                "HardwareProbe", "Measurement", "Reports", "Counters",
+                "HardwareProbe", "Measurement", "Reports", "Counters", "Kernels", "Peers", "Benchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "HardwareProbeTests", dependencies: ["HardwareProbe"]),
         .testTarget(name: "CountersTests", dependencies: ["Counters"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "MeasurementTests", dependencies: ["Measurement", "HardwareProbe"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "HardwareProbe"]),
         // Runs the built `tunebench` binary: exit codes, one-line errors, files written.

@@ -1,0 +1,144 @@
+import Counters
+import Foundation
+import HardwareProbe
+import Kernels
+import Measurement
+import Peers
+
+/// `tunebench bench`: measures one configuration of one kernel on this machine, places it on
+/// the profile's roofline and, for fp32 GEMMs, races it against OpenBLAS in the same run.
+public struct KernelBenchmark {
+    public struct Request: Sendable {
+        public var kernel: String
+        public var shape: String
+        public var precision: Precision
+        public var epilogue: Epilogue
+        /// "k=v,k=v" applied over the kernel's default configuration.
+        public var overrides: String
+        public var threads: Int?
+        public var counters: [String]
+        public var vsOpenBLAS: Bool
+        public var options: MeasurementOptions
+        /// Rounds of the interleaved comparison with OpenBLAS.
+        public var rounds: Int
+
+        public init(kernel: String, shape: String, precision: Precision = .fp32, epilogue: Epilogue = .none,
+                    overrides: String = "", threads: Int? = nil, counters: [String] = [], vsOpenBLAS: Bool = false,
+                    options: MeasurementOptions = .init(), rounds: Int = 15) {
+            self.kernel = kernel
+            self.shape = shape
+            self.precision = precision
+            self.epilogue = epilogue
+            self.overrides = overrides
+            self.threads = threads
+            self.counters = counters
+            self.vsOpenBLAS = vsOpenBLAS
+            self.options = options
+            self.rounds = rounds
+        }
+    }
+
+    public struct Report: Sendable {
+        public var signature: String
+        public var config: KernelConfig
+        public var profileID: String
+        public var measurement: KernelMeasurement
+        public var gflops: Double
+        /// The roofline bound for this kernel at this thread count (nil: roofline not measured).
+        public var boundGFLOPS: Double?
+        public var boundKind: String?
+        public var peer: PeerComparison?
+    }
+
+    public struct PeerComparison: Sendable {
+        public var name: String
+        public var oursGFLOPS: Double
+        public var peerGFLOPS: Double
+        /// Throughput ratio ours / peer, median over rounds, with its 95% interval.
+        public var speedup: Double
+        public var speedupLow: Double
+        public var speedupHigh: Double
+        public var rounds: Int
+    }
+
+    public let profile: HardwareProfile
+    public let topology: HwlocTopology
+
+    public init(profile: HardwareProfile, topology: HwlocTopology) {
+        self.profile = profile
+        self.topology = topology
+    }
+
+    public func run(_ request: Request, progress: (String) -> Void = { _ in }) throws -> Report {
+        let limits = HardwareLimits(profile: profile)
+        let kernel = try KernelCatalog.kernel(named: request.kernel, shape: request.shape, precision: request.precision,
+                                              epilogue: request.epilogue, limits: limits)
+        var config = try kernel.defaultConfig.applying(overrides: request.overrides)
+        if let threads = request.threads { config.values["threads"] = .int(threads) }
+        let threads = config.int("threads") ?? 1
+        let team = PinnedTeam.make(size: threads, topology: topology)
+        progress("preparing \(kernel.signature) with \(config)")
+        let instance = try kernel.instantiate(config, team: team)
+        var options = request.options
+        options.counters = request.counters
+        progress("validating and measuring")
+        let measurement = try KernelMeasurer(options: options, team: team).measure(instance)
+        let gflops = kernel.flops / measurement.statistics.median / 1e9
+        let bound = rooflineBound(kernel: kernel, config: config, threads: threads)
+        var peer: PeerComparison?
+        if request.vsOpenBLAS {
+            progress("racing OpenBLAS cblas_sgemm, \(request.rounds) interleaved rounds")
+            peer = try raceOpenBLAS(kernel: kernel, instance: instance, measurement: measurement, threads: threads, rounds: request.rounds)
+        }
+        return Report(signature: kernel.signature, config: config, profileID: profile.id, measurement: measurement,
+                      gflops: gflops, boundGFLOPS: bound?.gflops, boundKind: bound?.kind, peer: peer)
+    }
+
+    /// min(peak FLOP/s, bandwidth x arithmetic intensity) at the nearest measured thread count;
+    /// bandwidth is the DRAM read figure (these kernels mostly read), else triad.
+    func rooflineBound(kernel: any TunableKernel, config: KernelConfig, threads: Int) -> (gflops: Double, kind: String)? {
+        guard let point = profile.roofline?.point(threads: threads) else { return nil }
+        let bandwidth = point.cacheRead.first { $0.level == "DRAM" }?.GBps ?? point.triadGBps
+        let intensity = kernel.flops / kernel.minimumBytes(config)
+        let memoryBound = bandwidth * intensity
+        return memoryBound < point.peakGFLOPS ? (memoryBound, "memory") : (point.peakGFLOPS, "compute")
+    }
+
+    private func raceOpenBLAS(kernel: any TunableKernel, instance: any KernelInstance, measurement: KernelMeasurement,
+                              threads: Int, rounds: Int) throws -> PeerComparison {
+        let (m, n, k) = try gemmDimensions(kernel)
+        OpenBLASGEMM.setThreads(threads)
+        let peer = OpenBLASGEMM(m: m, n: n, k: k)
+        peer.run()
+        let check = peer.validate()
+        guard check.passed else { throw KernelError.unsupported("OpenBLAS computed a wrong result: \(check)") }
+        let peerRuns = KernelMeasurer(options: .init(), team: PinnedTeam.make(size: 1, topology: topology)).warmUpAndCalibrateRuns(peer)
+        let comparison = InterleavedComparison.run(
+            [{ instance.run() }, { peer.run() }], runsPerSample: [measurement.runsPerSample, peerRuns], rounds: rounds
+        )
+        let ratio = comparison.ratios[1] // peer time / our time
+        return PeerComparison(
+            name: "OpenBLAS cblas_sgemm", oursGFLOPS: kernel.flops / comparison.statistics[0].median / 1e9,
+            peerGFLOPS: kernel.flops / comparison.statistics[1].median / 1e9,
+            speedup: ratio.timeRatio, speedupLow: ratio.low, speedupHigh: ratio.high, rounds: rounds
+        )
+    }
+
+    private func gemmDimensions(_ kernel: any TunableKernel) throws -> (Int, Int, Int) {
+        if let gemm = kernel as? GEMMKernel { return (gemm.m, gemm.n, gemm.k) }
+        if let gemv = kernel as? GEMVKernel { return (gemv.m, gemv.n, gemv.k) }
+        throw KernelError.unsupported("--vs-openblas compares GEMMs (gemm, gemv); \(kernel.name) has no OpenBLAS peer here")
+    }
+}
+
+/// A kernel team whose threads are pinned one per core through hwloc; the calling thread is
+/// pinned to the first core's PU too, as thread 0.
+enum PinnedTeam {
+    static func make(size: Int, topology: HwlocTopology) -> ParallelTeam {
+        let pus = topology.pinningPUs(threads: size)
+        if let first = pus.first { topology.bindCurrentThread(toPU: first) }
+        return ParallelTeam(size: size) { index in
+            if index < pus.count { topology.bindCurrentThread(toPU: pus[index]) }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+/// conv2d (NCHW) as im2col + the GEMM: each chunk of output pixels becomes a [pixels x C·R·S]
+/// matrix multiplied by the weights as [C·R·S x K], then written back channel-major. Tunes the
+/// GEMM's parameters plus the im2col chunk (how many output pixels per GEMM call).
+public struct Conv2DKernel: TunableKernel {
+    public let shape: Conv2DShape
+    public let epilogue: Epilogue
+    public let precision: Precision
+    public let limits: HardwareLimits
+    let gemm: GEMMKernel
+
+    public init(shape: Conv2DShape, epilogue: Epilogue = .none, precision: Precision = .fp32, limits: HardwareLimits) throws {
+        self.shape = shape
+        self.epilogue = epilogue
+        self.precision = precision
+        self.limits = limits
+        gemm = try GEMMKernel(m: shape.pixels, n: shape.outChannels, k: shape.reduction, epilogue: epilogue, precision: precision, limits: limits)
+    }
+
+    public var name: String { "conv2d" }
+
+    public var signature: String {
+        let tail = epilogue.description
+        return "conv2d \(shape)\(tail.isEmpty ? "" : " " + tail)\(precision == .fp32 ? "" : " \(precision.rawValue)")"
+    }
+
+    public var flops: Double { Double(shape.batch) * gemm.flops }
+
+    public func minimumBytes(_ config: KernelConfig) -> Double {
+        let input = 4 * Double(shape.batch * shape.channels * shape.height * shape.width)
+        let output = 4 * Double(shape.batch * shape.outChannels * shape.pixels)
+        return input + output + precision.bytesPerWeight * Double(shape.reduction * shape.outChannels)
+    }
+
+    public var space: ParameterSpace {
+        var space = gemm.space
+        space.kernel = "conv2d"
+        space.parameters.append(.init("chunk", [0, 64, 256, 1024, 4096], help: "output pixels per im2col + GEMM step (0: all of an image)"))
+        space.constraints = space.constraints.map { constraint in
+            .init(constraint.description) { config in
+                var asGEMM = config
+                asGEMM.kernel = "gemm"
+                asGEMM.values["chunk"] = nil
+                return constraint.isSatisfied(asGEMM)
+            }
+        }
+        // Reading A in place is what im2col is for; the im2col rows are packed anyway.
+        space.constraints.append(.init("pack_b=1 (weights are packed once per block)") { $0.int("pack_b") == 1 })
+        return space
+    }
+
+    public var defaultConfig: KernelConfig {
+        var config = gemm.defaultConfig
+        config.kernel = "conv2d"
+        config.values["chunk"] = 0
+        return config
+    }
+
+    public func instantiate(_ config: KernelConfig, team: ParallelTeam) throws -> any KernelInstance {
+        try space.validate(config)
+        let threads = config.int("threads") ?? 1
+        guard threads <= team.size else { throw KernelError.invalidConfig("threads=\(threads) but the team has \(team.size)") }
+        return try Conv2DInstance(kernel: self, config: config, team: team)
+    }
+}

@@ -1,0 +1,55 @@
+/// A 2-D convolution, NCHW input [batch, channels, height, width], weights [outChannels,
+/// channels, kernelH, kernelW], output [batch, outChannels, outH, outW].
+public struct Conv2DShape: Codable, Hashable, Sendable, CustomStringConvertible {
+    public var batch: Int
+    public var channels: Int
+    public var height: Int
+    public var width: Int
+    public var outChannels: Int
+    public var kernelHeight: Int
+    public var kernelWidth: Int
+    public var stride: Int
+    public var padding: Int
+    public var dilation: Int
+
+    public init(batch: Int, channels: Int, height: Int, width: Int, outChannels: Int, kernelHeight: Int, kernelWidth: Int,
+                stride: Int = 1, padding: Int = 0, dilation: Int = 1) throws {
+        self.batch = batch
+        self.channels = channels
+        self.height = height
+        self.width = width
+        self.outChannels = outChannels
+        self.kernelHeight = kernelHeight
+        self.kernelWidth = kernelWidth
+        self.stride = stride
+        self.padding = padding
+        self.dilation = dilation
+        guard [batch, channels, height, width, outChannels, kernelHeight, kernelWidth, stride, dilation].allSatisfy({ $0 > 0 }), padding >= 0 else {
+            throw KernelError.invalidConfig("conv2d sizes must be positive (padding >= 0): \(self)")
+        }
+        guard outHeight > 0, outWidth > 0 else {
+            throw KernelError.invalidConfig("conv2d \(self): the dilated kernel is larger than the padded input")
+        }
+    }
+
+    /// "N,C,H,W,K,R,S[,stride[,pad[,dilation]]]", e.g. "1,64,56,56,64,3,3,1,1".
+    public init(parsing text: String) throws {
+        let numbers = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard (7...10).contains(numbers.count), numbers.allSatisfy({ $0 != nil }) else {
+            throw KernelError.invalidConfig("conv2d --shape is N,C,H,W,K,R,S[,stride[,pad[,dilation]]], e.g. 1,64,56,56,64,3,3,1,1; got \"\(text)\"")
+        }
+        let v = numbers.map { $0! }
+        try self.init(batch: v[0], channels: v[1], height: v[2], width: v[3], outChannels: v[4], kernelHeight: v[5], kernelWidth: v[6],
+                      stride: v.count > 7 ? v[7] : 1, padding: v.count > 8 ? v[8] : 0, dilation: v.count > 9 ? v[9] : 1)
+    }
+
+    public var outHeight: Int { (height + 2 * padding - dilation * (kernelHeight - 1) - 1) / stride + 1 }
+    public var outWidth: Int { (width + 2 * padding - dilation * (kernelWidth - 1) - 1) / stride + 1 }
+    /// The GEMM dimensions of one image: output pixels x (C·R·S) x output channels.
+    public var pixels: Int { outHeight * outWidth }
+    public var reduction: Int { channels * kernelHeight * kernelWidth }
+
+    public var description: String {
+        "n=\(batch) c=\(channels) h=\(height) w=\(width) k=\(outChannels) r=\(kernelHeight) s=\(kernelWidth) stride=\(stride) pad=\(padding) dilation=\(dilation)"
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+
+/// What happens to each output element after the product: an optional per-column bias and an
+/// activation, fused into the kernel's last write of the tile.
+public struct Epilogue: Codable, Hashable, Sendable, CustomStringConvertible {
+    public enum Activation: String, Codable, CaseIterable, Sendable { case none, relu, gelu }
+
+    public var bias: Bool
+    public var activation: Activation
+
+    public init(bias: Bool = false, activation: Activation = .none) {
+        self.bias = bias
+        self.activation = activation
+    }
+
+    public static let none = Epilogue()
+
+    public var description: String {
+        ([bias ? "bias" : nil, activation == .none ? nil : activation.rawValue]).compactMap { $0 }.joined(separator: " ")
+    }
+
+    /// GELU, tanh form (as in GPT-2 and most inference engines).
+    @inline(__always)
+    public static func gelu(_ x: Float) -> Float {
+        0.5 * x * (1 + tanhf(0.797_884_56 * (x + 0.044_715 * x * x * x)))
+    }
+
+    /// Applies the epilogue to columns `columns` of every row of a rows x ldc output.
+    func applyColumns(_ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, columns: Range<Int>, bias values: UnsafePointer<Float>?) {
+        guard self != .none else { return }
+        apply(c + columns.lowerBound, ldc: ldc, rows: rows, cols: columns.count, column: columns.lowerBound, bias: values)
+    }
+
+    /// Applies the epilogue to a rows x cols tile of C whose first column is `column`.
+    func apply(_ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, column: Int, bias values: UnsafePointer<Float>?) {
+        for row in 0..<rows {
+            let line = c + row * ldc
+            if bias, let values {
+                for j in 0..<cols { line[j] += values[column + j] }
+            }
+            switch activation {
+            case .none: break
+            case .relu: for j in 0..<cols { line[j] = max(line[j], 0) }
+            case .gelu: for j in 0..<cols { line[j] = Self.gelu(line[j]) }
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+/// Deterministic pseudo-random inputs (SplitMix64), so every run of a configuration sees the
+/// same data and failures reproduce.
+public struct TestData {
+    private var state: UInt64
+
+    public init(seed: UInt64) {
+        state = seed
+    }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+
+    /// Uniform in [-1, 1).
+    public mutating func nextUnit() -> Float {
+        Float(next() >> 40) * (2.0 / Float(1 << 24)) - 1
+    }
+
+    public mutating func fill(_ pointer: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { pointer[i] = nextUnit() }
+    }
+}
+
+/// 64-byte-aligned Float storage owned by a kernel instance.
+///
+/// `@unchecked Sendable`: kernel threads write disjoint parts or only read; the team joins
+/// them before anyone else reads.
+public final class FloatBuffer: @unchecked Sendable {
+    public let pointer: UnsafeMutablePointer<Float>
+    public let count: Int
+
+    public init(count: Int, zeroed: Bool = true) {
+        self.count = count
+        pointer = UnsafeMutableRawPointer.allocate(byteCount: max(count, 16) * 4, alignment: 64)
+            .bindMemory(to: Float.self, capacity: max(count, 16))
+        if zeroed { pointer.initialize(repeating: 0, count: max(count, 16)) }
+    }
+
+    public convenience init(random count: Int, seed: UInt64) {
+        self.init(count: count, zeroed: false)
+        var data = TestData(seed: seed)
+        data.fill(pointer, count: count)
+    }
+
+    deinit {
+        UnsafeMutableRawPointer(pointer).deallocate()
+    }
+}

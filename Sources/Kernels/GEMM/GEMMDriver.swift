@@ -1,0 +1,128 @@
+/// The BLIS loop nest around the micro-kernels, for one configuration:
+///   jc over N by NC → pc over K by KC (pack B) → ic over M by MC (pack A) → jr by NR → ir by MR.
+/// Threads split the output by rows (loop=m) or columns (loop=n); each runs the nest on its
+/// part with its own packing buffers, so no thread waits for another inside a call.
+final class GEMMDriver: @unchecked Sendable {
+    // `@unchecked Sendable`: immutable configuration plus per-thread buffers that only their
+    // own thread touches.
+    let m: Int, n: Int, k: Int
+    let mr: Int, nr: Int, mc: Int, kc: Int, nc: Int
+    let threads: Int
+    let splitRows: Bool
+    let packA: Bool
+    let packB: Bool
+    let epilogue: Epilogue
+    let microKernel: MicroKernel
+    private let packedA: [FloatBuffer]
+    private let packedB: [FloatBuffer]
+    private let edgeTiles: [FloatBuffer]
+
+    init(config: KernelConfig, m: Int, n: Int, k: Int, epilogue: Epilogue) {
+        self.m = m
+        self.n = n
+        self.k = k
+        mr = config.int("mr") ?? 6
+        nr = config.int("nr") ?? 16
+        mc = config.int("mc") ?? 144
+        kc = config.int("kc") ?? 256
+        nc = config.int("nc") ?? 4080
+        threads = config.int("threads") ?? 1
+        splitRows = config.text("loop") == "m"
+        packA = config.int("pack_a") != 0
+        packB = config.int("pack_b") != 0
+        self.epilogue = epilogue
+        microKernel = switch (mr, nr) {
+        case (4, 16): microKernel4x16
+        case (8, 8): microKernel8x8
+        case (12, 8): microKernel12x8
+        default: microKernel6x16
+        }
+        let kcMax = min(kc, k)
+        let aCount = (min(mc, m) + mr - 1) / mr * mr * kcMax
+        let bCount = packB ? (min(nc, n) + nr - 1) / nr * nr * kcMax : 0
+        let edgeCount = max(mr * nr, mr * kcMax)
+        packedA = (0..<threads).map { _ in FloatBuffer(count: aCount) }
+        packedB = (0..<threads).map { _ in FloatBuffer(count: bCount) }
+        edgeTiles = (0..<threads).map { _ in FloatBuffer(count: edgeCount) }
+    }
+
+    /// Computes rows 0..<rows (default: all m) of C; conv2d drives it a chunk of rows at a time.
+    func run(a: UnsafePointer<Float>, weights: WeightMatrix, bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, team: ParallelTeam, rows: Int? = nil) {
+        let m = min(rows ?? self.m, self.m)
+        team.run { index in
+            guard index < threads else { return }
+            let rows = splitRows ? ParallelTeam.chunk(index, of: threads, count: m, granule: mr) : 0..<m
+            let columns = splitRows ? 0..<n : ParallelTeam.chunk(index, of: threads, count: n, granule: nr)
+            guard !rows.isEmpty, !columns.isEmpty else { return }
+            nest(rows: rows, columns: columns, a: a, weights: weights, bias: bias, c: c, thread: index)
+        }
+    }
+
+    private func nest(
+        rows: Range<Int>, columns: Range<Int>, a: UnsafePointer<Float>, weights: WeightMatrix,
+        bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, thread: Int
+    ) {
+        let aBuffer = packedA[thread].pointer, bBuffer = packedB[thread].pointer
+        let edge = edgeTiles[thread].pointer
+        let fp32Weights = weights.storage.assumingMemoryBound(to: Float.self)
+        for jc in stride(from: columns.lowerBound, to: columns.upperBound, by: nc) {
+            let ncCur = min(nc, columns.upperBound - jc)
+            for pc in stride(from: 0, to: k, by: kc) {
+                let kcCur = min(kc, k - pc)
+                let last = pc + kcCur == k
+                if packB { Kernels.packB(weights, k0: pc, kc: kcCur, n0: jc, nc: ncCur, nr: nr, into: bBuffer) }
+                for ic in stride(from: rows.lowerBound, to: rows.upperBound, by: mc) {
+                    let mcCur = min(mc, rows.upperBound - ic)
+                    if packA { Kernels.packA(a, lda: k, rows: ic..<(ic + mcCur), k0: pc, kc: kcCur, mr: mr, into: aBuffer) }
+                    for jr in stride(from: 0, to: ncCur, by: nr) {
+                        let nrCur = min(nr, ncCur - jr)
+                        let bPanel = packB ? UnsafePointer(bBuffer + jr * kcCur) : UnsafePointer(fp32Weights + pc * n + jc + jr)
+                        let bStride = packB ? nr : n
+                        for ir in stride(from: 0, to: mcCur, by: mr) {
+                            let mrCur = min(mr, mcCur - ir)
+                            var aPanel: UnsafePointer<Float>
+                            var aRow = 1, aK = mr
+                            if packA {
+                                aPanel = UnsafePointer(aBuffer + ir * kcCur)
+                            } else if mrCur == mr {
+                                aPanel = a + (ic + ir) * k + pc
+                                aRow = k
+                                aK = 1
+                            } else {
+                                // A partial panel read in place would run past the last row.
+                                Kernels.packA(a, lda: k, rows: (ic + ir)..<(ic + ir + mrCur), k0: pc, kc: kcCur, mr: mr, into: edge)
+                                aPanel = UnsafePointer(edge)
+                            }
+                            let tile = c + (ic + ir) * n + jc + jr
+                            if mrCur == mr && nrCur == nr {
+                                microKernel(kcCur, aPanel, aRow, aK, bPanel, bStride, tile, n, pc > 0)
+                            } else {
+                                edgeTile(kcCur, aPanel, aRow, aK, bPanel, bStride, tile, mrCur, nrCur, pc > 0)
+                            }
+                            if last, epilogue != .none {
+                                epilogue.apply(tile, ldc: n, rows: mrCur, cols: nrCur, column: jc + jr, bias: bias)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A tile at the right or bottom edge: compute the full MR x NR tile into a scratch tile,
+    /// then write only the part inside C.
+    private func edgeTile(
+        _ kc: Int, _ a: UnsafePointer<Float>, _ aRow: Int, _ aK: Int, _ b: UnsafePointer<Float>, _ bStride: Int,
+        _ c: UnsafeMutablePointer<Float>, _ rows: Int, _ cols: Int, _ accumulate: Bool
+    ) {
+        var scratch = [Float](repeating: 0, count: mr * nr)
+        scratch.withUnsafeMutableBufferPointer { tile in
+            microKernel(kc, a, aRow, aK, b, bStride, tile.baseAddress!, nr, false)
+            for r in 0..<rows {
+                for j in 0..<cols {
+                    c[r * n + j] = accumulate ? c[r * n + j] + tile[r * nr + j] : tile[r * nr + j]
+                }
+            }
+        }
+    }
+}

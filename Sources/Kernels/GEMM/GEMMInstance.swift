@@ -1,0 +1,66 @@
+import Foundation
+
+/// One configured GEMM with its operands: inputs are random (fixed seeds), weights converted to
+/// the kernel's precision once, and per-thread packing buffers allocated up front.
+final class GEMMInstance: KernelInstance {
+    let kernel: GEMMKernel
+    let a: FloatBuffer
+    let weightsFP32: FloatBuffer
+    let weights: WeightMatrix
+    let bias: FloatBuffer
+    let c: FloatBuffer
+    let team: ParallelTeam
+    let driver: GEMMDriver
+
+    init(kernel: GEMMKernel, config: KernelConfig, team: ParallelTeam) throws {
+        self.kernel = kernel
+        self.team = team
+        a = FloatBuffer(random: kernel.m * kernel.k, seed: 1)
+        weightsFP32 = FloatBuffer(random: kernel.k * kernel.n, seed: 2)
+        weights = try WeightMatrix(weightsFP32.pointer, rows: kernel.k, columns: kernel.n, precision: kernel.precision, group: config.int("group") ?? 0)
+        bias = FloatBuffer(random: kernel.n, seed: 3)
+        c = FloatBuffer(count: kernel.m * kernel.n)
+        driver = GEMMDriver(config: config, m: kernel.m, n: kernel.n, k: kernel.k, epilogue: kernel.epilogue)
+    }
+
+    func run() {
+        driver.run(a: a.pointer, weights: weights, bias: bias.pointer, c: c.pointer, team: team)
+    }
+
+    func validate() -> Validation {
+        GEMMReference.validate(
+            output: c.pointer, a: a.pointer, w: weightsFP32.pointer, bias: bias.pointer,
+            m: kernel.m, n: kernel.n, k: kernel.k, epilogue: kernel.epilogue, tolerance: kernel.precision.tolerance
+        )
+    }
+}
+
+/// The reference: double accumulation over the fp32 inputs (the unquantized weights), on every
+/// row and column of small outputs and an even sample of large ones.
+enum GEMMReference {
+    static func sample(_ count: Int, limit: Int) -> [Int] {
+        guard count > limit else { return Array(0..<count) }
+        return (0..<limit).map { $0 * (count - 1) / (limit - 1) }
+    }
+
+    static func validate(
+        output: UnsafePointer<Float>, a: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+        m: Int, n: Int, k: Int, epilogue: Epilogue, tolerance: Double
+    ) -> Validation {
+        var errors = ErrorAccumulator()
+        for row in sample(m, limit: 48) {
+            for column in sample(n, limit: 384) {
+                var sum = 0.0
+                for p in 0..<k { sum += Double(a[row * k + p]) * Double(w[p * n + column]) }
+                if epilogue.bias, let bias { sum += Double(bias[column]) }
+                switch epilogue.activation {
+                case .none: break
+                case .relu: sum = max(sum, 0)
+                case .gelu: sum = 0.5 * sum * (1 + tanh(0.797_884_560_802_865_4 * (sum + 0.044_715 * sum * sum * sum)))
+                }
+                errors.add(output: output[row * n + column], reference: sum)
+            }
+        }
+        return errors.validation(tolerance: tolerance)
+    }
+}

@@ -1,0 +1,104 @@
+/// C[M x N] = A[M x K] · W[K x N] (+ bias[N]) (+ relu/gelu), row-major, fp32 activations and
+/// accumulation, weights in any `Precision`. BLIS-style: NC/KC/MC cache blocking, packed
+/// panels, an MR x NR register micro-kernel, threads over M or N blocks.
+public struct GEMMKernel: TunableKernel {
+    public let m: Int
+    public let n: Int
+    public let k: Int
+    public let epilogue: Epilogue
+    public let precision: Precision
+    public let limits: HardwareLimits
+
+    /// The register tiles there are micro-kernels for.
+    static let microTiles: [(mr: Int, nr: Int)] = [(4, 16), (6, 16), (8, 8), (12, 8)]
+
+    public init(m: Int, n: Int, k: Int, epilogue: Epilogue = .none, precision: Precision = .fp32, limits: HardwareLimits) throws {
+        guard m > 0, n > 0, k > 0 else { throw KernelError.invalidConfig("gemm needs m, n, k >= 1 (got \(m)x\(n)x\(k))") }
+        self.m = m
+        self.n = n
+        self.k = k
+        self.epilogue = epilogue
+        self.precision = precision
+        self.limits = limits
+    }
+
+    public var name: String { "gemm" }
+
+    public var signature: String {
+        let tail = epilogue.description
+        return "gemm m=\(m) n=\(n) k=\(k)\(tail.isEmpty ? "" : " " + tail)\(precision == .fp32 ? "" : " \(precision.rawValue)")"
+    }
+
+    public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
+
+    public func minimumBytes(_ config: KernelConfig) -> Double {
+        let group = config.int("group") ?? 0
+        let groups = precision.isQuantized ? Double((k + (group == 0 ? k : group) - 1) / (group == 0 ? k : group)) : 0
+        return 4 * Double(m * k + m * n) + precision.bytesPerWeight * Double(k * n) + 4 * groups * Double(n)
+            + (epilogue.bias ? 4 * Double(n) : 0)
+    }
+
+    public var space: ParameterSpace {
+        let limits = limits
+        let n = n
+        var parameters: [ParameterSpace.Parameter] = [
+            .init("mr", [4, 6, 8, 12], help: "register tile rows"),
+            .init("nr", [8, 16], help: "register tile columns"),
+            .init("kc", [64, 128, 192, 256, 384, 512], help: "K block: a KC x NR panel of B stays in L1"),
+            .init("mc", [24, 48, 72, 96, 120, 144, 192, 240, 288, 384], help: "M block: an MC x KC block of A stays in L2"),
+            .init("nc", [256, 512, 1024, 2048, 4080, 4096, 8192], help: "N block: a KC x NC panel of B stays in L3"),
+            .init("threads", (1...max(1, limits.cores)).map { .int($0) }),
+            .init("loop", ["m", "n"], help: "the loop split across threads"),
+            .init("pack_a", [0, 1], help: "pack A into MR panels (0: read A in place)"),
+            .init("pack_b", [0, 1], help: "pack B into NR panels (0: read B in place; fp32 only)"),
+        ]
+        if precision.isQuantized { parameters.append(.init("group", [0, 32, 64, 128], help: "quantization group along K (0: per channel)")) }
+        let precision = precision
+        return ParameterSpace(kernel: "gemm", parameters: parameters, constraints: [
+            .init("(mr, nr) is a micro-kernel: 4x16, 6x16, 8x8 or 12x8") { config in
+                Self.microTiles.contains { $0.mr == config.int("mr") && $0.nr == config.int("nr") }
+            },
+            .init("mc % mr == 0") { ($0.int("mc") ?? 0) % max(1, $0.int("mr") ?? 1) == 0 },
+            .init("nc % nr == 0") { ($0.int("nc") ?? 0) % max(1, $0.int("nr") ?? 1) == 0 },
+            .init("the KC x NR panel of B fits in half of L1d") { config in
+                (config.int("kc") ?? 0) * (config.int("nr") ?? 0) * 4 <= limits.l1dBytes / 2 + limits.l1dBytes / 4
+            },
+            .init("the MC x KC block of A fits in L2") { config in
+                (config.int("mc") ?? 0) * (config.int("kc") ?? 0) * 4 <= limits.l2Bytes
+            },
+            .init("pack_b=0 needs fp32 weights and n % nr == 0") { config in
+                config.int("pack_b") == 1 || (precision == .fp32 && n % max(1, config.int("nr") ?? 1) == 0)
+            },
+            .init("quantization group divides into K blocks: kc % group == 0") { config in
+                let group = config.int("group") ?? 0
+                return group == 0 || (config.int("kc") ?? 0) % group == 0
+            },
+        ])
+    }
+
+    /// BLIS's analytical blocking for a 6x16 tile on an AVX2 core: KC from L1, MC from L2,
+    /// NC from L3 (shared by the cores), one thread, loop over N.
+    public var defaultConfig: KernelConfig {
+        let (mr, nr) = (6, 16)
+        let kc = [512, 384, 256, 192, 128, 64].first { $0 * nr * 4 <= limits.l1dBytes / 2 } ?? 64
+        let mcLimit = limits.l2Bytes / 2 / (kc * 4)
+        let mc = [384, 288, 240, 192, 144, 120, 96, 72, 48, 24].first { $0 <= mcLimit && $0 % mr == 0 } ?? 24
+        let ncLimit = limits.l3Bytes / 2 / max(1, limits.cores) / (kc * 4)
+        let nc = [8192, 4096, 2048, 1024, 512, 256].first { $0 <= ncLimit } ?? 256
+        var values: [String: ParameterValue] = [
+            "mr": .int(mr), "nr": .int(nr), "kc": .int(kc), "mc": .int(mc), "nc": .int(nc),
+            "threads": 1, "loop": "n", "pack_a": 1, "pack_b": 1,
+        ]
+        if precision.isQuantized { values["group"] = 0 }
+        return KernelConfig(kernel: "gemm", values: values)
+    }
+
+    public func instantiate(_ config: KernelConfig, team: ParallelTeam) throws -> any KernelInstance {
+        try space.validate(config)
+        let threads = config.int("threads") ?? 1
+        guard threads <= team.size else {
+            throw KernelError.invalidConfig("threads=\(threads) but the team has \(team.size)")
+        }
+        return try GEMMInstance(kernel: self, config: config, team: team)
+    }
+}

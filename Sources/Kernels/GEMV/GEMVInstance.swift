@@ -1,0 +1,80 @@
+/// One configured skinny GEMM with its operands (same seeds as the GEMM, so both compute the
+/// same product).
+final class GEMVInstance: KernelInstance, @unchecked Sendable {
+    // `@unchecked Sendable`: team threads write disjoint column ranges of `c`; the rest is
+    // read-only during a run.
+    let kernel: GEMVKernel
+    let mb: Int, nb: Int, threads: Int
+    let a: FloatBuffer
+    let x: FloatBuffer
+    let weightsFP32: FloatBuffer
+    let weights: GEMVWeights
+    let bias: FloatBuffer
+    let c: FloatBuffer
+    let team: ParallelTeam
+
+    init(kernel: GEMVKernel, config: KernelConfig, team: ParallelTeam) throws {
+        self.kernel = kernel
+        self.team = team
+        mb = config.int("mb") ?? 1
+        nb = config.int("nb") ?? 4
+        threads = config.int("threads") ?? 1
+        a = FloatBuffer(random: kernel.m * kernel.k, seed: 1)
+        weightsFP32 = FloatBuffer(random: kernel.k * kernel.n, seed: 2)
+        let matrix = try WeightMatrix(weightsFP32.pointer, rows: kernel.k, columns: kernel.n, precision: kernel.precision, group: config.int("group") ?? 0)
+        weights = GEMVWeights(matrix)
+        x = FloatBuffer(count: kernel.m * weights.kp)
+        bias = FloatBuffer(random: kernel.n, seed: 3)
+        c = FloatBuffer(count: kernel.m * kernel.n)
+    }
+
+    func run() {
+        let m = kernel.m, k = kernel.k, n = kernel.n, kp = weights.kp
+        // x rows padded to Kp with zeros (the padded weights are zero too).
+        for row in 0..<m { (x.pointer + row * kp).update(from: a.pointer + row * k, count: k) }
+        team.run { index in
+            guard index < threads else { return }
+            let columns = ParallelTeam.chunk(index, of: threads, count: n, granule: nb)
+            guard !columns.isEmpty else { return }
+            self.compute(columns: columns)
+            kernel.epilogue.applyColumns(c.pointer, ldc: n, rows: m, columns: columns, bias: bias.pointer)
+        }
+    }
+
+    private func compute(columns: Range<Int>) {
+        let m = kernel.m, n = kernel.n
+        let source = weights.source
+        let scaleStride = n
+        var column = columns.lowerBound
+        while column < columns.upperBound {
+            let width = columns.upperBound - column >= nb ? nb : 1
+            var row = 0
+            while row < m {
+                // Tail columns run one at a time, and only 1-wide tiles exist for every row count.
+                let height = m - row >= mb && width == nb ? mb : 1
+                let arguments = GEMVTileArguments(
+                    kp: weights.kp, groupSize: source.scales == nil ? weights.kp : source.groupSize,
+                    x: x.pointer + row * weights.kp, weights: weights.storage + column * weights.columnBytes,
+                    columnBytes: weights.columnBytes, scales: source.scales.map { $0 + column }, scaleStride: scaleStride,
+                    y: c.pointer + row * n + column, ldy: n
+                )
+                switch source.precision {
+                case .fp32: gemvFP32(mb: height, nb: width, arguments)
+                case .fp16: gemvFP16(mb: height, nb: width, arguments)
+                case .bf16: gemvBF16(mb: height, nb: width, arguments)
+                case .int8: gemvInt8(mb: height, nb: width, arguments)
+                case .int4: gemvInt4(mb: height, nb: width, arguments)
+                }
+                row += height
+            }
+            column += width
+        }
+    }
+
+    func validate() -> Validation {
+        GEMMReference.validate(
+            output: c.pointer, a: a.pointer, w: weightsFP32.pointer, bias: bias.pointer,
+            m: kernel.m, n: kernel.n, k: kernel.k, epilogue: kernel.epilogue, tolerance: kernel.precision.tolerance
+        )
+    }
+}

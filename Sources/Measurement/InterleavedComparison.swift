@@ -1,0 +1,44 @@
+import Kernels
+
+/// Several candidates measured in rounds, each round running every candidate once (the order
+/// reversed on alternate rounds, so drift hits all alike): A B C, C B A, A B C … The ratio of
+/// each candidate to the first is taken within each round, so machine-wide slowdowns cancel.
+public struct InterleavedComparison: Sendable {
+    public struct Ratio: Sendable, Equatable {
+        /// Median over rounds of time(candidate) / time(first): below 1 is faster.
+        public var timeRatio: Double
+        /// 95% confidence interval of that median.
+        public var low: Double
+        public var high: Double
+        /// Throughput ratio: how many times faster than the first (1 / timeRatio).
+        public var speedup: Double { 1 / timeRatio }
+    }
+
+    /// Seconds per run of each candidate.
+    public var statistics: [Statistics]
+    /// `ratios[i]` compares candidate i with candidate 0 (so `ratios[0]` is 1).
+    public var ratios: [Ratio]
+    public var rounds: Int
+
+    /// Runs `rounds` rounds; each candidate's sample is `runsPerSample[i]` runs (as calibrated
+    /// by the measurer), so short kernels are timed above the clock's resolution.
+    public static func run(_ candidates: [() -> Void], runsPerSample: [Int], rounds: Int) -> InterleavedComparison {
+        precondition(!candidates.isEmpty && candidates.count == runsPerSample.count && rounds > 0)
+        var samples = Array(repeating: [Double](), count: candidates.count)
+        for round in 0..<rounds {
+            let order = round % 2 == 0 ? Array(candidates.indices) : candidates.indices.reversed()
+            for index in order {
+                let runs = runsPerSample[index]
+                let begin = MonotonicClock.seconds()
+                for _ in 0..<runs { candidates[index]() }
+                samples[index].append((MonotonicClock.seconds() - begin) / Double(runs))
+            }
+        }
+        let ratios = candidates.indices.map { index -> Ratio in
+            let perRound = zip(samples[index], samples[0]).map { $0 / $1 }
+            let statistics = Statistics(perRound)
+            return Ratio(timeRatio: statistics.median, low: statistics.medianLow, high: statistics.medianHigh)
+        }
+        return InterleavedComparison(statistics: samples.map(Statistics.init), ratios: ratios, rounds: rounds)
+    }
+}

@@ -1,0 +1,49 @@
+import COpenBLAS
+import Kernels
+
+/// OpenBLAS's `cblas_sgemm` on the same problem as a tunebench GEMM: row-major C = A·B with
+/// fp32 operands, the peer of every GEMM benchmark. Its inputs use the same seeds as
+/// tunebench's kernels, so the two compute the same product.
+public final class OpenBLASGEMM: KernelInstance {
+    public let m: Int, n: Int, k: Int
+    let a: FloatBuffer
+    let b: FloatBuffer
+    let c: FloatBuffer
+
+    public init(m: Int, n: Int, k: Int) {
+        self.m = m
+        self.n = n
+        self.k = k
+        a = FloatBuffer(random: m * k, seed: 1)
+        b = FloatBuffer(random: k * n, seed: 2)
+        c = FloatBuffer(count: m * n)
+    }
+
+    /// OpenBLAS's thread count is process-wide.
+    public static func setThreads(_ threads: Int) {
+        openblas_set_num_threads(Int32(threads))
+    }
+
+    public static var configuration: String {
+        String(cString: openblas_get_config())
+    }
+
+    public func run() {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
+                    1, a.pointer, Int32(k), b.pointer, Int32(n), 0, c.pointer, Int32(n))
+    }
+
+    public func validate() -> Validation {
+        var errors = ErrorAccumulator()
+        let rows = m > 48 ? (0..<48).map { $0 * (m - 1) / 47 } : Array(0..<m)
+        let columns = n > 384 ? (0..<384).map { $0 * (n - 1) / 383 } : Array(0..<n)
+        for row in rows {
+            for column in columns {
+                var sum = 0.0
+                for p in 0..<k { sum += Double(a.pointer[row * k + p]) * Double(b.pointer[p * n + column]) }
+                errors.add(output: c.pointer[row * n + column], reference: sum)
+            }
+        }
+        return errors.validation(tolerance: Precision.fp32.tolerance)
+    }
+}

@@ -1,0 +1,92 @@
+import ArgumentParser
+import Benchmarks
+import Foundation
+import HardwareProbe
+import Kernels
+import Measurement
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure one kernel configuration: GFLOP/s, % of the roofline bound, statistics, counters.",
+        discussion: """
+        Kernels: gemm (--shape MxNxK), gemv (the skinny path, M <= 16; --shape MxNxK),
+        conv2d (--shape N,C,H,W,K,R,S[,stride[,pad[,dilation]]]).
+        The result is checked against the reference before any timing counts.
+        """
+    )
+
+    @Argument(help: "gemm, gemv or conv2d.")
+    var kernel: String
+
+    @Option(help: "The problem shape (see above).")
+    var shape: String
+
+    @Option(help: "Parameters over the default configuration, e.g. mr=6,nr=16,kc=256,loop=n.")
+    var config = ""
+
+    @Option(help: "Weight precision: fp32, fp16, bf16, int8, int4.")
+    var precision = "fp32"
+
+    @Option(help: "Thread count (overrides threads= in --config).")
+    var threads: Int?
+
+    @Option(help: "Fused epilogue: none, bias, relu, gelu, bias+relu, bias+gelu.")
+    var epilogue = "none"
+
+    @Option(help: "PAPI events to count, comma-separated, or 'default' (cycles, instructions, cache misses, FP ops).")
+    var counters: String?
+
+    @Flag(name: .customLong("vs-openblas"), help: "Race OpenBLAS cblas_sgemm on the same shape, interleaved, and print the ratio.")
+    var vsOpenBLAS = false
+
+    @Option(help: "Seconds of sampling at most.")
+    var timeCap: Double = 2
+
+    @Option(help: "Bytes to overwrite between samples to flush the caches (0: none).")
+    var flush = 0
+
+    @OptionGroup var profiles: ProfileOptions
+
+    func run() throws {
+        try runReportingErrors {
+            guard let precision = Precision(rawValue: precision) else {
+                throw ValidationError("--precision is one of \(Precision.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let live = try HardwareProbe.probeLiveMachine()
+            // The saved profile of this machine carries the roofline; without one, no % is printed.
+            let profile = (try? profiles.store.load(profiles.store.path(for: live.id))) ?? live
+            let request = KernelBenchmark.Request(
+                kernel: kernel, shape: shape, precision: precision, epilogue: try parseEpilogue(epilogue),
+                overrides: config, threads: threads,
+                counters: counters.map { $0.split(separator: ",").map(String.init) } ?? [],
+                vsOpenBLAS: vsOpenBLAS,
+                options: MeasurementOptions(timeCap: timeCap, flushBytes: flush)
+            )
+            do {
+                let report = try KernelBenchmark(profile: profile, topology: try HwlocTopology()).run(request) { printToStderr($0) }
+                print(BenchReportText.render(report))
+            } catch let error as KernelError {
+                printToStderr("tunebench: error: \(error.message)")
+                throw ExitCode(1)
+            } catch let error as MeasurementError {
+                printToStderr("tunebench: error: \(error.description)")
+                throw ExitCode(2)
+            }
+        }
+    }
+}
+
+func parseEpilogue(_ text: String) throws -> Epilogue {
+    var epilogue = Epilogue()
+    for word in text.split(separator: "+").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+        switch word {
+        case "none": break
+        case "bias": epilogue.bias = true
+        case "relu": epilogue.activation = .relu
+        case "gelu": epilogue.activation = .gelu
+        default: throw ValidationError("--epilogue takes none, bias, relu, gelu joined by +; got \"\(text)\"")
+        }
+    }
+    return epilogue
+}
