@@ -53,8 +53,9 @@ let package = Package(
             ]
         ),
         // The tunable kernels: hot loops, so -Ounchecked and the target CPU.
-        .systemLibrary(name: "CPrefetch"),
-        .target(name: "Kernels", dependencies: ["CPrefetch"], swiftSettings: hotLoopSwiftSettings),
+        // Prefetch and vector conversions for the kernels (header only).
+        .systemLibrary(name: "CKernelSupport"),
+        .target(name: "Kernels", dependencies: ["CKernelSupport"], swiftSettings: hotLoopSwiftSettings),
         .target(
             name: "Measurement",
             dependencies: ["HardwareProbe", "Kernels", "Counters"],

@@ -32,6 +32,14 @@ public enum BenchReportText {
             lines.append(String(format: "  vs peer     %@: ours %.2f GFLOP/s, peer %.2f GFLOP/s, ratio %.3fx [95%% CI %.3f – %.3f] over %d interleaved rounds",
                                 peer.name, peer.oursGFLOPS, peer.peerGFLOPS, peer.speedup, peer.speedupLow, peer.speedupHigh, peer.rounds))
         }
+        if !report.precisions.isEmpty {
+            lines.append("  precisions  interleaved, speed-up over \(report.precisions[0].precision.rawValue):")
+            for entry in report.precisions {
+                lines.append(String(format: "              %-5@ %7.2f GFLOP/s  %.2fx [95%% CI %.2f – %.2f]  error %.2e",
+                                    entry.precision.rawValue as NSString, entry.gflops, entry.speedup, entry.speedupLow,
+                                    entry.speedupHigh, entry.validation.relativeError))
+            }
+        }
         return lines.joined(separator: "\n")
     }
 }

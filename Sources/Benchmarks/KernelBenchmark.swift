@@ -19,8 +19,10 @@ public struct KernelBenchmark {
         public var counters: [String]
         public var vsOpenBLAS: Bool
         public var options: MeasurementOptions
-        /// Rounds of the interleaved comparison with OpenBLAS.
+        /// Rounds of the interleaved comparisons.
         public var rounds: Int
+        /// Other weight precisions to race against `precision`, same configuration, interleaved.
+        public var comparePrecisions: [Precision] = []
 
         public init(kernel: String, shape: String, precision: Precision = .fp32, epilogue: Epilogue = .none,
                     overrides: String = "", threads: Int? = nil, counters: [String] = [], vsOpenBLAS: Bool = false,
@@ -48,6 +50,18 @@ public struct KernelBenchmark {
         public var boundGFLOPS: Double?
         public var boundKind: String?
         public var peer: PeerComparison?
+        /// Speed of each precision relative to the requested one, from interleaved rounds.
+        public var precisions: [PrecisionComparison] = []
+    }
+
+    public struct PrecisionComparison: Sendable {
+        public var precision: Precision
+        public var gflops: Double
+        /// Throughput relative to the first (requested) precision, median over rounds.
+        public var speedup: Double
+        public var speedupLow: Double
+        public var speedupHigh: Double
+        public var validation: Validation
     }
 
     public struct PeerComparison: Sendable {
@@ -90,8 +104,14 @@ public struct KernelBenchmark {
             progress("racing OpenBLAS cblas_sgemm, \(request.rounds) interleaved rounds")
             peer = try raceOpenBLAS(kernel: kernel, instance: instance, measurement: measurement, threads: threads, rounds: request.rounds)
         }
-        return Report(signature: kernel.signature, config: config, profileID: profile.id, measurement: measurement,
-                      gflops: gflops, boundGFLOPS: bound?.gflops, boundKind: bound?.kind, peer: peer)
+        var report = Report(signature: kernel.signature, config: config, profileID: profile.id, measurement: measurement,
+                            gflops: gflops, boundGFLOPS: bound?.gflops, boundKind: bound?.kind, peer: peer)
+        if !request.comparePrecisions.isEmpty {
+            progress("racing precisions \(request.comparePrecisions.map(\.rawValue).joined(separator: ", ")), \(request.rounds) interleaved rounds")
+            report.precisions = try racePrecisions(request, limits: limits, config: config, first: instance,
+                                                   firstRuns: measurement.runsPerSample, firstValidation: measurement.validation, team: team)
+        }
+        return report
     }
 
     /// min(peak FLOP/s, bandwidth x arithmetic intensity) at the nearest measured thread count;
@@ -122,6 +142,40 @@ public struct KernelBenchmark {
             peerGFLOPS: kernel.flops / comparison.statistics[1].median / 1e9,
             speedup: ratio.timeRatio, speedupLow: ratio.low, speedupHigh: ratio.high, rounds: rounds
         )
+    }
+
+    /// The same problem and configuration in other weight precisions, each validated, then all
+    /// raced in interleaved rounds against the requested one.
+    private func racePrecisions(_ request: Request, limits: HardwareLimits, config: KernelConfig, first: any KernelInstance,
+                                firstRuns: Int, firstValidation: Validation, team: ParallelTeam) throws -> [PrecisionComparison] {
+        var instances: [any KernelInstance] = [first]
+        var runs = [firstRuns]
+        var validations = [firstValidation]
+        let precisions = [request.precision] + request.comparePrecisions.filter { $0 != request.precision }
+        let measurer = KernelMeasurer(options: request.options, team: team)
+        for precision in precisions.dropFirst() {
+            let kernel = try KernelCatalog.kernel(named: request.kernel, shape: request.shape, precision: precision,
+                                                  epilogue: request.epilogue, limits: limits)
+            var adjusted = config
+            adjusted.values["group"] = precision.isQuantized ? (config.values["group"] ?? 0) : nil
+            let instance = try kernel.instantiate(adjusted, team: team)
+            instance.run()
+            let validation = instance.validate()
+            guard validation.passed else { throw MeasurementError.wrongResult(validation) }
+            instances.append(instance)
+            runs.append(measurer.warmUpAndCalibrateRuns(instance))
+            validations.append(validation)
+        }
+        let comparison = InterleavedComparison.run(instances.map { instance in { instance.run() } }, runsPerSample: runs, rounds: request.rounds)
+        let flops = try KernelCatalog.kernel(named: request.kernel, shape: request.shape, precision: request.precision,
+                                             epilogue: request.epilogue, limits: limits).flops
+        return precisions.indices.map { index in
+            let ratio = comparison.ratios[index]
+            // ratios are time(i) / time(first); speed-up is the inverse, and the interval flips.
+            return PrecisionComparison(precision: precisions[index], gflops: flops / comparison.statistics[index].median / 1e9,
+                                       speedup: 1 / ratio.timeRatio, speedupLow: 1 / ratio.high, speedupHigh: 1 / ratio.low,
+                                       validation: validations[index])
+        }
     }
 
     private func gemmDimensions(_ kernel: any TunableKernel) throws -> (Int, Int, Int) {

@@ -40,6 +40,12 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .customLong("vs-openblas"), help: "Race OpenBLAS cblas_sgemm on the same shape, interleaved, and print the ratio.")
     var vsOpenBLAS = false
 
+    @Option(name: .customLong("vs-precisions"), help: "Race the same configuration with these weight precisions, interleaved, e.g. fp16,bf16,int8.")
+    var vsPrecisions: String?
+
+    @Option(help: "Interleaved rounds of the races.")
+    var rounds = 15
+
     @Option(help: "Seconds of sampling at most.")
     var timeCap: Double = 2
 
@@ -56,13 +62,17 @@ struct BenchCommand: ParsableCommand {
             let live = try HardwareProbe.probeLiveMachine()
             // The saved profile of this machine carries the roofline; without one, no % is printed.
             let profile = (try? profiles.store.load(profiles.store.path(for: live.id))) ?? live
-            let request = KernelBenchmark.Request(
+            var request = KernelBenchmark.Request(
                 kernel: kernel, shape: shape, precision: precision, epilogue: try parseEpilogue(epilogue),
                 overrides: config, threads: threads,
                 counters: counters.map { $0.split(separator: ",").map(String.init) } ?? [],
                 vsOpenBLAS: vsOpenBLAS,
-                options: MeasurementOptions(timeCap: timeCap, flushBytes: flush)
+                options: MeasurementOptions(timeCap: timeCap, flushBytes: flush), rounds: rounds
             )
+            request.comparePrecisions = try (vsPrecisions ?? "").split(separator: ",").map { name in
+                guard let value = Precision(rawValue: String(name)) else { throw ValidationError("--vs-precisions: unknown precision \(name)") }
+                return value
+            }
             do {
                 let report = try KernelBenchmark(profile: profile, topology: try HwlocTopology()).run(request) { printToStderr($0) }
                 print(BenchReportText.render(report))

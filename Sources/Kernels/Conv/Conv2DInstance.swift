@@ -34,7 +34,7 @@ final class Conv2DInstance: KernelInstance {
         product = FloatBuffer(count: chunk * shape.outChannels)
         var gemmConfig = config
         gemmConfig.kernel = "gemm"
-        driver = GEMMDriver(config: gemmConfig, m: chunk, n: shape.outChannels, k: shape.reduction, epilogue: kernel.epilogue)
+        driver = GEMMDriver(config: gemmConfig, m: chunk, n: shape.outChannels, k: shape.reduction, epilogue: kernel.epilogue, weights: weights)
     }
 
     func run() {

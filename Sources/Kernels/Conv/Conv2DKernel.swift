@@ -43,8 +43,7 @@ public struct Conv2DKernel: TunableKernel {
                 return constraint.isSatisfied(asGEMM)
             }
         }
-        // Reading A in place is what im2col is for; the im2col rows are packed anyway.
-        space.constraints.append(.init("pack_b=1 (weights are packed once per block)") { $0.int("pack_b") == 1 })
+        space.constraints.append(.init("pack_b is 1 or 2 (conv weights are always packed)") { $0.int("pack_b") != 0 })
         return space
     }
 

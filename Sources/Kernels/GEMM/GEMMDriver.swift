@@ -11,13 +11,17 @@ final class GEMMDriver: @unchecked Sendable {
     let splitRows: Bool
     let packA: Bool
     let packB: Bool
+    /// The whole weight matrix packed into NR-column panels (fp32) once, at set-up: weights are
+    /// constant in inference, so no call pays for packing B (pack_b=2).
+    private let prepacked: FloatBuffer?
     let epilogue: Epilogue
     let microKernel: MicroKernel
     private let packedA: [FloatBuffer]
     private let packedB: [FloatBuffer]
     private let edgeTiles: [FloatBuffer]
+    private let scratchTiles: [FloatBuffer]
 
-    init(config: KernelConfig, m: Int, n: Int, k: Int, epilogue: Epilogue) {
+    init(config: KernelConfig, m: Int, n: Int, k: Int, epilogue: Epilogue, weights: WeightMatrix) {
         self.m = m
         self.n = n
         self.k = k
@@ -29,7 +33,7 @@ final class GEMMDriver: @unchecked Sendable {
         threads = config.int("threads") ?? 1
         splitRows = config.text("loop") == "m"
         packA = config.int("pack_a") != 0
-        packB = config.int("pack_b") != 0
+        packB = config.int("pack_b") == 1
         self.epilogue = epilogue
         microKernel = switch (mr, nr) {
         case (4, 16): microKernel4x16
@@ -37,13 +41,23 @@ final class GEMMDriver: @unchecked Sendable {
         case (12, 8): microKernel12x8
         default: microKernel6x16
         }
+        if config.int("pack_b") == 2 {
+            let panels = (n + nr - 1) / nr
+            let buffer = FloatBuffer(count: panels * nr * k)
+            Kernels.packB(weights, k0: 0, kc: k, n0: 0, nc: n, nr: nr, into: buffer.pointer)
+            prepacked = buffer
+        } else {
+            prepacked = nil
+        }
         let kcMax = min(kc, k)
         let aCount = (min(mc, m) + mr - 1) / mr * mr * kcMax
         let bCount = packB ? (min(nc, n) + nr - 1) / nr * nr * kcMax : 0
         let edgeCount = max(mr * nr, mr * kcMax)
         packedA = (0..<threads).map { _ in FloatBuffer(count: aCount) }
         packedB = (0..<threads).map { _ in FloatBuffer(count: bCount) }
+        let tileCount = mr * nr
         edgeTiles = (0..<threads).map { _ in FloatBuffer(count: edgeCount) }
+        scratchTiles = (0..<threads).map { _ in FloatBuffer(count: tileCount) }
     }
 
     /// Computes rows 0..<rows (default: all m) of C; conv2d drives it a chunk of rows at a time.
@@ -64,6 +78,7 @@ final class GEMMDriver: @unchecked Sendable {
     ) {
         let aBuffer = packedA[thread].pointer, bBuffer = packedB[thread].pointer
         let edge = edgeTiles[thread].pointer
+        let scratch = scratchTiles[thread].pointer
         let fp32Weights = weights.storage.assumingMemoryBound(to: Float.self)
         for jc in stride(from: columns.lowerBound, to: columns.upperBound, by: nc) {
             let ncCur = min(nc, columns.upperBound - jc)
@@ -76,8 +91,18 @@ final class GEMMDriver: @unchecked Sendable {
                     if packA { Kernels.packA(a, lda: k, rows: ic..<(ic + mcCur), k0: pc, kc: kcCur, mr: mr, into: aBuffer) }
                     for jr in stride(from: 0, to: ncCur, by: nr) {
                         let nrCur = min(nr, ncCur - jr)
-                        let bPanel = packB ? UnsafePointer(bBuffer + jr * kcCur) : UnsafePointer(fp32Weights + pc * n + jc + jr)
-                        let bStride = packB ? nr : n
+                        let bPanel: UnsafePointer<Float>
+                        let bStride: Int
+                        if let prepacked {
+                            bPanel = UnsafePointer(prepacked.pointer + ((jc + jr) / nr * k + pc) * nr)
+                            bStride = nr
+                        } else if packB {
+                            bPanel = UnsafePointer(bBuffer + jr * kcCur)
+                            bStride = nr
+                        } else {
+                            bPanel = UnsafePointer(fp32Weights + pc * n + jc + jr)
+                            bStride = n
+                        }
                         for ir in stride(from: 0, to: mcCur, by: mr) {
                             let mrCur = min(mr, mcCur - ir)
                             var aPanel: UnsafePointer<Float>
@@ -97,7 +122,7 @@ final class GEMMDriver: @unchecked Sendable {
                             if mrCur == mr && nrCur == nr {
                                 microKernel(kcCur, aPanel, aRow, aK, bPanel, bStride, tile, n, pc > 0)
                             } else {
-                                edgeTile(kcCur, aPanel, aRow, aK, bPanel, bStride, tile, mrCur, nrCur, pc > 0)
+                                edgeTile(kcCur, aPanel, aRow, aK, bPanel, bStride, tile, mrCur, nrCur, pc > 0, scratch)
                             }
                             if last, epilogue != .none {
                                 epilogue.apply(tile, ldc: n, rows: mrCur, cols: nrCur, column: jc + jr, bias: bias)
@@ -109,19 +134,16 @@ final class GEMMDriver: @unchecked Sendable {
         }
     }
 
-    /// A tile at the right or bottom edge: compute the full MR x NR tile into a scratch tile,
-    /// then write only the part inside C.
+    /// A tile at the right or bottom edge: compute the full MR x NR tile into the thread's
+    /// scratch tile, then write only the part inside C.
     private func edgeTile(
         _ kc: Int, _ a: UnsafePointer<Float>, _ aRow: Int, _ aK: Int, _ b: UnsafePointer<Float>, _ bStride: Int,
-        _ c: UnsafeMutablePointer<Float>, _ rows: Int, _ cols: Int, _ accumulate: Bool
+        _ c: UnsafeMutablePointer<Float>, _ rows: Int, _ cols: Int, _ accumulate: Bool, _ tile: UnsafeMutablePointer<Float>
     ) {
-        var scratch = [Float](repeating: 0, count: mr * nr)
-        scratch.withUnsafeMutableBufferPointer { tile in
-            microKernel(kc, a, aRow, aK, b, bStride, tile.baseAddress!, nr, false)
-            for r in 0..<rows {
-                for j in 0..<cols {
-                    c[r * n + j] = accumulate ? c[r * n + j] + tile[r * nr + j] : tile[r * nr + j]
-                }
+        microKernel(kc, a, aRow, aK, b, bStride, tile, nr, false)
+        for r in 0..<rows {
+            for j in 0..<cols {
+                c[r * n + j] = accumulate ? c[r * n + j] + tile[r * nr + j] : tile[r * nr + j]
             }
         }
     }

@@ -20,7 +20,7 @@ final class GEMMInstance: KernelInstance {
         weights = try WeightMatrix(weightsFP32.pointer, rows: kernel.k, columns: kernel.n, precision: kernel.precision, group: config.int("group") ?? 0)
         bias = FloatBuffer(random: kernel.n, seed: 3)
         c = FloatBuffer(count: kernel.m * kernel.n)
-        driver = GEMMDriver(config: config, m: kernel.m, n: kernel.n, k: kernel.k, epilogue: kernel.epilogue)
+        driver = GEMMDriver(config: config, m: kernel.m, n: kernel.n, k: kernel.k, epilogue: kernel.epilogue, weights: weights)
     }
 
     func run() {

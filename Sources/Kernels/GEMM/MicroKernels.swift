@@ -1,4 +1,4 @@
-import CPrefetch
+import CKernelSupport
 
 // Register micro-kernels of the fp32 GEMM: C[MR x NR] (+)= A[MR x kc] * B[kc x NR].
 // Each keeps its MR x NR/8 accumulators in SIMD8 registers (at most 12, leaving room for the

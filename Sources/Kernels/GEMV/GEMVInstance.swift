@@ -4,7 +4,7 @@ final class GEMVInstance: KernelInstance, @unchecked Sendable {
     // `@unchecked Sendable`: team threads write disjoint column ranges of `c`; the rest is
     // read-only during a run.
     let kernel: GEMVKernel
-    let mb: Int, nb: Int, threads: Int
+    let mb: Int, nb: Int, threads: Int, prefetch: Int
     let a: FloatBuffer
     let x: FloatBuffer
     let weightsFP32: FloatBuffer
@@ -19,10 +19,11 @@ final class GEMVInstance: KernelInstance, @unchecked Sendable {
         mb = config.int("mb") ?? 1
         nb = config.int("nb") ?? 4
         threads = config.int("threads") ?? 1
+        prefetch = config.int("prefetch") ?? 0
         a = FloatBuffer(random: kernel.m * kernel.k, seed: 1)
         weightsFP32 = FloatBuffer(random: kernel.k * kernel.n, seed: 2)
         let matrix = try WeightMatrix(weightsFP32.pointer, rows: kernel.k, columns: kernel.n, precision: kernel.precision, group: config.int("group") ?? 0)
-        weights = GEMVWeights(matrix)
+        weights = GEMVWeights(matrix, tileColumns: nb)
         x = FloatBuffer(count: kernel.m * weights.kp)
         bias = FloatBuffer(random: kernel.n, seed: 3)
         c = FloatBuffer(count: kernel.m * kernel.n)
@@ -47,7 +48,7 @@ final class GEMVInstance: KernelInstance, @unchecked Sendable {
         let scaleStride = n
         var column = columns.lowerBound
         while column < columns.upperBound {
-            let width = columns.upperBound - column >= nb ? nb : 1
+            let width = weights.tile(of: column).width
             var row = 0
             while row < m {
                 // Tail columns run one at a time, and only 1-wide tiles exist for every row count.
@@ -55,7 +56,8 @@ final class GEMVInstance: KernelInstance, @unchecked Sendable {
                 let arguments = GEMVTileArguments(
                     kp: weights.kp, groupSize: source.scales == nil ? weights.kp : source.groupSize,
                     x: x.pointer + row * weights.kp, weights: weights.storage + column * weights.columnBytes,
-                    columnBytes: weights.columnBytes, scales: source.scales.map { $0 + column }, scaleStride: scaleStride,
+                    unitShift: weights.unitShift, unitBytes: weights.unitBytes, tileColumns: width, prefetchBytes: prefetch,
+                    scales: source.scales.map { $0 + column }, scaleStride: scaleStride,
                     y: c.pointer + row * n + column, ldy: n
                 )
                 switch source.precision {

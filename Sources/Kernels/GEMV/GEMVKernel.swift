@@ -49,6 +49,7 @@ public struct GEMVKernel: TunableKernel {
             .init("mb", [1, 2, 4], help: "rows of x per register tile"),
             .init("nb", [1, 2, 4, 8], help: "output channels per register tile"),
             .init("threads", (1...max(1, limits.cores)).map { .int($0) }, help: "threads over N"),
+            .init("prefetch", [0, 512, 1024, 2048, 4096], help: "software prefetch distance along the weight stream, bytes (0: none)"),
         ]
         if precision.isQuantized { parameters.append(.init("group", [0, 32, 64, 128], help: "quantization group along K (0: per channel)")) }
         return ParameterSpace(kernel: "gemv", parameters: parameters, constraints: [
@@ -59,7 +60,7 @@ public struct GEMVKernel: TunableKernel {
     }
 
     public var defaultConfig: KernelConfig {
-        var values: [String: ParameterValue] = ["mb": m >= 4 ? 4 : (m >= 2 ? 2 : 1), "nb": m >= 4 ? 2 : 4, "threads": 1]
+        var values: [String: ParameterValue] = ["mb": m >= 4 ? 4 : (m >= 2 ? 2 : 1), "nb": m >= 4 ? 2 : 4, "threads": 1, "prefetch": 1024]
         if precision.isQuantized { values["group"] = 0 }
         return KernelConfig(kernel: "gemv", values: values)
     }
