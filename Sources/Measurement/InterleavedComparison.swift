@@ -22,16 +22,18 @@ public struct InterleavedComparison: Sendable {
 
     /// Runs `rounds` rounds; each candidate's sample is `runsPerSample[i]` runs (as calibrated
     /// by the measurer), so short kernels are timed above the clock's resolution.
-    public static func run(_ candidates: [() -> Void], runsPerSample: [Int], rounds: Int) -> InterleavedComparison {
+    /// `clock` is injectable so tests can check the arithmetic with exact durations.
+    public static func run(_ candidates: [() -> Void], runsPerSample: [Int], rounds: Int,
+                           clock: () -> Double = MonotonicClock.seconds) -> InterleavedComparison {
         precondition(!candidates.isEmpty && candidates.count == runsPerSample.count && rounds > 0)
         var samples = Array(repeating: [Double](), count: candidates.count)
         for round in 0..<rounds {
             let order = round % 2 == 0 ? Array(candidates.indices) : candidates.indices.reversed()
             for index in order {
                 let runs = runsPerSample[index]
-                let begin = MonotonicClock.seconds()
+                let begin = clock()
                 for _ in 0..<runs { candidates[index]() }
-                samples[index].append((MonotonicClock.seconds() - begin) / Double(runs))
+                samples[index].append((clock() - begin) / Double(runs))
             }
         }
         let ratios = candidates.indices.map { index -> Ratio in

@@ -36,10 +36,13 @@ public enum MeasurementError: Error, CustomStringConvertible, Sendable {
 public struct KernelMeasurer: Sendable {
     public let options: MeasurementOptions
     public let team: ParallelTeam
+    /// Seconds from a monotonic clock; injectable so tests can drive the stopping rule exactly.
+    public let clock: @Sendable () -> Double
 
-    public init(options: MeasurementOptions = .init(), team: ParallelTeam) {
+    public init(options: MeasurementOptions = .init(), team: ParallelTeam, clock: @escaping @Sendable () -> Double = MonotonicClock.seconds) {
         self.options = options
         self.team = team
+        self.clock = clock
     }
 
     public func measure(_ instance: any KernelInstance) throws -> KernelMeasurement {
@@ -50,19 +53,19 @@ public struct KernelMeasurer: Sendable {
         let flush = options.flushBytes > 0 ? CacheFlusher(bytes: options.flushBytes) : nil
         let sessions = options.counters.isEmpty ? nil : startCounters()
         var samples: [Double] = []
-        let started = MonotonicClock.seconds()
+        let started = clock()
         var converged = false
         while samples.count < options.maxSamples {
             flush?.flush()
-            let begin = MonotonicClock.seconds()
+            let begin = clock()
             for _ in 0..<runsPerSample { instance.run() }
-            samples.append((MonotonicClock.seconds() - begin) / Double(runsPerSample))
+            samples.append((clock() - begin) / Double(runsPerSample))
             if samples.count >= options.minSamples {
                 if Statistics(samples).relativeMedianHalfWidth <= options.targetRelativeHalfWidth {
                     converged = true
                     break
                 }
-                if MonotonicClock.seconds() - started >= options.timeCap { break }
+                if clock() - started >= options.timeCap { break }
             }
         }
         var counters: [String: Double] = [:]
@@ -87,13 +90,13 @@ public struct KernelMeasurer: Sendable {
     /// Warm-up runs, then how many runs make one sample at least `minSampleSeconds` long.
     /// With a cache flush every sample is a single run (a flush between runs is the point).
     func warmUpAndCalibrate(_ instance: any KernelInstance) -> Int {
-        let begin = MonotonicClock.seconds()
+        let begin = clock()
         var runs = 0
         var last = 0.0
-        while runs < options.warmupRuns || MonotonicClock.seconds() - begin < options.warmupSeconds {
-            let start = MonotonicClock.seconds()
+        while runs < options.warmupRuns || clock() - begin < options.warmupSeconds {
+            let start = clock()
             instance.run()
-            last = MonotonicClock.seconds() - start
+            last = clock() - start
             runs += 1
             if runs > 10_000 { break }
         }

@@ -74,3 +74,38 @@ struct CounterInventoryTests {
         #expect(software.summary.contains("no hardware counters"))
     }
 }
+
+@Suite("counter sessions", .serialized)
+struct CounterSessionTests {
+    @Test("a hardware event is counted where a PMU exists, and dropped for software events where not")
+    func fallback() {
+        let session = CounterSession(requested: ["PAPI_TOT_CYC"])
+        if CounterInventoryTests.kernelExposesCPUPMU && CounterInventoryTests.perfEventsAllowed {
+            #expect(session.backend == .papiHardware)
+            #expect(session.events == ["PAPI_TOT_CYC"])
+        } else {
+            #expect(session.dropped == ["PAPI_TOT_CYC"])
+            #expect(session.backend != .papiHardware)
+            if CounterInventoryTests.perfEventsAllowed {
+                #expect(session.events == CounterSession.softwareEvents)
+            }
+        }
+    }
+
+    @Test("counts cover the work between start and stop")
+    func counting() {
+        let session = CounterSession(requested: ["perf::TASK-CLOCK"])
+        session.start()
+        var x = 0.0
+        for i in 0..<2_000_000 { x += Double(i).squareRoot() }
+        let counts = session.stop()
+        #expect(x > 0)
+        #expect((counts["cpu-seconds"] ?? 0) > 0)
+        if session.backend != .clock {
+            // TASK-CLOCK counts nanoseconds of this thread's CPU time.
+            let taskSeconds = (counts["perf::TASK-CLOCK"] ?? 0) / 1e9
+            #expect(abs(taskSeconds - (counts["cpu-seconds"] ?? 0)) < 0.5 * (counts["cpu-seconds"] ?? 1))
+        }
+        #expect(session.overheadSeconds() > 0)
+    }
+}

@@ -53,6 +53,8 @@ public struct GEMVKernel: TunableKernel {
         ]
         if precision.isQuantized { parameters.append(.init("group", [0, 32, 64, 128], help: "quantization group along K (0: per channel)")) }
         return ParameterSpace(kernel: "gemv", parameters: parameters, constraints: [
+            // The loop steps 16 k at a time; a group boundary inside a step would mix scales.
+            .init("group is 0 or a multiple of 16") { ($0.int("group") ?? 0) % 16 == 0 },
             .init("(mb, nb) is a tile: 1x1, 1x2, 1x4, 1x8, 2x2, 2x4, 4x1 or 4x2") { config in
                 Self.tiles.contains { $0.mb == config.int("mb") && $0.nb == config.int("nb") }
             },

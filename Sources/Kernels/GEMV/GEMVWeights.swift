@@ -38,7 +38,8 @@ final class GEMVWeights: @unchecked Sendable {
         for n in 0..<w.columns {
             let (tileStart, width) = n < tiledColumns ? (n - n % tileColumns, tileColumns) : (n, 1)
             let tile = storage + tileStart * columnBytes
-            for unit in 0..<(kp / unitK) {
+            // Units past the last row stay zero (padding).
+            for unit in 0..<((w.rows + unitK - 1) / unitK) {
                 let destination = tile + (unit * width + n - tileStart) * unitBytes
                 for k in (unit * unitK)..<min(w.rows, (unit + 1) * unitK) {
                     Self.store(w, row: k, column: n, into: destination, offset: k - unit * unitK)
@@ -55,9 +56,8 @@ final class GEMVWeights: @unchecked Sendable {
     deinit { storage.deallocate() }
 
     /// Stores weight (k, n) at position `u` of its unit (0 ..< 16, or 0 ..< 64 for int4).
-    private static func store(_ w: WeightMatrix, row k: Int, column n: Int, into column: UnsafeMutableRawPointer, offset u: Int) {
-        let index = k * w.columns + n
-        let k = u
+    private static func store(_ w: WeightMatrix, row: Int, column n: Int, into column: UnsafeMutableRawPointer, offset k: Int) {
+        let index = row * w.columns + n
         switch w.precision {
         case .fp32: column.storeBytes(of: w.storage.load(fromByteOffset: index * 4, as: Float.self), toByteOffset: k * 4, as: Float.self)
         case .fp16: column.storeBytes(of: w.storage.load(fromByteOffset: index * 2, as: UInt16.self), toByteOffset: k * 2, as: UInt16.self)
@@ -66,7 +66,7 @@ final class GEMVWeights: @unchecked Sendable {
             column.storeBytes(of: w.storage.load(fromByteOffset: index * 2, as: UInt16.self), toByteOffset: offset, as: UInt16.self)
         case .int8: column.storeBytes(of: w.storage.load(fromByteOffset: index, as: Int8.self), toByteOffset: k, as: Int8.self)
         case .int4:
-            let q = UInt32(UInt8(bitPattern: Quantizer.nibble(w.storage, row: index / w.columns, column: n, columns: w.columns)) & 0x0f)
+            let q = UInt32(UInt8(bitPattern: Quantizer.nibble(w.storage, row: row, column: n, columns: w.columns)) & 0x0f)
             let offset = (k % 8) * 4
             let chunk = UInt32(k / 8)
             let old = column.load(fromByteOffset: offset, as: UInt32.self)

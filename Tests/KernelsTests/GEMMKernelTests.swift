@@ -1,0 +1,65 @@
+@testable import Kernels
+import Testing
+
+/// Every micro-kernel, packing mode, thread split and epilogue against the double-precision
+/// reference, on shapes that are not tile multiples.
+@Suite("GEMM correctness")
+struct GEMMKernelTests {
+    static let team = ParallelTeam(size: 2)
+    static let shapes: [(Int, Int, Int)] = [(1, 1, 1), (7, 33, 257), (33, 7, 65), (257, 129, 33)]
+
+    static func check(_ m: Int, _ n: Int, _ k: Int, epilogue: Epilogue = .none, precision: Precision = .fp32,
+                      overrides: String) throws -> Validation {
+        let kernel = try GEMMKernel(m: m, n: n, k: k, epilogue: epilogue, precision: precision, limits: .typical)
+        let config = try kernel.defaultConfig.applying(overrides: overrides)
+        let instance = try kernel.instantiate(config, team: team)
+        instance.run()
+        return instance.validate()
+    }
+
+    @Test("each micro-kernel on awkward shapes, two threads, both loops", arguments: GEMMKernel.microTiles.indices, shapes.indices)
+    func microKernels(tile: Int, shape: Int) throws {
+        let (mr, nr) = GEMMKernel.microTiles[tile]
+        let (m, n, k) = Self.shapes[shape]
+        for loop in ["m", "n"] {
+            let mc = mr * 4
+            let result = try Self.check(m, n, k, epilogue: Epilogue(bias: true, activation: .gelu),
+                                        overrides: "mr=\(mr),nr=\(nr),mc=\(mc),kc=64,nc=256,threads=2,loop=\(loop)")
+            #expect(result.passed, "\(mr)x\(nr) \(m)x\(n)x\(k) loop=\(loop): \(result)")
+            #expect(result.checkedElements == min(m, 48) * min(n, 384))
+        }
+    }
+
+    @Test("packing modes: A in place, B in place, B packed per call, B prepacked", arguments: ["pack_a=0", "pack_b=0", "pack_b=1", "pack_b=2", "pack_a=0,pack_b=2"])
+    func packing(_ overrides: String) throws {
+        // n a multiple of nr: reading B in place needs whole panels.
+        let result = try Self.check(45, 64, 300, epilogue: Epilogue(bias: true, activation: .relu), overrides: overrides + ",kc=128,mc=48")
+        #expect(result.passed, "\(overrides): \(result)")
+    }
+
+    @Test("epilogues", arguments: Epilogue.Activation.allCases, [false, true])
+    func epilogues(activation: Epilogue.Activation, bias: Bool) throws {
+        let result = try Self.check(19, 23, 41, epilogue: Epilogue(bias: bias, activation: activation), overrides: "")
+        #expect(result.passed, "\(result)")
+    }
+
+    @Test("reduced-precision weights stay within their tolerance and really are reduced", arguments: [Precision.fp16, .bf16, .int8, .int4])
+    func precisions(_ precision: Precision) throws {
+        for packB in [1, 2] {
+            let group = precision.isQuantized ? ",group=32" : ""
+            let result = try Self.check(13, 34, 128, precision: precision, overrides: "pack_b=\(packB),kc=64\(group)")
+            #expect(result.passed, "\(precision) pack_b=\(packB): \(result)")
+            // Quantization error must be visible: an error at fp32 level means fp32 weights were used.
+            #expect(result.relativeError > Precision.fp32.tolerance, "\(precision): \(result)")
+        }
+    }
+
+    @Test("a wrong result is reported as such")
+    func detectsWrongResults() throws {
+        let kernel = try GEMMKernel(m: 8, n: 8, k: 8, limits: .typical)
+        let instance = try #require(try kernel.instantiate(kernel.defaultConfig, team: Self.team) as? GEMMInstance)
+        instance.run()
+        instance.c.pointer[3] += 1 // one wrong element
+        #expect(!instance.validate().passed)
+    }
+}
