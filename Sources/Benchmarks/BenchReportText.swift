@@ -4,7 +4,7 @@ import Foundation
 public enum BenchReportText {
     public static func render(_ report: KernelBenchmark.Report) -> String {
         let s = report.measurement.statistics
-        func us(_ seconds: Double) -> String { String(format: "%.1f µs", seconds * 1e6) }
+        func us(_ seconds: Double) -> String { String(format: "%.2f µs", seconds * 1e6) }
         var lines = [
             "\(report.signature)",
             "  config      \(report.config)",
@@ -31,6 +31,10 @@ public enum BenchReportText {
         if let peer = report.peer {
             lines.append(String(format: "  vs peer     %@: ours %.2f GFLOP/s, peer %.2f GFLOP/s, ratio %.3fx [95%% CI %.3f – %.3f] over %d interleaved rounds",
                                 peer.name, peer.oursGFLOPS, peer.peerGFLOPS, peer.speedup, peer.speedupLow, peer.speedupHigh, peer.rounds))
+        }
+        if let harness = report.harness {
+            lines.append(String(format: "  harness     adds %+.2f%% (median over %d interleaved rounds): harness %@ vs bare loop %@ per run",
+                                100 * harness.overhead, harness.rounds, us(harness.harnessSeconds), us(harness.bareSeconds)))
         }
         if !report.precisions.isEmpty {
             lines.append("  precisions  interleaved, speed-up over \(report.precisions[0].precision.rawValue):")

@@ -23,6 +23,8 @@ public struct KernelBenchmark {
         public var rounds: Int
         /// Other weight precisions to race against `precision`, same configuration, interleaved.
         public var comparePrecisions: [Precision] = []
+        /// Also measure what the harness adds over a bare loop of the same instance.
+        public var checkHarness = false
 
         public init(kernel: String, shape: String, precision: Precision = .fp32, epilogue: Epilogue = .none,
                     overrides: String = "", threads: Int? = nil, counters: [String] = [], vsOpenBLAS: Bool = false,
@@ -52,6 +54,7 @@ public struct KernelBenchmark {
         public var peer: PeerComparison?
         /// Speed of each precision relative to the requested one, from interleaved rounds.
         public var precisions: [PrecisionComparison] = []
+        public var harness: HarnessCheck.Overhead?
     }
 
     public struct PrecisionComparison: Sendable {
@@ -106,6 +109,10 @@ public struct KernelBenchmark {
         }
         var report = Report(signature: kernel.signature, config: config, profileID: profile.id, measurement: measurement,
                             gflops: gflops, boundGFLOPS: bound?.gflops, boundKind: bound?.kind, peer: peer)
+        if request.checkHarness {
+            progress("checking the harness against a bare loop")
+            report.harness = try HarnessCheck(topology: topology).overhead(of: instance, team: team)
+        }
         if !request.comparePrecisions.isEmpty {
             progress("racing precisions \(request.comparePrecisions.map(\.rawValue).joined(separator: ", ")), \(request.rounds) interleaved rounds")
             report.precisions = try racePrecisions(request, limits: limits, config: config, first: instance,

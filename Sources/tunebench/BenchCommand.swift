@@ -43,6 +43,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("vs-precisions"), help: "Race the same configuration with these weight precisions, interleaved, e.g. fp16,bf16,int8.")
     var vsPrecisions: String?
 
+    @Flag(name: .customLong("check-harness"), help: "Also measure what the harness adds over a bare loop of the same kernel.")
+    var checkHarness = false
+
     @Option(help: "Interleaved rounds of the races.")
     var rounds = 15
 
@@ -69,6 +72,7 @@ struct BenchCommand: ParsableCommand {
                 vsOpenBLAS: vsOpenBLAS,
                 options: MeasurementOptions(timeCap: timeCap, flushBytes: flush), rounds: rounds
             )
+            request.checkHarness = checkHarness
             request.comparePrecisions = try (vsPrecisions ?? "").split(separator: ",").map { name in
                 guard let value = Precision(rawValue: String(name)) else { throw ValidationError("--vs-precisions: unknown precision \(name)") }
                 return value
