@@ -55,7 +55,8 @@ final class GEMVInstance: KernelInstance, @unchecked Sendable {
                 let height = m - row >= mb && width == nb ? mb : 1
                 let arguments = GEMVTileArguments(
                     // Per-channel scales (group 0) are one group spanning the padded K.
-                    kp: weights.kp, groupSize: source.scales == nil || source.group == 0 ? weights.kp : source.groupSize,
+                    kp: weights.kp, kEnd: (kernel.k + 15) / 16 * 16,
+                    groupSize: source.scales == nil || source.group == 0 ? weights.kp : source.groupSize,
                     x: x.pointer + row * weights.kp, weights: weights.storage + column * weights.columnBytes,
                     unitShift: weights.unitShift, unitBytes: weights.unitBytes, tileColumns: width, prefetchBytes: prefetch,
                     scales: source.scales.map { $0 + column }, scaleStride: scaleStride,

@@ -10,8 +10,11 @@ import CKernelSupport
 
 /// The arguments every tile takes.
 struct GEMVTileArguments {
-    /// K padded to a multiple of 64 (weights and x are zero-padded).
+    /// The row stride of x: K padded to a multiple of 64 (weights and x are zero-padded).
     var kp: Int
+    /// How far the loop runs: K rounded up to 16. Not kp: a quantization group starting in the
+    /// padding would read a scale row that does not exist.
+    var kEnd: Int
     /// Quantization group along K (kp when there is one group).
     var groupSize: Int
     /// x rows of this tile: row r at x + r * kp.
@@ -38,8 +41,8 @@ func gemvTile1x1(_ t: GEMVTileArguments, _ load: (UnsafeRawPointer, Int) -> (SIM
     var t0_0 = SIMD8<Float>()
     let unitMask = (1 << t.unitShift) - 1
     var k0 = 0
-    while k0 < t.kp {
-        let k1 = min(t.kp, k0 + t.groupSize)
+    while k0 < t.kEnd {
+        let k1 = min(t.kEnd, k0 + t.groupSize)
         var p0_0 = SIMD8<Float>()
         var k = k0
         while k < k1 {
@@ -68,8 +71,8 @@ func gemvTile1x2(_ t: GEMVTileArguments, _ load: (UnsafeRawPointer, Int) -> (SIM
     var t0_0 = SIMD8<Float>(), t0_1 = SIMD8<Float>()
     let unitMask = (1 << t.unitShift) - 1
     var k0 = 0
-    while k0 < t.kp {
-        let k1 = min(t.kp, k0 + t.groupSize)
+    while k0 < t.kEnd {
+        let k1 = min(t.kEnd, k0 + t.groupSize)
         var p0_0 = SIMD8<Float>(), p0_1 = SIMD8<Float>()
         var k = k0
         while k < k1 {
@@ -102,8 +105,8 @@ func gemvTile1x4(_ t: GEMVTileArguments, _ load: (UnsafeRawPointer, Int) -> (SIM
     var t0_0 = SIMD8<Float>(), t0_1 = SIMD8<Float>(), t0_2 = SIMD8<Float>(), t0_3 = SIMD8<Float>()
     let unitMask = (1 << t.unitShift) - 1
     var k0 = 0
-    while k0 < t.kp {
-        let k1 = min(t.kp, k0 + t.groupSize)
+    while k0 < t.kEnd {
+        let k1 = min(t.kEnd, k0 + t.groupSize)
         var p0_0 = SIMD8<Float>(), p0_1 = SIMD8<Float>(), p0_2 = SIMD8<Float>(), p0_3 = SIMD8<Float>()
         var k = k0
         while k < k1 {
@@ -144,8 +147,8 @@ func gemvTile1x8(_ t: GEMVTileArguments, _ load: (UnsafeRawPointer, Int) -> (SIM
     var t0_0 = SIMD8<Float>(), t0_1 = SIMD8<Float>(), t0_2 = SIMD8<Float>(), t0_3 = SIMD8<Float>(), t0_4 = SIMD8<Float>(), t0_5 = SIMD8<Float>(), t0_6 = SIMD8<Float>(), t0_7 = SIMD8<Float>()
     let unitMask = (1 << t.unitShift) - 1
     var k0 = 0
-    while k0 < t.kp {
-        let k1 = min(t.kp, k0 + t.groupSize)
+    while k0 < t.kEnd {
+        let k1 = min(t.kEnd, k0 + t.groupSize)
         var p0_0 = SIMD8<Float>(), p0_1 = SIMD8<Float>(), p0_2 = SIMD8<Float>(), p0_3 = SIMD8<Float>(), p0_4 = SIMD8<Float>(), p0_5 = SIMD8<Float>(), p0_6 = SIMD8<Float>(), p0_7 = SIMD8<Float>()
         var k = k0
         while k < k1 {
@@ -202,8 +205,8 @@ func gemvTile2x2(_ t: GEMVTileArguments, _ load: (UnsafeRawPointer, Int) -> (SIM
     var t0_0 = SIMD8<Float>(), t0_1 = SIMD8<Float>(), t1_0 = SIMD8<Float>(), t1_1 = SIMD8<Float>()
     let unitMask = (1 << t.unitShift) - 1
     var k0 = 0
-    while k0 < t.kp {
-        let k1 = min(t.kp, k0 + t.groupSize)
+    while k0 < t.kEnd {
+        let k1 = min(t.kEnd, k0 + t.groupSize)
         var p0_0 = SIMD8<Float>(), p0_1 = SIMD8<Float>(), p1_0 = SIMD8<Float>(), p1_1 = SIMD8<Float>()
         var k = k0
         while k < k1 {
@@ -239,8 +242,8 @@ func gemvTile2x4(_ t: GEMVTileArguments, _ load: (UnsafeRawPointer, Int) -> (SIM
     var t0_0 = SIMD8<Float>(), t0_1 = SIMD8<Float>(), t0_2 = SIMD8<Float>(), t0_3 = SIMD8<Float>(), t1_0 = SIMD8<Float>(), t1_1 = SIMD8<Float>(), t1_2 = SIMD8<Float>(), t1_3 = SIMD8<Float>()
     let unitMask = (1 << t.unitShift) - 1
     var k0 = 0
-    while k0 < t.kp {
-        let k1 = min(t.kp, k0 + t.groupSize)
+    while k0 < t.kEnd {
+        let k1 = min(t.kEnd, k0 + t.groupSize)
         var p0_0 = SIMD8<Float>(), p0_1 = SIMD8<Float>(), p0_2 = SIMD8<Float>(), p0_3 = SIMD8<Float>(), p1_0 = SIMD8<Float>(), p1_1 = SIMD8<Float>(), p1_2 = SIMD8<Float>(), p1_3 = SIMD8<Float>()
         var k = k0
         while k < k1 {
@@ -284,8 +287,8 @@ func gemvTile4x1(_ t: GEMVTileArguments, _ load: (UnsafeRawPointer, Int) -> (SIM
     var t0_0 = SIMD8<Float>(), t1_0 = SIMD8<Float>(), t2_0 = SIMD8<Float>(), t3_0 = SIMD8<Float>()
     let unitMask = (1 << t.unitShift) - 1
     var k0 = 0
-    while k0 < t.kp {
-        let k1 = min(t.kp, k0 + t.groupSize)
+    while k0 < t.kEnd {
+        let k1 = min(t.kEnd, k0 + t.groupSize)
         var p0_0 = SIMD8<Float>(), p1_0 = SIMD8<Float>(), p2_0 = SIMD8<Float>(), p3_0 = SIMD8<Float>()
         var k = k0
         while k < k1 {
@@ -323,8 +326,8 @@ func gemvTile4x2(_ t: GEMVTileArguments, _ load: (UnsafeRawPointer, Int) -> (SIM
     var t0_0 = SIMD8<Float>(), t0_1 = SIMD8<Float>(), t1_0 = SIMD8<Float>(), t1_1 = SIMD8<Float>(), t2_0 = SIMD8<Float>(), t2_1 = SIMD8<Float>(), t3_0 = SIMD8<Float>(), t3_1 = SIMD8<Float>()
     let unitMask = (1 << t.unitShift) - 1
     var k0 = 0
-    while k0 < t.kp {
-        let k1 = min(t.kp, k0 + t.groupSize)
+    while k0 < t.kEnd {
+        let k1 = min(t.kEnd, k0 + t.groupSize)
         var p0_0 = SIMD8<Float>(), p0_1 = SIMD8<Float>(), p1_0 = SIMD8<Float>(), p1_1 = SIMD8<Float>(), p2_0 = SIMD8<Float>(), p2_1 = SIMD8<Float>(), p3_0 = SIMD8<Float>(), p3_1 = SIMD8<Float>()
         var k = k0
         while k < k1 {
