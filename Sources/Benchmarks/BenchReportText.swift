@@ -39,9 +39,9 @@ public enum BenchReportText {
         if !report.precisions.isEmpty {
             lines.append("  precisions  interleaved, speed-up over \(report.precisions[0].precision.rawValue):")
             for entry in report.precisions {
-                lines.append(String(format: "              %-5@ %7.2f GFLOP/s  %.2fx [95%% CI %.2f – %.2f]  error %.2e",
+                lines.append(String(format: "              %-5@ %7.2f GFLOP/s  %.2fx [95%% CI %.2f – %.2f]  error %.2e  %@",
                                     entry.precision.rawValue as NSString, entry.gflops, entry.speedup, entry.speedupLow,
-                                    entry.speedupHigh, entry.validation.relativeError))
+                                    entry.speedupHigh, entry.validation.relativeError, entry.config.description as NSString))
             }
         }
         return lines.joined(separator: "\n")

@@ -21,8 +21,10 @@ public struct KernelBenchmark {
         public var options: MeasurementOptions
         /// Rounds of the interleaved comparisons.
         public var rounds: Int
-        /// Other weight precisions to race against `precision`, same configuration, interleaved.
-        public var comparePrecisions: [Precision] = []
+        /// Other weight precisions to race against `precision`, interleaved: each with the same
+        /// configuration plus its own overrides ("k=v,k=v", may be empty), so each can run at its
+        /// best settings.
+        public var comparePrecisions: [(precision: Precision, overrides: String)] = []
         /// Also measure what the harness adds over a bare loop of the same instance.
         public var checkHarness = false
 
@@ -59,6 +61,7 @@ public struct KernelBenchmark {
 
     public struct PrecisionComparison: Sendable {
         public var precision: Precision
+        public var config: KernelConfig
         public var gflops: Double
         /// Throughput relative to the first (requested) precision, median over rounds.
         public var speedup: Double
@@ -114,7 +117,7 @@ public struct KernelBenchmark {
             report.harness = try HarnessCheck(topology: topology).overhead(of: instance, team: team)
         }
         if !request.comparePrecisions.isEmpty {
-            progress("racing precisions \(request.comparePrecisions.map(\.rawValue).joined(separator: ", ")), \(request.rounds) interleaved rounds")
+            progress("racing precisions \(request.comparePrecisions.map(\.precision.rawValue).joined(separator: ", ")), \(request.rounds) interleaved rounds")
             report.precisions = try racePrecisions(request, limits: limits, config: config, first: instance,
                                                    firstRuns: measurement.runsPerSample, firstValidation: measurement.validation, team: team)
         }
@@ -158,13 +161,17 @@ public struct KernelBenchmark {
         var instances: [any KernelInstance] = [first]
         var runs = [firstRuns]
         var validations = [firstValidation]
-        let precisions = [request.precision] + request.comparePrecisions.filter { $0 != request.precision }
+        let others = request.comparePrecisions
+        let precisions = [request.precision] + others.map(\.precision)
+        var configs = [config]
         let measurer = KernelMeasurer(options: request.options, team: team)
-        for precision in precisions.dropFirst() {
+        for (precision, overrides) in others {
             let kernel = try KernelCatalog.kernel(named: request.kernel, shape: request.shape, precision: precision,
                                                   epilogue: request.epilogue, limits: limits)
             var adjusted = config
             adjusted.values["group"] = precision.isQuantized ? (config.values["group"] ?? 0) : nil
+            adjusted = try adjusted.applying(overrides: overrides)
+            configs.append(adjusted)
             let instance = try kernel.instantiate(adjusted, team: team)
             instance.run()
             let validation = instance.validate()
@@ -179,7 +186,7 @@ public struct KernelBenchmark {
         return precisions.indices.map { index in
             let ratio = comparison.ratios[index]
             // ratios are time(i) / time(first); speed-up is the inverse, and the interval flips.
-            return PrecisionComparison(precision: precisions[index], gflops: flops / comparison.statistics[index].median / 1e9,
+            return PrecisionComparison(precision: precisions[index], config: configs[index], gflops: flops / comparison.statistics[index].median / 1e9,
                                        speedup: 1 / ratio.timeRatio, speedupLow: 1 / ratio.high, speedupHigh: 1 / ratio.low,
                                        validation: validations[index])
         }

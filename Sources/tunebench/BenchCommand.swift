@@ -40,7 +40,7 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .customLong("vs-openblas"), help: "Race OpenBLAS cblas_sgemm on the same shape, interleaved, and print the ratio.")
     var vsOpenBLAS = false
 
-    @Option(name: .customLong("vs-precisions"), help: "Race the same configuration with these weight precisions, interleaved, e.g. fp16,bf16,int8.")
+    @Option(name: .customLong("vs-precisions"), help: "Race these weight precisions, interleaved, with the same configuration or their own overrides after @ joined by +, e.g. fp16,int8@prefetch=1024+nb=8.")
     var vsPrecisions: String?
 
     @Flag(name: .customLong("check-harness"), help: "Also measure what the harness adds over a bare loop of the same kernel.")
@@ -73,9 +73,10 @@ struct BenchCommand: ParsableCommand {
                 options: MeasurementOptions(timeCap: timeCap, flushBytes: flush), rounds: rounds
             )
             request.checkHarness = checkHarness
-            request.comparePrecisions = try (vsPrecisions ?? "").split(separator: ",").map { name in
-                guard let value = Precision(rawValue: String(name)) else { throw ValidationError("--vs-precisions: unknown precision \(name)") }
-                return value
+            request.comparePrecisions = try (vsPrecisions ?? "").split(separator: ",").map { item in
+                let parts = item.split(separator: "@", maxSplits: 1).map(String.init)
+                guard let value = Precision(rawValue: parts[0]) else { throw ValidationError("--vs-precisions: unknown precision \(parts[0])") }
+                return (value, parts.count > 1 ? parts[1].replacingOccurrences(of: "+", with: ",") : "")
             }
             do {
                 let report = try KernelBenchmark(profile: profile, topology: try HwlocTopology()).run(request) { printToStderr($0) }
