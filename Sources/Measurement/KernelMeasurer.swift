@@ -119,9 +119,10 @@ public struct KernelMeasurer: Sendable {
     private func startCounters() -> TeamCounters {
         let state = TeamCounters(size: team.size)
         let requested = options.counters == ["default"] ? [] : options.counters
-        let overhead = CounterSession(requested: requested).overheadSeconds()
+        let multiplex = options.multiplexCounters
+        let overhead = CounterSession(requested: requested, multiplex: multiplex).overheadSeconds()
         team.run { index in
-            let session = CounterSession(requested: requested)
+            let session = CounterSession(requested: requested, multiplex: multiplex)
             state.sessions[index] = session
             session.start()
         }

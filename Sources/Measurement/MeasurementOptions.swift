@@ -19,6 +19,8 @@ public struct MeasurementOptions: Sendable {
     public var flushBytes: Int
     /// PAPI events to count (names); the counter backend falls back as DESIGN.md says.
     public var counters: [String]
+    /// Let PAPI time-share the counters when more events are asked for than the CPU has.
+    public var multiplexCounters = false
 
     public init(
         warmupRuns: Int = 2, warmupSeconds: Double = 0.02, minSamples: Int = 7, maxSamples: Int = 500,

@@ -37,6 +37,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "PAPI events to count, comma-separated, or 'default' (cycles, instructions, cache misses, FP ops).")
     var counters: String?
 
+    @Flag(help: "Multiplex the PAPI counters (more events than the CPU has counters, time-shared).")
+    var multiplex = false
+
     @Flag(name: .customLong("vs-openblas"), help: "Race OpenBLAS cblas_sgemm on the same shape, interleaved, and print the ratio.")
     var vsOpenBLAS = false
 
@@ -73,6 +76,7 @@ struct BenchCommand: ParsableCommand {
                 options: MeasurementOptions(timeCap: timeCap, flushBytes: flush), rounds: rounds
             )
             request.checkHarness = checkHarness
+            request.options.multiplexCounters = multiplex
             request.comparePrecisions = try (vsPrecisions ?? "").split(separator: ",").map { item in
                 let parts = item.split(separator: "@", maxSplits: 1).map(String.init)
                 guard let value = Precision(rawValue: parts[0]) else { throw ValidationError("--vs-precisions: unknown precision \(parts[0])") }

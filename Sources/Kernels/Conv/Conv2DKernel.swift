@@ -47,10 +47,12 @@ public struct Conv2DKernel: TunableKernel {
         return space
     }
 
+    /// The GEMM's default plus 256-pixel chunks (measured on 1,64,56,56,64,3,3,1,1: 40 GFLOP/s
+    /// against 19 for a whole image at once, whose im2col matrix falls out of L2).
     public var defaultConfig: KernelConfig {
         var config = gemm.defaultConfig
         config.kernel = "conv2d"
-        config.values["chunk"] = 0
+        config.values["chunk"] = 256
         return config
     }
 

@@ -61,19 +61,23 @@ final class GEMMDriver: @unchecked Sendable {
     }
 
     /// Computes rows 0..<rows (default: all m) of C; conv2d drives it a chunk of rows at a time.
-    func run(a: UnsafePointer<Float>, weights: WeightMatrix, bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, team: ParallelTeam, rows: Int? = nil) {
+    /// A's element (i, p) is at a[i * aRowStride + p * aKStride]: row-major by default; conv2d
+    /// passes its im2col matrix column-major (rows contiguous), the layout im2col writes fastest.
+    func run(a: UnsafePointer<Float>, weights: WeightMatrix, bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>,
+             team: ParallelTeam, rows: Int? = nil, aStrides: (row: Int, k: Int)? = nil) {
         let m = min(rows ?? self.m, self.m)
+        let strides = aStrides ?? (row: k, k: 1)
         team.run { index in
             guard index < threads else { return }
             let rows = splitRows ? ParallelTeam.chunk(index, of: threads, count: m, granule: mr) : 0..<m
             let columns = splitRows ? 0..<n : ParallelTeam.chunk(index, of: threads, count: n, granule: nr)
             guard !rows.isEmpty, !columns.isEmpty else { return }
-            nest(rows: rows, columns: columns, a: a, weights: weights, bias: bias, c: c, thread: index)
+            nest(rows: rows, columns: columns, a: a, aStrides: strides, weights: weights, bias: bias, c: c, thread: index)
         }
     }
 
     private func nest(
-        rows: Range<Int>, columns: Range<Int>, a: UnsafePointer<Float>, weights: WeightMatrix,
+        rows: Range<Int>, columns: Range<Int>, a: UnsafePointer<Float>, aStrides: (row: Int, k: Int), weights: WeightMatrix,
         bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, thread: Int
     ) {
         let aBuffer = packedA[thread].pointer, bBuffer = packedB[thread].pointer
@@ -88,7 +92,7 @@ final class GEMMDriver: @unchecked Sendable {
                 if packB { Kernels.packB(weights, k0: pc, kc: kcCur, n0: jc, nc: ncCur, nr: nr, into: bBuffer) }
                 for ic in stride(from: rows.lowerBound, to: rows.upperBound, by: mc) {
                     let mcCur = min(mc, rows.upperBound - ic)
-                    if packA { Kernels.packA(a, lda: k, rows: ic..<(ic + mcCur), k0: pc, kc: kcCur, mr: mr, into: aBuffer) }
+                    if packA { Kernels.packA(a, strides: aStrides, rows: ic..<(ic + mcCur), k0: pc, kc: kcCur, mr: mr, into: aBuffer) }
                     for jr in stride(from: 0, to: ncCur, by: nr) {
                         let nrCur = min(nr, ncCur - jr)
                         let bPanel: UnsafePointer<Float>
@@ -110,12 +114,12 @@ final class GEMMDriver: @unchecked Sendable {
                             if packA {
                                 aPanel = UnsafePointer(aBuffer + ir * kcCur)
                             } else if mrCur == mr {
-                                aPanel = a + (ic + ir) * k + pc
-                                aRow = k
-                                aK = 1
+                                aPanel = a + (ic + ir) * aStrides.row + pc * aStrides.k
+                                aRow = aStrides.row
+                                aK = aStrides.k
                             } else {
                                 // A partial panel read in place would run past the last row.
-                                Kernels.packA(a, lda: k, rows: (ic + ir)..<(ic + ir + mrCur), k0: pc, kc: kcCur, mr: mr, into: edge)
+                                Kernels.packA(a, strides: aStrides, rows: (ic + ir)..<(ic + ir + mrCur), k0: pc, kc: kcCur, mr: mr, into: edge)
                                 aPanel = UnsafePointer(edge)
                             }
                             let tile = c + (ic + ir) * n + jc + jr

@@ -3,8 +3,9 @@
 // edges. Reduced-precision weights are converted to fp32 here, once per block, so the
 // micro-kernels stay fp32.
 
-/// Packs rows `rows` x columns `k0 ..< k0 + kc` of row-major A into MR-row panels.
-func packA(_ a: UnsafePointer<Float>, lda: Int, rows: Range<Int>, k0: Int, kc: Int, mr: Int, into out: UnsafeMutablePointer<Float>) {
+/// Packs rows `rows` x columns `k0 ..< k0 + kc` of A (element (i, p) at
+/// a[i * strides.row + p * strides.k]) into MR-row panels.
+func packA(_ a: UnsafePointer<Float>, strides: (row: Int, k: Int), rows: Range<Int>, k0: Int, kc: Int, mr: Int, into out: UnsafeMutablePointer<Float>) {
     let panels = (rows.count + mr - 1) / mr
     for panel in 0..<panels {
         let base = out + panel * kc * mr
@@ -13,8 +14,8 @@ func packA(_ a: UnsafePointer<Float>, lda: Int, rows: Range<Int>, k0: Int, kc: I
         if height < mr { base.initialize(repeating: 0, count: kc * mr) }
         // k outer: the panel is written sequentially while MR row streams are read.
         for k in 0..<kc {
-            let source = a + first * lda + k0 + k
-            for r in 0..<height { base[k * mr + r] = source[r * lda] }
+            let source = a + first * strides.row + (k0 + k) * strides.k
+            for r in 0..<height { base[k * mr + r] = source[r * strides.row] }
         }
     }
 }
