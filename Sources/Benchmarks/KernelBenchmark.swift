@@ -93,6 +93,8 @@ public struct KernelBenchmark {
         let limits = HardwareLimits(profile: profile)
         let kernel = try KernelCatalog.kernel(named: request.kernel, shape: request.shape, precision: request.precision,
                                               epilogue: request.epilogue, limits: limits)
+        // Refuse an impossible comparison before spending time on the measurement.
+        if request.vsOpenBLAS { _ = try gemmDimensions(kernel) }
         var config = try kernel.defaultConfig.applying(overrides: request.overrides)
         if let threads = request.threads { config.values["threads"] = .int(threads) }
         let threads = config.int("threads") ?? 1
