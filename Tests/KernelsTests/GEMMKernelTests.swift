@@ -17,14 +17,15 @@ struct GEMMKernelTests {
         return instance.validate()
     }
 
-    @Test("each micro-kernel on awkward shapes, two threads, both loops", arguments: GEMMKernel.microTiles.indices, shapes.indices)
+    @Test("each micro-kernel on awkward shapes, two threads, both loops and both tile orders", arguments: GEMMKernel.microTiles.indices, shapes.indices)
     func microKernels(tile: Int, shape: Int) throws {
         let (mr, nr) = GEMMKernel.microTiles[tile]
         let (m, n, k) = Self.shapes[shape]
         for loop in ["m", "n"] {
             let mc = mr * 4
+            let order = loop == "m" ? "ir" : "jr"
             let result = try Self.check(m, n, k, epilogue: Epilogue(bias: true, activation: .gelu),
-                                        overrides: "mr=\(mr),nr=\(nr),mc=\(mc),kc=64,nc=256,threads=2,loop=\(loop)")
+                                        overrides: "mr=\(mr),nr=\(nr),mc=\(mc),kc=64,nc=256,threads=2,loop=\(loop),order=\(order)")
             #expect(result.passed, "\(mr)x\(nr) \(m)x\(n)x\(k) loop=\(loop): \(result)")
             #expect(result.checkedElements == min(m, 48) * min(n, 384))
         }

@@ -11,6 +11,8 @@ final class GEMMDriver: @unchecked Sendable {
     let splitRows: Bool
     let packA: Bool
     let packB: Bool
+    /// order=ir: register tiles row panel by row panel (A in L1); order=jr: BLIS's column order.
+    let rowPanelsOuter: Bool
     /// The whole weight matrix packed into NR-column panels (fp32) once, at set-up: weights are
     /// constant in inference, so no call pays for packing B (pack_b=2).
     private let prepacked: FloatBuffer?
@@ -34,6 +36,7 @@ final class GEMMDriver: @unchecked Sendable {
         splitRows = config.text("loop") == "m"
         packA = config.int("pack_a") != 0
         packB = config.int("pack_b") == 1
+        rowPanelsOuter = config.text("order") == "ir"
         self.epilogue = epilogue
         microKernel = switch (mr, nr) {
         case (4, 16): microKernel4x16
@@ -93,7 +96,8 @@ final class GEMMDriver: @unchecked Sendable {
                 for ic in stride(from: rows.lowerBound, to: rows.upperBound, by: mc) {
                     let mcCur = min(mc, rows.upperBound - ic)
                     if packA { Kernels.packA(a, strides: aStrides, rows: ic..<(ic + mcCur), k0: pc, kc: kcCur, mr: mr, into: aBuffer) }
-                    for jr in stride(from: 0, to: ncCur, by: nr) {
+                    // One register tile: A micro-panel ir against B micro-panel jr.
+                    func tileStep(_ jr: Int, _ ir: Int) {
                         let nrCur = min(nr, ncCur - jr)
                         let bPanel: UnsafePointer<Float>
                         let bStride: Int
@@ -107,30 +111,39 @@ final class GEMMDriver: @unchecked Sendable {
                             bPanel = UnsafePointer(fp32Weights + pc * n + jc + jr)
                             bStride = n
                         }
+                        let mrCur = min(mr, mcCur - ir)
+                        var aPanel: UnsafePointer<Float>
+                        var aRow = 1, aK = mr
+                        if packA {
+                            aPanel = UnsafePointer(aBuffer + ir * kcCur)
+                        } else if mrCur == mr {
+                            aPanel = a + (ic + ir) * aStrides.row + pc * aStrides.k
+                            aRow = aStrides.row
+                            aK = aStrides.k
+                        } else {
+                            // A partial panel read in place would run past the last row.
+                            Kernels.packA(a, strides: aStrides, rows: (ic + ir)..<(ic + ir + mrCur), k0: pc, kc: kcCur, mr: mr, into: edge)
+                            aPanel = UnsafePointer(edge)
+                        }
+                        let tile = c + (ic + ir) * n + jc + jr
+                        if mrCur == mr && nrCur == nr {
+                            microKernel(kcCur, aPanel, aRow, aK, bPanel, bStride, tile, n, pc > 0)
+                        } else {
+                            edgeTile(kcCur, aPanel, aRow, aK, bPanel, bStride, tile, mrCur, nrCur, pc > 0, scratch)
+                        }
+                        if last, epilogue != .none {
+                            epilogue.apply(tile, ldc: n, rows: mrCur, cols: nrCur, column: jc + jr, bias: bias)
+                        }
+                    }
+                    if rowPanelsOuter {
+                        // The A micro-panel stays in L1 while B micro-panels stream from L2.
                         for ir in stride(from: 0, to: mcCur, by: mr) {
-                            let mrCur = min(mr, mcCur - ir)
-                            var aPanel: UnsafePointer<Float>
-                            var aRow = 1, aK = mr
-                            if packA {
-                                aPanel = UnsafePointer(aBuffer + ir * kcCur)
-                            } else if mrCur == mr {
-                                aPanel = a + (ic + ir) * aStrides.row + pc * aStrides.k
-                                aRow = aStrides.row
-                                aK = aStrides.k
-                            } else {
-                                // A partial panel read in place would run past the last row.
-                                Kernels.packA(a, strides: aStrides, rows: (ic + ir)..<(ic + ir + mrCur), k0: pc, kc: kcCur, mr: mr, into: edge)
-                                aPanel = UnsafePointer(edge)
-                            }
-                            let tile = c + (ic + ir) * n + jc + jr
-                            if mrCur == mr && nrCur == nr {
-                                microKernel(kcCur, aPanel, aRow, aK, bPanel, bStride, tile, n, pc > 0)
-                            } else {
-                                edgeTile(kcCur, aPanel, aRow, aK, bPanel, bStride, tile, mrCur, nrCur, pc > 0, scratch)
-                            }
-                            if last, epilogue != .none {
-                                epilogue.apply(tile, ldc: n, rows: mrCur, cols: nrCur, column: jc + jr, bias: bias)
-                            }
+                            for jr in stride(from: 0, to: ncCur, by: nr) { tileStep(jr, ir) }
+                        }
+                    } else {
+                        // BLIS's order: the B micro-panel stays in L1 while A micro-panels stream from L2.
+                        for jr in stride(from: 0, to: ncCur, by: nr) {
+                            for ir in stride(from: 0, to: mcCur, by: mr) { tileStep(jr, ir) }
                         }
                     }
                 }

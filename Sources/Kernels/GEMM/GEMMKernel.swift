@@ -49,6 +49,7 @@ public struct GEMMKernel: TunableKernel {
             .init("nc", [256, 512, 1024, 2048, 4080, 4096, 8192], help: "N block: a KC x NC panel of B stays in L3"),
             .init("threads", (1...max(1, limits.cores)).map { .int($0) }),
             .init("loop", ["m", "n"], help: "the loop split across threads"),
+            .init("order", ["jr", "ir"], help: "register-tile order inside a block: jr (B panel in L1, BLIS) or ir (A panel in L1)"),
             .init("pack_a", [0, 1], help: "pack A into MR panels (0: read A in place)"),
             .init("pack_b", [0, 1, 2], help: "B in NR panels: 0 read in place (fp32 only), 1 packed per block on every call, 2 packed once when the weights are loaded"),
         ]
@@ -89,7 +90,7 @@ public struct GEMMKernel: TunableKernel {
         let nc = [8192, 4096, 2048, 1024, 512, 256].first { $0 <= ncLimit } ?? 256
         var values: [String: ParameterValue] = [
             "mr": .int(mr), "nr": .int(nr), "kc": .int(kc), "mc": .int(mc), "nc": .int(nc),
-            "threads": 1, "loop": "n", "pack_a": 1, "pack_b": 1,
+            "threads": 1, "loop": "n", "order": "jr", "pack_a": 1, "pack_b": 1,
         ]
         if precision.isQuantized { values["group"] = 0 }
         return KernelConfig(kernel: "gemm", values: values)
