@@ -61,6 +61,8 @@ let package = Package(
             dependencies: ["HardwareProbe", "Kernels", "Counters"],
             swiftSettings: hotLoopSwiftSettings
         ),
+        // Search spaces and strategies; never touches the database (DESIGN.md).
+        .target(name: "Search", dependencies: ["Kernels"]),
         .target(name: "Reports", dependencies: ["HardwareProbe"]),
         // `tunebench bench`: one kernel configuration measured, placed on the roofline, and
         // compared with its peer.
@@ -75,6 +77,7 @@ let package = Package(
         .testTarget(name: "HardwareProbeTests", dependencies: ["HardwareProbe"]),
         .testTarget(name: "CountersTests", dependencies: ["Counters"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
+        .testTarget(name: "SearchTests", dependencies: ["Search", "Kernels"]),
         .testTarget(name: "MeasurementTests", dependencies: ["Measurement", "HardwareProbe"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "HardwareProbe"]),
         // Runs the built `tunebench` binary: exit codes, one-line errors, files written.

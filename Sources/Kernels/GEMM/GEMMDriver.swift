@@ -20,7 +20,8 @@ final class GEMMDriver: @unchecked Sendable {
     let microKernel: MicroKernel
     private let packedA: [FloatBuffer]
     private let packedB: [FloatBuffer]
-    private let edgeTiles: [FloatBuffer]
+    /// Per-thread room for a partial A panel packed on the fly (A read in place, last rows).
+    private let edgePanels: [FloatBuffer]
     private let scratchTiles: [FloatBuffer]
 
     init(config: KernelConfig, m: Int, n: Int, k: Int, epilogue: Epilogue, weights: WeightMatrix) {
@@ -55,11 +56,11 @@ final class GEMMDriver: @unchecked Sendable {
         let kcMax = min(kc, k)
         let aCount = (min(mc, m) + mr - 1) / mr * mr * kcMax
         let bCount = packB ? (min(nc, n) + nr - 1) / nr * nr * kcMax : 0
-        let edgeCount = max(mr * nr, mr * kcMax)
+        let edgeCount = mr * kcMax
         packedA = (0..<threads).map { _ in FloatBuffer(count: aCount) }
         packedB = (0..<threads).map { _ in FloatBuffer(count: bCount) }
         let tileCount = mr * nr
-        edgeTiles = (0..<threads).map { _ in FloatBuffer(count: edgeCount) }
+        edgePanels = (0..<threads).map { _ in FloatBuffer(count: edgeCount) }
         scratchTiles = (0..<threads).map { _ in FloatBuffer(count: tileCount) }
     }
 
@@ -84,7 +85,7 @@ final class GEMMDriver: @unchecked Sendable {
         bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, thread: Int
     ) {
         let aBuffer = packedA[thread].pointer, bBuffer = packedB[thread].pointer
-        let edge = edgeTiles[thread].pointer
+        let edge = edgePanels[thread].pointer
         let scratch = scratchTiles[thread].pointer
         let fp32Weights = weights.storage.assumingMemoryBound(to: Float.self)
         for jc in stride(from: columns.lowerBound, to: columns.upperBound, by: nc) {

@@ -1,0 +1,119 @@
+import Foundation
+import Kernels
+@testable import Search
+import Testing
+
+/// A synthetic objective with a known optimum: a smooth bowl over four parameters with a
+/// constraint that cuts holes in the space. Optimum 100 at a=7, b=2, c=5, d=y.
+enum Bowl {
+    static let space = ParameterSpace(
+        kernel: "bowl",
+        parameters: [.init("a", (0..<10).map { .int($0) }), .init("b", (0..<10).map { .int($0) }),
+                     .init("c", (0..<10).map { .int($0) }), .init("d", ["x", "y"])],
+        constraints: [.init("(a + b) % 7 != 3") { (($0.int("a") ?? 0) + ($0.int("b") ?? 0)) % 7 != 3 }]
+    )
+
+    static func score(_ config: KernelConfig) -> Double {
+        let a = Double(config.int("a") ?? 0) - 7, b = Double(config.int("b") ?? 0) - 2, c = Double(config.int("c") ?? 0) - 5
+        let d = config.text("d") == "y" ? 0.0 : 1.0
+        return 100 * exp(-(a * a + b * b + c * c + 4 * d) / 18)
+    }
+
+    static let searchSpace = SearchSpace(space)
+    static let scores: [KernelConfig: Double] = Dictionary(uniqueKeysWithValues: searchSpace.allValid().map { ($0, score($0)) })
+}
+
+/// Counts constraint evaluations; tests run it on one thread.
+final class EvaluationCounter: @unchecked Sendable {
+    var count = 0
+}
+
+@Suite("search spaces and strategies")
+struct SearchTests {
+    @Test("points and indexes round-trip")
+    func indexRoundTrip() {
+        let space = Bowl.searchSpace
+        #expect(space.size == 2000)
+        for index in [0, 1, 17, 999, 1999] {
+            #expect(space.index(of: space.config(at: index)) == index)
+        }
+        #expect(space.config(at: 0).description == "bowl a=0,b=0,c=0,d=x")
+        #expect(space.index(of: KernelConfig(kernel: "bowl", values: ["a": 11])) == nil)
+    }
+
+    @Test("sampling a space of a million points does not enumerate it")
+    func lazySampling() {
+        let counter = EvaluationCounter()
+        let space = SearchSpace(ParameterSpace(
+            kernel: "big", parameters: (0..<6).map { .init("p\($0)", (0..<10).map { .int($0) }) },
+            constraints: [.init("p0 != p1") { config in counter.count += 1; return config.int("p0") != config.int("p1") }]
+        ))
+        #expect(space.size == 1_000_000)
+        var generator = SeededGenerator(seed: 7)
+        let samples = (0..<100).compactMap { _ in space.randomValid(using: &generator) }
+        #expect(samples.count == 100)
+        #expect(samples.allSatisfy { $0.int("p0") != $0.int("p1") })
+        #expect(counter.count < 200) // about 1.1 draws per sample, never a million
+    }
+
+    @Test("neighbors are valid and one step away")
+    func neighbors() throws {
+        let space = Bowl.searchSpace
+        let origin = KernelConfig(kernel: "bowl", values: ["a": 5, "b": 5, "c": 0, "d": "x"])
+        let neighbors = space.neighbors(of: origin)
+        let origin0 = try #require(space.coordinates(of: origin))
+        #expect(!neighbors.isEmpty)
+        for neighbor in neighbors {
+            let moved = try #require(space.coordinates(of: neighbor))
+            #expect(zip(moved, origin0).map { abs($0 - $1) }.reduce(0, +) == 1)
+            #expect(space.isValid(neighbor))
+        }
+    }
+
+    @Test("exhaustive search proposes every valid point once and finds the optimum")
+    func exhaustive() {
+        var strategy = ExhaustiveSearch()
+        var history: [Trial] = []
+        while let config = strategy.next(in: Bowl.searchSpace, history: history) {
+            history.append(Trial(config: config, score: Bowl.score(config)))
+        }
+        #expect(history.count == Bowl.scores.count)
+        #expect(Set(history.map(\.config)).count == history.count)
+        #expect(history.best?.score == 100)
+        #expect(history.best?.config.description == "bowl a=7,b=2,c=5,d=y")
+    }
+
+    @Test("random search is reproducible from its seed and never repeats")
+    func randomSearch() {
+        func run(_ seed: UInt64) -> [KernelConfig] {
+            var strategy = RandomSearch(seed: seed)
+            var history: [Trial] = []
+            for _ in 0..<200 {
+                guard let config = strategy.next(in: Bowl.searchSpace, history: history) else { break }
+                history.append(Trial(config: config, score: Bowl.score(config)))
+            }
+            return history.map(\.config)
+        }
+        #expect(run(3) == run(3))
+        #expect(run(3) != run(4))
+        #expect(Set(run(3)).count == 200)
+    }
+
+    @Test("annealing and the genetic algorithm find the optimum in a fraction of the space, ahead of random search")
+    func guidedStrategies() {
+        let simulation = Simulation(space: Bowl.searchSpace, scores: Bowl.scores)
+        let budget = 200 // 11% of the valid points
+        let random = simulation.run(budget: budget, repeats: 10) { RandomSearch(seed: $0) }
+        let annealing = simulation.run(budget: budget, repeats: 10) { SimulatedAnnealing(seed: $0) }
+        let genetic = simulation.run(budget: budget, repeats: 10) { GeneticSearch(seed: $0) }
+        #expect(annealing.median[budget - 1] == 1)
+        #expect(genetic.median[budget - 1] >= 0.97)
+        // Guided search gets there sooner: compare the trials each needs to reach 95%.
+        func trialsTo(_ curve: Simulation.Curve, _ level: Double) -> Int {
+            (curve.median.firstIndex { $0 >= level } ?? budget) + 1
+        }
+        #expect(trialsTo(annealing, 0.95) < trialsTo(random, 0.95))
+        // Curves never go down: best-so-far.
+        #expect(zip(annealing.median, annealing.median.dropFirst()).allSatisfy { $0 <= $1 })
+    }
+}
