@@ -110,7 +110,8 @@ public struct KernelBenchmark {
         var peer: PeerComparison?
         if request.vsOpenBLAS {
             progress("racing OpenBLAS cblas_sgemm, \(request.rounds) interleaved rounds")
-            peer = try raceOpenBLAS(kernel: kernel, instance: instance, measurement: measurement, threads: threads, rounds: request.rounds)
+            peer = try raceOpenBLAS(kernel: kernel, instance: instance, measurement: measurement, threads: threads,
+                                    rounds: request.rounds, team: team)
         }
         var report = Report(signature: kernel.signature, config: config, profileID: profile.id, measurement: measurement,
                             gflops: gflops, boundGFLOPS: bound?.gflops, boundKind: bound?.kind, peer: peer)
@@ -137,14 +138,14 @@ public struct KernelBenchmark {
     }
 
     private func raceOpenBLAS(kernel: any TunableKernel, instance: any KernelInstance, measurement: KernelMeasurement,
-                              threads: Int, rounds: Int) throws -> PeerComparison {
+                              threads: Int, rounds: Int, team: ParallelTeam) throws -> PeerComparison {
         let (m, n, k) = try gemmDimensions(kernel)
         OpenBLASGEMM.setThreads(threads)
         let peer = OpenBLASGEMM(m: m, n: n, k: k)
         peer.run()
         let check = peer.validate()
         guard check.passed else { throw KernelError.unsupported("OpenBLAS computed a wrong result: \(check)") }
-        let peerRuns = KernelMeasurer(options: .init(), team: PinnedTeam.make(size: 1, topology: topology)).warmUpAndCalibrateRuns(peer)
+        let peerRuns = KernelMeasurer(options: .init(), team: team).warmUpAndCalibrateRuns(peer)
         let comparison = InterleavedComparison.run(
             [{ instance.run() }, { peer.run() }], runsPerSample: [measurement.runsPerSample, peerRuns], rounds: rounds
         )

@@ -21,10 +21,10 @@ public struct ExhaustiveSearch: SearchStrategy {
 /// Uniform random valid configurations, without repeats.
 public struct RandomSearch: SearchStrategy {
     public var name: String { "random" }
-    private var generator: SeededGenerator
+    private var generator: SplitMix64
 
     public init(seed: UInt64) {
-        generator = SeededGenerator(seed: seed)
+        generator = SplitMix64(seed: seed)
     }
 
     public mutating func next(in space: SearchSpace, history: [Trial]) -> KernelConfig? {
@@ -41,14 +41,14 @@ public struct RandomSearch: SearchStrategy {
 /// when worse. T falls geometrically; a point with no unmeasured neighbor restarts at random.
 public struct SimulatedAnnealing: SearchStrategy {
     public var name: String { "annealing" }
-    private var generator: SeededGenerator
+    private var generator: SplitMix64
     private var current: Trial?
     private var temperature: Double
     private let cooling: Double
     private var evaluatedUpTo = 0
 
     public init(seed: UInt64, initialTemperature: Double = 0.2, cooling: Double = 0.95) {
-        generator = SeededGenerator(seed: seed)
+        generator = SplitMix64(seed: seed)
         temperature = initialTemperature
         self.cooling = cooling
     }
@@ -83,11 +83,11 @@ public struct SimulatedAnnealing: SearchStrategy {
 /// `population` proposals are random.
 public struct GeneticSearch: SearchStrategy {
     public var name: String { "genetic" }
-    private var generator: SeededGenerator
+    private var generator: SplitMix64
     private let population: Int
 
     public init(seed: UInt64, population: Int = 12) {
-        generator = SeededGenerator(seed: seed)
+        generator = SplitMix64(seed: seed)
         self.population = population
     }
 

@@ -49,7 +49,7 @@ struct SearchTests {
             constraints: [.init("p0 != p1") { config in counter.count += 1; return config.int("p0") != config.int("p1") }]
         ))
         #expect(space.size == 1_000_000)
-        var generator = SeededGenerator(seed: 7)
+        var generator = SplitMix64(seed: 7)
         let samples = (0..<100).compactMap { _ in space.randomValid(using: &generator) }
         #expect(samples.count == 100)
         #expect(samples.allSatisfy { $0.int("p0") != $0.int("p1") })

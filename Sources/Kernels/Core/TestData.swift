@@ -1,6 +1,6 @@
-/// Deterministic pseudo-random inputs (SplitMix64), so every run of a configuration sees the
-/// same data and failures reproduce.
-public struct TestData {
+/// A deterministic random number generator (SplitMix64): kernel inputs and search strategies
+/// take a seed, so runs, searches and simulations replay exactly.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
     public init(seed: UInt64) {
@@ -14,10 +14,20 @@ public struct TestData {
         z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
         return z ^ (z >> 31)
     }
+}
+
+/// Deterministic pseudo-random inputs, so every run of a configuration sees the same data and
+/// failures reproduce.
+public struct TestData {
+    private var generator: SplitMix64
+
+    public init(seed: UInt64) {
+        generator = SplitMix64(seed: seed)
+    }
 
     /// Uniform in [-1, 1).
     public mutating func nextUnit() -> Float {
-        Float(next() >> 40) * (2.0 / Float(1 << 24)) - 1
+        Float(generator.next() >> 40) * (2.0 / Float(1 << 24)) - 1
     }
 
     public mutating func fill(_ pointer: UnsafeMutablePointer<Float>, count: Int) {

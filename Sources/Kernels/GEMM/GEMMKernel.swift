@@ -24,12 +24,16 @@ public struct GEMMKernel: TunableKernel {
 
     public var name: String { "gemm" }
 
-    public var signature: String {
+    public var signature: String { Self.signature(m: m, n: n, k: k, epilogue: epilogue, precision: precision) }
+
+    public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
+
+    /// The canonical layer text shared by every kernel that computes a GEMM (gemm, gemv), e.g.
+    /// "gemm m=32 n=4096 k=4096 bias relu int8": the layer, not the kernel that runs it.
+    static func signature(m: Int, n: Int, k: Int, epilogue: Epilogue, precision: Precision) -> String {
         let tail = epilogue.description
         return "gemm m=\(m) n=\(n) k=\(k)\(tail.isEmpty ? "" : " " + tail)\(precision == .fp32 ? "" : " \(precision.rawValue)")"
     }
-
-    public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
 
     public func minimumBytes(_ config: KernelConfig) -> Double {
         let group = config.int("group") ?? 0

@@ -29,10 +29,7 @@ public struct GEMVKernel: TunableKernel {
 
     public var name: String { "gemv" }
 
-    public var signature: String {
-        let tail = epilogue.description
-        return "gemm m=\(m) n=\(n) k=\(k)\(tail.isEmpty ? "" : " " + tail)\(precision == .fp32 ? "" : " \(precision.rawValue)")"
-    }
+    public var signature: String { GEMMKernel.signature(m: m, n: n, k: k, epilogue: epilogue, precision: precision) }
 
     public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
 
