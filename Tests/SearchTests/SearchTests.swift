@@ -117,3 +117,45 @@ struct SearchTests {
         #expect(zip(annealing.median, annealing.median.dropFirst()).allSatisfy { $0 <= $1 })
     }
 }
+
+@Suite("bandit ensemble")
+struct BanditTests {
+    @Test("the ensemble finds the optimum and uses every arm")
+    func ensemble() {
+        let simulation = Simulation(space: Bowl.searchSpace, scores: Bowl.scores)
+        let curve = simulation.run(budget: 200, repeats: 10) { BanditEnsemble.standard(seed: $0) }
+        #expect(curve.median[199] >= 0.99)
+        var strategy = BanditEnsemble.standard(seed: 5)
+        var history: [Trial] = []
+        for _ in 0..<60 {
+            guard let config = strategy.next(in: Bowl.searchSpace, history: history) else { break }
+            history.append(Trial(config: config, score: Bowl.score(config)))
+        }
+        _ = strategy.next(in: Bowl.searchSpace, history: history)
+        #expect(strategy.recentUses.allSatisfy { $0 > 0 })
+        #expect(strategy.recentUses.reduce(0, +) == 50) // the window
+        #expect(Set(history.map(\.config)).count == history.count)
+    }
+
+    @Test("an arm whose proposals never improve loses its turns")
+    func credit() {
+        /// Always proposes the worst remaining configuration.
+        struct Pessimist: SearchStrategy {
+            var name: String { "pessimist" }
+            mutating func next(in space: SearchSpace, history: [Trial]) -> KernelConfig? {
+                let seen = Set(history.map(\.config))
+                return Bowl.scores.filter { !seen.contains($0.key) }.min { $0.value < $1.value }?.key
+            }
+        }
+        var strategy = BanditEnsemble(arms: [Pessimist(), SimulatedAnnealing(seed: 1)], windowSize: 100)
+        var history: [Trial] = []
+        // While annealing still climbs (before the optimum), it earns the turns.
+        for _ in 0..<40 {
+            guard let config = strategy.next(in: Bowl.searchSpace, history: history) else { break }
+            history.append(Trial(config: config, score: Bowl.score(config)))
+        }
+        _ = strategy.next(in: Bowl.searchSpace, history: history)
+        let uses = strategy.recentUses
+        #expect(uses[1] >= 2 * uses[0], "\(uses)")
+    }
+}
