@@ -159,3 +159,30 @@ struct BanditTests {
         #expect(uses[1] >= 2 * uses[0], "\(uses)")
     }
 }
+
+@Suite("model-guided search")
+struct ModelGuidedTests {
+    @Test("the Gaussian process interpolates what it was fitted to")
+    func interpolates() throws {
+        let points: [[Double]] = [[0], [0.25], [0.5], [0.75], [1]]
+        let targets = points.map { sin(4 * $0[0]) }
+        let model = try #require(GaussianProcess(points: points, targets: targets, lengthScale: 0.3))
+        for (point, target) in zip(points, targets) {
+            let (mean, deviation) = model.predict(point)
+            #expect(abs(mean - target) < 0.05)
+            #expect(deviation < 0.1)
+        }
+        // Far from the data the model is unsure.
+        #expect(model.predict([3]).deviation > model.predict([0.5]).deviation)
+    }
+
+    @Test("the surrogate reaches the optimum, ahead of random search")
+    func reachesOptimum() {
+        let simulation = Simulation(space: Bowl.searchSpace, scores: Bowl.scores)
+        let budget = 60
+        let model = simulation.run(budget: budget, repeats: 5) { ModelGuidedSearch(seed: $0, candidates: 64, modelSize: 30) }
+        let random = simulation.run(budget: budget, repeats: 5) { RandomSearch(seed: $0) }
+        #expect(model.median[budget - 1] >= 0.99)
+        #expect(model.median[budget - 1] >= random.median[budget - 1])
+    }
+}
