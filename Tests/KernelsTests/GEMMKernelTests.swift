@@ -25,7 +25,7 @@ struct GEMMKernelTests {
             let mc = mr * 4
             let order = loop == "m" ? "ir" : "jr"
             let result = try Self.check(m, n, k, epilogue: Epilogue(bias: true, activation: .gelu),
-                                        overrides: "mr=\(mr),nr=\(nr),mc=\(mc),kc=64,nc=256,threads=2,loop=\(loop),order=\(order)")
+                                        overrides: "mr=\(mr),nr=\(nr),mc=\(mc),kc=64,nc=\(nr == 24 ? 480 : 256),threads=2,loop=\(loop),order=\(order)")
             #expect(result.passed, "\(mr)x\(nr) \(m)x\(n)x\(k) loop=\(loop): \(result)")
             #expect(result.checkedElements == min(m, 48) * min(n, 384))
         }
@@ -33,8 +33,8 @@ struct GEMMKernelTests {
 
     @Test("packing modes: A in place, B in place, B packed per call, B prepacked", arguments: ["pack_a=0", "pack_b=0", "pack_b=1", "pack_b=2", "pack_a=0,pack_b=2"])
     func packing(_ overrides: String) throws {
-        // n a multiple of nr: reading B in place needs whole panels.
-        let result = try Self.check(45, 64, 300, epilogue: Epilogue(bias: true, activation: .relu), overrides: overrides + ",kc=128,mc=48")
+        // n a multiple of every nr (8, 16, 24): reading B in place needs whole panels.
+        let result = try Self.check(45, 96, 300, epilogue: Epilogue(bias: true, activation: .relu), overrides: overrides + ",kc=128,mc=48")
         #expect(result.passed, "\(overrides): \(result)")
     }
 

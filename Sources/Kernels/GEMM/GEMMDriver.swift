@@ -28,8 +28,8 @@ final class GEMMDriver: @unchecked Sendable {
         self.m = m
         self.n = n
         self.k = k
-        mr = config.int("mr") ?? 6
-        nr = config.int("nr") ?? 16
+        mr = config.int("mr") ?? 4
+        nr = config.int("nr") ?? 24
         mc = config.int("mc") ?? 144
         kc = config.int("kc") ?? 256
         nc = config.int("nc") ?? 4080
@@ -43,6 +43,7 @@ final class GEMMDriver: @unchecked Sendable {
         case (4, 16): microKernel4x16
         case (8, 8): microKernel8x8
         case (12, 8): microKernel12x8
+        case (4, 24): microKernel4x24
         default: microKernel6x16
         }
         if config.int("pack_b") == 2 {

@@ -215,3 +215,38 @@ func microKernel12x8(
     store8(c10_0, c + 10 * ldc + 0, accumulate)
     store8(c11_0, c + 11 * ldc + 0, accumulate)
 }
+
+/// 4 x 24: 12 accumulators.
+@inline(never)
+func microKernel4x24(
+    _ kc: Int, _ a: UnsafePointer<Float>, _ aRowStride: Int, _ aKStride: Int,
+    _ b: UnsafePointer<Float>, _ bKStride: Int,
+    _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool
+) {
+    var c0_0 = SIMD8<Float>(), c0_1 = SIMD8<Float>(), c0_2 = SIMD8<Float>(), c1_0 = SIMD8<Float>(), c1_1 = SIMD8<Float>(), c1_2 = SIMD8<Float>()
+    var c2_0 = SIMD8<Float>(), c2_1 = SIMD8<Float>(), c2_2 = SIMD8<Float>(), c3_0 = SIMD8<Float>(), c3_1 = SIMD8<Float>(), c3_2 = SIMD8<Float>()
+    cprefetch_write(c + 0 * ldc); cprefetch_write(c + 0 * ldc + 23)
+    cprefetch_write(c + 1 * ldc); cprefetch_write(c + 1 * ldc + 23)
+    cprefetch_write(c + 2 * ldc); cprefetch_write(c + 2 * ldc + 23)
+    cprefetch_write(c + 3 * ldc); cprefetch_write(c + 3 * ldc + 23)
+    var ap = a, bp = b
+    for _ in 0..<kc {
+        let b0 = load8(bp, 0)
+        let b1 = load8(bp, 8)
+        let b2 = load8(bp, 16)
+        let a0 = SIMD8<Float>(repeating: ap[0])
+        c0_0 = c0_0.addingProduct(a0, b0); c0_1 = c0_1.addingProduct(a0, b1); c0_2 = c0_2.addingProduct(a0, b2)
+        let a1 = SIMD8<Float>(repeating: ap[1 * aRowStride])
+        c1_0 = c1_0.addingProduct(a1, b0); c1_1 = c1_1.addingProduct(a1, b1); c1_2 = c1_2.addingProduct(a1, b2)
+        let a2 = SIMD8<Float>(repeating: ap[2 * aRowStride])
+        c2_0 = c2_0.addingProduct(a2, b0); c2_1 = c2_1.addingProduct(a2, b1); c2_2 = c2_2.addingProduct(a2, b2)
+        let a3 = SIMD8<Float>(repeating: ap[3 * aRowStride])
+        c3_0 = c3_0.addingProduct(a3, b0); c3_1 = c3_1.addingProduct(a3, b1); c3_2 = c3_2.addingProduct(a3, b2)
+        ap += aKStride
+        bp += bKStride
+    }
+    store8(c0_0, c + 0 * ldc + 0, accumulate); store8(c0_1, c + 0 * ldc + 8, accumulate); store8(c0_2, c + 0 * ldc + 16, accumulate)
+    store8(c1_0, c + 1 * ldc + 0, accumulate); store8(c1_1, c + 1 * ldc + 8, accumulate); store8(c1_2, c + 1 * ldc + 16, accumulate)
+    store8(c2_0, c + 2 * ldc + 0, accumulate); store8(c2_1, c + 2 * ldc + 8, accumulate); store8(c2_2, c + 2 * ldc + 16, accumulate)
+    store8(c3_0, c + 3 * ldc + 0, accumulate); store8(c3_1, c + 3 * ldc + 8, accumulate); store8(c3_2, c + 3 * ldc + 16, accumulate)
+}
