@@ -1,5 +1,4 @@
 import Foundation
-import HardwareProbe
 import Kernels
 import Measurement
 
@@ -16,11 +15,7 @@ public struct HarnessCheck {
         public var overhead: Double
     }
 
-    public let topology: HwlocTopology
-
-    public init(topology: HwlocTopology) {
-        self.topology = topology
-    }
+    public init() {}
 
     /// Interleaves `rounds` harness measurements with bare loops of the same instance.
     public func overhead(of instance: any KernelInstance, team: ParallelTeam, rounds: Int = 9) throws -> Overhead {

@@ -117,7 +117,7 @@ public struct KernelBenchmark {
                             gflops: gflops, boundGFLOPS: bound?.gflops, boundKind: bound?.kind, peer: peer)
         if request.checkHarness {
             progress("checking the harness against a bare loop")
-            report.harness = try HarnessCheck(topology: topology).overhead(of: instance, team: team)
+            report.harness = try HarnessCheck().overhead(of: instance, team: team)
         }
         if !request.comparePrecisions.isEmpty {
             progress("racing precisions \(request.comparePrecisions.map(\.precision.rawValue).joined(separator: ", ")), \(request.rounds) interleaved rounds")

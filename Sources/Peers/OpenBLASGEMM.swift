@@ -34,16 +34,7 @@ public final class OpenBLASGEMM: KernelInstance {
     }
 
     public func validate() -> Validation {
-        var errors = ErrorAccumulator()
-        let rows = m > 48 ? (0..<48).map { $0 * (m - 1) / 47 } : Array(0..<m)
-        let columns = n > 384 ? (0..<384).map { $0 * (n - 1) / 383 } : Array(0..<n)
-        for row in rows {
-            for column in columns {
-                var sum = 0.0
-                for p in 0..<k { sum += Double(a.pointer[row * k + p]) * Double(b.pointer[p * n + column]) }
-                errors.add(output: c.pointer[row * n + column], reference: sum)
-            }
-        }
-        return errors.validation(tolerance: Precision.fp32.tolerance)
+        GEMMReference.validate(output: c.pointer, a: a.pointer, w: b.pointer, bias: nil, m: m, n: n, k: k,
+                               epilogue: .none, tolerance: Precision.fp32.tolerance)
     }
 }

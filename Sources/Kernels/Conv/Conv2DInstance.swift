@@ -129,12 +129,7 @@ final class Conv2DInstance: KernelInstance {
                     }
                 }
             }
-            switch kernel.epilogue.activation {
-            case .none: break
-            case .relu: sum = max(sum, 0)
-            case .gelu: sum = 0.5 * sum * (1 + tanh(0.797_884_560_802_865_4 * (sum + 0.044_715 * sum * sum * sum)))
-            }
-            errors.add(output: output.pointer[index], reference: sum)
+            errors.add(output: output.pointer[index], reference: kernel.epilogue.activate(sum))
         }
         return errors.validation(tolerance: kernel.precision.tolerance)
     }

@@ -25,6 +25,15 @@ public struct Epilogue: Codable, Hashable, Sendable, CustomStringConvertible {
         0.5 * x * (1 + tanhf(0.797_884_56 * (x + 0.044_715 * x * x * x)))
     }
 
+    /// The activation in double precision, for the references kernels are checked against.
+    public func activate(_ x: Double) -> Double {
+        switch activation {
+        case .none: x
+        case .relu: max(x, 0)
+        case .gelu: 0.5 * x * (1 + tanh(0.797_884_560_802_865_4 * (x + 0.044_715 * x * x * x)))
+        }
+    }
+
     /// Applies the epilogue to columns `columns` of every row of a rows x ldc output.
     func applyColumns(_ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, columns: Range<Int>, bias values: UnsafePointer<Float>?) {
         guard self != .none else { return }

@@ -36,14 +36,15 @@ final class GEMMInstance: KernelInstance {
 }
 
 /// The reference: double accumulation over the fp32 inputs (the unquantized weights), on every
-/// row and column of small outputs and an even sample of large ones.
-enum GEMMReference {
+/// row and column of small outputs and an even sample of large ones. Public so that peers
+/// (OpenBLAS) are checked the same way.
+public enum GEMMReference {
     static func sample(_ count: Int, limit: Int) -> [Int] {
         guard count > limit else { return Array(0..<count) }
         return (0..<limit).map { $0 * (count - 1) / (limit - 1) }
     }
 
-    static func validate(
+    public static func validate(
         output: UnsafePointer<Float>, a: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
         m: Int, n: Int, k: Int, epilogue: Epilogue, tolerance: Double
     ) -> Validation {
@@ -53,12 +54,7 @@ enum GEMMReference {
                 var sum = 0.0
                 for p in 0..<k { sum += Double(a[row * k + p]) * Double(w[p * n + column]) }
                 if epilogue.bias, let bias { sum += Double(bias[column]) }
-                switch epilogue.activation {
-                case .none: break
-                case .relu: sum = max(sum, 0)
-                case .gelu: sum = 0.5 * sum * (1 + tanh(0.797_884_560_802_865_4 * (sum + 0.044_715 * sum * sum * sum)))
-                }
-                errors.add(output: output[row * n + column], reference: sum)
+                errors.add(output: output[row * n + column], reference: epilogue.activate(sum))
             }
         }
         return errors.validation(tolerance: tolerance)
