@@ -24,6 +24,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         .systemLibrary(name: "CHwloc", pkgConfig: "hwloc", providers: [.apt(["libhwloc-dev"])]),
@@ -64,13 +65,21 @@ let package = Package(
         // Search spaces and strategies; never touches the database (DESIGN.md).
         .target(name: "Search", dependencies: ["Kernels"]),
         .target(name: "Reports", dependencies: ["HardwareProbe"]),
+        // Trials, best configurations and provenance in SQLite (GRDB); knows nothing of kernels.
+        .target(name: "TuningDatabase", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         // `tunebench bench`: one kernel configuration measured, placed on the roofline, and
         // compared with its peer.
         .target(name: "Benchmarks", dependencies: ["HardwareProbe", "Kernels", "Measurement", "Peers", "Counters"]),
+        // `tunebench tune`: search + measurement (in a worker process) + the database.
+        .target(
+            name: "Tuning",
+            dependencies: ["HardwareProbe", "Kernels", "Measurement", "Search", "Benchmarks", "TuningDatabase", "Reports"]
+        ),
         .executableTarget(
             name: "tunebench",
             dependencies: [
                 "HardwareProbe", "Measurement", "Reports", "Counters", "Kernels", "Peers", "Benchmarks",
+                "Search", "Tuning", "TuningDatabase",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -80,6 +89,8 @@ let package = Package(
         .testTarget(name: "SearchTests", dependencies: ["Search", "Kernels"]),
         .testTarget(name: "MeasurementTests", dependencies: ["Measurement", "HardwareProbe"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "HardwareProbe"]),
+        .testTarget(name: "TuningDatabaseTests", dependencies: ["TuningDatabase"]),
+        .testTarget(name: "TuningTests", dependencies: ["Tuning", "Search", "Kernels", "TuningDatabase", "HardwareProbe"]),
         // Runs the built `tunebench` binary: exit codes, one-line errors, files written.
         .testTarget(name: "tunebenchTests"),
     ],

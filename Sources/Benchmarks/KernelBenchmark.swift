@@ -106,7 +106,7 @@ public struct KernelBenchmark {
         progress("validating and measuring")
         let measurement = try KernelMeasurer(options: options, team: team).measure(instance)
         let gflops = kernel.flops / measurement.statistics.median / 1e9
-        let bound = rooflineBound(kernel: kernel, config: config, threads: threads)
+        let bound = RooflineBound(profile: profile, kernel: kernel, config: config)
         var peer: PeerComparison?
         if request.vsOpenBLAS {
             progress("racing OpenBLAS cblas_sgemm, \(request.rounds) interleaved rounds")
@@ -114,7 +114,7 @@ public struct KernelBenchmark {
                                     rounds: request.rounds, team: team)
         }
         var report = Report(signature: kernel.signature, config: config, profileID: profile.id, measurement: measurement,
-                            gflops: gflops, boundGFLOPS: bound?.gflops, boundKind: bound?.kind, peer: peer)
+                            gflops: gflops, boundGFLOPS: bound?.gflops, boundKind: bound?.kind.rawValue, peer: peer)
         if request.checkHarness {
             progress("checking the harness against a bare loop")
             report.harness = try HarnessCheck().overhead(of: instance, team: team)
@@ -125,16 +125,6 @@ public struct KernelBenchmark {
                                                    firstRuns: measurement.runsPerSample, firstValidation: measurement.validation, team: team)
         }
         return report
-    }
-
-    /// min(peak FLOP/s, bandwidth x arithmetic intensity) at the nearest measured thread count;
-    /// bandwidth is the DRAM read figure (these kernels mostly read), else triad.
-    func rooflineBound(kernel: any TunableKernel, config: KernelConfig, threads: Int) -> (gflops: Double, kind: String)? {
-        guard let point = profile.roofline?.point(threads: threads) else { return nil }
-        let bandwidth = point.cacheRead.first { $0.level == "DRAM" }?.GBps ?? point.triadGBps
-        let intensity = kernel.flops / kernel.minimumBytes(config)
-        let memoryBound = bandwidth * intensity
-        return memoryBound < point.peakGFLOPS ? (memoryBound, "memory") : (point.peakGFLOPS, "compute")
     }
 
     private func raceOpenBLAS(kernel: any TunableKernel, instance: any KernelInstance, measurement: KernelMeasurement,
@@ -204,8 +194,8 @@ public struct KernelBenchmark {
 
 /// A kernel team whose threads are pinned one per core through hwloc; the calling thread is
 /// pinned to the first core's PU too, as thread 0.
-enum PinnedTeam {
-    static func make(size: Int, topology: HwlocTopology) -> ParallelTeam {
+public enum PinnedTeam {
+    public static func make(size: Int, topology: HwlocTopology) -> ParallelTeam {
         let pus = topology.pinningPUs(threads: size)
         if let first = pus.first { topology.bindCurrentThread(toPU: first) }
         return ParallelTeam(size: size) { index in

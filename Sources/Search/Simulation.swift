@@ -22,15 +22,17 @@ public struct Simulation {
         optimum = scores.values.max() ?? 0
     }
 
-    /// Runs `repeats` seeds of the strategy `make(seed)` for `budget` trials each.
-    public func run(budget: Int, repeats: Int, _ make: (UInt64) -> any SearchStrategy) -> Curve {
+    /// Runs `repeats` seeds of the strategy `make(seed)` for `budget` trials each; `seeds` are
+    /// measured first, as the tuner measures its analytical and transfer seeds.
+    public func run(budget: Int, repeats: Int, seeds: [KernelConfig] = [], _ make: (UInt64) -> any SearchStrategy) -> Curve {
         var fractions = Array(repeating: [Double](), count: budget)
         for seed in 0..<repeats {
             var strategy = make(UInt64(seed) &+ 1)
             var history: [Trial] = []
             var best = 0.0
             for trial in 0..<budget {
-                if let config = strategy.next(in: space, history: history) {
+                let seed = seeds.first { seed in !history.contains { $0.config == seed } }
+                if let config = seed ?? strategy.next(in: space, history: history) {
                     let score = scores[config]
                     history.append(Trial(config: config, score: score))
                     best = max(best, score ?? 0)

@@ -97,15 +97,5 @@ struct BenchCommand: ParsableCommand {
 }
 
 func parseEpilogue(_ text: String) throws -> Epilogue {
-    var epilogue = Epilogue()
-    for word in text.split(separator: "+").map({ $0.trimmingCharacters(in: .whitespaces) }) {
-        switch word {
-        case "none": break
-        case "bias": epilogue.bias = true
-        case "relu": epilogue.activation = .relu
-        case "gelu": epilogue.activation = .gelu
-        default: throw ValidationError("--epilogue takes none, bias, relu, gelu joined by +; got \"\(text)\"")
-        }
-    }
-    return epilogue
+    do { return try Epilogue(parsing: text) } catch let error as KernelError { throw ValidationError("--epilogue: \(error.message)") }
 }

@@ -1,13 +1,25 @@
 import ArgumentParser
 import Foundation
 import HardwareProbe
+import Kernels
+import Search
+import TuningDatabase
 
 /// One way for every subcommand to fail: a one-line message on stderr and exit status 1.
 func runReportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
     } catch let error as ProbeError {
-        FileHandle.standardError.write(Data("tunebench: error: \(error.message)\n".utf8))
+        printToStderr("tunebench: error: \(error.message)")
+        throw ExitCode(1)
+    } catch let error as TuningDatabaseError {
+        printToStderr("tunebench: error: \(error)")
+        throw ExitCode(1)
+    } catch let error as SearchError {
+        printToStderr("tunebench: error: \(error.message)")
+        throw ExitCode(1)
+    } catch let error as KernelError {
+        printToStderr("tunebench: error: \(error.message)")
         throw ExitCode(1)
     }
 }
@@ -30,6 +42,12 @@ struct ProfileOptions: ParsableArguments {
     var profilesDirectory = "profiles"
 
     var store: ProfileStore { ProfileStore(directory: profilesDirectory) }
+
+    /// This machine's saved profile (it carries the measured roofline), else a fresh probe.
+    func currentMachine() throws -> HardwareProfile {
+        let live = try HardwareProbe.probeLiveMachine()
+        return (try? store.load(store.path(for: live.id))) ?? live
+    }
 }
 
 /// What `probe` and `roofline` share: where the profile goes and the roofline's thread counts.

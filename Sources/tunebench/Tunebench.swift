@@ -6,6 +6,9 @@ struct Tunebench: ParsableCommand {
         commandName: "tunebench",
         abstract: "Hardware-aware autotuning benchmark harness for ML inference kernels.",
         version: "0.1.0",
-        subcommands: [ProbeCommand.self, RooflineCommand.self, CompareCommand.self, BenchCommand.self]
+        subcommands: [
+            ProbeCommand.self, RooflineCommand.self, CompareCommand.self, BenchCommand.self, TuneCommand.self, SimulateCommand.self,
+            DatabaseCommand.self, WorkerCommand.self,
+        ]
     )
 }

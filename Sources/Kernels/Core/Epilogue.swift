@@ -55,3 +55,28 @@ public struct Epilogue: Codable, Hashable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+extension Epilogue {
+    /// "none", "bias", "relu", "gelu" joined by "+" (as typed after `--epilogue`).
+    public init(parsing text: String) throws {
+        self.init()
+        for word in text.split(separator: "+").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            switch word {
+            case "none", "": break
+            case "bias": bias = true
+            case "relu": activation = .relu
+            case "gelu": activation = .gelu
+            default: throw KernelError.invalidConfig("an epilogue is none, bias, relu, gelu joined by +; got \"\(text)\"")
+            }
+        }
+    }
+
+    /// The text `init(parsing:)` reads back.
+    public var argument: String {
+        [bias ? "bias" : nil, activation == .none ? nil : activation.rawValue].compactMap { $0 }.joined(separator: "+").ifEmpty("none")
+    }
+}
+
+extension String {
+    fileprivate func ifEmpty(_ replacement: String) -> String { isEmpty ? replacement : self }
+}

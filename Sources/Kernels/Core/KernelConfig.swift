@@ -90,3 +90,12 @@ public struct KernelError: Error, CustomStringConvertible, Equatable, Sendable {
     public static func invalidConfig(_ message: String) -> KernelError { KernelError(message: "invalid configuration: \(message)") }
     public static func unsupported(_ message: String) -> KernelError { KernelError(message: message) }
 }
+
+extension KernelConfig {
+    /// Reads the canonical text `description` writes: "gemm kc=256,mr=4,…".
+    public init(parsing text: String) throws {
+        let parts = text.split(separator: " ", maxSplits: 1).map(String.init)
+        guard let kernel = parts.first, !kernel.isEmpty else { throw KernelError.invalidConfig("empty configuration text") }
+        self = try KernelConfig(kernel: kernel).applying(overrides: parts.count > 1 ? parts[1] : "")
+    }
+}

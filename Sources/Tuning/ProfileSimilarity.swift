@@ -1,0 +1,56 @@
+import Foundation
+import HardwareProbe
+
+/// How far apart two machines are for the purpose of reusing tuned configurations (DESIGN.md's
+/// "most similar profile"): the same vector ISA class first, then cache sizes and core count
+/// on a log scale. 0 for the same fingerprint.
+public enum ProfileSimilarity {
+    public static func distance(_ a: HardwareProfile, _ b: HardwareProfile) -> Double {
+        if a.id == b.id { return 0 }
+        var distance = isaClass(a) == isaClass(b) ? 0.0 : 8.0
+        for level in 1...3 {
+            if let x = cacheBytes(a, level: level), let y = cacheBytes(b, level: level) {
+                distance += abs(log2(Double(x) / Double(y))) * (level == 3 ? 0.5 : 1)
+            } else {
+                distance += 1
+            }
+        }
+        distance += 0.5 * abs(log2(Double(max(1, a.topology.cores)) / Double(max(1, b.topology.cores))))
+        return distance + 0.01 // never 0 for a different machine
+    }
+
+    /// The widest vector instruction set the profile reports.
+    static func isaClass(_ profile: HardwareProfile) -> String {
+        let isa = Set(profile.cpu.isa)
+        for name in ["avx512f", "avx2", "sve", "neon", "sse2"] where isa.contains(name) { return name }
+        return profile.system.architecture
+    }
+
+    static func cacheBytes(_ profile: HardwareProfile, level: Int) -> UInt64? {
+        profile.topology.caches.filter { $0.level == level && ($0.type == .data || $0.type == .unified) }.map(\.sizeBytes).min()
+    }
+}
+
+/// How far apart two layer signatures of the same operation are: the log distance of their
+/// numeric dimensions, plus a step for each other word that differs (epilogue, precision).
+public enum ShapeSimilarity {
+    public static func distance(_ a: String, _ b: String) -> Double {
+        let (x, xWords) = parse(a)
+        let (y, yWords) = parse(b)
+        var distance = 0.0
+        for key in Set(x.keys).union(y.keys) {
+            if let p = x[key], let q = y[key], p > 0, q > 0 { distance += abs(log2(p / q)) } else { distance += 4 }
+        }
+        return distance + 0.5 * Double(xWords.symmetricDifference(yWords).count)
+    }
+
+    static func parse(_ signature: String) -> ([String: Double], Set<String>) {
+        var dimensions: [String: Double] = [:]
+        var words = Set<String>()
+        for token in signature.split(separator: " ").dropFirst() {
+            let parts = token.split(separator: "=", maxSplits: 1)
+            if parts.count == 2, let value = Double(parts[1]) { dimensions[String(parts[0])] = value } else { words.insert(String(token)) }
+        }
+        return (dimensions, words)
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+
+/// A whole tuning database as one JSON document (docs/tuning-database.md): what `db export`
+/// writes and `db import` reads. Rows are in key order, so the same database always exports
+/// to the same bytes and an import followed by an export reproduces the file exactly.
+public struct DatabaseDump: Codable, Equatable, Sendable {
+    public static let formatName = "tunebench-tuning-database"
+
+    public var format: String
+    public var schemaVersion: Int
+    public var profiles: [ProfileRecord]
+    public var runs: [RunRecord]
+    public var trials: [TrialRecord]
+    public var best: [BestRecord]
+
+    public init(profiles: [ProfileRecord], runs: [RunRecord], trials: [TrialRecord], best: [BestRecord]) {
+        format = Self.formatName
+        schemaVersion = TuningDatabase.currentSchemaVersion
+        self.profiles = profiles.sorted { $0.id < $1.id }
+        self.runs = runs.sorted { $0.id < $1.id }
+        self.trials = trials.sorted { ($0.runId, $0.seq) < ($1.runId, $1.seq) }
+        self.best = best.sorted { ($0.profileId, $0.layer, $0.kernelLibraryVersion) < ($1.profileId, $1.layer, $1.kernelLibraryVersion) }
+    }
+
+    public func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(self) + Data("\n".utf8)
+    }
+
+    /// Reads an export, naming the file and the problem when it is not one.
+    public static func decode(_ data: Data, path: String) throws -> DatabaseDump {
+        let dump: DatabaseDump
+        do {
+            dump = try JSONDecoder().decode(DatabaseDump.self, from: data)
+        } catch let error as DecodingError {
+            throw TuningDatabaseError(path: path, message: "is not a tunebench database export: \(describe(error))")
+        }
+        guard dump.format == formatName else {
+            throw TuningDatabaseError(path: path, message: "has format \"\(dump.format)\", expected \"\(formatName)\"")
+        }
+        guard dump.schemaVersion <= TuningDatabase.currentSchemaVersion else {
+            throw TuningDatabaseError(path: path, message: "was exported by a newer tunebench (schema \(dump.schemaVersion), this build knows \(TuningDatabase.currentSchemaVersion))")
+        }
+        return dump
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        func where_(_ path: [CodingKey]) -> String {
+            path.isEmpty ? "the top level" : path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        }
+        switch error {
+        case .dataCorrupted(let context): return "invalid JSON at \(where_(context.codingPath)): \(context.underlyingError.map { "\($0)" } ?? context.debugDescription)"
+        case .keyNotFound(let key, let context): return "missing field \"\(key.stringValue)\" at \(where_(context.codingPath))"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context): return "wrong type at \(where_(context.codingPath)): \(context.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+}

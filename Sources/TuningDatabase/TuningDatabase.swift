@@ -1,0 +1,109 @@
+import Foundation
+import GRDB
+
+/// The tuning database in one SQLite file (WAL, so readers never wait for the writer; a busy
+/// timeout, so several tuner processes can write one file at once).
+///
+/// Opening refuses, and leaves untouched, a file that is not SQLite, a SQLite database of
+/// another application, a corrupt one, or one written by a newer tunebench; it upgrades one
+/// written by an older tunebench.
+public final class TuningDatabase: Sendable {
+    public static let defaultPath = "results/tuning.sqlite"
+
+    public let path: String
+    let pool: DatabasePool
+
+    /// Opens (creating it and its folder when missing, unless `create` is false) and migrates.
+    /// - Parameter schemaVersion: apply migrations only up to this version (tests of upgrades).
+    public init(path: String, create: Bool = true, schemaVersion: Int? = nil) throws {
+        self.path = path
+        let fileManager = FileManager.default
+        var isDirectory: ObjCBool = false
+        if fileManager.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard !isDirectory.boolValue else { throw TuningDatabaseError(path: path, message: "is a directory, not a database file") }
+            try Self.inspectExisting(path: path)
+        } else {
+            guard create else { throw TuningDatabaseError(path: path, message: "no such database") }
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            try? fileManager.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(60)
+        configuration.foreignKeysEnabled = true
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            let migrator = Schema.migrator
+            if let schemaVersion {
+                try migrator.migrate(pool, upTo: Schema.versions[max(0, min(schemaVersion, Schema.versions.count) - 1)])
+            } else {
+                try migrator.migrate(pool)
+            }
+        } catch let error as DatabaseError {
+            throw Self.describe(error, path: path)
+        }
+    }
+
+    /// The schema version this build writes.
+    public static var currentSchemaVersion: Int { Schema.versions.count }
+
+    /// How many migrations the file has applied.
+    public func schemaVersion() throws -> Int {
+        try read { db in try Schema.migrator.appliedIdentifiers(db).count }
+    }
+
+    /// Checks a file before anything writes to it: SQLite's header, readable, ours or empty,
+    /// not newer than this build.
+    static func inspectExisting(path: String) throws {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw TuningDatabaseError(path: path, message: "cannot be read (permissions?)")
+        }
+        let header = (try? handle.read(upToCount: 16)) ?? Data()
+        try? handle.close()
+        guard header.isEmpty || header == Data("SQLite format 3\0".utf8) else {
+            throw TuningDatabaseError(path: path, message: "is not a SQLite database (its first bytes are not \"SQLite format 3\"); left untouched")
+        }
+        guard !header.isEmpty else { return }
+        var configuration = Configuration()
+        configuration.readonly = true
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            try queue.read { db in
+                let check = try String.fetchOne(db, sql: "PRAGMA quick_check(1)") ?? "ok"
+                guard check == "ok" else {
+                    throw TuningDatabaseError(path: path, message: "is corrupt (SQLite quick_check: \(check)); left untouched")
+                }
+                let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+                if !tables.isEmpty, !tables.contains("grdb_migrations") {
+                    throw TuningDatabaseError(path: path, message: "is a SQLite database but not a tunebench tuning database (tables: \(tables.joined(separator: ", "))); left untouched")
+                }
+                if tables.contains("grdb_migrations") {
+                    let applied = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
+                    let unknown = applied.filter { !Schema.versions.contains($0) }
+                    guard unknown.isEmpty else {
+                        throw TuningDatabaseError(path: path, message: "was written by a newer tunebench (schema \(unknown.joined(separator: ", ")); this build knows version \(Schema.versions.count)); left untouched")
+                    }
+                }
+            }
+        } catch let error as DatabaseError {
+            throw describe(error, path: path)
+        }
+    }
+
+    static func describe(_ error: DatabaseError, path: String) -> TuningDatabaseError {
+        switch error.resultCode {
+        case .SQLITE_NOTADB: TuningDatabaseError(path: path, message: "is not a SQLite database; left untouched")
+        case .SQLITE_CORRUPT: TuningDatabaseError(path: path, message: "is corrupt (\(error.message ?? "SQLITE_CORRUPT")); left untouched")
+        case .SQLITE_BUSY, .SQLITE_LOCKED: TuningDatabaseError(path: path, message: "stayed locked by another process for 60 s")
+        case .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_CANTOPEN: TuningDatabaseError(path: path, message: "cannot be opened for writing (\(error.message ?? "\(error.resultCode)"))")
+        default: TuningDatabaseError(path: path, message: error.message ?? "\(error)")
+        }
+    }
+
+    func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
+        do { return try pool.read(body) } catch let error as DatabaseError { throw Self.describe(error, path: path) }
+    }
+
+    func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
+        do { return try pool.write(body) } catch let error as DatabaseError { throw Self.describe(error, path: path) }
+    }
+}

@@ -1,0 +1,153 @@
+import ArgumentParser
+import Foundation
+import HardwareProbe
+import Kernels
+import Search
+import Tuning
+import TuningDatabase
+
+struct TuneCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tune",
+        abstract: "Search the fastest configuration of one kernel problem and record it in the tuning database.",
+        discussion: """
+        Every trial is validated against the reference, measured in a worker process (a crash or \
+        hang is recorded as failed and the search goes on) and written to the database as it \
+        completes. Run the same command again after an interruption to resume: finished trials \
+        are reused, not re-measured. At the end the finalists and the default configuration are \
+        raced interleaved; the winner, its margin and its speed-up over the default are recorded.
+        Strategies: \(StrategyCatalog.names.joined(separator: ", ")) (auto: exhaustive when the \
+        space fits in the budget, else a bandit over model-guided, annealing and genetic search).
+        """
+    )
+
+    @Option(help: "gemm, gemv or conv2d.")
+    var kernel: String
+
+    @Option(help: "The problem shape: MxNxK for gemm and gemv, N,C,H,W,K,R,S[,stride[,pad[,dilation]]] for conv2d.")
+    var shape: String
+
+    @Option(help: "Weight precision: fp32, fp16, bf16, int8, int4.")
+    var precision = "fp32"
+
+    @Option(help: "Fused epilogue: none, bias, relu, gelu, bias+relu, bias+gelu.")
+    var epilogue = "none"
+
+    @Option(help: "Search strategy.")
+    var strategy = "auto"
+
+    @Option(help: "Trials at most (default 100, or none when --time is given).")
+    var budget: Int?
+
+    @Option(help: "Time budget for the trials, e.g. 90s, 2m, 1h.")
+    var time: String?
+
+    @Option(help: "Stop when nothing improved the best by more than 1% for this many trials.")
+    var patience: Int?
+
+    @Option(name: .customLong("stop-at"), help: "Stop when the best reaches this fraction of the roofline bound, e.g. 0.9.")
+    var stopAt: Double?
+
+    @Option(help: "Parameters held fixed, e.g. threads=1,pack_b=2.")
+    var fix = ""
+
+    @Option(help: "Seed of the strategy (runs with the same seed propose the same sequence).")
+    var seed: UInt64 = 1
+
+    @Option(help: "The tuning database.")
+    var db = TuningDatabase.defaultPath
+
+    @Option(name: .customLong("time-cap"), help: "Seconds of sampling per trial at most.")
+    var timeCap = 0.3
+
+    @Option(name: .customLong("trial-timeout"), help: "Seconds a trial may take before its worker is killed and it counts as timed out.")
+    var trialTimeout = 120.0
+
+    @Option(help: "Finalists raced interleaved at the end (with the default configuration).")
+    var finalists = 3
+
+    @Option(help: "Interleaved rounds of the final race.")
+    var rounds = 9
+
+    @Flag(name: .customLong("no-seeds"), help: "Do not seed the search with the analytical and transferred configurations.")
+    var noSeeds = false
+
+    @Flag(help: "Start a new run even if an interrupted one with the same key exists.")
+    var fresh = false
+
+    @Flag(name: .customLong("no-isolation"), help: "Measure in this process (a crashing configuration ends the run).")
+    var noIsolation = false
+
+    @Option(name: .customLong("write-space"), help: "Write the run's configurations and scores as a recorded space for `simulate`.")
+    var writeSpace: String?
+
+    @Option(name: .customLong("t4"), help: "Write the run's trials in the T4 autotuning-results format (Kernel Tuner).")
+    var t4: String?
+
+    @Flag(help: "No per-trial progress lines.")
+    var quiet = false
+
+    @OptionGroup var profiles: ProfileOptions
+
+    func run() throws {
+        try runReportingErrors {
+            guard let precision = Precision(rawValue: precision) else {
+                throw ValidationError("--precision is one of \(Precision.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let seconds = try time.map(parseDuration)
+            var request = TuneRequest(problem: KernelProblem(kernel: kernel, shape: shape, precision: precision, epilogue: epilogue),
+                                      strategy: strategy, seed: seed, budgetTrials: budget ?? (seconds == nil ? 100 : nil),
+                                      budgetSeconds: seconds, patience: patience, stopAtRooflineFraction: stopAt, fixed: fix,
+                                      finalists: finalists, raceRounds: rounds, useSeeds: !noSeeds, resume: !fresh)
+            request.settings.timeCap = timeCap
+            let profile = try profiles.currentMachine()
+            let database = try TuningDatabase(path: db)
+            let runner: any TrialRunner = noIsolation
+                ? InProcessTrialRunner(topology: try HwlocTopology())
+                : WorkerProcess(executable: ownExecutable(), timeout: trialTimeout)
+            let tuner = Tuner(profile: profile, database: database, runner: runner)
+            printToStderr("tuning \(kernel) \(shape) \(precision.rawValue) on profile \(profile.id) into \(db)")
+            let result = try tuner.tune(request) { progress in
+                if !quiet { printToStderr(TuneReportText.progressLine(progress)) }
+            }
+            print(TuneReportText.render(result))
+            if let writeSpace {
+                let kernel = try request.problem.make(limits: .init(profile: profile))
+                let recorded = RecordedSpace(result: result, space: try kernel.space.fixing(fix), profileID: profile.id, fixed: fix,
+                                             analytical: try? kernel.defaultConfig.applying(overrides: fix))
+                try recorded.encoded().write(to: URL(fileURLWithPath: writeSpace))
+                printToStderr("wrote the recorded space to \(writeSpace)")
+            }
+            if let t4 {
+                try T4Results(trials: result.trials).encoded().write(to: URL(fileURLWithPath: t4))
+                printToStderr("wrote T4 results to \(t4)")
+            }
+        }
+    }
+}
+
+/// "90", "90s", "2m", "1h" → seconds.
+func parseDuration(_ text: String) throws -> Double {
+    let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600]
+    let trimmed = text.trimmingCharacters(in: .whitespaces)
+    if let last = trimmed.last, let unit = units[last], let value = Double(trimmed.dropLast()), value > 0 { return value * unit }
+    if let value = Double(trimmed), value > 0 { return value }
+    throw ValidationError("a duration is a positive number with s, m or h, e.g. 90s, 2m, 1h; got \"\(text)\"")
+}
+
+/// This executable, to start worker processes of the same build.
+func ownExecutable() -> String {
+    URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+}
+
+struct WorkerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Measure configurations for `tune`: JSON requests on stdin, one answer per line on stdout.",
+        shouldDisplay: false
+    )
+
+    func run() throws {
+        try WorkerLoop.run()
+    }
+}
