@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(name: "SearchTests", dependencies: ["Search", "Kernels"]),
         .testTarget(name: "MeasurementTests", dependencies: ["Measurement", "HardwareProbe"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "HardwareProbe"]),
-        .testTarget(name: "TuningDatabaseTests", dependencies: ["TuningDatabase"]),
+        .testTarget(name: "TuningDatabaseTests", dependencies: ["TuningDatabase", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "TuningTests", dependencies: ["Tuning", "Search", "Kernels", "TuningDatabase", "HardwareProbe"]),
         // Runs the built `tunebench` binary: exit codes, one-line errors, files written.
         .testTarget(name: "tunebenchTests"),

@@ -114,7 +114,7 @@ public struct KernelBenchmark {
                                     rounds: request.rounds, team: team)
         }
         var report = Report(signature: kernel.signature, config: config, profileID: profile.id, measurement: measurement,
-                            gflops: gflops, boundGFLOPS: bound?.gflops, boundKind: bound?.kind.rawValue, peer: peer)
+                            gflops: gflops, boundGFLOPS: bound?.gflops, boundKind: bound?.description, peer: peer)
         if request.checkHarness {
             progress("checking the harness against a bare loop")
             report.harness = try HarnessCheck().overhead(of: instance, team: team)

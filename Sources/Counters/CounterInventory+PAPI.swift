@@ -22,10 +22,13 @@ extension CounterInventory {
                 unusable += 1
             }
         }
-        PAPILibrary.forEachPreset(consider)
-        let components = PAPILibrary.components()
-        for (index, component) in components.enumerated() where component.enabled {
-            PAPILibrary.forEachNativeEvent(component: Int32(index), consider)
+        let components = PAPILibrary.serialized {
+            PAPILibrary.forEachPreset(consider)
+            let components = PAPILibrary.components()
+            for (index, component) in components.enumerated() where component.enabled {
+                PAPILibrary.forEachNativeEvent(component: Int32(index), consider)
+            }
+            return components
         }
         return CounterInventory(
             papiVersion: library.version, papiError: nil, components: components,

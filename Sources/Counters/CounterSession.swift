@@ -29,31 +29,36 @@ public final class CounterSession {
     ///   - multiplex: let PAPI time-share counters when more events than counters are asked for.
     public init(requested: [String] = [], multiplex: Bool = false) {
         let wanted = requested.isEmpty ? Self.defaultHardwareEvents : requested
-        var counting: [String] = []
-        var dropped: [String] = []
-        if PAPIThreads.ready, PAPI_create_eventset(&eventSet) == PAPI_OK {
-            if multiplex, PAPIThreads.multiplexReady, PAPI_assign_eventset_component(eventSet, 0) == PAPI_OK {
-                _ = PAPI_set_multiplex(eventSet)
-            }
-            for name in wanted {
-                if Self.add(name, to: eventSet) { counting.append(name) } else { dropped.append(name) }
-            }
-            if !counting.contains(where: { !SoftwareEvents.isSoftware($0) }) {
-                for name in Self.softwareEvents where !counting.contains(name) && Self.add(name, to: eventSet) {
-                    counting.append(name)
+        var eventSet: Int32 = PAPI_NULL
+        let (counting, dropped) = PAPILibrary.serialized { () -> ([String], [String]) in
+            var counting: [String] = []
+            var dropped: [String] = []
+            if PAPIThreads.ready, PAPI_create_eventset(&eventSet) == PAPI_OK {
+                if multiplex, PAPIThreads.multiplexReady, PAPI_assign_eventset_component(eventSet, 0) == PAPI_OK {
+                    _ = PAPI_set_multiplex(eventSet)
                 }
-            }
-            // An event set that cannot start falls back to clocks as a whole.
-            if counting.isEmpty || PAPI_start(eventSet) != PAPI_OK {
-                counting = []
-                dropped = wanted
+                for name in wanted {
+                    if Self.add(name, to: eventSet) { counting.append(name) } else { dropped.append(name) }
+                }
+                if !counting.contains(where: { !SoftwareEvents.isSoftware($0) }) {
+                    for name in Self.softwareEvents where !counting.contains(name) && Self.add(name, to: eventSet) {
+                        counting.append(name)
+                    }
+                }
+                // An event set that cannot start falls back to clocks as a whole.
+                if counting.isEmpty || PAPI_start(eventSet) != PAPI_OK {
+                    counting = []
+                    dropped = wanted
+                } else {
+                    var scratch = [Int64](repeating: 0, count: counting.count)
+                    PAPI_stop(eventSet, &scratch)
+                }
             } else {
-                var scratch = [Int64](repeating: 0, count: counting.count)
-                PAPI_stop(eventSet, &scratch)
+                dropped = wanted
             }
-        } else {
-            dropped = wanted
+            return (counting, dropped)
         }
+        self.eventSet = eventSet
         events = counting
         self.dropped = dropped
         values = [Int64](repeating: 0, count: max(1, counting.count))

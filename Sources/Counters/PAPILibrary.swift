@@ -1,4 +1,5 @@
 import CPAPI
+import Synchronization
 
 /// The process-wide PAPI library: initialized once, on first use.
 ///
@@ -24,6 +25,15 @@ public final class PAPILibrary: @unchecked Sendable {
             initError = "PAPI_library_init returned \(result): \(Self.errorText(result))"
             version = nil
         }
+    }
+
+    /// Serializes event-set setup across threads. Seen here: the inventory (adding and starting
+    /// every event) on one thread made a counter session set up at the same time on another
+    /// fall back to clocks. Counting itself (start/stop on a session's own thread) needs no lock.
+    private static let setupLock = Mutex<Void>(())
+
+    static func serialized<T>(_ body: () -> T) -> T {
+        setupLock.withLock { _ in body() }
     }
 
     static func errorText(_ code: Int32) -> String {

@@ -25,7 +25,7 @@ public enum TuneReportText {
             + "\(result.trials.count) trials, \(failed.count) failed; stopped: \(result.stopReason.rawValue)"
         if let size = result.validSpaceSize { summary += "; \(size) valid configurations in the space" }
         lines.append(summary)
-        if result.workerRestarts > 0 { lines.append("  worker restarted \(result.workerRestarts) times after crashes or timeouts") }
+        if result.workerRestarts > 0 { lines.append("  worker processes restarted after crashes or timeouts: \(result.workerRestarts)") }
         let statuses = Dictionary(grouping: failed, by: \.status).map { "\($0.value.count) \($0.key.rawValue)" }.sorted()
         if !statuses.isEmpty { lines.append("  failed: \(statuses.joined(separator: ", "))") }
         guard let best = result.best else {
@@ -34,7 +34,7 @@ public enum TuneReportText {
         }
         var winner = String(format: "  best: %.2f GFLOP/s", best.gflops)
         if let fraction = best.rooflineFraction, let bound = result.boundGFLOPS {
-            winner += String(format: " (%.0f%% of the %.1f GFLOP/s roofline bound)", fraction * 100, bound)
+            winner += String(format: " (%.0f%% of the %.1f GFLOP/s roofline bound, ", fraction * 100, bound) + (result.boundKind ?? "") + ")"
         }
         lines.append(winner + "  \(best.config)")
         if let margin = best.margin, let runnerUp = best.runnerUpConfig {

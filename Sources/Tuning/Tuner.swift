@@ -63,7 +63,8 @@ public struct Tuner {
             let profiles = Dictionary(try database.profiles().compactMap { record in
                 (try? ProfileStore.decode(Data(record.json.utf8), file: "profile \(record.id) in \(database.path)")).map { (record.id, $0) }
             }, uniquingKeysWith: { first, _ in first })
-            for seed in seeding.transfer(from: try database.best(), profiles: profiles, current: profile, kernel: kernel)
+            // A resumed run's own result (if any) is not a seed: the replay must propose what it did.
+            for seed in seeding.transfer(from: try database.best().filter { $0.runId != run.id }, profiles: profiles, current: profile, kernel: kernel)
                 where !seeds.contains(where: { $0.config == seed.config }) { seeds.append(seed) }
         }
 
@@ -120,7 +121,7 @@ public struct Tuner {
         var result = TuneResult(runID: run.id, layer: kernel.signature, resumed: resumed, trials: records, reusedTrials: reused,
                                 stopReason: stopReason, validSpaceSize: validSize, best: nil,
                                 defaultGFLOPS: records.first { $0.config == defaultConfig?.description && $0.status == .ok }?.gflops,
-                                boundGFLOPS: bound?.gflops, workerRestarts: (runner as? WorkerProcess)?.restarts ?? 0)
+                                boundGFLOPS: bound?.gflops, boundKind: bound?.description, workerRestarts: (runner as? WorkerProcess)?.restarts ?? 0)
         if best != nil {
             let winner = try raceFinalists(records, defaultConfig: defaultConfig, kernel: kernel, request: request, limits: limits, run: run)
             try database.record(best: winner)

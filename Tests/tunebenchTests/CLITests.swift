@@ -14,12 +14,14 @@ struct CLITests {
         let stderr: String
     }
 
-    static func tunebench(_ arguments: [String]) throws -> Result {
-        let binary = root.appendingPathComponent(".build/debug/tunebench")
+    static var binary: URL { root.appendingPathComponent(".build/debug/tunebench") }
+
+    static func tunebench(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
         try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build first: swift build")
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -1,0 +1,137 @@
+import Foundation
+import HardwareProbe
+import Kernels
+import Search
+import Testing
+@testable import Tuning
+@testable import TuningDatabase
+
+/// The tuner on real kernels (small shapes, short time caps), measured in this process.
+@Suite("tuner", .serialized)
+struct TunerTests {
+    static let profile: HardwareProfile = try! HardwareProbe.probeLiveMachine()
+    /// Five configurations: the register tiles, everything else fixed.
+    static let tilesOnly = "threads=1,loop=n,order=jr,pack_a=1,pack_b=2,nc=240,mc=48,kc=64"
+
+    static func quick(_ problem: KernelProblem, strategy: String = "random", budget: Int? = 8, fixed: String = tilesOnly) -> TuneRequest {
+        var request = TuneRequest(problem: problem, strategy: strategy, budgetTrials: budget, fixed: fixed, raceRounds: 3)
+        request.settings.timeCap = 0.02
+        request.settings.minSamples = 3
+        return request
+    }
+
+    static func tuner(_ path: String) throws -> Tuner {
+        Tuner(profile: profile, database: try TuningDatabase(path: path), runner: InProcessTrialRunner(topology: try HwlocTopology()))
+    }
+
+    @Test("exhaustive over a 5-point space: every configuration measured once, analytical first, winner raced and recorded")
+    func exhaustive() throws {
+        let path = try temporaryPath("t.sqlite")
+        let tuner = try Self.tuner(path)
+        let result = try tuner.tune(Self.quick(KernelProblem(kernel: "gemm", shape: "24x40x24"), strategy: "exhaustive", budget: 100))
+        #expect(result.validSpaceSize == 5)
+        #expect(result.trials.count == 5)
+        #expect(Set(result.trials.map(\.config)).count == 5)
+        #expect(result.stopReason == .exhausted)
+        #expect(result.trials[0].source == "analytical")
+        #expect(result.trials[0].config.contains("mr=4") && result.trials[0].config.contains("nr=24"))
+        #expect(result.trials.allSatisfy { $0.status == .ok && ($0.gflops ?? 0) > 0 && ($0.relativeError ?? 1) < 1e-4 })
+        let best = try #require(result.best)
+        #expect(try tuner.database.best() == [best])
+        #expect(best.layer == "gemm m=24 n=40 k=24")
+        #expect((best.margin ?? 0) >= 1)
+        #expect(best.runnerUpConfig != nil && best.runnerUpConfig != best.config)
+        #expect(best.speedupOverDefault != nil)
+        #expect(try tuner.database.run(id: result.runID)?.status == .finished)
+        #expect(try tuner.database.trials(runID: result.runID) == result.trials)
+    }
+
+    @Test("an interrupted run resumes: the strategy replays and finished trials are reused, not re-measured")
+    func resume() throws {
+        let path = try temporaryPath("t.sqlite")
+        let tuner = try Self.tuner(path)
+        let problem = KernelProblem(kernel: "gemm", shape: "16x32x32")
+        let fixed = "threads=1,loop=n,order=jr,pack_b=2,nc=240"
+        func request(budget: Int) -> TuneRequest {
+            var request = Self.quick(problem, budget: budget, fixed: fixed)
+            request.useSeeds = false
+            return request
+        }
+        let first = try tuner.tune(request(budget: 6))
+        // Make it look interrupted after 6 trials, as a kill would leave it.
+        try tuner.database.write { db in
+            try db.execute(sql: "UPDATE runs SET status = 'running', finished_at = NULL")
+            try db.execute(sql: "DELETE FROM best")
+        }
+        let second = try tuner.tune(request(budget: 12))
+        #expect(second.resumed && second.runID == first.runID)
+        #expect(second.reusedTrials == 6)
+        #expect(Array(second.trials.prefix(6)) == first.trials)
+        let stored = try tuner.database.trials(runID: first.runID)
+        #expect(stored.map(\.seq) == Array(0..<12))
+        #expect(Set(stored.map(\.config)).count == 12)
+        // A fresh run with the same seed proposes the same sequence: the replay is exact.
+        var fresh = request(budget: 12)
+        fresh.resume = false
+        let third = try tuner.tune(fresh)
+        #expect(third.runID != first.runID && third.reusedTrials == 0)
+        #expect(third.trials.map(\.config) == stored.map(\.config))
+    }
+
+    @Test("transfer: a nearby shape's best configuration seeds the next search")
+    func transfer() throws {
+        let tuner = try Self.tuner(try temporaryPath("t.sqlite"))
+        let fixed = "threads=1,loop=n,pack_b=2,nc=240,mc=48"
+        let first = try tuner.tune(Self.quick(KernelProblem(kernel: "gemm", shape: "24x48x48"), budget: 8, fixed: fixed))
+        let winner = try #require(first.best?.config)
+        let second = try tuner.tune(Self.quick(KernelProblem(kernel: "gemm", shape: "24x48x64"), budget: 3, fixed: fixed))
+        let seeded = second.trials.filter { $0.source.hasPrefix("transfer:") }
+        if winner == second.trials[0].config {
+            #expect(seeded.isEmpty) // the analytical seed was already the winner
+        } else {
+            #expect(seeded.first?.config == winner)
+            #expect(seeded.first?.source == "transfer:\(Self.profile.id):gemm m=24 n=48 k=48")
+        }
+    }
+
+    @Test("budgets and early stops: trials, time, patience")
+    func stopping() throws {
+        let tuner = try Self.tuner(try temporaryPath("t.sqlite"))
+        let problem = KernelProblem(kernel: "gemm", shape: "16x16x16")
+        let fixed = "threads=1,pack_b=2"
+        var timed = Self.quick(problem, budget: nil, fixed: fixed)
+        timed.budgetSeconds = 0.4
+        let byTime = try tuner.tune(timed)
+        #expect(byTime.stopReason == .time)
+        #expect(byTime.trials.map(\.wallSeconds).reduce(0, +) >= 0.4)
+        var patient = Self.quick(problem, budget: 300, fixed: fixed)
+        patient.patience = 3
+        patient.seed = 2
+        let byPatience = try tuner.tune(patient)
+        #expect(byPatience.stopReason == .patience)
+        #expect(byPatience.trials.count < 300)
+        var near = Self.quick(problem, budget: 50, fixed: fixed)
+        near.stopAtRooflineFraction = 1e-6
+        near.seed = 3
+        if Self.profile.roofline != nil {
+            let byRoofline = try tuner.tune(near)
+            #expect(byRoofline.stopReason == .roofline && byRoofline.trials.count == 1)
+        }
+    }
+
+    @Test("fixed parameters must exist and take one of their values")
+    func badFixed() throws {
+        let tuner = try Self.tuner(try temporaryPath("t.sqlite"))
+        let problem = KernelProblem(kernel: "gemm", shape: "16x16x16")
+        #expect(throws: SearchError.self) { try tuner.tune(Self.quick(problem, fixed: "colour=blue")) }
+        let error = #expect(throws: SearchError.self) { try tuner.tune(Self.quick(problem, fixed: "threads=64")) }
+        #expect(error?.message.contains("threads takes 1") == true)
+        #expect(throws: SearchError.self) { try tuner.tune(Self.quick(problem, strategy: "psychic")) }
+    }
+}
+
+func temporaryPath(_ name: String) throws -> String {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tb-tune-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    return folder.appendingPathComponent(name).path
+}

@@ -1,0 +1,171 @@
+import Foundation
+import Testing
+
+/// `tune`, `simulate` and `db` through the built binary: worker isolation with a real crash
+/// and a real hang, resume after kill -9, two processes writing one database, round trips.
+@Suite("tunebench tune and db", .serialized)
+struct TuneCLITests {
+    /// Register tiles only (five configurations); short time caps keep each trial fast.
+    static let tiny = ["--kernel", "gemm", "--shape", "24x40x24", "--fix", "threads=1,loop=n,order=jr,pack_a=1,pack_b=2,nc=240,mc=48,kc=64",
+                       "--time-cap", "0.02", "--rounds", "3"]
+
+    static func export(_ db: String) throws -> [String: Any] {
+        let result = try CLITests.tunebench(["db", "export", "--db", db])
+        #expect(result.status == 0, "\(result.stderr)")
+        return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+    }
+
+    static func trials(_ db: String) throws -> [[String: Any]] {
+        try #require(try export(db)["trials"] as? [[String: Any]])
+    }
+
+    @Test("a configuration that crashes the worker is recorded as crashed and the search goes on")
+    func crashIsolated() throws {
+        let db = try CLITests.temporaryDirectory() + "/t.sqlite"
+        let result = try CLITests.tunebench(["tune"] + Self.tiny + ["--strategy", "exhaustive", "--no-seeds", "--db", db],
+                                            environment: ["TUNEBENCH_WORKER_FAULT": "crash:mr=8,"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let trials = try Self.trials(db)
+        #expect(trials.count == 5)
+        let crashed = trials.filter { $0["status"] as? String == "crashed" }
+        #expect(crashed.count == 1)
+        #expect((crashed.first?["config"] as? String)?.contains("mr=8,") == true)
+        #expect((crashed.first?["message"] as? String)?.contains("signal 6") == true)
+        #expect(trials.filter { $0["status"] as? String == "ok" }.count == 4)
+        #expect(result.stdout.contains("worker processes restarted after crashes or timeouts: 1"))
+        #expect(result.stdout.contains("best:"))
+    }
+
+    @Test("a configuration that hangs is killed at the trial timeout and recorded as timed out")
+    func hangIsolated() throws {
+        let db = try CLITests.temporaryDirectory() + "/t.sqlite"
+        let result = try CLITests.tunebench(["tune"] + Self.tiny + ["--strategy", "exhaustive", "--no-seeds", "--db", db, "--trial-timeout", "2"],
+                                            environment: ["TUNEBENCH_WORKER_FAULT": "hang:mr=12,"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let trials = try Self.trials(db)
+        let timedOut = trials.filter { $0["status"] as? String == "timed_out" }
+        #expect(timedOut.count == 1 && (timedOut.first?["config"] as? String)?.contains("mr=12,") == true)
+        #expect(((timedOut.first?["wallSeconds"] as? Double) ?? 0) >= 2)
+        #expect(trials.filter { $0["status"] as? String == "ok" }.count == 4)
+    }
+
+    @Test("kill -9 in the middle of a run, run the same command again: it resumes and re-measures nothing")
+    func resumeAfterKill() throws {
+        let db = try CLITests.temporaryDirectory() + "/t.sqlite"
+        let arguments = ["tune", "--kernel", "gemm", "--shape", "32x32x32", "--fix", "threads=1,pack_b=2", "--strategy", "random",
+                         "--budget", "150", "--time-cap", "0.05", "--rounds", "3", "--db", db, "--quiet"]
+        let process = Process()
+        process.executableURL = CLITests.binary
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var before: [[String: Any]] = []
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.1)
+            if FileManager.default.fileExists(atPath: db), let trials = try? Self.trials(db), trials.count >= 8 {
+                break
+            }
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        before = try Self.trials(db)
+        #expect(before.count >= 8 && before.count < 150, "killed after \(before.count) trials")
+        let runs = try #require(try Self.export(db)["runs"] as? [[String: Any]])
+        #expect(runs.count == 1 && runs.first?["status"] as? String == "running")
+
+        let again = try CLITests.tunebench(arguments)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout.contains("resumed: \(before.count) trials reused"))
+        let after = try Self.trials(db)
+        #expect(after.count == 150)
+        #expect(after.compactMap { $0["seq"] as? Int } == Array(0..<150))
+        #expect(Set(after.compactMap { $0["config"] as? String }).count == 150)
+        // The trials from before the kill are the same rows, measured once.
+        for (old, new) in zip(before, after) {
+            #expect(old["measuredAt"] as? String == new["measuredAt"] as? String)
+            #expect(old["config"] as? String == new["config"] as? String)
+        }
+        let finished = try #require(try Self.export(db)["runs"] as? [[String: Any]])
+        #expect(finished.count == 1 && finished.first?["status"] as? String == "finished")
+    }
+
+    @Test("two tune processes writing one database at the same time lose nothing")
+    func concurrentProcesses() throws {
+        let db = try CLITests.temporaryDirectory() + "/t.sqlite"
+        let processes = try ["24x24x24", "32x24x24"].map { shape in
+            let process = Process()
+            process.executableURL = CLITests.binary
+            process.arguments = ["tune", "--kernel", "gemm", "--shape", shape, "--fix", "threads=1,pack_b=2", "--strategy", "random",
+                                 "--budget", "25", "--time-cap", "0.01", "--rounds", "3", "--db", db, "--quiet"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            return process
+        }
+        for process in processes { process.waitUntilExit() }
+        #expect(processes.allSatisfy { $0.terminationStatus == 0 })
+        let dump = try Self.export(db)
+        #expect((dump["trials"] as? [Any])?.count == 50)
+        #expect((dump["runs"] as? [[String: Any]])?.allSatisfy { $0["status"] as? String == "finished" } == true)
+        #expect((dump["best"] as? [Any])?.count == 2)
+    }
+
+    @Test("db export → import into a new file → export is byte-identical; merge adds nothing twice")
+    func exportImportMerge() throws {
+        let folder = try CLITests.temporaryDirectory()
+        let db = folder + "/a.sqlite"
+        #expect(try CLITests.tunebench(["tune"] + Self.tiny + ["--budget", "3", "--db", db, "--quiet"]).status == 0)
+        let exported = try CLITests.tunebench(["db", "export", "--db", db, "--output", folder + "/a.json"])
+        #expect(exported.status == 0)
+        let imported = try CLITests.tunebench(["db", "import", folder + "/a.json", "--db", folder + "/b.sqlite"])
+        #expect(imported.status == 0 && imported.stdout.contains("added 1 profiles, 1 runs, 3 trials, 1 best"))
+        #expect(try CLITests.tunebench(["db", "export", "--db", folder + "/b.sqlite", "--output", folder + "/b.json"]).status == 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: folder + "/a.json")) == Data(contentsOf: URL(fileURLWithPath: folder + "/b.json")))
+        let merged = try CLITests.tunebench(["db", "merge", db, "--db", folder + "/b.sqlite"])
+        #expect(merged.status == 0 && merged.stdout.contains("added 0 profiles, 0 runs, 0 trials, 0 best"))
+        let listed = try CLITests.tunebench(["db", "list", "--db", folder + "/b.sqlite"])
+        #expect(listed.stdout.contains("1 profiles, 1 runs, 3 trials, 1 best configurations"))
+        let shown = try CLITests.tunebench(["db", "show", "--db", folder + "/b.sqlite", "--runs"])
+        #expect(shown.stdout.contains("gemm m=24 n=40 k=24") && shown.stdout.contains("finished"))
+    }
+
+    @Test("a file that is not a tuning database: one line naming it, exit 1, file untouched")
+    func notADatabase() throws {
+        let folder = try CLITests.temporaryDirectory()
+        let path = folder + "/notes.sqlite"
+        let text = Data("not a database\n".utf8)
+        try text.write(to: URL(fileURLWithPath: path))
+        for command in [["db", "list", "--db", path], ["tune"] + Self.tiny + ["--db", path]] {
+            let result = try CLITests.tunebench(command)
+            #expect(result.status == 1)
+            #expect(result.stderr.hasPrefix("tunebench: error: \(path): is not a SQLite database"), "\(result.stderr)")
+            #expect(result.stderr.split(separator: "\n").count == 1)
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == text)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["notes.sqlite"])
+        let missing = try CLITests.tunebench(["db", "list", "--db", folder + "/none.sqlite"])
+        #expect(missing.status == 1 && missing.stderr.contains("none.sqlite: no such database"))
+    }
+
+    @Test("tune --strategy exhaustive --write-space, then simulate replays it; --t4 writes T4")
+    func writeSpaceAndSimulate() throws {
+        let folder = try CLITests.temporaryDirectory()
+        let tuned = try CLITests.tunebench(["tune"] + Self.tiny + ["--strategy", "exhaustive", "--db", folder + "/t.sqlite", "--quiet",
+                                                                     "--write-space", folder + "/space.json", "--t4", folder + "/t4.json"])
+        #expect(tuned.status == 0, "\(tuned.stderr)")
+        let simulated = try CLITests.tunebench(["simulate", "--space", folder + "/space.json", "--strategy", "exhaustive,random",
+                                                "--budget", "5", "--repeats", "3"])
+        #expect(simulated.status == 0, "\(simulated.stderr)")
+        #expect(simulated.stdout.contains("5 recorded configurations"))
+        let exhaustiveRow = try #require(simulated.stdout.split(separator: "\n").first { $0.contains("exhaustive") })
+        #expect(exhaustiveRow.contains("100.0%"))
+        let t4 = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/t4.json"))) as? [String: Any])
+        #expect((t4["results"] as? [Any])?.count == 5 && t4["schema_version"] as? String == "1.0.0")
+        let fromT4 = try CLITests.tunebench(["simulate", "--space", folder + "/t4.json", "--strategy", "random", "--budget", "5", "--repeats", "2"])
+        #expect(fromT4.status == 0 && fromT4.stdout.contains("5 recorded configurations"))
+        let bad = try CLITests.tunebench(["simulate", "--space", folder + "/t.sqlite"])
+        #expect(bad.status == 1 && bad.stderr.contains("t.sqlite is neither a tunebench recorded space"))
+    }
+}
