@@ -30,16 +30,24 @@ public final class TuningDatabase: Sendable {
         var configuration = Configuration()
         configuration.busyMode = .timeout(60)
         configuration.foreignKeysEnabled = true
-        do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-            let migrator = Schema.migrator
-            if let schemaVersion {
-                try migrator.migrate(pool, upTo: Schema.versions[max(0, min(schemaVersion, Schema.versions.count) - 1)])
-            } else {
-                try migrator.migrate(pool)
+        let target = schemaVersion.map { Schema.versions[max(0, min($0, Schema.versions.count) - 1)] }
+        // Two processes creating the same new file race on its first migration (one finds the
+        // tables the other just made). Migrations are transactional, so the loser retries and
+        // then sees them applied.
+        var attempt = 0
+        while true {
+            do {
+                let pool = try DatabasePool(path: path, configuration: configuration)
+                if let target { try Schema.migrator.migrate(pool, upTo: target) } else { try Schema.migrator.migrate(pool) }
+                self.pool = pool
+                break
+            } catch let error as DatabaseError {
+                attempt += 1
+                guard attempt < 20, error.resultCode != .SQLITE_NOTADB, error.resultCode != .SQLITE_CORRUPT else {
+                    throw Self.describe(error, path: path)
+                }
+                usleep(UInt32.random(in: 20_000...100_000))
             }
-        } catch let error as DatabaseError {
-            throw Self.describe(error, path: path)
         }
     }
 
