@@ -126,10 +126,7 @@ public final class CounterSession {
 /// PAPI's thread support, initialized once per process (it must be before event sets are
 /// created on more than one thread).
 enum PAPIThreads {
-    static let ready: Bool = {
-        guard PAPILibrary.shared.isInitialized else { return false }
-        return PAPI_thread_init { UInt(pthread_self()) } == PAPI_OK
-    }()
+    static var ready: Bool { PAPILibrary.shared.threadsReady }
 
     static let multiplexReady: Bool = ready && PAPI_multiplex_init() == PAPI_OK
 }

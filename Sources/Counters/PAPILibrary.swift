@@ -1,4 +1,5 @@
 import CPAPI
+import Foundation
 import Synchronization
 
 /// The process-wide PAPI library: initialized once, on first use.
@@ -12,24 +13,30 @@ public final class PAPILibrary: @unchecked Sendable {
     public let initError: String?
     /// e.g. "7.0.0.0".
     public let version: String?
+    /// PAPI's thread support, initialized right after the library: PAPI requires it before any
+    /// other call (seen here: initialized later, after the inventory had used PAPI on another
+    /// thread, a counter session on a third thread could add no event at all).
+    let threadsReady: Bool
 
     private init() {
         let result = cpapi_library_init()
         if result == cpapi_ver_current() {
             isInitialized = true
             initError = nil
+            threadsReady = PAPI_thread_init { UInt(pthread_self()) } == PAPI_OK
             let number = UInt32(bitPattern: PAPI_get_opt(PAPI_LIB_VERSION, nil))
             version = [24, 16, 8, 0].map { String((number >> UInt32($0)) & 0xff) }.joined(separator: ".")
         } else {
             isInitialized = false
+            threadsReady = false
             initError = "PAPI_library_init returned \(result): \(Self.errorText(result))"
             version = nil
         }
     }
 
-    /// Serializes event-set setup across threads. Seen here: the inventory (adding and starting
-    /// every event) on one thread made a counter session set up at the same time on another
-    /// fall back to clocks. Counting itself (start/stop on a session's own thread) needs no lock.
+    /// Serializes event-set setup (the inventory, session creation) across threads: PAPI does
+    /// not promise that its shared tables survive concurrent setup, and setup is rare. Counting
+    /// itself (start/stop on a session's own thread) takes no lock.
     private static let setupLock = Mutex<Void>(())
 
     static func serialized<T>(_ body: () -> T) -> T {

@@ -21,7 +21,7 @@ public struct SearchSpace: Sendable {
         for (parameter, coordinate) in zip(space.parameters, coordinates) where !parameter.values.isEmpty {
             values[parameter.name] = parameter.values[coordinate]
         }
-        return KernelConfig(kernel: space.kernel, values: values)
+        return space.completing(KernelConfig(kernel: space.kernel, values: values))
     }
 
     /// Nil when the configuration has a value outside a parameter's set.

@@ -30,6 +30,8 @@ public struct RecordedSpace: Codable, Sendable {
     /// The analytical model's configuration, when it lies in the space.
     public var analytical: String?
     public var entries: [Entry]
+    /// Independent measurements averaged into each entry's score (nil: one).
+    public var passes: Int?
 
     public init(layer: String, kernel: String, profileId: String, fixed: String, parameters: [Parameter], analytical: String?, entries: [Entry]) {
         format = Self.formatName
@@ -69,6 +71,27 @@ public struct RecordedSpace: Codable, Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return try encoder.encode(self) + Data("\n".utf8)
+    }
+
+    /// Several recordings of the same space (each configuration freshly instantiated and
+    /// measured in each) as one: the mean GFLOP/s per configuration, failed if any pass failed.
+    public static func averaging(_ spaces: [RecordedSpace]) throws -> RecordedSpace {
+        guard var result = spaces.first else { throw SearchError(message: "no recorded space given") }
+        guard spaces.count > 1 else { return result }
+        for other in spaces.dropFirst() where other.layer != result.layer || other.fixed != result.fixed || other.kernel != result.kernel {
+            throw SearchError(message: "cannot average recordings of different spaces: \(result.layer) [\(result.fixed)] and \(other.layer) [\(other.fixed)]")
+        }
+        let passes = spaces.map { Dictionary($0.entries.map { ($0.config, $0) }, uniquingKeysWith: { first, _ in first }) }
+        result.entries = result.entries.map { entry in
+            let all = passes.compactMap { $0[entry.config] }
+            let scores = all.compactMap(\.gflops)
+            guard all.count == passes.count, scores.count == all.count else {
+                return Entry(config: entry.config, status: all.first { $0.gflops == nil }?.status ?? "missing", gflops: nil)
+            }
+            return Entry(config: entry.config, status: "ok", gflops: scores.reduce(0, +) / Double(scores.count))
+        }
+        result.passes = spaces.map { $0.passes ?? 1 }.reduce(0, +)
+        return result
     }
 
     /// Reads a recorded space, or a T4 results file, naming the file and the problem.

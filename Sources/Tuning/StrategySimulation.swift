@@ -23,6 +23,7 @@ public struct StrategySimulation {
     /// The analytical configuration's score over the optimum.
     public var analyticalFraction: Double?
     public var rows: [Row]
+    public var passes: Int
 
     public init(space recorded: RecordedSpace, strategies: [String], budget: Int?, repeats: Int, seeded: Bool) throws {
         let space = recorded.searchSpace
@@ -30,6 +31,7 @@ public struct StrategySimulation {
         guard let top = scores.max(by: { $0.value < $1.value }) else { throw SearchError(message: "the recorded space has no successful configuration") }
         let simulation = Simulation(space: space, scores: scores)
         layer = recorded.layer
+        passes = recorded.passes ?? 1
         validConfigurations = recorded.entries.count
         optimum = top.value
         optimumConfig = top.key.description
@@ -51,7 +53,7 @@ public struct StrategySimulation {
 
     public func render() -> String {
         var lines = [
-            "\(layer): \(validConfigurations) recorded configurations; optimum \(String(format: "%.2f", optimum)) (\(optimumConfig))",
+            "\(layer): \(validConfigurations) recorded configurations\(passes > 1 ? " (each the mean of \(passes) measurements)" : ""); optimum \(String(format: "%.2f", optimum)) (\(optimumConfig))",
             "budget \(budget) trials (\(String(format: "%.1f", 100 * Double(budget) / Double(max(1, validConfigurations))))% of the space), \(repeats) seeds\(seeded ? ", analytical seed first" : "")",
         ]
         if let analyticalFraction { lines.append(String(format: "analytical configuration alone: %.1f%% of the optimum", analyticalFraction * 100)) }

@@ -15,8 +15,8 @@ struct SimulateCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "The recorded space (JSON) or T4 results file.")
-    var space: String
+    @Option(help: "The recorded space (JSON) or T4 results file; repeat it with more recordings of the same space to average them.")
+    var space: [String]
 
     @Option(help: "Strategies, comma-separated, or 'all'.")
     var strategy = "all"
@@ -32,7 +32,8 @@ struct SimulateCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            let recorded = try RecordedSpace.load(path: space)
+            guard !space.isEmpty else { throw ValidationError("give --space FILE") }
+            let recorded = try RecordedSpace.averaging(try space.map(RecordedSpace.load(path:)))
             let names = strategy == "all" ? StrategyCatalog.names.filter { $0 != "auto" && $0 != "exhaustive" } + ["auto"]
                 : strategy.split(separator: ",").map(String.init)
             guard repeats > 0, (budget ?? 1) > 0 else { throw ValidationError("--budget and --repeats must be positive") }

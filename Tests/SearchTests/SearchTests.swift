@@ -56,6 +56,27 @@ struct SearchTests {
         #expect(counter.count < 200) // about 1.1 draws per sample, never a million
     }
 
+    @Test("ranges, powers of two and derived parameters: derived values are filled in, never searched")
+    func derivedParameters() throws {
+        let space = ParameterSpace(
+            kernel: "blocked",
+            parameters: [.range("mr", 4...12, step: 4), .powersOfTwo("tiles", 3...40)],
+            constraints: [.init("mc <= 256") { ($0.int("mc") ?? 0) <= 256 }],
+            derived: [.init("mc") { .int(($0.int("mr") ?? 0) * ($0.int("tiles") ?? 0)) }]
+        )
+        #expect(space.parameters.map { $0.values.map(\.description) } == [["4", "8", "12"], ["4", "8", "16", "32"]])
+        let search = SearchSpace(space)
+        #expect(search.size == 12) // mc is not a dimension
+        let valid = search.allValid()
+        #expect(valid.allSatisfy { $0.int("mc") == $0.int("mr")! * $0.int("tiles")! })
+        #expect(valid.count == 11) // 12 x 32 = 384 breaks the constraint on the derived value
+        let given = KernelConfig(kernel: "blocked", values: ["mr": 8, "tiles": 4, "mc": 40])
+        #expect(space.violations(given) == ["mc=40 but it is derived: 32 here"])
+        #expect(space.violations(KernelConfig(kernel: "blocked", values: ["mr": 8, "tiles": 4])).isEmpty)
+        #expect(search.index(of: valid[0]) == 0)
+        #expect(throws: SearchError.self) { try space.fixing("mc=32") }
+    }
+
     @Test("neighbors are valid and one step away")
     func neighbors() throws {
         let space = Bowl.searchSpace

@@ -52,6 +52,26 @@ struct RecordedSpaceTests {
         #expect(error?.message.contains(path) == true)
     }
 
+    @Test("recordings of one space average per configuration; a failure in any pass is a failure")
+    func averaging() throws {
+        let first = Self.synthetic()
+        var second = Self.synthetic()
+        second.entries = second.entries.map { entry in
+            var entry = entry
+            entry.gflops = entry.gflops.map { $0 + 10 }
+            if entry.config == "toy a=3,b=3" { (entry.status, entry.gflops) = ("timed_out", nil) }
+            return entry
+        }
+        let averaged = try RecordedSpace.averaging([first, second])
+        #expect(averaged.passes == 2)
+        #expect(averaged.scores[KernelConfig(kernel: "toy", values: ["a": 3, "b": 2])] == 105)
+        #expect(averaged.entries.first { $0.config == "toy a=3,b=3" }?.status == "timed_out")
+        #expect(averaged.scores.count == 17)
+        var other = Self.synthetic()
+        other.layer = "another layer"
+        #expect(throws: SearchError.self) { try RecordedSpace.averaging([first, other]) }
+    }
+
     @Test("trials written as T4 read back as a space scored by 1/time, failures kept as failures")
     func t4() throws {
         var trials: [TrialRecord] = []

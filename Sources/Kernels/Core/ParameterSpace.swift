@@ -23,14 +23,35 @@ public struct ParameterSpace: Sendable {
         }
     }
 
+    /// A parameter computed from the searched ones (e.g. a block size as a multiple of the
+    /// tile): never searched, filled in by `completing(_:)`.
+    public struct Derived: Sendable {
+        public var name: String
+        public var value: @Sendable (KernelConfig) -> ParameterValue
+
+        public init(_ name: String, _ value: @escaping @Sendable (KernelConfig) -> ParameterValue) {
+            self.name = name
+            self.value = value
+        }
+    }
+
     public var kernel: String
     public var parameters: [Parameter]
     public var constraints: [Constraint]
+    public var derived: [Derived]
 
-    public init(kernel: String, parameters: [Parameter], constraints: [Constraint] = []) {
+    public init(kernel: String, parameters: [Parameter], constraints: [Constraint] = [], derived: [Derived] = []) {
         self.kernel = kernel
         self.parameters = parameters
         self.constraints = constraints
+        self.derived = derived
+    }
+
+    /// The configuration with its derived parameters computed (in order, so one may use another).
+    public func completing(_ config: KernelConfig) -> KernelConfig {
+        var complete = config
+        for parameter in derived { complete.values[parameter.name] = parameter.value(complete) }
+        return complete
     }
 
     /// Why a configuration is not in the space: unknown or missing parameters, values outside
@@ -38,7 +59,7 @@ public struct ParameterSpace: Sendable {
     public func violations(_ config: KernelConfig) -> [String] {
         var problems: [String] = []
         if config.kernel != kernel { problems.append("kernel \"\(config.kernel)\" is not \"\(kernel)\"") }
-        let names = Set(parameters.map(\.name))
+        let names = Set(parameters.map(\.name) + derived.map(\.name))
         for name in config.values.keys.sorted() where !names.contains(name) {
             problems.append("unknown parameter \"\(name)\" (known: \(parameters.map(\.name).joined(separator: ", ")))")
         }
@@ -51,8 +72,14 @@ public struct ParameterSpace: Sendable {
                 problems.append("\(parameter.name)=\(value) is not one of \(parameter.values.map(\.description).joined(separator: "|"))")
             }
         }
+        let complete = completing(config)
+        for parameter in derived {
+            if let given = config.values[parameter.name], given != complete.values[parameter.name] {
+                problems.append("\(parameter.name)=\(given) but it is derived: \(complete.values[parameter.name]?.description ?? "?") here")
+            }
+        }
         if problems.isEmpty {
-            problems += constraints.filter { !$0.isSatisfied(config) }.map { "violates \($0.description)" }
+            problems += constraints.filter { !$0.isSatisfied(complete) }.map { "violates \($0.description)" }
         }
         return problems
     }
@@ -64,4 +91,16 @@ public struct ParameterSpace: Sendable {
 
     /// How many points the raw product of the value sets has (before constraints).
     public var cardinality: Int { parameters.reduce(1) { $0 * max(1, $1.values.count) } }
+}
+
+extension ParameterSpace.Parameter {
+    /// Integers from a range with a step: `.range("threads", 1...8)`.
+    public static func range(_ name: String, _ range: ClosedRange<Int>, step: Int = 1, help: String = "") -> Self {
+        Self(name, stride(from: range.lowerBound, through: range.upperBound, by: max(1, step)).map { .int($0) }, help: help)
+    }
+
+    /// The powers of two within a range: `.powersOfTwo("kc", 64...512)` is 64, 128, 256, 512.
+    public static func powersOfTwo(_ name: String, _ range: ClosedRange<Int>, help: String = "") -> Self {
+        Self(name, (0..<62).map { 1 << $0 }.filter { range.contains($0) }.map { .int($0) }, help: help)
+    }
 }
