@@ -7,7 +7,7 @@ public struct TuneRequest: Sendable {
     public var seed: UInt64
     /// Stop after this many trials (seeds included; trials reused from an interrupted run count).
     public var budgetTrials: Int?
-    /// Stop after this many seconds of trials.
+    /// Stop after this many seconds of wall time (proposing and recording included).
     public var budgetSeconds: Double?
     /// Stop when nothing improved the best by more than 1% for this many trials.
     public var patience: Int?

@@ -73,7 +73,11 @@ public struct Tuner {
         var reused = 0
         var best: TrialRecord?
         var sinceImprovement = 0
-        var spent = 0.0
+        // The time budget is wall time: measuring, proposing and recording all count. Trials
+        // reused from an interrupted run count with the time they took then.
+        let started = clock()
+        var reusedSeconds = 0.0
+        var spent: Double { clock() - started + reusedSeconds }
         let stopReason: TuneResult.StopReason
         let bound = defaultConfig.flatMap { RooflineBound(profile: profile, kernel: kernel, config: $0) }
         while true {
@@ -97,6 +101,7 @@ public struct Tuner {
                 record = old
                 wasReused = true
                 reused += 1
+                reusedSeconds += old.wallSeconds
             } else {
                 record = measure(config, source: source, kernel: kernel, problem: request.problem, limits: limits, request: request,
                                  runID: run.id, seq: nextSeq)
@@ -104,7 +109,6 @@ public struct Tuner {
                 try database.append(trial: record)
                 wasReused = false
             }
-            spent += record.wallSeconds
             records.append(record)
             history.append(Trial(config: config, score: record.status == .ok ? record.gflops : nil))
             if record.status == .ok, let gflops = record.gflops {

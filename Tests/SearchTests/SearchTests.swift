@@ -77,6 +77,16 @@ struct SearchTests {
         #expect(throws: SearchError.self) { try space.fixing("mc=32") }
     }
 
+    @Test("the catalog builds every strategy; auto is exhaustive when the space fits the budget")
+    func catalog() throws {
+        for name in StrategyCatalog.names { _ = try StrategyCatalog.make(name, seed: 1) }
+        #expect(try StrategyCatalog.make("auto", seed: 1, budget: 100, validSize: 80).name == "exhaustive")
+        #expect(try StrategyCatalog.make("auto", seed: 1, budget: 50, validSize: 80).name.hasPrefix("bandit("))
+        #expect(try StrategyCatalog.make("auto", seed: 1, budget: nil, validSize: 200).name == "exhaustive")
+        #expect(try StrategyCatalog.make("auto", seed: 1, budget: nil, validSize: 5000).name.hasPrefix("bandit("))
+        #expect(throws: SearchError.self) { try StrategyCatalog.make("psychic", seed: 1) }
+    }
+
     @Test("neighbors are valid and one step away")
     func neighbors() throws {
         let space = Bowl.searchSpace

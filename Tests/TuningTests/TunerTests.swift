@@ -101,9 +101,11 @@ struct TunerTests {
         let fixed = "threads=1,pack_b=2"
         var timed = Self.quick(problem, budget: nil, fixed: fixed)
         timed.budgetSeconds = 0.4
+        let begin = Date()
         let byTime = try tuner.tune(timed)
         #expect(byTime.stopReason == .time)
-        #expect(byTime.trials.map(\.wallSeconds).reduce(0, +) >= 0.4)
+        #expect(Date().timeIntervalSince(begin) >= 0.4)
+        #expect(byTime.trials.count > 1)
         var patient = Self.quick(problem, budget: 300, fixed: fixed)
         patient.patience = 3
         patient.seed = 2
