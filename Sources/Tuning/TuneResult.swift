@@ -26,7 +26,8 @@ public struct TuneResult: Sendable {
     /// GFLOP/s of the default configuration in its trial.
     public var defaultGFLOPS: Double?
     public var boundGFLOPS: Double?
-    /// "compute" or "memory (L3)": what limits the default configuration on the roofline.
+    /// The roofline bound of the winner (of the default configuration when nothing won), and
+    /// "compute" or "memory (L3)": what limits it.
     public var boundKind: String?
     public var workerRestarts: Int
 }

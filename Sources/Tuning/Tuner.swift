@@ -130,6 +130,11 @@ public struct Tuner {
             let winner = try raceFinalists(records, defaultConfig: defaultConfig, kernel: kernel, request: request, limits: limits, run: run)
             try database.record(best: winner)
             result.best = winner
+            // The bound that applies to the winner (its thread count, its bytes).
+            if let config = try? KernelConfig(parsing: winner.config), let winnerBound = RooflineBound(profile: profile, kernel: kernel, config: config) {
+                result.boundGFLOPS = winnerBound.gflops
+                result.boundKind = winnerBound.description
+            }
         }
         try database.finish(runID: run.id, at: Timestamp.now())
         return result
