@@ -70,6 +70,8 @@ let package = Package(
         // `tunebench bench`: one kernel configuration measured, placed on the roofline, and
         // compared with its peer.
         .target(name: "Benchmarks", dependencies: ["HardwareProbe", "Kernels", "Measurement", "Peers", "Counters"]),
+        // Models as layers to tune: Hugging Face config.json, layer lists (later ONNX).
+        .target(name: "Workloads", dependencies: ["Kernels"]),
         // `tunebench tune`: search + measurement (in a worker process) + the database.
         .target(
             name: "Tuning",
@@ -89,6 +91,7 @@ let package = Package(
         .testTarget(name: "SearchTests", dependencies: ["Search", "Kernels"]),
         .testTarget(name: "MeasurementTests", dependencies: ["Measurement", "HardwareProbe"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "HardwareProbe"]),
+        .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Kernels"]),
         .testTarget(name: "TuningDatabaseTests", dependencies: ["TuningDatabase", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "TuningTests", dependencies: ["Tuning", "Search", "Kernels", "TuningDatabase", "HardwareProbe"]),
         // Runs the built `tunebench` binary: exit codes, one-line errors, files written.
