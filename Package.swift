@@ -75,13 +75,13 @@ let package = Package(
         // `tunebench tune`: search + measurement (in a worker process) + the database.
         .target(
             name: "Tuning",
-            dependencies: ["HardwareProbe", "Kernels", "Measurement", "Search", "Benchmarks", "TuningDatabase", "Reports"]
+            dependencies: ["HardwareProbe", "Kernels", "Measurement", "Search", "Benchmarks", "TuningDatabase", "Reports", "Workloads"]
         ),
         .executableTarget(
             name: "tunebench",
             dependencies: [
                 "HardwareProbe", "Measurement", "Reports", "Counters", "Kernels", "Peers", "Benchmarks",
-                "Search", "Tuning", "TuningDatabase",
+                "Search", "Tuning", "TuningDatabase", "Workloads",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -93,7 +93,7 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "HardwareProbe"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Kernels"]),
         .testTarget(name: "TuningDatabaseTests", dependencies: ["TuningDatabase", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "TuningTests", dependencies: ["Tuning", "Search", "Kernels", "TuningDatabase", "HardwareProbe"]),
+        .testTarget(name: "TuningTests", dependencies: ["Tuning", "Search", "Kernels", "TuningDatabase", "HardwareProbe", "Workloads"]),
         // Runs the built `tunebench` binary: exit codes, one-line errors, files written.
         .testTarget(name: "tunebenchTests"),
     ],

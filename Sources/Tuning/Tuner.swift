@@ -82,7 +82,9 @@ public struct Tuner {
         let bound = defaultConfig.flatMap { RooflineBound(profile: profile, kernel: kernel, config: $0) }
         while true {
             if let budget = request.budgetTrials, history.count >= budget { stopReason = .budget; break }
-            if let seconds = request.budgetSeconds, spent >= seconds { stopReason = .time; break }
+            // A time budget always allows one trial (the analytical seed): a layer whose share of
+            // an autotune's time ran out still gets a measured configuration.
+            if let seconds = request.budgetSeconds, spent >= seconds, !history.isEmpty { stopReason = .time; break }
             if let patience = request.patience, sinceImprovement >= patience { stopReason = .patience; break }
             if let fraction = request.stopAtRooflineFraction, let reached = best?.rooflineFraction, reached >= fraction { stopReason = .roofline; break }
             let config: KernelConfig

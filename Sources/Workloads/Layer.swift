@@ -42,6 +42,22 @@ public struct Layer: Codable, Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Bytes one execution moves at least with fp32 weights: inputs and weights read once,
+    /// the output written once.
+    public var minimumBytes: Double {
+        switch operation {
+        case .gemm:
+            let (m, n, k) = (Double(m ?? 0), Double(n ?? 0), Double(k ?? 0))
+            return 4 * (m * k + k * n + m * n)
+        case .conv2d:
+            guard let c = conv else { return 0 }
+            let input = Double(c.batch * c.channels * c.height * c.width)
+            let weights = Double(c.outChannels * c.reduction)
+            let output = Double(c.batch * c.outChannels * c.pixels)
+            return 4 * (input + weights + output)
+        }
+    }
+
     /// Multiply-adds x 2 of one execution.
     public var flops: Double {
         switch operation {

@@ -168,4 +168,24 @@ struct TuneCLITests {
         let bad = try CLITests.tunebench(["simulate", "--space", folder + "/t.sqlite"])
         #expect(bad.status == 1 && bad.stderr.contains("t.sqlite is neither a tunebench recorded space"))
     }
+
+    @Test("autotune a layer list: unsupported ops warned about, a table and a model total; broken workloads name the file and field")
+    func autotune() throws {
+        let folder = try CLITests.temporaryDirectory()
+        let layers = folder + "/layers.json"
+        try Data("""
+            {"layers": [{"name": "fc", "op": "gemm", "m": 8, "n": 32, "k": 32, "count": 2}, {"name": "pool", "op": "maxpool"}]}
+            """.utf8).write(to: URL(fileURLWithPath: layers))
+        let result = try CLITests.tunebench(["autotune", "--layers", layers, "--precision", "fp32,int8", "--time", "3s", "--time-cap", "0.02",
+                                             "--db", folder + "/t.sqlite", "--quiet"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("warning: not imported: pool: op \"maxpool\""))
+        #expect(result.stdout.contains("gemm m=8 n=32 k=32"))
+        #expect(result.stdout.contains("forward pass over the imported layers"))
+        let config = folder + "/config.json"
+        try Data(#"{"model_type": "llama", "hidden_size": "big"}"#.utf8).write(to: URL(fileURLWithPath: config))
+        let broken = try CLITests.tunebench(["autotune", "--hf-config", config, "--db", folder + "/t.sqlite"])
+        #expect(broken.status == 1)
+        #expect(broken.stderr == "tunebench: error: \(config): field \"hidden_size\" must be a positive integer, got \"big\"\n")
+    }
 }
