@@ -56,6 +56,9 @@ struct AutotuneCommand: ParsableCommand {
     @Flag(name: .customLong("no-isolation"), help: "Measure in this process.")
     var noIsolation = false
 
+    @Option(help: "Also write the result as JSON to this file.")
+    var json: String?
+
     @Flag(help: "Per-layer lines only, no per-trial lines.")
     var quiet = false
 
@@ -102,6 +105,10 @@ struct AutotuneCommand: ParsableCommand {
                 }
             }
             print(AutotuneReportText.render(result, maxError: maxError))
+            if let json {
+                try AutotuneSummary(result).encoded().write(to: URL(fileURLWithPath: json))
+                printToStderr("wrote \(json)")
+            }
         }
     }
 }

@@ -1,0 +1,67 @@
+import Foundation
+import Kernels
+
+/// An autotune's result as JSON (`autotune --json FILE`), for scripts and other tools.
+public struct AutotuneSummary: Codable, Sendable {
+    public struct Candidate: Codable, Sendable {
+        public var precision: String
+        public var gflops: Double?
+        public var relativeError: Double?
+        public var rejection: String?
+    }
+
+    public struct LayerEntry: Codable, Sendable {
+        public var layer: String
+        public var multiplicity: Int
+        public var names: [String]
+        public var kernel: String
+        /// The `--shape` and `--epilogue` arguments of `tune` and `bench` for this layer.
+        public var shape: String
+        public var epilogue: String
+        public var precision: String?
+        /// The winning configuration, as `bench --config` takes it (parameters only).
+        public var config: String?
+        public var relativeError: Double?
+        public var gflops: Double?
+        public var medianSeconds: Double?
+        public var defaultSeconds: Double?
+        public var rooflineFraction: Double?
+        public var candidates: [Candidate]
+    }
+
+    public var workload: String
+    public var source: String
+    public var profileId: String
+    public var layers: [LayerEntry]
+    public var defaultSeconds: Double?
+    public var tunedSeconds: Double?
+    public var unsupported: [String]
+    public var notes: [String]
+
+    public init(_ result: Autotuner.Result) {
+        workload = result.workload.name
+        source = result.workload.source
+        profileId = result.profileID
+        layers = result.layers.map { layer in
+            let winner = layer.winner
+            return LayerEntry(
+                layer: layer.layer.description, multiplicity: layer.multiplicity, names: layer.names, kernel: layer.kernel,
+                shape: layer.layer.shapeArgument, epilogue: layer.layer.epilogue.argument, precision: winner?.precision.rawValue,
+                config: winner?.best.map { String($0.config.drop { $0 != " " }.dropFirst()) }, relativeError: winner?.relativeError,
+                gflops: winner?.best?.gflops, medianSeconds: winner?.best?.medianSeconds, defaultSeconds: layer.defaultSeconds,
+                rooflineFraction: winner?.best?.rooflineFraction,
+                candidates: layer.candidates.map { Candidate(precision: $0.precision.rawValue, gflops: $0.best?.gflops, relativeError: $0.relativeError, rejection: $0.rejection) }
+            )
+        }
+        defaultSeconds = result.defaultSeconds
+        tunedSeconds = result.tunedSeconds
+        unsupported = result.workload.unsupported
+        notes = result.workload.notes
+    }
+
+    public func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(self) + Data("\n".utf8)
+    }
+}
