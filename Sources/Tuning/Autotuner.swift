@@ -104,8 +104,10 @@ public struct Autotuner {
         let precisions = [Precision.fp32] + request.precisions.filter { $0 != .fp32 }
         // Time is shared by what a trial of each layer costs: its execution time, estimated
         // from a typical core (50 GFLOP/s, 10 GB/s), with a floor so that small layers still
-        // get a search. Each step gets its share of the time still left, so overruns (final
-        // races, start-up) are absorbed by the steps after them.
+        // get a search. Each step gets its share of the time still left, less what the steps
+        // after it are expected to spend beyond their search budgets (the final race, preparing
+        // large weights): measured on the steps so far. Seen here before this: a 15-minute
+        // Llama-3-8B autotune took 963 s.
         let costs = unique.map { max($0.layer.flops / 50e9, $0.layer.minimumBytes / 10e9) }
         let totalCost = max(costs.reduce(0, +), 1e-12)
         let floor = min(0.05, 1 / Double(2 * max(1, unique.count)))
@@ -117,13 +119,20 @@ public struct Autotuner {
         var results: [LayerResult] = []
         let total = unique.count * precisions.count
         var step = 0
+        // Beyond-budget seconds of the steps so far, and their layers' bytes: the overrun grows
+        // with the weights (preparing and racing them), so it is predicted per byte.
+        var overrunSeconds = 0.0
+        var overrunBytes = 0.0
+        var bytesLeft = unique.reduce(0.0) { $0 + $1.layer.minimumBytes } * Double(precisions.count)
         for (index, entry) in unique.enumerated() {
             let kernel = Self.kernelName(for: entry.layer)
             var candidates: [Candidate] = []
             for precision in precisions {
                 step += 1
+                let expectedOverrun = overrunBytes > 0 ? overrunSeconds / overrunBytes * bytesLeft : 0
+                bytesLeft -= entry.layer.minimumBytes
                 let left = max(0, request.totalSeconds - Date().timeIntervalSince(started))
-                let budget = left * shares[index] / max(sharesLeft, 1e-12)
+                let budget = max(0, left - expectedOverrun) * shares[index] / max(sharesLeft, 1e-12)
                 sharesLeft -= shares[index]
                 let problem = KernelProblem(kernel: kernel, shape: entry.layer.shapeArgument, precision: precision, epilogue: entry.layer.epilogue.argument)
                 let signature = try problem.make(limits: .init(profile: profile)).signature
@@ -137,7 +146,10 @@ public struct Autotuner {
                     progress(.layerStarted(index: step, of: total, layer: entry.layer, precision: precision, seconds: budget, remainingSeconds: left))
                     var tune = TuneRequest(problem: problem, strategy: request.strategy, budgetTrials: nil, budgetSeconds: budget)
                     tune.settings = request.settings
+                    let stepStarted = Date()
                     let result = try tuner.tune(tune) { progress(.trial($0)) }
+                    overrunSeconds += max(0, Date().timeIntervalSince(stepStarted) - budget)
+                    overrunBytes += entry.layer.minimumBytes
                     candidate.best = result.best
                     candidate.relativeError = result.best.flatMap { best in result.trials.first { $0.config == best.config }?.relativeError }
                 }
