@@ -68,9 +68,7 @@ public struct RecordedSpace: Codable, Sendable {
     }
 
     public func encoded() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(self) + Data("\n".utf8)
+        try JSONFile.encode(self)
     }
 
     /// Several recordings of the same space (each configuration freshly instantiated and

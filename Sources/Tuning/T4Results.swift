@@ -60,9 +60,7 @@ public struct T4Results: Codable, Sendable {
     }
 
     public func encoded() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(self) + Data("\n".utf8)
+        try JSONFile.encode(self, pretty: false)
     }
 }
 

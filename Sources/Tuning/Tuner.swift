@@ -57,16 +57,7 @@ public struct Tuner {
 
         let seeding = SeedConfigurations(space: space, fixed: fixed)
         let defaultConfig = seeding.adapted(kernel.defaultConfig)
-        var seeds: [SeedConfigurations.Seed] = []
-        if request.useSeeds {
-            if let analytical = seeding.analytical(kernel) { seeds.append(analytical) }
-            let profiles = Dictionary(try database.profiles().compactMap { record in
-                (try? ProfileStore.decode(Data(record.json.utf8), file: "profile \(record.id) in \(database.path)")).map { (record.id, $0) }
-            }, uniquingKeysWith: { first, _ in first })
-            // A resumed run's own result (if any) is not a seed: the replay must propose what it did.
-            for seed in seeding.transfer(from: try database.best().filter { $0.runId != run.id }, profiles: profiles, current: profile, kernel: kernel)
-                where !seeds.contains(where: { $0.config == seed.config }) { seeds.append(seed) }
-        }
+        let seeds = request.useSeeds ? try self.seeds(seeding, kernel: kernel, runID: run.id) : []
 
         var records: [TrialRecord] = []
         var history: [Trial] = []
@@ -140,6 +131,20 @@ public struct Tuner {
         }
         try database.finish(runID: run.id, at: Timestamp.now())
         return result
+    }
+
+    /// The analytical configuration, then the transfer seeds from the database's best
+    /// configurations (a resumed run's own result excluded: the replay must propose what it did).
+    private func seeds(_ seeding: SeedConfigurations, kernel: any TunableKernel, runID: String) throws -> [SeedConfigurations.Seed] {
+        var seeds: [SeedConfigurations.Seed] = []
+        if let analytical = seeding.analytical(kernel) { seeds.append(analytical) }
+        let profiles = Dictionary(try database.profiles().compactMap { record in
+            (try? ProfileStore.decode(Data(record.json.utf8), file: "profile \(record.id) in \(database.path)")).map { (record.id, $0) }
+        }, uniquingKeysWith: { first, _ in first })
+        let best = try database.best().filter { $0.runId != runID }
+        for seed in seeding.transfer(from: best, profiles: profiles, current: profile, kernel: kernel)
+            where !seeds.contains(where: { $0.config == seed.config }) { seeds.append(seed) }
+        return seeds
     }
 
     private func measure(_ config: KernelConfig, source: String, kernel: any TunableKernel, problem: KernelProblem, limits: HardwareLimits,
