@@ -44,23 +44,19 @@ struct AutotuneCommand: ParsableCommand {
     @Option(help: "The tuning database.")
     var db = TuningDatabase.defaultPath
 
-    @Option(name: .customLong("time-cap"), help: "Seconds of sampling per trial at most.")
-    var timeCap = 0.3
 
-    @Option(name: .customLong("trial-timeout"), help: "Seconds a trial may take before its worker is killed.")
-    var trialTimeout = 120.0
 
     @Flag(help: "Search again layers that already have a best configuration for this profile.")
     var retune = false
 
-    @Flag(name: .customLong("no-isolation"), help: "Measure in this process.")
-    var noIsolation = false
 
     @Option(help: "Also write the result as JSON to this file.")
     var json: String?
 
     @Flag(help: "Per-layer lines only, no per-trial lines.")
     var quiet = false
+
+    @OptionGroup var trials: TrialOptions
 
     @OptionGroup var profiles: ProfileOptions
 
@@ -89,12 +85,10 @@ struct AutotuneCommand: ParsableCommand {
             for item in workload.unsupported { printToStderr("warning: not imported: \(item)") }
             var request = Autotuner.Request(workload: workload, precisions: candidates, maxError: maxError, totalSeconds: try parseDuration(time),
                                             strategy: strategy, retune: retune)
-            request.settings.timeCap = timeCap
+            request.settings.timeCap = trials.timeCap
             let profile = try profiles.currentMachine()
             let database = try TuningDatabase(path: db)
-            let runner: any TrialRunner = noIsolation
-                ? InProcessTrialRunner(topology: try HwlocTopology())
-                : WorkerProcess(executable: ownExecutable(), timeout: trialTimeout)
+            let runner = try trials.runner()
             let autotuner = Autotuner(tuner: Tuner(profile: profile, database: database, runner: runner))
             printToStderr("autotuning \(workload.name): \(workload.uniqueLayers.count) unique layers x \(Set(candidates + [.fp32]).count) precisions within \(time) on profile \(profile.id) into \(db)")
             let result = try autotuner.run(request) { progress in

@@ -57,11 +57,7 @@ struct TuneCommand: ParsableCommand {
     @Option(help: "The tuning database.")
     var db = TuningDatabase.defaultPath
 
-    @Option(name: .customLong("time-cap"), help: "Seconds of sampling per trial at most.")
-    var timeCap = 0.3
 
-    @Option(name: .customLong("trial-timeout"), help: "Seconds a trial may take before its worker is killed and it counts as timed out.")
-    var trialTimeout = 120.0
 
     @Option(help: "Finalists raced interleaved at the end (with the default configuration).")
     var finalists = 3
@@ -75,8 +71,6 @@ struct TuneCommand: ParsableCommand {
     @Flag(help: "Start a new run even if an interrupted one with the same key exists.")
     var fresh = false
 
-    @Flag(name: .customLong("no-isolation"), help: "Measure in this process (a crashing configuration ends the run).")
-    var noIsolation = false
 
     @Option(name: .customLong("write-space"), help: "Write the run's configurations and scores as a recorded space for `simulate`.")
     var writeSpace: String?
@@ -86,6 +80,8 @@ struct TuneCommand: ParsableCommand {
 
     @Flag(help: "No per-trial progress lines.")
     var quiet = false
+
+    @OptionGroup var trials: TrialOptions
 
     @OptionGroup var profiles: ProfileOptions
 
@@ -99,12 +95,10 @@ struct TuneCommand: ParsableCommand {
                                       strategy: strategy, seed: seed, budgetTrials: budget ?? (seconds == nil ? 100 : nil),
                                       budgetSeconds: seconds, patience: patience, stopAtRooflineFraction: stopAt, fixed: fix,
                                       finalists: finalists, raceRounds: rounds, useSeeds: !noSeeds, resume: !fresh)
-            request.settings.timeCap = timeCap
+            request.settings.timeCap = trials.timeCap
             let profile = try profiles.currentMachine()
             let database = try TuningDatabase(path: db)
-            let runner: any TrialRunner = noIsolation
-                ? InProcessTrialRunner(topology: try HwlocTopology())
-                : WorkerProcess(executable: ownExecutable(), timeout: trialTimeout)
+            let runner = try trials.runner()
             let tuner = Tuner(profile: profile, database: database, runner: runner)
             printToStderr("tuning \(kernel) \(shape) \(precision.rawValue) on profile \(profile.id) into \(db)")
             let result = try tuner.tune(request) { progress in
@@ -133,6 +127,23 @@ func parseDuration(_ text: String) throws -> Double {
     if let last = trimmed.last, let unit = units[last], let value = Double(trimmed.dropLast()), value > 0 { return value * unit }
     if let value = Double(trimmed), value > 0 { return value }
     throw ValidationError("a duration is a positive number with s, m or h, e.g. 90s, 2m, 1h; got \"\(text)\"")
+}
+
+/// How `tune` and `autotune` measure each trial.
+struct TrialOptions: ParsableArguments {
+    @Option(name: .customLong("time-cap"), help: "Seconds of sampling per trial at most.")
+    var timeCap = 0.3
+
+    @Option(name: .customLong("trial-timeout"), help: "Seconds a trial may take before its worker is killed and it counts as timed out.")
+    var trialTimeout = 120.0
+
+    @Flag(name: .customLong("no-isolation"), help: "Measure in this process (a crashing configuration ends the run).")
+    var noIsolation = false
+
+    /// A worker process of this executable, or this process with --no-isolation.
+    func runner() throws -> any TrialRunner {
+        noIsolation ? InProcessTrialRunner(topology: try HwlocTopology()) : WorkerProcess(executable: ownExecutable(), timeout: trialTimeout)
+    }
 }
 
 /// This executable, to start worker processes of the same build.
