@@ -29,3 +29,16 @@ extension SearchSpace {
         return count
     }
 }
+
+extension SearchSpace {
+    /// Valid configurations: counted when the raw product has at most `exactLimit` points,
+    /// else estimated from `samples` uniform draws (seeded, so the same every time). Counting a
+    /// full GEMM space (622080 points) took 2.6 s here, once per tuned layer and precision.
+    public func validSize(exactLimit: Int = 100_000, samples: Int = 4000) -> (count: Int, exact: Bool) {
+        if let count = validCount(limit: exactLimit) { return (count, true) }
+        var generator = SplitMix64(seed: 0x5EED)
+        var valid = 0
+        for _ in 0..<samples where isValid(config(coordinates: radices.map { Int.random(in: 0..<$0, using: &generator) })) { valid += 1 }
+        return (Int((Double(size) * Double(valid) / Double(samples)).rounded()), false)
+    }
+}

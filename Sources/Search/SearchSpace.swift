@@ -50,7 +50,7 @@ public struct SearchSpace: Sendable {
         return zip(coordinates, radices).reduce(0) { $0 * $1.1 + $1.0 }
     }
 
-    public func isValid(_ config: KernelConfig) -> Bool { space.violations(config).isEmpty }
+    public func isValid(_ config: KernelConfig) -> Bool { space.isValid(config) }
 
     /// A uniformly drawn valid configuration, by rejection: nil if `attempts` draws found none.
     public func randomValid<G: RandomNumberGenerator>(using generator: inout G, attempts: Int = 10_000) -> KernelConfig? {

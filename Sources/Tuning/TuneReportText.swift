@@ -23,7 +23,9 @@ public enum TuneReportText {
         let failed = result.trials.filter { $0.status != .ok }
         var summary = "  run \(result.runID)\(result.resumed ? " (resumed: \(result.reusedTrials) trials reused, not re-measured)" : ""): "
             + "\(result.trials.count) trials, \(failed.count) failed; stopped: \(result.stopReason.rawValue)"
-        if let size = result.validSpaceSize { summary += "; \(size) valid configurations in the space" }
+        if let size = result.validSpaceSize {
+            summary += "; \(result.validSpaceSizeIsEstimate ? "about " : "")\(size) valid configurations in the space"
+        }
         lines.append(summary)
         if result.workerRestarts > 0 { lines.append("  worker processes restarted after crashes or timeouts: \(result.workerRestarts)") }
         let statuses = Dictionary(grouping: failed, by: \.status).map { "\($0.value.count) \($0.key.rawValue)" }.sorted()

@@ -19,8 +19,9 @@ public struct TuneResult: Sendable {
     public var trials: [TrialRecord]
     public var reusedTrials: Int
     public var stopReason: StopReason
-    /// Valid configurations in the (fixed) space, when countable.
+    /// Valid configurations in the (fixed) space: counted, or estimated by sampling in large spaces.
     public var validSpaceSize: Int?
+    public var validSpaceSizeIsEstimate = false
     /// Nil when no configuration ran successfully.
     public var best: BestRecord?
     /// GFLOP/s of the default configuration in its trial.

@@ -34,9 +34,9 @@ public struct Tuner {
         let fixed = try KernelConfig(kernel: kernel.name).applying(overrides: request.fixed).description
             .split(separator: " ", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
         let space = SearchSpace(try kernel.space.fixing(fixed))
-        let validSize = space.validCount()
-        guard validSize != 0 else { throw SearchError(message: "no valid configuration of \(kernel.signature) with \(fixed)") }
-        var strategy = try StrategyCatalog.make(request.strategy, seed: request.seed, budget: request.budgetTrials, validSize: validSize)
+        let validSize = space.validSize()
+        guard validSize.count > 0 || !validSize.exact else { throw SearchError(message: "no valid configuration of \(kernel.signature) with \(fixed)") }
+        var strategy = try StrategyCatalog.make(request.strategy, seed: request.seed, budget: request.budgetTrials, validSize: validSize.count)
 
         let profileJSON = String(decoding: try ProfileStore.encode(profile), as: UTF8.self)
         try database.save(profile: ProfileRecord(id: profile.id, name: profile.name, json: profileJSON, addedAt: Timestamp.now()))
@@ -116,7 +116,7 @@ public struct Tuner {
         }
 
         var result = TuneResult(runID: run.id, layer: kernel.signature, resumed: resumed, trials: records, reusedTrials: reused,
-                                stopReason: stopReason, validSpaceSize: validSize, best: nil,
+                                stopReason: stopReason, validSpaceSize: validSize.count, validSpaceSizeIsEstimate: !validSize.exact, best: nil,
                                 defaultGFLOPS: records.first { $0.config == defaultConfig?.description && $0.status == .ok }?.gflops,
                                 boundGFLOPS: bound?.gflops, boundKind: bound?.description, workerRestarts: (runner as? WorkerProcess)?.restarts ?? 0)
         if best != nil {

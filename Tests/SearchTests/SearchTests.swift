@@ -87,6 +87,22 @@ struct SearchTests {
         #expect(throws: SearchError.self) { try StrategyCatalog.make("psychic", seed: 1) }
     }
 
+    @Test("valid size: counted in small spaces, estimated by sampling in large ones; isValid agrees with violations")
+    func validSize() {
+        let space = Bowl.searchSpace
+        let exact = space.validSize()
+        #expect(exact.exact && exact.count == Bowl.scores.count)
+        let estimate = space.validSize(exactLimit: 100, samples: 4000)
+        #expect(!estimate.exact)
+        #expect(abs(Double(estimate.count) / Double(exact.count) - 1) < 0.05)
+        for index in stride(from: 0, to: space.size, by: 7) {
+            let config = space.config(at: index)
+            #expect(space.isValid(config) == Bowl.space.violations(config).isEmpty)
+        }
+        #expect(!Bowl.space.isValid(KernelConfig(kernel: "bowl", values: ["a": 7, "b": 2, "c": 5, "d": "y", "e": 1])))
+        #expect(!Bowl.space.isValid(KernelConfig(kernel: "bowl", values: ["a": 7, "b": 2, "c": 5])))
+    }
+
     @Test("neighbors are valid and one step away")
     func neighbors() throws {
         let space = Bowl.searchSpace

@@ -84,6 +84,26 @@ public struct ParameterSpace: Sendable {
         return problems
     }
 
+    /// `violations(config).isEmpty`, without building the messages: searches ask this for
+    /// every point they consider (counting a GEMM space asks it 622080 times).
+    public func isValid(_ config: KernelConfig) -> Bool {
+        guard config.kernel == kernel, config.values.count <= parameters.count + derived.count else { return false }
+        for parameter in parameters {
+            guard let value = config.values[parameter.name], parameter.values.contains(value) else { return false }
+        }
+        let complete = derived.isEmpty ? config : completing(config)
+        for parameter in derived {
+            if let given = config.values[parameter.name], given != complete.values[parameter.name] { return false }
+        }
+        // Every given name is a parameter or a derived one (the count check and the loops above
+        // leave only derived names unchecked).
+        if config.values.count > parameters.count,
+           config.values.keys.contains(where: { name in !parameters.contains { $0.name == name } && !derived.contains { $0.name == name } }) {
+            return false
+        }
+        return constraints.allSatisfy { $0.isSatisfied(complete) }
+    }
+
     public func validate(_ config: KernelConfig) throws {
         let problems = violations(config)
         if !problems.isEmpty { throw KernelError.invalidConfig(problems.joined(separator: "; ")) }
