@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .systemLibrary(name: "CHwloc", pkgConfig: "hwloc", providers: [.apt(["libhwloc-dev"])]),
@@ -70,8 +71,15 @@ let package = Package(
         // `tunebench bench`: one kernel configuration measured, placed on the roofline, and
         // compared with its peer.
         .target(name: "Benchmarks", dependencies: ["HardwareProbe", "Kernels", "Measurement", "Peers", "Counters"]),
-        // Models as layers to tune: Hugging Face config.json, layer lists (later ONNX).
-        .target(name: "Workloads", dependencies: ["Kernels"]),
+        // The ONNX messages tunebench reads, generated once from onnx-subset.proto
+        // (scripts/generate-onnx-proto) and committed: no protoc in the build.
+        .target(
+            name: "ONNXProto",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["onnx-subset.proto"]
+        ),
+        // Models as layers to tune: ONNX, Hugging Face config.json, layer lists.
+        .target(name: "Workloads", dependencies: ["Kernels", "ONNXProto"]),
         // `tunebench tune`: search + measurement (in a worker process) + the database.
         .target(
             name: "Tuning",

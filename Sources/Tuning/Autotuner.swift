@@ -95,10 +95,12 @@ public struct Autotuner {
     }
 
     /// The kernel that serves a layer: the skinny GEMV path for up to 16 rows, else the GEMM;
-    /// convolutions by im2col + GEMM.
+    /// products of two activations by the GEMM with B packed per call; convolutions by
+    /// im2col + GEMM.
     public static func kernelName(for layer: Layer) -> String {
         switch layer.operation {
         case .gemm: (layer.m ?? 0) <= 16 ? "gemv" : "gemm"
+        case .matmul: "matmul"
         case .conv2d: "conv2d"
         }
     }

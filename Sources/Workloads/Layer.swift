@@ -1,9 +1,10 @@
 import Kernels
 
 /// One computation to tune, independent of precision and configuration: a GEMM
-/// (C[M x N] = A[M x K] · W[K x N], M = tokens) or a 2-D convolution, with its fused epilogue.
+/// (C[M x N] = A[M x K] · W[K x N], M = tokens), a matmul (the same product with B an
+/// activation, as attention's Q·Kᵀ) or a 2-D convolution, with its fused epilogue.
 public struct Layer: Codable, Hashable, Sendable, CustomStringConvertible {
-    public enum Operation: String, Codable, Sendable { case gemm, conv2d }
+    public enum Operation: String, Codable, Sendable { case gemm, matmul, conv2d }
 
     public var operation: Operation
     /// GEMM dimensions (nil for conv2d).
@@ -17,6 +18,10 @@ public struct Layer: Codable, Hashable, Sendable, CustomStringConvertible {
         Layer(operation: .gemm, m: m, n: n, k: k, conv: nil, epilogue: epilogue)
     }
 
+    public static func matmul(m: Int, n: Int, k: Int, epilogue: Epilogue = .none) -> Layer {
+        Layer(operation: .matmul, m: m, n: n, k: k, conv: nil, epilogue: epilogue)
+    }
+
     public static func conv2d(_ shape: Conv2DShape, epilogue: Epilogue = .none) -> Layer {
         Layer(operation: .conv2d, m: nil, n: nil, k: nil, conv: shape, epilogue: epilogue)
     }
@@ -26,7 +31,7 @@ public struct Layer: Codable, Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         let tail = epilogue.description.isEmpty ? "" : " " + epilogue.description
         switch operation {
-        case .gemm: return "gemm m=\(m ?? 0) n=\(n ?? 0) k=\(k ?? 0)\(tail)"
+        case .gemm, .matmul: return "\(operation.rawValue) m=\(m ?? 0) n=\(n ?? 0) k=\(k ?? 0)\(tail)"
         case .conv2d: return "conv2d \(conv.map { "\($0)" } ?? "?")\(tail)"
         }
     }
@@ -34,7 +39,7 @@ public struct Layer: Codable, Hashable, Sendable, CustomStringConvertible {
     /// The `--shape` text of `tune` and `bench`: "MxNxK" or "N,C,H,W,K,R,S,stride,pad,dilation".
     public var shapeArgument: String {
         switch operation {
-        case .gemm: return "\(m ?? 0)x\(n ?? 0)x\(k ?? 0)"
+        case .gemm, .matmul: return "\(m ?? 0)x\(n ?? 0)x\(k ?? 0)"
         case .conv2d:
             guard let c = conv else { return "" }
             return [c.batch, c.channels, c.height, c.width, c.outChannels, c.kernelHeight, c.kernelWidth, c.stride, c.padding, c.dilation]
@@ -46,7 +51,7 @@ public struct Layer: Codable, Hashable, Sendable, CustomStringConvertible {
     /// the output written once.
     public var minimumBytes: Double {
         switch operation {
-        case .gemm:
+        case .gemm, .matmul:
             let (m, n, k) = (Double(m ?? 0), Double(n ?? 0), Double(k ?? 0))
             return 4 * (m * k + k * n + m * n)
         case .conv2d:
@@ -61,7 +66,7 @@ public struct Layer: Codable, Hashable, Sendable, CustomStringConvertible {
     /// Multiply-adds x 2 of one execution.
     public var flops: Double {
         switch operation {
-        case .gemm: return 2 * Double(m ?? 0) * Double(n ?? 0) * Double(k ?? 0)
+        case .gemm, .matmul: return 2 * Double(m ?? 0) * Double(n ?? 0) * Double(k ?? 0)
         case .conv2d:
             guard let c = conv else { return 0 }
             return 2 * Double(c.batch) * Double(c.pixels) * Double(c.outChannels) * Double(c.reduction)

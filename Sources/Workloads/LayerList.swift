@@ -1,7 +1,7 @@
 import Kernels
 
 /// The layer-list format (docs/workloads.md): a JSON object with an optional "name" and a
-/// "layers" list; each entry has "op" ("gemm" with "m", "n", "k", or "conv2d" with "shape"
+/// "layers" list; each entry has "op" ("gemm" or "matmul" with "m", "n", "k", or "conv2d" with "shape"
 /// "N,C,H,W,K,R,S[,stride[,pad[,dilation]]]"), and optionally "name", "epilogue"
 /// ("bias+relu" …) and "count" (executions per forward pass, default 1). Entries with another
 /// op are listed as unsupported and skipped.
@@ -19,8 +19,9 @@ public enum LayerList {
             }
             let count = try entry.optionalPositiveInt("count") ?? 1
             switch op {
-            case "gemm":
-                let layer = Layer.gemm(m: try entry.positiveInt("m"), n: try entry.positiveInt("n"), k: try entry.positiveInt("k"), epilogue: epilogue)
+            case "gemm", "matmul":
+                let (m, n, k) = (try entry.positiveInt("m"), try entry.positiveInt("n"), try entry.positiveInt("k"))
+                let layer = op == "gemm" ? Layer.gemm(m: m, n: n, k: k, epilogue: epilogue) : Layer.matmul(m: m, n: n, k: k, epilogue: epilogue)
                 instances.append(.init(name: name, layer: layer, count: count))
             case "conv2d":
                 let shape: Conv2DShape
@@ -29,10 +30,10 @@ public enum LayerList {
                 }
                 instances.append(.init(name: name, layer: .conv2d(shape, epilogue: epilogue), count: count))
             default:
-                unsupported.append("\(name): op \"\(op)\" (supported: gemm, conv2d)")
+                unsupported.append("\(name): op \"\(op)\" (supported: gemm, matmul, conv2d)")
             }
         }
-        guard !instances.isEmpty else { throw WorkloadError(path: path, message: "has no gemm or conv2d layer to tune") }
+        guard !instances.isEmpty else { throw WorkloadError(path: path, message: "has no gemm, matmul or conv2d layer to tune") }
         return Workload(name: try fields.optionalString("name") ?? "layer list", source: path, instances: instances, unsupported: unsupported)
     }
 }

@@ -7,11 +7,15 @@ public struct Workload: Sendable {
         public var layer: Layer
         /// How many times one forward pass executes it.
         public var count: Int
+        /// The model's weights for this instance (from ONNX initializers), for the precision
+        /// error checks; nil when the source has none (config.json, layer lists).
+        public var weights: LayerWeights?
 
-        public init(name: String, layer: Layer, count: Int = 1) {
+        public init(name: String, layer: Layer, count: Int = 1, weights: LayerWeights? = nil) {
             self.name = name
             self.layer = layer
             self.count = count
+            self.weights = weights
         }
     }
 
@@ -20,6 +24,8 @@ public struct Workload: Sendable {
         public var layer: Layer
         public var multiplicity: Int
         public var names: [String]
+        /// The weights of every instance that has some (identical initializers once).
+        public var weights: [LayerWeights]
     }
 
     public var name: String
@@ -45,10 +51,13 @@ public struct Workload: Sendable {
         for instance in instances {
             if merged[instance.layer] == nil {
                 order.append(instance.layer)
-                merged[instance.layer] = UniqueLayer(layer: instance.layer, multiplicity: 0, names: [])
+                merged[instance.layer] = UniqueLayer(layer: instance.layer, multiplicity: 0, names: [], weights: [])
             }
             merged[instance.layer]!.multiplicity += instance.count
             merged[instance.layer]!.names.append(instance.name)
+            if let weights = instance.weights, !merged[instance.layer]!.weights.contains(where: { $0.source == weights.source }) {
+                merged[instance.layer]!.weights.append(weights)
+            }
         }
         return order.map { merged[$0]! }
     }

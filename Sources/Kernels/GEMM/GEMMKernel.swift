@@ -8,12 +8,20 @@ public struct GEMMKernel: TunableKernel {
     public let epilogue: Epilogue
     public let precision: Precision
     public let limits: HardwareLimits
+    /// B is an activation, not a weight: it changes on every call (attention's Q·Kᵀ and P·V),
+    /// so it cannot be packed once at load (no pack_b=2) nor stored quantized (fp32 only). Such
+    /// a kernel is named "matmul".
+    public let activationB: Bool
 
     /// The register tiles there are micro-kernels for.
     static let microTiles: [(mr: Int, nr: Int)] = [(4, 16), (6, 16), (8, 8), (12, 8), (4, 24)]
 
-    public init(m: Int, n: Int, k: Int, epilogue: Epilogue = .none, precision: Precision = .fp32, limits: HardwareLimits) throws {
+    public init(m: Int, n: Int, k: Int, epilogue: Epilogue = .none, precision: Precision = .fp32, limits: HardwareLimits, activationB: Bool = false) throws {
         guard m > 0, n > 0, k > 0 else { throw KernelError.invalidConfig("gemm needs m, n, k >= 1 (got \(m)x\(n)x\(k))") }
+        guard !activationB || precision == .fp32 else {
+            throw KernelError.invalidConfig("matmul (B an activation) runs in fp32 only, not \(precision.rawValue)")
+        }
+        self.activationB = activationB
         self.m = m
         self.n = n
         self.k = k
@@ -22,9 +30,12 @@ public struct GEMMKernel: TunableKernel {
         self.limits = limits
     }
 
-    public var name: String { "gemm" }
+    public var name: String { activationB ? "matmul" : "gemm" }
 
-    public var signature: String { Self.signature(m: m, n: n, k: k, epilogue: epilogue, precision: precision) }
+    public var signature: String {
+        activationB ? "matmul m=\(m) n=\(n) k=\(k)\(epilogue.description.isEmpty ? "" : " " + epilogue.description)"
+            : Self.signature(m: m, n: n, k: k, epilogue: epilogue, precision: precision)
+    }
 
     public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
 
@@ -55,11 +66,11 @@ public struct GEMMKernel: TunableKernel {
             .init("loop", ["m", "n"], help: "the loop split across threads"),
             .init("order", ["jr", "ir"], help: "register-tile order inside a block: jr (B panel in L1, BLIS) or ir (A panel in L1)"),
             .init("pack_a", [0, 1], help: "pack A into MR panels (0: read A in place)"),
-            .init("pack_b", [0, 1, 2], help: "B in NR panels: 0 read in place (fp32 only), 1 packed per block on every call, 2 packed once when the weights are loaded"),
+            .init("pack_b", activationB ? [0, 1] : [0, 1, 2], help: "B in NR panels: 0 read in place (fp32 only), 1 packed per block on every call, 2 packed once when the weights are loaded"),
         ]
         if precision.isQuantized { parameters.append(.init("group", [0, 32, 64, 128], help: "quantization group along K (0: per channel)")) }
         let precision = precision
-        return ParameterSpace(kernel: "gemm", parameters: parameters, constraints: [
+        return ParameterSpace(kernel: name, parameters: parameters, constraints: [
             .init("(mr, nr) is a micro-kernel: 4x16, 6x16, 8x8, 12x8 or 4x24") { config in
                 Self.microTiles.contains { $0.mr == config.int("mr") && $0.nr == config.int("nr") }
             },
@@ -98,7 +109,7 @@ public struct GEMMKernel: TunableKernel {
             "threads": 1, "loop": "n", "order": "jr", "pack_a": 1, "pack_b": 1,
         ]
         if precision.isQuantized { values["group"] = 0 }
-        return KernelConfig(kernel: "gemm", values: values)
+        return KernelConfig(kernel: name, values: values)
     }
 
     public func instantiate(_ config: KernelConfig, team: ParallelTeam) throws -> any KernelInstance {

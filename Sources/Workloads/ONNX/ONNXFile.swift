@@ -1,0 +1,58 @@
+import Foundation
+import ONNXProto
+import SwiftProtobuf
+
+/// An ONNX model file, parsed and checked: the graph, its initializers by name, and where
+/// external tensor data lives. Every error names the file.
+public struct ONNXFile: Sendable {
+    public let path: String
+    public let model: Onnx_ModelProto
+    let initializers: [String: Onnx_TensorProto]
+
+    public var graph: Onnx_GraphProto { model.graph }
+
+    /// The default-domain opset the model was exported for (0 if it declares none).
+    public var opset: Int {
+        Int(model.opsetImport.first { $0.domain.isEmpty || $0.domain == "ai.onnx" }?.version ?? 0)
+    }
+
+    public static func load(path: String) throws -> ONNXFile {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw WorkloadError(path: path, message: "cannot be read (\(error.localizedDescription))")
+        }
+        guard !data.isEmpty else { throw WorkloadError(path: path, message: "is empty, not an ONNX model") }
+        let model: Onnx_ModelProto
+        do { model = try Onnx_ModelProto(serializedBytes: data) } catch {
+            throw WorkloadError(path: path, message: "is not a valid ONNX model: \(Self.explain(error))")
+        }
+        // Protobuf accepts many byte strings as some message: check that this one is a model.
+        guard model.irVersion > 0, model.hasGraph, !model.graph.node.isEmpty else {
+            throw WorkloadError(path: path, message: "is not an ONNX model (no IR version or no graph with nodes)")
+        }
+        guard !model.opsetImport.isEmpty else {
+            throw WorkloadError(path: path, message: "declares no opset (opset_import is empty): truncated, or not an ONNX model")
+        }
+        var initializers: [String: Onnx_TensorProto] = [:]
+        for tensor in model.graph.initializer { initializers[tensor.name] = tensor }
+        return ONNXFile(path: path, model: model, initializers: initializers)
+    }
+
+    static func explain(_ error: Error) -> String {
+        switch error as? BinaryDecodingError {
+        case .truncated?: "the file is truncated (its data ends inside a field)"
+        case .malformedProtobuf?: "malformed protobuf data"
+        case .invalidUTF8?: "a text field is not valid UTF-8"
+        case .messageDepthLimit?: "messages nested too deeply"
+        default: "\(error)"
+        }
+    }
+
+    public func isInitializer(_ name: String) -> Bool { initializers[name] != nil }
+
+    /// An initializer's values, decoded from whichever field or external file holds them.
+    public func tensor(_ name: String) throws -> ONNXTensor? {
+        guard let proto = initializers[name] else { return nil }
+        return try ONNXTensor(proto, file: self)
+    }
+}

@@ -1,0 +1,130 @@
+import ONNXProto
+
+/// What is known about one value of a graph: its shape, and its contents when it is a small
+/// integer tensor (the shape arithmetic that feeds Reshape, Slice or Expand in exported models).
+public struct ONNXValue: Equatable, Sendable {
+    public var shape: [Int]
+    public var ints: [Int64]?
+
+    public init(shape: [Int], ints: [Int64]? = nil) {
+        self.shape = shape
+        self.ints = ints
+    }
+
+    public var count: Int { shape.reduce(1, *) }
+}
+
+/// The shape of every value of a graph, from its inputs with their symbolic dimensions bound
+/// (`--dim batch=1`), its initializers and each operator's shape rule. Values produced by an
+/// operator without a rule are unknown, with the reason, so that whatever depends on them is
+/// reported rather than guessed.
+public struct ONNXShapeInference {
+    public let file: ONNXFile
+    public private(set) var values: [String: ONNXValue] = [:]
+    /// Value name → the root cause of its unknown shape, e.g. "unsupported operator TopK (node \"topk\")".
+    public private(set) var unknown: [String: String] = [:]
+
+    /// Integer initializers up to this many values are decoded for shape arithmetic.
+    static let constantLimit = 1024
+
+    public init(file: ONNXFile, bindings: [String: Int]) throws {
+        self.file = file
+        for tensor in file.graph.initializer {
+            var value = ONNXValue(shape: tensor.dims.map { Int($0) })
+            if value.count <= Self.constantLimit, let decoded = try? file.tensor(tensor.name), let ints = decoded.ints { value.ints = ints }
+            values[tensor.name] = value
+        }
+        try bindInputs(bindings)
+    }
+
+    /// The symbolic dimension names of the graph's inputs, in order of appearance.
+    public static func symbolicDimensions(of file: ONNXFile) -> [String] {
+        var names: [String] = []
+        for input in file.graph.input where !file.isInitializer(input.name) {
+            for dim in input.type.tensorType.shape.dim {
+                if case .dimParam(let name)? = dim.value, !names.contains(name) { names.append(name) }
+            }
+        }
+        return names
+    }
+
+    /// Throws unless every name in `names` is a symbolic dimension of the model.
+    public static func checkNamesExist(_ names: some Sequence<String>, in file: ONNXFile) throws {
+        let symbols = symbolicDimensions(of: file)
+        if let extra = names.sorted().first(where: { !symbols.contains($0) }) {
+            let known = symbols.isEmpty ? "it has none" : "its symbolic dimensions: \(symbols.joined(separator: ", "))"
+            throw WorkloadError(path: file.path, message: "--dim \(extra): the model has no dimension named \"\(extra)\" (\(known))")
+        }
+    }
+
+    private mutating func bindInputs(_ bindings: [String: Int]) throws {
+        try Self.checkNamesExist(bindings.keys, in: file)
+        let symbols = Self.symbolicDimensions(of: file)
+        let unbound = symbols.filter { bindings[$0] == nil }
+        guard unbound.isEmpty else {
+            let hint = unbound.map { "--dim \($0)=N" }.joined(separator: " ")
+            throw WorkloadError(path: file.path, message: "symbolic dimension\(unbound.count > 1 ? "s" : "") \(unbound.joined(separator: ", ")) not bound: give \(hint)")
+        }
+        for input in file.graph.input where !file.isInitializer(input.name) {
+            guard input.type.tensorType.hasShape else {
+                throw WorkloadError(path: file.path, message: "graph input \"\(input.name)\" has no shape")
+            }
+            let shape = try input.type.tensorType.shape.dim.enumerated().map { axis, dim -> Int in
+                switch dim.value {
+                case .dimValue(let size)?: return Int(size)
+                case .dimParam(let name)?: return bindings[name]!
+                case nil:
+                    throw WorkloadError(path: file.path, message: "graph input \"\(input.name)\" dimension \(axis) has neither a size nor a name to bind")
+                }
+            }
+            values[input.name] = ONNXValue(shape: shape)
+        }
+    }
+
+    /// Why a node's outputs are unknown.
+    public enum Gap: Equatable, Sendable {
+        /// No shape rule for the operator; the text names it and the node.
+        case unsupportedOperator(String)
+        /// An input's shape is unknown; the text names the input and the root cause.
+        case unknownInput(String)
+    }
+
+    /// Infers the outputs of `node`, the `index`-th of the graph. Returns nil when they are
+    /// known, or why not. Throws when the node contradicts its inputs (a broken model).
+    @discardableResult
+    public mutating func infer(_ node: Onnx_NodeProto, index: Int) throws -> Gap? {
+        guard ONNXOperatorShapes.hasRule(node) else {
+            let reason = "unsupported operator \(node.qualifiedOperator) (node \"\(node.label(index: index))\")"
+            markUnknown(node, reason: reason)
+            return .unsupportedOperator(reason)
+        }
+        var inputs: [ONNXValue?] = []
+        for name in node.input {
+            if name.isEmpty { inputs.append(nil); continue }
+            if let value = values[name] { inputs.append(value); continue }
+            guard let cause = unknown[name] else {
+                throw WorkloadError(path: file.path, message: "node \"\(node.label(index: index))\" (\(node.opType)) reads \"\(name)\", which no earlier node, graph input or initializer produces (the graph is broken or not topologically sorted)")
+            }
+            markUnknown(node, reason: cause)
+            return .unknownInput("input \"\(name)\" has an unknown shape: it comes from the \(cause)")
+        }
+        let outputs: [ONNXValue?]?
+        do { outputs = try ONNXOperatorShapes.outputs(of: node, inputs: inputs, opset: file.opset) } catch let error as ONNXShapeError {
+            throw WorkloadError(path: file.path, message: "node \"\(node.label(index: index))\" (\(node.opType)): \(error.message)")
+        }
+        for (name, value) in zip(node.output, outputs ?? []) where !name.isEmpty {
+            if let value { values[name] = value } else { unknown[name] = "optional output of \(node.opType) (node \"\(node.label(index: index))\"), whose shape is not inferred" }
+        }
+        return nil
+    }
+
+    private mutating func markUnknown(_ node: Onnx_NodeProto, reason: String) {
+        for name in node.output where !name.isEmpty { unknown[name] = reason }
+    }
+}
+
+/// An operator's inputs do not fit its shape rule.
+struct ONNXShapeError: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
+}
