@@ -34,7 +34,11 @@ public enum AutotuneReportText {
             ])
         }
         lines.append(table.render())
-        lines.append(String(format: "candidate precisions (GFLOP/s, error; limit %.2g):", maxError))
+        let onModelWeights = result.layers.contains { $0.candidates.contains(where: \.errorOnModelWeights) }
+        let errorSource = onModelWeights
+            ? "relative L2 error on the model's weights (layers with initializers; others on random weights), random calibration inputs"
+            : "relative L2 error on random weights and inputs (the kernels' validation)"
+        lines.append(String(format: "candidate precisions (GFLOP/s, error; limit %.2g; %@):", maxError, errorSource))
         for layer in result.layers {
             let cells = layer.candidates.map { candidate -> String in
                 guard let best = candidate.best else { return "\(candidate.precision.rawValue) failed" }

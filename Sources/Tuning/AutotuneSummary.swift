@@ -7,6 +7,8 @@ public struct AutotuneSummary: Codable, Sendable {
         public var precision: String
         public var gflops: Double?
         public var relativeError: Double?
+        /// The error was measured on the model's weights (else on random weights).
+        public var errorOnModelWeights: Bool
         public var rejection: String?
     }
 
@@ -50,7 +52,8 @@ public struct AutotuneSummary: Codable, Sendable {
                 config: winner?.best.map { String($0.config.drop { $0 != " " }.dropFirst()) }, relativeError: winner?.relativeError,
                 gflops: winner?.best?.gflops, medianSeconds: winner?.best?.medianSeconds, defaultSeconds: layer.defaultSeconds,
                 rooflineFraction: winner?.best?.rooflineFraction,
-                candidates: layer.candidates.map { Candidate(precision: $0.precision.rawValue, gflops: $0.best?.gflops, relativeError: $0.relativeError, rejection: $0.rejection) }
+                candidates: layer.candidates.map { Candidate(precision: $0.precision.rawValue, gflops: $0.best?.gflops, relativeError: $0.relativeError,
+                                                                 errorOnModelWeights: $0.errorOnModelWeights, rejection: $0.rejection) }
             )
         }
         defaultSeconds = result.defaultSeconds

@@ -38,6 +38,9 @@ public struct Autotuner {
         public var precision: Precision
         public var best: BestRecord?
         public var relativeError: Double?
+        /// The error was measured on the model's own weights (ONNX initializers), not on the
+        /// kernel's random validation weights.
+        public var errorOnModelWeights: Bool = false
         /// Why it was not chosen (error above the limit, no successful trial).
         public var rejection: String?
         public var reused: Bool
@@ -107,7 +110,9 @@ public struct Autotuner {
 
     public func run(_ request: Request, progress: (Progress) -> Void = { _ in }) throws -> Result {
         let unique = request.workload.uniqueLayers
-        let precisions = [Precision.fp32] + request.precisions.filter { $0 != .fp32 }
+        let requested = [Precision.fp32] + request.precisions.filter { $0 != .fp32 }
+        // Products of two activations run in fp32 only (nothing to store in another precision).
+        let precisions = unique.map { $0.layer.operation == .matmul ? [Precision.fp32] : requested }
         // Time is shared by what a trial of each layer costs: its execution time, estimated
         // from a typical core (50 GFLOP/s, 10 GB/s), with a floor so that small layers still
         // get a search. Each step gets its share of the time still left, less what the steps
@@ -118,22 +123,22 @@ public struct Autotuner {
         let totalCost = max(costs.reduce(0, +), 1e-12)
         let floor = min(0.05, 1 / Double(2 * max(1, unique.count)))
         let shares = costs.map { max($0 / totalCost, floor) }
-        var sharesLeft = shares.reduce(0, +) * Double(precisions.count)
+        var sharesLeft = zip(shares, precisions).reduce(0) { $0 + $1.0 * Double($1.1.count) }
         let profile = tuner.profile
         let existing = request.retune ? [] : try tuner.database.best(profileID: profile.id, kernelLibraryVersion: KernelLibrary.version)
         let started = Date()
         var results: [LayerResult] = []
-        let total = unique.count * precisions.count
+        let total = precisions.reduce(0) { $0 + $1.count }
         var step = 0
         // Beyond-budget seconds of the steps so far, and their layers' bytes: the overrun grows
         // with the weights (preparing and racing them), so it is predicted per byte.
         var overrunSeconds = 0.0
         var overrunBytes = 0.0
-        var bytesLeft = unique.reduce(0.0) { $0 + $1.layer.minimumBytes } * Double(precisions.count)
+        var bytesLeft = zip(unique, precisions).reduce(0.0) { $0 + $1.0.layer.minimumBytes * Double($1.1.count) }
         for (index, entry) in unique.enumerated() {
             let kernel = Self.kernelName(for: entry.layer)
             var candidates: [Candidate] = []
-            for precision in precisions {
+            for precision in precisions[index] {
                 step += 1
                 let expectedOverrun = overrunBytes > 0 ? overrunSeconds / overrunBytes * bytesLeft : 0
                 bytesLeft -= entry.layer.minimumBytes
@@ -159,9 +164,17 @@ public struct Autotuner {
                     candidate.best = result.best
                     candidate.relativeError = result.best.flatMap { best in result.trials.first { $0.config == best.config }?.relativeError }
                 }
+                if let best = candidate.best, !entry.weights.isEmpty {
+                    do {
+                        candidate.relativeError = try ModelWeightError.worst(over: entry.weights, precision: precision, group: (try? KernelConfig(parsing: best.config))?.int("group") ?? 0)
+                        candidate.errorOnModelWeights = true
+                    } catch let error as KernelError {
+                        candidate.rejection = "the model's weights cannot be stored in \(precision.rawValue): \(error.message)"
+                    }
+                }
                 if candidate.best == nil {
                     candidate.rejection = "no configuration ran successfully"
-                } else if let error = candidate.relativeError, error > request.maxError {
+                } else if candidate.rejection == nil, let error = candidate.relativeError, error > request.maxError {
                     candidate.rejection = String(format: "error %.2g above the limit %.2g", error, request.maxError)
                 }
                 candidates.append(candidate)

@@ -11,14 +11,21 @@ struct AutotuneCommand: ParsableCommand {
         commandName: "autotune",
         abstract: "Tune every layer of a workload on this machine and report the model as a whole.",
         discussion: """
-        The workload is a Hugging Face config.json (--hf-config, with --tokens) or a layer list \
-        (--layers, docs/workloads.md); without either, the bundled example \
-        examples/example-layers.json. Identical layers are tuned once and counted with their \
+        The workload is an ONNX model (--model, with --dim for its symbolic dimensions), a Hugging \
+        Face config.json (--hf-config, with --tokens) or a layer list (--layers, \
+        docs/workloads.md); without any, the bundled example examples/example-layers.json. \
+        Identical layers are tuned once and counted with their \
         multiplicity. Each unique layer is tuned in each candidate precision within its share of \
         --time (shared by FLOPs); the fastest precision whose error stays within --max-error wins. \
         Layers already tuned for this profile are reused, so an interrupted autotune continues.
         """
     )
+
+    @Option(help: "An ONNX model: its Gemm, MatMul and Conv nodes become layers, its initializers the weights of the error checks.")
+    var model: String?
+
+    @Option(name: .customLong("dim"), help: ArgumentHelp("A symbolic dimension of --model and its sizes, e.g. batch=1,32 (repeat for each).", valueName: "name=sizes"))
+    var dims: [String] = []
 
     @Option(name: .customLong("hf-config"), help: "A Hugging Face config.json (llama, mistral, qwen2, gpt2, bert).")
     var hfConfig: String?
@@ -43,12 +50,8 @@ struct AutotuneCommand: ParsableCommand {
 
     @Option(help: "The tuning database.")
     var db = TuningDatabase.defaultPath
-
-
-
     @Flag(help: "Search again layers that already have a best configuration for this profile.")
     var retune = false
-
 
     @Option(help: "Also write the result as JSON to this file.")
     var json: String?
@@ -62,20 +65,7 @@ struct AutotuneCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            guard hfConfig == nil || layers == nil else { throw ValidationError("give --hf-config or --layers, not both") }
-            let workload: Workload
-            do {
-                if let hfConfig {
-                    let counts = tokens.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-                    guard !counts.isEmpty, counts.allSatisfy({ $0 > 0 }) else { throw ValidationError("--tokens takes positive counts, e.g. 1,32") }
-                    workload = try HuggingFaceConfig.load(path: hfConfig, tokens: counts)
-                } else {
-                    workload = try LayerList.load(path: layers ?? "examples/example-layers.json")
-                }
-            } catch let error as WorkloadError {
-                printToStderr("tunebench: error: \(error)")
-                throw ExitCode(1)
-            }
+            let workload = try loadWorkload()
             let candidates: [Precision] = try precision == "auto" ? Precision.allCases : precision.split(separator: ",").map { name in
                 guard let value = Precision(rawValue: String(name)) else {
                     throw ValidationError("--precision: \(name) is not one of auto, \(Precision.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -83,6 +73,7 @@ struct AutotuneCommand: ParsableCommand {
                 return value
             }
             for item in workload.unsupported { printToStderr("warning: not imported: \(item)") }
+            for note in workload.notes { printToStderr("note: \(note)") }
             var request = Autotuner.Request(workload: workload, precisions: candidates, maxError: maxError, totalSeconds: try parseDuration(time),
                                             strategy: strategy, retune: retune)
             request.settings.timeCap = trials.timeCap
@@ -104,5 +95,40 @@ struct AutotuneCommand: ParsableCommand {
                 printToStderr("wrote \(json)")
             }
         }
+    }
+
+    /// The workload of --model, --hf-config or --layers (at most one), or the bundled example.
+    private func loadWorkload() throws -> Workload {
+        guard [model, hfConfig, layers].compactMap({ $0 }).count <= 1 else { throw ValidationError("give one of --model, --hf-config, --layers") }
+        guard dims.isEmpty || model != nil else { throw ValidationError("--dim binds the dimensions of an ONNX --model") }
+        do {
+            if let model {
+                return try ONNXImport.load(path: model, dimensions: try parseDimensions(dims))
+            }
+            if let hfConfig {
+                let counts = tokens.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+                guard !counts.isEmpty, counts.allSatisfy({ $0 > 0 }) else { throw ValidationError("--tokens takes positive counts, e.g. 1,32") }
+                return try HuggingFaceConfig.load(path: hfConfig, tokens: counts)
+            }
+            return try LayerList.load(path: layers ?? "examples/example-layers.json")
+        } catch let error as WorkloadError {
+            printToStderr("tunebench: error: \(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    /// "--dim batch=1,32 --dim seq=128" → ["batch": [1, 32], "seq": [128]].
+    private func parseDimensions(_ items: [String]) throws -> [String: [Int]] {
+        var result: [String: [Int]] = [:]
+        for item in items {
+            let parts = item.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            let sizes = parts.count == 2 ? parts[1].split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) } : []
+            guard parts.count == 2, !parts[0].isEmpty, !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) > 0 }) else {
+                throw ValidationError("--dim takes name=sizes with positive sizes, e.g. batch=1,32; got \"\(item)\"")
+            }
+            guard result[parts[0]] == nil else { throw ValidationError("--dim \(parts[0]) is given twice") }
+            result[parts[0]] = sizes.compactMap { $0 }
+        }
+        return result
     }
 }

@@ -48,3 +48,58 @@ struct AutotunerTests {
         #expect(AutotuneReportText.render(again, maxError: 0.01).contains("forward pass over the imported layers"))
     }
 }
+
+@Suite("autotune on a model's weights", .serialized)
+struct ModelWeightAutotuneTests {
+    /// K x N weights uniform in [-1, 1) with a 50 in every `every` rows of each column: int8
+    /// spends its levels on the outlier, and the other weights of its group lose precision.
+    static func outlierWeights(k: Int, n: Int, every: Int) -> LayerWeights {
+        var data = TestData(seed: 11)
+        var values = (0..<k * n).map { _ in data.nextUnit() }
+        for column in 0..<n {
+            for start in stride(from: 0, to: k, by: every) { values[(start + column % every) * n + column] = 50 }
+        }
+        return LayerWeights(source: "outliers", rows: k, columns: n, values: values)
+    }
+
+    @Test("the error of a precision on given weights: exact where representable, per-group better than per-channel with outliers")
+    func errorOnWeights() throws {
+        // Every column holds -1, 0, 1 times a power of two: fp16, bf16 and int8 store them exactly.
+        let exact = LayerWeights(source: "exact", rows: 64, columns: 16, values: (0..<64 * 16).map { Float(($0 * 5) % 3 - 1) * 0.25 })
+        for precision in [Precision.fp32, .fp16, .bf16, .int8] {
+            #expect(try ModelWeightError.relativeError(of: exact, precision: precision, group: 0) < 1e-6, "\(precision)")
+        }
+        // One outlier per column: groups of 32 rows confine it to one group.
+        let outliers = Self.outlierWeights(k: 128, n: 32, every: 128)
+        let perChannel = try ModelWeightError.relativeError(of: outliers, precision: .int8, group: 0)
+        let perGroup = try ModelWeightError.relativeError(of: outliers, precision: .int8, group: 32)
+        #expect(perChannel > 0.01)
+        #expect(perGroup < perChannel)
+        #expect(try ModelWeightError.relativeError(of: outliers, precision: .fp16, group: 0) < 1e-3)
+    }
+
+    @Test("a precision that passes on random weights is rejected on the model's weights when they quantize badly")
+    func modelWeightsDecide() throws {
+        let layer = Layer.gemm(m: 24, n: 32, k: 128)
+        let random = Workload(name: "random", source: "test", instances: [.init(name: "fc", layer: layer)])
+        // An outlier in every group of 32 rows: no quantization group escapes it.
+        let model = Workload(name: "model", source: "test", instances: [.init(name: "fc", layer: layer, weights: Self.outlierWeights(k: 128, n: 32, every: 32))])
+        func run(_ workload: Workload) throws -> Autotuner.Candidate {
+            let tuner = Tuner(profile: TunerTests.profile, database: try TuningDatabase(path: try temporaryPath("w.sqlite")),
+                              runner: InProcessTrialRunner(topology: try HwlocTopology()))
+            var request = Autotuner.Request(workload: workload, precisions: [.int8], maxError: 0.01, totalSeconds: 1)
+            request.settings.timeCap = 0.02
+            let result = try Autotuner(tuner: tuner).run(request)
+            return try #require(result.layers.first?.candidates.first { $0.precision == .int8 })
+        }
+        let onRandom = try run(random)
+        #expect(!onRandom.errorOnModelWeights)
+        #expect(onRandom.rejection == nil, "int8 on random weights: \(onRandom.relativeError ?? -1)")
+        let onModel = try run(model)
+        #expect(onModel.errorOnModelWeights)
+        let best = try #require(onModel.best)
+        let group = try KernelConfig(parsing: best.config).int("group") ?? 0
+        #expect(onModel.relativeError == (try ModelWeightError.relativeError(of: model.instances[0].weights!, precision: .int8, group: group)))
+        #expect(onModel.rejection?.contains("above the limit") == true, "int8 on the model's weights: \(onModel.relativeError ?? -1)")
+    }
+}

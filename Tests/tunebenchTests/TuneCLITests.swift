@@ -188,4 +188,31 @@ struct TuneCLITests {
         #expect(broken.status == 1)
         #expect(broken.stderr == "tunebench: error: \(config): field \"hidden_size\" must be a positive integer, got \"big\"\n")
     }
+
+    @Test("autotune an ONNX model: unsupported operators warned about, errors on the model's weights; bad models and dimensions refused, the database untouched")
+    func autotuneONNX() throws {
+        let folder = try CLITests.temporaryDirectory()
+        let db = folder + "/t.sqlite"
+        let fixtures = CLITests.root.appendingPathComponent("Tests/Fixtures/onnx")
+        let model = fixtures.appendingPathComponent("unsupported-op.onnx").path
+        let result = try CLITests.tunebench(["autotune", "--model", model, "--precision", "fp32,int8", "--time", "3s", "--time-cap", "0.02",
+                                             "--db", db, "--quiet"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("warning: not imported: unsupported operator TopK (node \"topk\"): skipped"))
+        #expect(result.stderr.contains("warning: not imported: unsupported operator com.example.FancyAttention (node \"custom\"): skipped"))
+        #expect(result.stdout.contains("gemm m=8 n=16 k=32"))
+        #expect(result.stdout.contains("error on the model's weights"))
+        let before = try Data(contentsOf: URL(fileURLWithPath: db))
+        let truncated = fixtures.appendingPathComponent("truncated.onnx").path
+        let broken = try CLITests.tunebench(["autotune", "--model", truncated, "--db", db])
+        #expect(broken.status == 1)
+        #expect(broken.stderr == "tunebench: error: \(truncated): is not a valid ONNX model: the file is truncated (its data ends inside a field)\n")
+        let mlp = CLITests.root.appendingPathComponent("examples/onnx/mlp.onnx").path
+        let unbound = try CLITests.tunebench(["autotune", "--model", mlp, "--db", db])
+        #expect(unbound.status == 1)
+        #expect(unbound.stderr == "tunebench: error: \(mlp): symbolic dimension batch not bound: give --dim batch=N\n")
+        let badDim = try CLITests.tunebench(["autotune", "--model", mlp, "--dim", "batch=one", "--db", db])
+        #expect(badDim.status != 0 && badDim.stderr.contains("--dim takes name=sizes with positive sizes"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: db)) == before)
+    }
 }
