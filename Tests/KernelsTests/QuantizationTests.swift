@@ -21,6 +21,16 @@ struct QuantizationTests {
         }
     }
 
+    @Test("int4 with an odd K (a 3x3x3 conv's 27 rows) keeps its last row in a half-used byte row")
+    func int4OddRows() throws {
+        let w = try WeightMatrix(Self.data.pointer, rows: 27, columns: 16, precision: .int4, group: 32)
+        #expect(w.byteCount == 14 * 16 + 16 * 4) // 14 byte rows of nibble pairs, one scale per column
+        for n in 0..<16 {
+            let original = Self.data.pointer[26 * 16 + n]
+            #expect(abs(w.value(row: 26, column: n) - original) <= w.scale(row: 26, column: n) / 2 + 1e-6)
+        }
+    }
+
     @Test("fp16 and bf16 keep their mantissa's precision", arguments: [(Precision.fp16, Float(1e-3)), (.bf16, 8e-3)])
     func halfPrecision(precision: Precision, relative: Float) throws {
         let w = try WeightMatrix(Self.data.pointer, rows: Self.rows, columns: Self.columns, precision: precision)

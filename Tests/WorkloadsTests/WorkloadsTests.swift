@@ -99,7 +99,7 @@ struct LayerListTests {
         #expect(workload.uniqueLayers.map(\.multiplicity) == [4, 1])
         #expect(workload.uniqueLayers[0].names == ["fc1", "fc1-again"])
         #expect(workload.uniqueLayers[1].layer.shapeArgument == "1,64,56,56,64,3,3,1,1,1")
-        #expect(workload.unsupported == ["pool: op \"maxpool\" (supported: gemm, conv2d)"])
+        #expect(workload.unsupported == ["pool: op \"maxpool\" (supported: gemm, matmul, conv2d)"])
     }
 
     @Test("a bad entry names the file, the entry and the field")
@@ -112,7 +112,7 @@ struct LayerListTests {
         let conv = try write(#"{"layers": [{"op": "conv2d", "shape": "1,2,3"}]}"#)
         #expect((#expect(throws: WorkloadError.self) { try LayerList.load(path: conv) })?.message.hasPrefix("field \"layers[0].shape\"") == true)
         let empty = try write(#"{"layers": [{"op": "softmax"}]}"#)
-        #expect((#expect(throws: WorkloadError.self) { try LayerList.load(path: empty) })?.message == "has no gemm or conv2d layer to tune")
+        #expect((#expect(throws: WorkloadError.self) { try LayerList.load(path: empty) })?.message == "has no gemm, matmul or conv2d layer to tune")
         let notList = try write(#"{"layers": 3}"#)
         #expect((#expect(throws: WorkloadError.self) { try LayerList.load(path: notList) })?.message == "field \"layers\" must be a list, got 3")
     }

@@ -32,7 +32,9 @@ public final class WeightMatrix: @unchecked Sendable {
         self.precision = precision
         self.group = precision.isQuantized ? group : 0
         let count = rows * columns
-        let bytes = precision == .int4 ? count / 2 : count * Int(precision.bytesPerWeight)
+        // int4 packs two rows per byte row: an odd K needs a last, half-used byte row (without
+        // it, quantizing a 27-row conv weight with group 32 wrote past the allocation).
+        let bytes = precision == .int4 ? (rows + 1) / 2 * columns : count * Int(precision.bytesPerWeight)
         storage = .allocate(byteCount: max(bytes, 64), alignment: 64)
         switch precision {
         case .fp32:
@@ -81,7 +83,7 @@ public final class WeightMatrix: @unchecked Sendable {
 
     /// Bytes of weights and scales: what a memory-bound kernel must read.
     public var byteCount: Int {
-        let weights = precision == .int4 ? rows * columns / 2 : rows * columns * Int(precision.bytesPerWeight)
+        let weights = precision == .int4 ? (rows + 1) / 2 * columns : rows * columns * Int(precision.bytesPerWeight)
         return weights + (scales == nil ? 0 : groups * columns * 4)
     }
 }
