@@ -20,6 +20,7 @@ let package = Package(
     products: [
         .executable(name: "tunebench", targets: ["tunebench"]),
         .library(name: "HardwareProbe", targets: ["HardwareProbe"]),
+        .library(name: "TunebenchRuntime", targets: ["TunebenchRuntime"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -38,9 +39,11 @@ let package = Package(
         .target(name: "Peers", dependencies: ["COpenBLAS", "Kernels"]),
         // Type declarations for NVML, which is loaded with dlopen and never linked.
         .systemLibrary(name: "CNVML"),
-        // cpuid, and the ISA level this build was compiled for (C sees the -march macros).
+        // cpuid and XCR0 (no build flags: the probe and the runtime library build anywhere).
+        .target(name: "CCPUInfo"),
+        // The ISA this build's kernels were compiled for: C sees the -march macros.
         .target(
-            name: "CCPUInfo",
+            name: "CBuildTarget",
             cSettings: [
                 .define("TUNEBENCH_MARCH", to: "\"\(targetCPU)\""),
                 .unsafeFlags(["-march=\(targetCPU)"]),
@@ -50,14 +53,17 @@ let package = Package(
         .target(
             name: "HardwareProbe",
             dependencies: [
-                "CHwloc", "CXMLCheck", "CNVML", "CCPUInfo", "Counters",
+                "CHwloc", "CXMLCheck", "CNVML", "CCPUInfo", "Counters", "KernelModel",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // Kernel configurations, precisions, the kernel-library version and the analytical
+        // defaults: no build flags, shared by the kernels and the runtime library.
+        .target(name: "KernelModel"),
         // The tunable kernels: hot loops, so -Ounchecked and the target CPU.
         // Prefetch and vector conversions for the kernels (header only).
         .systemLibrary(name: "CKernelSupport"),
-        .target(name: "Kernels", dependencies: ["CKernelSupport"], swiftSettings: hotLoopSwiftSettings),
+        .target(name: "Kernels", dependencies: ["CKernelSupport", "CBuildTarget", "KernelModel"], swiftSettings: hotLoopSwiftSettings),
         .target(
             name: "Measurement",
             dependencies: ["HardwareProbe", "Kernels", "Counters"],
@@ -78,12 +84,16 @@ let package = Package(
             dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
             exclude: ["onnx-subset.proto"]
         ),
+        // What deployments link: configurations for layers from a tuning database or an
+        // exported artifact, with DESIGN.md's fallback chain. No unsafe build flags anywhere in
+        // its dependencies, so it works as a SwiftPM dependency of other packages.
+        .target(name: "TunebenchRuntime", dependencies: ["HardwareProbe", "KernelModel", "TuningDatabase"]),
         // Models as layers to tune: ONNX, Hugging Face config.json, layer lists.
         .target(name: "Workloads", dependencies: ["Kernels", "ONNXProto"]),
         // `tunebench tune`: search + measurement (in a worker process) + the database.
         .target(
             name: "Tuning",
-            dependencies: ["HardwareProbe", "Kernels", "Measurement", "Search", "Benchmarks", "TuningDatabase", "Reports", "Workloads"]
+            dependencies: ["HardwareProbe", "Kernels", "Measurement", "Search", "Benchmarks", "TuningDatabase", "Reports", "Workloads", "TunebenchRuntime"]
         ),
         .executableTarget(
             name: "tunebench",
@@ -93,7 +103,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "HardwareProbeTests", dependencies: ["HardwareProbe"]),
+        .testTarget(name: "HardwareProbeTests", dependencies: ["HardwareProbe", "Kernels"]),
         .testTarget(name: "CountersTests", dependencies: ["Counters"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "Kernels"]),
@@ -101,7 +111,8 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "HardwareProbe"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Kernels"]),
         .testTarget(name: "TuningDatabaseTests", dependencies: ["TuningDatabase", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "TuningTests", dependencies: ["Tuning", "Search", "Kernels", "TuningDatabase", "HardwareProbe", "Workloads"]),
+        .testTarget(name: "TuningTests", dependencies: ["Tuning", "Search", "Kernels", "TuningDatabase", "HardwareProbe", "Workloads", "TunebenchRuntime"]),
+        .testTarget(name: "TunebenchRuntimeTests", dependencies: ["TunebenchRuntime", "TuningDatabase", "HardwareProbe", "KernelModel"]),
         // Runs the built `tunebench` binary: exit codes, one-line errors, files written.
         .testTarget(name: "tunebenchTests"),
     ],

@@ -5,7 +5,7 @@ import Foundation
 public enum HardwareProbe {
     /// Probes the live machine: hwloc topology, cpuid/HWCAP, cpufreq, GPUs (PCI + NVML), OS,
     /// build and the PAPI counter inventory.
-    public static func probeLiveMachine() throws -> HardwareProfile {
+    public static func probeLiveMachine(build: BuildTarget = .unrecorded) throws -> HardwareProfile {
         let topology = try HwlocTopology()
         let info = topology.topologyInfo()
         let system = SystemInfo.live()
@@ -15,6 +15,36 @@ public enum HardwareProbe {
         #else
         cpu = CPUIdentity.fromARM(cpuinfo: ProcCPUInfo.read(), hwloc: topology)
         #endif
+        let gpus = Self.gpus(of: topology)
+        let counters = CounterInventory.probe()
+        return assemble(
+            source: ProbeSource(kind: .live), cpu: cpu, topology: info,
+            frequency: CPUFrequency.probe(cpuKinds: info.cpuKinds), gpus: gpus, system: system,
+            counters: counters, build: build
+        )
+    }
+
+    /// What identifies the live machine, quickly: topology, CPU identity and GPUs, without
+    /// the counter inventory, frequencies or build (for the runtime library: its fingerprint
+    /// and caches). Same fingerprint as `probeLiveMachine`.
+    public static func identifyLiveMachine() throws -> HardwareProfile {
+        let topology = try HwlocTopology()
+        let info = topology.topologyInfo()
+        let system = SystemInfo.live()
+        let cpu: CPUIdentity
+        #if arch(x86_64) || arch(i386)
+        cpu = CPUIdentity.fromCPUID() ?? identityFromHwloc(topology)
+        #else
+        cpu = CPUIdentity.fromARM(cpuinfo: ProcCPUInfo.read(), hwloc: topology)
+        #endif
+        return assemble(
+            source: ProbeSource(kind: .live), cpu: cpu, topology: info, frequency: CPUFrequency.fromCPUKinds(info.cpuKinds),
+            gpus: gpus(of: topology), system: system, counters: .notProbed, build: .unrecorded
+        )
+    }
+
+    /// PCI GPUs, with NVML's details where the driver library is present.
+    static func gpus(of topology: HwlocTopology) -> [GPUInfo] {
         var gpus = topology.pciGPUs()
         if let nvml = NVMLLibrary() {
             let driver = nvml.driverVersion
@@ -24,24 +54,19 @@ public enum HardwareProbe {
                 }
             }
         }
-        let counters = CounterInventory.probe()
-        return assemble(
-            source: ProbeSource(kind: .live), cpu: cpu, topology: info,
-            frequency: CPUFrequency.probe(cpuKinds: info.cpuKinds), gpus: gpus, system: system,
-            counters: counters
-        )
+        return gpus
     }
 
     /// A profile of the machine an hwloc XML export describes. CPU identity comes from the
     /// export's info attributes; the ISA is unknown (an export does not record it) and counters
     /// are not probed.
-    public static func probe(topologyFile path: String) throws -> HardwareProfile {
+    public static func probe(topologyFile path: String, build: BuildTarget = .unrecorded) throws -> HardwareProfile {
         let topology = try HwlocTopology(xmlFile: path)
         let info = topology.topologyInfo()
         return assemble(
             source: ProbeSource(kind: .hwlocXML, path: path), cpu: identityFromHwloc(topology),
             topology: info, frequency: CPUFrequency.fromCPUKinds(info.cpuKinds), gpus: topology.pciGPUs(),
-            system: SystemInfo.fromXML(topology), counters: .notProbed
+            system: SystemInfo.fromXML(topology), counters: .notProbed, build: build
         )
     }
 
@@ -62,13 +87,13 @@ public enum HardwareProbe {
 
     static func assemble(
         source: ProbeSource, cpu: CPUIdentity, topology: TopologyInfo, frequency: CPUFrequency,
-        gpus: [GPUInfo], system: SystemInfo, counters: CounterInventory
+        gpus: [GPUInfo], system: SystemInfo, counters: CounterInventory, build: BuildTarget
     ) -> HardwareProfile {
         let id = Fingerprint.compute(cpu: cpu, topology: topology, gpus: gpus, architecture: system.architecture)
         return HardwareProfile(
             id: id, name: humanName(cpu: cpu, topology: topology), probedAt: Timestamp.now(),
             source: source, cpu: cpu, topology: topology, frequency: frequency, gpus: gpus,
-            system: system, software: .current(papiVersion: counters.papiVersion), counters: counters
+            system: system, software: .current(papiVersion: counters.papiVersion, build: build), counters: counters
         )
     }
 

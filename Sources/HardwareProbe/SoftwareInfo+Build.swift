@@ -1,33 +1,16 @@
-import CCPUInfo
 import CHwloc
 
 extension SoftwareInfo {
     public static let tunebenchVersion = "0.1.0"
 
-    /// This build: compiler, target CPU and the ISA it may use, and the versions of the C
-    /// libraries it runs with.
-    static func current(papiVersion: String?) -> SoftwareInfo {
-        let isa = buildISA
-        return SoftwareInfo(
+    /// This build: compiler, the target CPU and ISA its kernels were compiled for (given by
+    /// the caller, which links them), and the versions of the C libraries it runs with.
+    static func current(papiVersion: String?, build: BuildTarget) -> SoftwareInfo {
+        SoftwareInfo(
             tunebenchVersion: tunebenchVersion, compiler: compilerVersion,
-            buildMarch: String(cString: ccpuinfo_build_march()), buildISA: isa,
-            buildISALevel: isaLevel(isa), hwlocVersion: HWLOC_VERSION, papiVersion: papiVersion
+            buildMarch: build.march, buildISA: build.isa,
+            buildISALevel: isaLevel(build.isa), hwlocVersion: HWLOC_VERSION, papiVersion: papiVersion
         )
-    }
-
-    static var buildISA: [String] {
-        let bits = ccpuinfo_build_isa()
-        let names: [(UInt32, String)] = [
-            (UInt32(CCPUINFO_BUILD_SSE42), "sse4.2"), (UInt32(CCPUINFO_BUILD_AVX), "avx"),
-            (UInt32(CCPUINFO_BUILD_AVX2), "avx2"), (UInt32(CCPUINFO_BUILD_FMA), "fma"),
-            (UInt32(CCPUINFO_BUILD_F16C), "f16c"), (UInt32(CCPUINFO_BUILD_AVX512F), "avx512f"),
-            (UInt32(CCPUINFO_BUILD_AVX512BW), "avx512bw"), (UInt32(CCPUINFO_BUILD_AVX512VL), "avx512vl"),
-            (UInt32(CCPUINFO_BUILD_AVX512VNNI), "avx512_vnni"), (UInt32(CCPUINFO_BUILD_AVX512BF16), "avx512_bf16"),
-            (UInt32(CCPUINFO_BUILD_NEON), "asimd"), (UInt32(CCPUINFO_BUILD_SVE), "sve"),
-            (UInt32(CCPUINFO_BUILD_SVE2), "sve2"), (UInt32(CCPUINFO_BUILD_I8MM), "i8mm"),
-            (UInt32(CCPUINFO_BUILD_BF16), "bf16"),
-        ]
-        return names.filter { bits & $0.0 != 0 }.map(\.1).sorted()
     }
 
     /// The x86-64 psABI micro-architecture level the ISA set reaches (v2 needs SSE4.2; v3 AVX2,
@@ -65,11 +48,4 @@ extension SoftwareInfo {
         return "Swift 6.0"
         #endif
     }
-}
-
-extension SoftwareInfo {
-    /// The -march of this build (what TUNEBENCH_MARCH was when it was compiled).
-    public static var buildMarch: String { String(cString: ccpuinfo_build_march()) }
-
-    public static var buildUsesAVX512: Bool { buildISA.contains("avx512f") }
 }

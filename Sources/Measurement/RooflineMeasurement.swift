@@ -1,5 +1,6 @@
 import Foundation
 import HardwareProbe
+import Kernels
 
 /// Measures the roofline of the live machine: peak FP32 FMA GFLOP/s, STREAM copy and triad
 /// bandwidth over arrays far larger than the last-level cache, and read bandwidth per cache
@@ -53,7 +54,7 @@ public struct RooflineMeasurement: Sendable {
     public static var vectorBits: Int {
         #if arch(x86_64)
         // The C shim sees the same -march as this target; AVX-512F in the build means 16 lanes.
-        return SoftwareInfo.buildUsesAVX512 ? 512 : 256
+        return KernelLibrary.buildISA.contains("avx512f") ? 512 : 256
         #else
         return 256
         #endif
@@ -72,7 +73,7 @@ public struct RooflineMeasurement: Sendable {
         }
         return Roofline(
             measuredAt: ISO8601DateFormatter().string(from: Date()),
-            buildMarch: SoftwareInfo.buildMarch, vectorBits: Self.vectorBits,
+            buildMarch: KernelLibrary.buildMarch, vectorBits: Self.vectorBits,
             streamArrayBytes: streamArrayBytes, points: points
         )
     }

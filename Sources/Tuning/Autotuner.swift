@@ -21,6 +21,13 @@ public struct Autotuner {
         /// Tune again layers that already have a best configuration.
         public var retune: Bool
 
+        /// How the precision is chosen, as the database records it with each choice.
+        public var policy: String {
+            let candidates = [Precision.fp32] + precisions.filter { $0 != .fp32 }
+            guard candidates.count > 1 else { return "fp32" }
+            return "max-error \(maxError) over \(candidates.map(\.rawValue).joined(separator: ","))"
+        }
+
         public init(workload: Workload, precisions: [Precision] = Precision.allCases, maxError: Double = 0.01, totalSeconds: Double = 600,
                     strategy: String = "auto", settings: TrialSettings = TrialSettings(), retune: Bool = false) {
             self.workload = workload
@@ -97,15 +104,9 @@ public struct Autotuner {
         self.tuner = tuner
     }
 
-    /// The kernel that serves a layer: the skinny GEMV path for up to 16 rows, else the GEMM;
-    /// products of two activations by the GEMM with B packed per call; convolutions by
-    /// im2col + GEMM.
+    /// The kernel that serves a layer (KernelChoice).
     public static func kernelName(for layer: Layer) -> String {
-        switch layer.operation {
-        case .gemm: (layer.m ?? 0) <= 16 ? "gemv" : "gemm"
-        case .matmul: "matmul"
-        case .conv2d: "conv2d"
-        }
+        KernelChoice.kernel(operation: layer.operation.rawValue, m: layer.m)
     }
 
     public func run(_ request: Request, progress: (Progress) -> Void = { _ in }) throws -> Result {
@@ -184,6 +185,14 @@ public struct Autotuner {
             // The baseline: the fp32 default configuration, from the fp32 run's race with it.
             let fp32 = candidates.first { $0.precision == .fp32 }?.best
             let defaultSeconds = fp32.flatMap { best in best.speedupOverDefault.map { best.medianSeconds * $0 } }
+            if let chosen, let best = candidates[chosen].best {
+                // What deployments of this profile get for the layer (TunebenchRuntime, export).
+                try tuner.database.record(choice: ChoiceRecord(
+                    profileId: profile.id, layer: entry.layer.description, kernelLibraryVersion: KernelLibrary.version,
+                    policy: request.policy, precision: candidates[chosen].precision.rawValue, bestLayer: best.layer,
+                    relativeError: candidates[chosen].relativeError, errorOnModelWeights: candidates[chosen].errorOnModelWeights,
+                    decidedAt: Timestamp.now()))
+            }
             results.append(LayerResult(layer: entry.layer, multiplicity: entry.multiplicity, names: entry.names, kernel: kernel,
                                        candidates: candidates, chosen: chosen, defaultSeconds: defaultSeconds))
         }

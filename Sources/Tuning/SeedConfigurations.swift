@@ -2,6 +2,7 @@ import Foundation
 import HardwareProbe
 import Kernels
 import Search
+import TunebenchRuntime
 import TuningDatabase
 
 /// The configurations a search measures first: the analytical model's choice (BLIS-style

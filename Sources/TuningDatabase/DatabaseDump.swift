@@ -12,14 +12,32 @@ public struct DatabaseDump: Codable, Equatable, Sendable {
     public var runs: [RunRecord]
     public var trials: [TrialRecord]
     public var best: [BestRecord]
+    /// Since schema 3; exports of older versions have none.
+    public var choices: [ChoiceRecord]
 
-    public init(profiles: [ProfileRecord], runs: [RunRecord], trials: [TrialRecord], best: [BestRecord]) {
+    public init(profiles: [ProfileRecord], runs: [RunRecord], trials: [TrialRecord], best: [BestRecord], choices: [ChoiceRecord] = []) {
         format = Self.formatName
         schemaVersion = TuningDatabase.currentSchemaVersion
         self.profiles = profiles.sorted { $0.id < $1.id }
         self.runs = runs.sorted { $0.id < $1.id }
         self.trials = trials.sorted { ($0.runId, $0.seq) < ($1.runId, $1.seq) }
         self.best = best.sorted { ($0.profileId, $0.layer, $0.kernelLibraryVersion) < ($1.profileId, $1.layer, $1.kernelLibraryVersion) }
+        self.choices = choices.sorted {
+            ($0.profileId, $0.layer, $0.kernelLibraryVersion, $0.policy) < ($1.profileId, $1.layer, $1.kernelLibraryVersion, $1.policy)
+        }
+    }
+
+    enum CodingKeys: String, CodingKey { case format, schemaVersion, profiles, runs, trials, best, choices }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        format = try container.decode(String.self, forKey: .format)
+        schemaVersion = try container.decode(Int.self, forKey: .schemaVersion)
+        profiles = try container.decode([ProfileRecord].self, forKey: .profiles)
+        runs = try container.decode([RunRecord].self, forKey: .runs)
+        trials = try container.decode([TrialRecord].self, forKey: .trials)
+        best = try container.decode([BestRecord].self, forKey: .best)
+        choices = try container.decodeIfPresent([ChoiceRecord].self, forKey: .choices) ?? []
     }
 
     public func encoded() throws -> Data {

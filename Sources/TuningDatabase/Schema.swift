@@ -5,7 +5,7 @@ import GRDB
 /// upgrade in place. Never edit a shipped migration: add the next one.
 enum Schema {
     /// Migration identifiers in order; the schema version is how many a database has.
-    static let versions = ["v1-initial", "v2-trial-counters"]
+    static let versions = ["v1-initial", "v2-trial-counters", "v3-choices"]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -78,6 +78,20 @@ enum Schema {
         }
         migrator.registerMigration(versions[1]) { db in
             try db.alter(table: "trials") { t in t.add(column: "counters", .text) }
+        }
+        migrator.registerMigration(versions[2]) { db in
+            try db.create(table: "choices") { t in
+                t.column("profile_id", .text).notNull()
+                t.column("layer", .text).notNull()
+                t.column("kernel_library_version", .text).notNull()
+                t.column("policy", .text).notNull()
+                t.column("precision", .text).notNull()
+                t.column("best_layer", .text).notNull()
+                t.column("relative_error", .double)
+                t.column("error_on_model_weights", .boolean).notNull()
+                t.column("decided_at", .text).notNull()
+                t.primaryKey(["profile_id", "layer", "kernel_library_version", "policy"])
+            }
         }
         return migrator
     }

@@ -7,11 +7,13 @@ public struct MergeSummary: Equatable, Sendable, CustomStringConvertible {
     public var trialsAdded = 0
     public var bestAdded = 0
     public var bestReplaced = 0
+    public var choicesAdded = 0
+    public var choicesReplaced = 0
     public var alreadyPresent = 0
 
     public var description: String {
-        "added \(profilesAdded) profiles, \(runsAdded) runs, \(trialsAdded) trials, \(bestAdded) best configurations; "
-            + "replaced \(bestReplaced) best configurations by faster ones; \(alreadyPresent) rows already present"
+        "added \(profilesAdded) profiles, \(runsAdded) runs, \(trialsAdded) trials, \(bestAdded) best configurations, \(choicesAdded) precision choices; "
+            + "replaced \(bestReplaced) best configurations by faster ones and \(choicesReplaced) choices by newer ones; \(alreadyPresent) rows already present"
     }
 }
 
@@ -20,7 +22,7 @@ extension TuningDatabase {
     public func dump() throws -> DatabaseDump {
         try read { db in
             DatabaseDump(profiles: try ProfileRecord.fetchAll(db), runs: try RunRecord.fetchAll(db),
-                         trials: try TrialRecord.fetchAll(db), best: try BestRecord.fetchAll(db))
+                         trials: try TrialRecord.fetchAll(db), best: try BestRecord.fetchAll(db), choices: try ChoiceRecord.fetchAll(db))
         }
     }
 
@@ -28,7 +30,7 @@ extension TuningDatabase {
     /// transaction. Rows are identified by their keys (profile fingerprint, run UUID, run and
     /// trial number), so merging the same data twice adds nothing. Where both have a best
     /// configuration for the same profile, layer and kernel-library version, the faster
-    /// (higher GFLOP/s) one is kept.
+    /// (higher GFLOP/s) one is kept; of two precision choices for the same key, the newer.
     @discardableResult
     public func merge(_ dump: DatabaseDump) throws -> MergeSummary {
         try write { db in
@@ -69,6 +71,23 @@ extension TuningDatabase {
                 } else {
                     try best.insert(db)
                     summary.bestAdded += 1
+                }
+            }
+            for choice in dump.choices {
+                let key: [String: any DatabaseValueConvertible] = [
+                    "profile_id": choice.profileId, "layer": choice.layer,
+                    "kernel_library_version": choice.kernelLibraryVersion, "policy": choice.policy,
+                ]
+                if let existing = try ChoiceRecord.fetchOne(db, key: key) {
+                    if existing != choice, choice.decidedAt > existing.decidedAt {
+                        try choice.update(db)
+                        summary.choicesReplaced += 1
+                    } else {
+                        summary.alreadyPresent += 1
+                    }
+                } else {
+                    try choice.insert(db)
+                    summary.choicesAdded += 1
                 }
             }
             return summary

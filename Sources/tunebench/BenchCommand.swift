@@ -65,7 +65,7 @@ struct BenchCommand: ParsableCommand {
             guard let precision = Precision(rawValue: precision) else {
                 throw ValidationError("--precision is one of \(Precision.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            let live = try HardwareProbe.probeLiveMachine()
+            let live = try HardwareProbe.probeLiveMachine(build: .thisBuild)
             // The saved profile of this machine carries the roofline; without one, no % is printed.
             let profile = (try? profiles.store.load(profiles.store.path(for: live.id))) ?? live
             var request = KernelBenchmark.Request(

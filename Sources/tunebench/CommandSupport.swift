@@ -5,6 +5,11 @@ import Kernels
 import Search
 import TuningDatabase
 
+extension BuildTarget {
+    /// What this binary's kernels were compiled for, recorded in every profile it probes.
+    static var thisBuild: BuildTarget { BuildTarget(march: KernelLibrary.buildMarch, isa: KernelLibrary.buildISA) }
+}
+
 /// One way for every subcommand to fail: a one-line message on stderr and exit status 1.
 func runReportingErrors(_ body: () throws -> Void) throws {
     do {
@@ -45,7 +50,7 @@ struct ProfileOptions: ParsableArguments {
 
     /// This machine's saved profile (it carries the measured roofline), else a fresh probe.
     func currentMachine() throws -> HardwareProfile {
-        let live = try HardwareProbe.probeLiveMachine()
+        let live = try HardwareProbe.probeLiveMachine(build: .thisBuild)
         return (try? store.load(store.path(for: live.id))) ?? live
     }
 }

@@ -33,11 +33,11 @@ struct ProbeCommand: ParsableCommand {
     }
 
     private func probe() throws -> HardwareProfile {
-        guard let topologyFile else { return try HardwareProbe.probeLiveMachine() }
+        guard let topologyFile else { return try HardwareProbe.probeLiveMachine(build: .thisBuild) }
         if measure {
             throw ValidationError("--measure runs on this machine; it cannot be combined with --topology")
         }
-        return try HardwareProbe.probe(topologyFile: topologyFile)
+        return try HardwareProbe.probe(topologyFile: topologyFile, build: .thisBuild)
     }
 }
 

@@ -12,7 +12,7 @@ struct RooflineCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            var profile = try HardwareProbe.probeLiveMachine()
+            var profile = try HardwareProbe.probeLiveMachine(build: .thisBuild)
             let roofline = try measureRoofline(threadsOption: output.threads, profile: profile)
             profile.roofline = roofline
             try output.emit(profile) {

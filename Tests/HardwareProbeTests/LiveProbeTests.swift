@@ -1,14 +1,16 @@
 import Foundation
 import HardwareProbe
+import Kernels
 import Testing
 
 /// The live probe checked against sources independent of hwloc and cpuid: sysfs, /proc/cpuinfo,
 /// the PCI class files. Nothing here is specific to the development machine.
 @Suite("live machine probe", .serialized)
 struct LiveProbeTests {
+    static let build = BuildTarget(march: KernelLibrary.buildMarch, isa: KernelLibrary.buildISA)
     static let profile: HardwareProfile = {
         // A probe failure is a test failure below; fatalError would hide which test.
-        (try? HardwareProbe.probeLiveMachine())!
+        (try? HardwareProbe.probeLiveMachine(build: Self.build))!
     }()
 
     @Test("PU count equals the online CPU count")
@@ -104,7 +106,15 @@ struct LiveProbeTests {
         #expect(Self.profile.source.kind == .live)
         #if arch(x86_64)
         #expect(Self.profile.software.buildISALevel.hasPrefix("x86-64"))
+        // A build for this machine's CPU (the default -march=native) may use FMA and AVX2 when the CPU has them.
+        if Self.profile.software.buildMarch == "native", Self.profile.cpu.isa.contains("avx2") {
+            #expect(Self.profile.software.buildISA.contains("avx2"))
+        }
         #endif
+        // Without kernels the build is recorded as unknown, and the fingerprint does not change.
+        let bare = try HardwareProbe.probeLiveMachine()
+        #expect(bare.software.buildMarch == "unrecorded" && bare.software.buildISA.isEmpty)
+        #expect(bare.id == Self.profile.id)
     }
 }
 

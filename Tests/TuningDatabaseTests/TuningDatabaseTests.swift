@@ -47,13 +47,20 @@ enum Sample {
                    defaultConfig: "gemm kc=256,mr=4", speedupOverDefault: 1.3, runId: run, updatedAt: "2026-11-29T04:00:02.000Z")
     }
 
-    /// A database with one profile, one run of `trials` trials and its best.
+    static func choice(profile: String, precision: String, decidedAt: String = "2026-11-29T04:00:03.000Z") -> ChoiceRecord {
+        ChoiceRecord(profileId: profile, layer: "gemm m=32 n=64 k=64", kernelLibraryVersion: "0.3.0", policy: "max-error 0.01 over fp32,int8",
+                     precision: precision, bestLayer: "gemm m=32 n=64 k=64" + (precision == "fp32" ? "" : " \(precision)"),
+                     relativeError: precision == "fp32" ? 1e-7 : 4e-3, errorOnModelWeights: true, decidedAt: decidedAt)
+    }
+
+    /// A database with one profile, one run of `trials` trials, its best and a precision choice.
     static func filled(_ path: String, profile: String = "aaaa", run: String = "run-1", trials: Int = 4, gflops: Double = 40) throws -> TuningDatabase {
         let database = try TuningDatabase(path: path)
         try database.save(profile: Sample.profile(profile))
         try database.insert(run: Sample.run(run, profile: profile))
         for trial in Sample.trials(run: run, count: trials) { try database.append(trial: trial) }
         try database.record(best: Sample.best(profile: profile, gflops: gflops, run: run))
+        try database.record(choice: Sample.choice(profile: profile, precision: "fp32"))
         return database
     }
 }
@@ -84,6 +91,8 @@ struct TuningDatabaseTests {
         let second = try TuningDatabase(path: try temporaryPath("b.sqlite"))
         let summary = try second.merge(dump)
         #expect(summary.profilesAdded == 1 && summary.runsAdded == 1 && summary.trialsAdded == 4 && summary.bestAdded == 1)
+        #expect(summary.choicesAdded == 1)
+        #expect(try second.choices() == [Sample.choice(profile: "aaaa", precision: "fp32")])
         #expect(try second.dump().encoded() == exported)
         #expect(try second.dump() == first.dump())
     }
@@ -115,6 +124,24 @@ struct TuningDatabaseTests {
         let again = try here.merge(try there.dump())
         #expect(again.profilesAdded + again.runsAdded + again.trialsAdded + again.bestAdded + again.bestReplaced == 0)
         #expect(try here.counts().trials == 7)
+        // Of two precision choices for the same key, the newer one stays.
+        try there.record(choice: Sample.choice(profile: "aaaa", precision: "int8", decidedAt: "2026-11-30T00:00:00.000Z"))
+        let newer = try here.merge(try there.dump())
+        #expect(newer.choicesReplaced == 1)
+        #expect(try here.choices(profileID: "aaaa").map(\.precision) == ["int8"])
+        try there.record(choice: Sample.choice(profile: "aaaa", precision: "fp32", decidedAt: "2026-11-01T00:00:00.000Z"))
+        #expect(try here.merge(try there.dump()).choicesReplaced == 0)
+        #expect(try here.choices(profileID: "aaaa").map(\.precision) == ["int8"])
+    }
+
+    @Test("an export of schema 2 (no choices) still imports")
+    func importWithoutChoices() throws {
+        let exported = try Sample.filled(try temporaryPath("a.sqlite")).dump().encoded()
+        var object = try #require(try JSONSerialization.jsonObject(with: exported) as? [String: Any])
+        object.removeValue(forKey: "choices")
+        object["schemaVersion"] = 2
+        let dump = try DatabaseDump.decode(try JSONSerialization.data(withJSONObject: object), path: "old.json")
+        #expect(dump.choices.isEmpty && dump.best.count == 1)
     }
 
     @Test("a database of schema version 1 is upgraded in place and keeps its rows")
@@ -137,6 +164,9 @@ struct TuningDatabaseTests {
         }
         let upgraded = try TuningDatabase(path: path)
         #expect(try upgraded.schemaVersion() == TuningDatabase.currentSchemaVersion)
+        #expect(try upgraded.choices().isEmpty)
+        try upgraded.record(choice: Sample.choice(profile: "aaaa", precision: "int8"))
+        #expect(try upgraded.choices().count == 1)
         let trials = try upgraded.trials(runID: "run-1")
         #expect(trials.count == 1 && trials[0].gflops == 12.5 && trials[0].counters == nil)
         var second = Sample.trials(run: "run-1", count: 2)[1]

@@ -41,6 +41,15 @@ struct AutotunerTests {
         #expect(abs(tuned - result.layers.reduce(0) { $0 + ($1.tunedSeconds ?? 0) * Double($1.multiplicity) }) < 1e-15)
         let runs = try tuner.database.runs().count
         #expect(runs == 6)
+        // Each layer's decision is recorded for deployments: the winner's precision and best row.
+        let choices = try tuner.database.choices()
+        #expect(choices.count == 2)
+        for layer in result.layers {
+            let choice = try #require(choices.first { $0.layer == layer.layer.description })
+            #expect(choice.policy == "max-error 0.01 over fp32,int8,int4")
+            #expect(choice.precision == layer.winner?.precision.rawValue)
+            #expect(choice.bestLayer == layer.winner?.best?.layer)
+        }
         let again = try Autotuner(tuner: tuner).run(request)
         #expect(try tuner.database.runs().count == runs)
         #expect(again.layers.allSatisfy { $0.candidates.allSatisfy(\.reused) })

@@ -2,6 +2,7 @@ import Foundation
 import HardwareProbe
 import Kernels
 import Search
+import TunebenchRuntime
 import Testing
 @testable import Tuning
 import TuningDatabase

@@ -49,12 +49,7 @@ public struct Conv2DKernel: TunableKernel {
 
     /// The GEMM's default plus 256-pixel chunks (measured on 1,64,56,56,64,3,3,1,1: 40 GFLOP/s
     /// against 19 for a whole image at once, whose im2col matrix falls out of L2).
-    public var defaultConfig: KernelConfig {
-        var config = gemm.defaultConfig
-        config.kernel = "conv2d"
-        config.values["chunk"] = 256
-        return config
-    }
+    public var defaultConfig: KernelConfig { AnalyticalDefaults.conv2d(limits: limits, quantized: precision.isQuantized) }
 
     public func instantiate(_ config: KernelConfig, team: ParallelTeam) throws -> any KernelInstance {
         try space.validate(config)

@@ -92,24 +92,9 @@ public struct GEMMKernel: TunableKernel {
         ])
     }
 
-    /// BLIS-style analytical blocking for an AVX2 core: the 4x24 tile (12 accumulators; per
-    /// k it streams 4 A values from L2 where 6x16 streams 6, and measured about 17% faster
-    /// inside the loop nest here), the KC x NR panel of B up to 3/4 of L1d, the MC x KC block of
-    /// A up to 1/3 of L2 (the rest holds B panels and C), the KC x NC panel of B a quarter of one
-    /// core's share of L3; one thread, loop over N.
+    /// The analytical configuration (AnalyticalDefaults.gemm).
     public var defaultConfig: KernelConfig {
-        let (mr, nr) = (4, 24)
-        let kc = [512, 384, 256, 192, 128, 64].first { $0 * nr * 4 <= limits.l1dBytes * 3 / 4 } ?? 64
-        let mcLimit = limits.l2Bytes / 3 / (kc * 4)
-        let mc = [384, 288, 256, 240, 192, 144, 128, 120, 96, 72, 64, 48, 32, 24, 16].first { $0 <= mcLimit && $0 % mr == 0 } ?? 16
-        let ncLimit = limits.l3Bytes / 4 / max(1, limits.cores) / (kc * 4)
-        let nc = [8192, 4080, 3840, 1920, 960, 480, 240].first { $0 <= ncLimit && $0 % nr == 0 } ?? 240
-        var values: [String: ParameterValue] = [
-            "mr": .int(mr), "nr": .int(nr), "kc": .int(kc), "mc": .int(mc), "nc": .int(nc),
-            "threads": 1, "loop": "n", "order": "jr", "pack_a": 1, "pack_b": 1,
-        ]
-        if precision.isQuantized { values["group"] = 0 }
-        return KernelConfig(kernel: name, values: values)
+        AnalyticalDefaults.gemm(limits: limits, quantized: precision.isQuantized, kernel: name)
     }
 
     public func instantiate(_ config: KernelConfig, team: ParallelTeam) throws -> any KernelInstance {

@@ -58,18 +58,8 @@ public struct GEMVKernel: TunableKernel {
         ])
     }
 
-    /// Measured here on the decode shape 1x4096x4096 (interleaved rounds): fp32 is fastest with
-    /// 4-column tiles and no software prefetch, fp16/bf16 with 8-column tiles, int8/int4 with
-    /// 4-column tiles and a 1 KiB prefetch distance (which slowed fp32 by about a third).
-    public var defaultConfig: KernelConfig {
-        let half = precision == .fp16 || precision == .bf16
-        var values: [String: ParameterValue] = [
-            "mb": m >= 4 ? 4 : (m >= 2 ? 2 : 1), "nb": m >= 4 ? 2 : (m >= 2 ? 4 : (half ? 8 : 4)), "threads": 1,
-            "prefetch": precision.isQuantized ? 1024 : 0,
-        ]
-        if precision.isQuantized { values["group"] = 0 }
-        return KernelConfig(kernel: "gemv", values: values)
-    }
+    /// The analytical configuration (AnalyticalDefaults.gemv).
+    public var defaultConfig: KernelConfig { AnalyticalDefaults.gemv(m: m, precision: precision) }
 
     public func instantiate(_ config: KernelConfig, team: ParallelTeam) throws -> any KernelInstance {
         try space.validate(config)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A kernel configuration: the kernel variant and its named parameters (mr, nr, mc, kc, nc,
 /// threads, loop, pack_a, precision, group …). Parameters are integers or short names.
 public struct KernelConfig: Codable, Hashable, Sendable, CustomStringConvertible {

@@ -1,5 +1,4 @@
-import HardwareProbe
-import Kernels
+import KernelModel
 
 extension HardwareLimits {
     /// The cache sizes a kernel's blocking needs, from a profile: the smallest L1d and L2 (the

@@ -1,0 +1,45 @@
+/// The analytical configurations: what each kernel runs without tuning, from the machine's
+/// caches alone. The kernels' `defaultConfig` and the runtime library's last fallback both
+/// come from here, so they cannot disagree.
+public enum AnalyticalDefaults {
+    /// BLIS-style blocking for an AVX2 core: the 4x24 tile (12 accumulators; per k it streams
+    /// 4 A values from L2 where 6x16 streams 6, and measured about 17% faster inside the loop
+    /// nest here), the KC x NR panel of B up to 3/4 of L1d, the MC x KC block of A up to 1/3
+    /// of L2 (the rest holds B panels and C), the KC x NC panel of B a quarter of one core's
+    /// share of L3; one thread, loop over N; B packed per call.
+    public static func gemm(limits: HardwareLimits, quantized: Bool, kernel: String = "gemm") -> KernelConfig {
+        let (mr, nr) = (4, 24)
+        let kc = [512, 384, 256, 192, 128, 64].first { $0 * nr * 4 <= limits.l1dBytes * 3 / 4 } ?? 64
+        let mcLimit = limits.l2Bytes / 3 / (kc * 4)
+        let mc = [384, 288, 256, 240, 192, 144, 128, 120, 96, 72, 64, 48, 32, 24, 16].first { $0 <= mcLimit && $0 % mr == 0 } ?? 16
+        let ncLimit = limits.l3Bytes / 4 / max(1, limits.cores) / (kc * 4)
+        let nc = [8192, 4080, 3840, 1920, 960, 480, 240].first { $0 <= ncLimit && $0 % nr == 0 } ?? 240
+        var values: [String: ParameterValue] = [
+            "mr": .int(mr), "nr": .int(nr), "kc": .int(kc), "mc": .int(mc), "nc": .int(nc),
+            "threads": 1, "loop": "n", "order": "jr", "pack_a": 1, "pack_b": 1,
+        ]
+        if quantized { values["group"] = 0 }
+        return KernelConfig(kernel: kernel, values: values)
+    }
+
+    /// The skinny GEMV (M <= 16), one thread. Measured here on the decode shape 1x4096x4096
+    /// (interleaved rounds): fp32 is fastest with 4-column tiles and no software prefetch,
+    /// fp16/bf16 with 8-column tiles, int8/int4 with 4-column tiles and a 1 KiB prefetch
+    /// distance (which slowed fp32 by about a third).
+    public static func gemv(m: Int, precision: Precision) -> KernelConfig {
+        let half = precision == .fp16 || precision == .bf16
+        var values: [String: ParameterValue] = [
+            "mb": m >= 4 ? 4 : (m >= 2 ? 2 : 1), "nb": m >= 4 ? 2 : (m >= 2 ? 4 : (half ? 8 : 4)), "threads": 1,
+            "prefetch": precision.isQuantized ? 1024 : 0,
+        ]
+        if precision.isQuantized { values["group"] = 0 }
+        return KernelConfig(kernel: "gemv", values: values)
+    }
+
+    /// conv2d: the GEMM blocking over the im2col matrix, in chunks of 256 output pixels.
+    public static func conv2d(limits: HardwareLimits, quantized: Bool) -> KernelConfig {
+        var config = gemm(limits: limits, quantized: quantized, kernel: "conv2d")
+        config.values["chunk"] = 256
+        return config
+    }
+}

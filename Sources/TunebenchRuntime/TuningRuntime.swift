@@ -1,0 +1,154 @@
+import Foundation
+import HardwareProbe
+import KernelModel
+import Synchronization
+import TuningDatabase
+
+/// Gives a deployment the configuration for each layer on the machine it runs on, from a
+/// tuning database or an exported artifact, following DESIGN.md's fallback chain: exact
+/// record → same profile, nearest tuned shape → most similar profile → analytical model. The
+/// answer says which step produced it; a missing record never fails. Answers are computed once
+/// per layer and then served from memory; each fallback is reported once per layer through
+/// `warn`, not per call.
+public final class TuningRuntime: Sendable {
+    struct Key: Hashable, Sendable {
+        var profile: String
+        var layer: String
+        /// nil: the precision the profile's policy chose (else fp32).
+        var precision: Precision?
+    }
+
+    public let artifact: DeploymentArtifact
+    /// The machine answers default to (the live machine unless given).
+    public let machine: HardwareProfile
+    /// The kernel code this deployment runs: records of another version are not used.
+    public let kernelLibraryVersion: String
+    private let entriesByProfile: [String: [DeploymentArtifact.Entry]]
+    private let profilesByID: [String: HardwareProfile]
+    private let answers: Mutex<[Key: RuntimeAnswer]>
+    private let warn: @Sendable (String) -> Void
+
+    /// - Parameters:
+    ///   - machine: the profile answers are for by default; nil probes the live machine.
+    ///   - warn: receives one line per layer that needed a fallback (default: standard error).
+    public init(artifact: DeploymentArtifact, machine: HardwareProfile? = nil, kernelLibraryVersion: String = KernelLibrary.version,
+                warn: @escaping @Sendable (String) -> Void = TuningRuntime.standardError) throws {
+        self.artifact = artifact
+        self.machine = try machine ?? HardwareProbe.identifyLiveMachine()
+        self.kernelLibraryVersion = kernelLibraryVersion
+        self.warn = warn
+        let usable = artifact.kernelLibraryVersion == kernelLibraryVersion ? artifact.entries : []
+        entriesByProfile = Dictionary(grouping: usable, by: \.profile)
+        profilesByID = Dictionary(artifact.profiles.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        answers = Mutex([:])
+        if artifact.kernelLibraryVersion != kernelLibraryVersion {
+            warn("tunebench runtime: the records are for kernel library \(artifact.kernelLibraryVersion), this deployment runs \(kernelLibraryVersion): none is used, every layer gets the analytical configuration")
+        }
+        // Exact answers up front: the common case never computes anything after loading.
+        var exact: [Key: RuntimeAnswer] = [:]
+        for (profile, entries) in entriesByProfile {
+            for layer in Set(entries.map(\.layer)) {
+                for precision in [nil] + Precision.allCases.map(Optional.some) {
+                    if let answer = Self.exact(layer: layer, precision: precision, profile: profile, entries: entries) {
+                        exact[Key(profile: profile, layer: layer, precision: precision)] = answer
+                    }
+                }
+            }
+        }
+        answers.withLock { $0 = exact }
+    }
+
+    /// Opens an exported artifact (`tunebench export --format json`).
+    public convenience init(artifactPath path: String, machine: HardwareProfile? = nil,
+                            warn: @escaping @Sendable (String) -> Void = TuningRuntime.standardError) throws {
+        try self.init(artifact: try DeploymentArtifact.load(path: path), machine: machine, warn: warn)
+    }
+
+    /// Opens a tuning database (read for this kernel-library version's records).
+    public convenience init(databasePath path: String, machine: HardwareProfile? = nil,
+                            warn: @escaping @Sendable (String) -> Void = TuningRuntime.standardError) throws {
+        let database = try TuningDatabase(path: path, create: false)
+        try self.init(artifact: try DeploymentArtifact.from(database), machine: machine, warn: warn)
+    }
+
+    public static let standardError: @Sendable (String) -> Void = { line in
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    /// The configuration for `layer` (a layer key without precision, e.g. "gemm m=32 n=4096
+    /// k=4096 bias") on `profile` (default: this machine), in `precision` (default: the one the
+    /// profile's precision policy chose, else fp32).
+    /// - Throws: only when `layer` is not a layer key.
+    public func config(for layer: String, precision: Precision? = nil, on profile: String? = nil) throws -> RuntimeAnswer {
+        let key = Key(profile: profile ?? machine.id, layer: layer, precision: precision)
+        if let known = answers.withLock({ $0[key] }) { return known }
+        let answer = try resolve(key)
+        let first = answers.withLock { table in
+            if table[key] != nil { return false }
+            table[key] = answer
+            return true
+        }
+        if first {
+            warn("tunebench runtime: \(layer)\(precision.map { " \($0.rawValue)" } ?? "") on \(key.profile): \(answer.step.rawValue): \(answer.source)")
+        }
+        return answer
+    }
+
+    // MARK: - The fallback chain
+
+    private static func exact(layer: String, precision: Precision?, profile: String, entries: [DeploymentArtifact.Entry]) -> RuntimeAnswer? {
+        let matching = entries.filter { $0.layer == layer }
+        let entry: DeploymentArtifact.Entry?
+        if let precision {
+            entry = matching.first { $0.precision == precision }
+        } else {
+            entry = matching.first { $0.chosenBy?.hasPrefix("max-error") == true } ?? matching.first { $0.chosenBy != nil }
+                ?? matching.first { $0.precision == .fp32 }
+        }
+        guard let entry else { return nil }
+        let why = entry.chosenBy.map { ", chosen by \($0)" } ?? ""
+        return RuntimeAnswer(kernel: entry.kernel, config: entry.config, precision: entry.precision, step: .exact,
+                             source: "tuned for \(layer) \(entry.precision.rawValue) on \(profile)\(why)", expectedSeconds: entry.expectedSeconds)
+    }
+
+    private func resolve(_ key: Key) throws -> RuntimeAnswer {
+        guard let layer = LayerKey(key.layer) else {
+            throw RuntimeError(path: key.layer, message: "is not a layer key (e.g. \"gemm m=32 n=4096 k=4096 bias\")")
+        }
+        // A fallback never guesses a lower precision: its accuracy was not measured on this layer.
+        let precision = key.precision ?? .fp32
+        if let answer = nearest(to: key.layer, kernel: layer.kernel, precision: precision, in: entriesByProfile[key.profile] ?? []) {
+            return RuntimeAnswer(kernel: answer.kernel, config: answer.config, precision: precision, step: .nearestShape,
+                                 source: "no record for this layer; tuned for \(answer.layer) on \(key.profile)", expectedSeconds: nil)
+        }
+        let target = profilesByID[key.profile] ?? (key.profile == machine.id ? machine : nil)
+        if let target {
+            let others = artifact.profiles.filter { $0.id != key.profile && ProfileSimilarity.isaClass($0) == ProfileSimilarity.isaClass(target) }
+                .sorted { ProfileSimilarity.distance(target, $0) < ProfileSimilarity.distance(target, $1) }
+            for other in others {
+                if let entry = nearest(to: key.layer, kernel: layer.kernel, precision: precision, in: entriesByProfile[other.id] ?? []) {
+                    return RuntimeAnswer(kernel: entry.kernel, config: entry.config, precision: precision, step: .similarProfile,
+                                         source: "nothing tuned on \(key.profile); tuned for \(entry.layer) on \(other.id) (\(other.name))", expectedSeconds: nil)
+                }
+            }
+        }
+        let limits = HardwareLimits(profile: target ?? machine)
+        let config: KernelConfig
+        switch layer.kernel {
+        case "gemv": config = AnalyticalDefaults.gemv(m: layer.dimensions["m"] ?? 1, precision: precision)
+        case "conv2d": config = AnalyticalDefaults.conv2d(limits: limits, quantized: precision.isQuantized)
+        default: config = AnalyticalDefaults.gemm(limits: limits, quantized: precision.isQuantized, kernel: layer.kernel)
+        }
+        let why = artifact.kernelLibraryVersion == kernelLibraryVersion
+            ? "nothing tuned for this kernel on \(key.profile) or a similar profile"
+            : "the records are for kernel library \(artifact.kernelLibraryVersion), not \(kernelLibraryVersion)"
+        return RuntimeAnswer(kernel: layer.kernel, config: config, precision: precision, step: .analytical,
+                             source: "\(why); analytical configuration for the caches of \((target ?? machine).id)", expectedSeconds: nil)
+    }
+
+    /// The entry of the same kernel and precision whose shape is nearest `layer`.
+    private func nearest(to layer: String, kernel: String, precision: Precision, in entries: [DeploymentArtifact.Entry]) -> DeploymentArtifact.Entry? {
+        entries.filter { $0.kernel == kernel && $0.precision == precision }
+            .min { ShapeSimilarity.distance(layer, $0.layer) < ShapeSimilarity.distance(layer, $1.layer) }
+    }
+}
