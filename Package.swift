@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
     ],
     targets: [
         .systemLibrary(name: "CHwloc", pkgConfig: "hwloc", providers: [.apt(["libhwloc-dev"])]),
@@ -88,6 +89,8 @@ let package = Package(
         // exported artifact, with DESIGN.md's fallback chain. No unsafe build flags anywhere in
         // its dependencies, so it works as a SwiftPM dependency of other packages.
         .target(name: "TunebenchRuntime", dependencies: ["HardwareProbe", "KernelModel", "TuningDatabase"]),
+        // `tunebench export`: the artifact as JSON, YAML or a C header.
+        .target(name: "DeploymentExport", dependencies: ["TunebenchRuntime", "KernelModel", .product(name: "Yams", package: "Yams")]),
         // Models as layers to tune: ONNX, Hugging Face config.json, layer lists.
         .target(name: "Workloads", dependencies: ["Kernels", "ONNXProto"]),
         // `tunebench tune`: search + measurement (in a worker process) + the database.
@@ -99,10 +102,12 @@ let package = Package(
             name: "tunebench",
             dependencies: [
                 "HardwareProbe", "Measurement", "Reports", "Counters", "Kernels", "Peers", "Benchmarks",
-                "Search", "Tuning", "TuningDatabase", "Workloads",
+                "Search", "Tuning", "TuningDatabase", "Workloads", "TunebenchRuntime", "DeploymentExport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Benchmark: a runtime lookup after loading (scripts/bench-runtime).
+        .executableTarget(name: "runtime-lookup-bench", dependencies: ["TunebenchRuntime", "HardwareProbe", "KernelModel"]),
         .testTarget(name: "HardwareProbeTests", dependencies: ["HardwareProbe", "Kernels"]),
         .testTarget(name: "CountersTests", dependencies: ["Counters"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
@@ -112,7 +117,7 @@ let package = Package(
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Kernels"]),
         .testTarget(name: "TuningDatabaseTests", dependencies: ["TuningDatabase", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "TuningTests", dependencies: ["Tuning", "Search", "Kernels", "TuningDatabase", "HardwareProbe", "Workloads", "TunebenchRuntime"]),
-        .testTarget(name: "TunebenchRuntimeTests", dependencies: ["TunebenchRuntime", "TuningDatabase", "HardwareProbe", "KernelModel"]),
+        .testTarget(name: "TunebenchRuntimeTests", dependencies: ["TunebenchRuntime", "TuningDatabase", "HardwareProbe", "KernelModel", "DeploymentExport"]),
         // Runs the built `tunebench` binary: exit codes, one-line errors, files written.
         .testTarget(name: "tunebenchTests"),
     ],

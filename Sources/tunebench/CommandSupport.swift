@@ -3,6 +3,7 @@ import Foundation
 import HardwareProbe
 import Kernels
 import Search
+import TunebenchRuntime
 import TuningDatabase
 
 extension BuildTarget {
@@ -25,6 +26,9 @@ func runReportingErrors(_ body: () throws -> Void) throws {
         throw ExitCode(1)
     } catch let error as KernelError {
         printToStderr("tunebench: error: \(error.message)")
+        throw ExitCode(1)
+    } catch let error as RuntimeError {
+        printToStderr("tunebench: error: \(error)")
         throw ExitCode(1)
     }
 }

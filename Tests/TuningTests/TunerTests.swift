@@ -137,3 +137,37 @@ func temporaryPath(_ name: String) throws -> String {
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     return folder.appendingPathComponent(name).path
 }
+
+@Suite("verify")
+struct VerifierTests {
+    @Test("recorded bests re-measured: a record faster than possible is flagged, a slow one passes, a broken one fails")
+    func verify() throws {
+        let profile = TunerTests.profile
+        let database = try TuningDatabase(path: try temporaryPath("v.sqlite"))
+        let limits = HardwareLimits(profile: profile)
+        func best(_ layer: String, kernel: String, config: KernelConfig, seconds: Double, speedup: Double?) -> BestRecord {
+            BestRecord(profileId: profile.id, layer: layer, kernelLibraryVersion: KernelLibrary.version, kernel: kernel, config: "\(config)",
+                       medianSeconds: seconds, gflops: 1, rooflineFraction: nil, margin: nil, runnerUpConfig: nil,
+                       defaultConfig: "\(config)", speedupOverDefault: speedup, runId: "r", updatedAt: "2026-11-29T00:00:00Z")
+        }
+        let gemm = try GEMMKernel(m: 24, n: 32, k: 32, epilogue: Epilogue(bias: true), limits: limits).defaultConfig
+        let gemv = try GEMVKernel(m: 2, n: 64, k: 64, precision: .int8, limits: limits).defaultConfig
+        try database.record(best: best("gemm m=24 n=32 k=32 bias", kernel: "gemm", config: gemm, seconds: 1e-12, speedup: nil))
+        try database.record(best: best("gemm m=2 n=64 k=64 int8", kernel: "gemv", config: gemv, seconds: 10, speedup: 1))
+        // Racing a configuration against itself: its speed-up over the "default" is about 1, not 3.
+        try database.record(best: best("gemm m=24 n=32 k=64", kernel: "gemm", config: gemm, seconds: 10, speedup: 3))
+        var broken = gemm
+        broken.values["mr"] = 5
+        try database.record(best: best("gemm m=8 n=32 k=32", kernel: "gemm", config: broken, seconds: 10, speedup: nil))
+        var settings = TrialSettings()
+        settings.timeCap = 0.02
+        let verifier = Verifier(profile: profile, database: database, runner: InProcessTrialRunner(topology: try HwlocTopology()))
+        let checks = try verifier.run(margin: 0.15, rounds: 3, settings: settings)
+        let status = Dictionary(uniqueKeysWithValues: checks.map { ($0.best.layer, $0.status) })
+        #expect(status == ["gemm m=24 n=32 k=32 bias": .slower, "gemm m=2 n=64 k=64 int8": .ok, "gemm m=24 n=32 k=64": .slower, "gemm m=8 n=32 k=32": .failed])
+        let fast = try #require(checks.first { $0.best.layer == "gemm m=24 n=32 k=32 bias" })
+        #expect(fast.message.contains("slower than recorded") && (fast.slowdown ?? 0) > 1000)
+        #expect(try #require(checks.first { $0.best.layer == "gemm m=24 n=32 k=64" }).message.contains("speed-up over the default"))
+        #expect(try verifier.run(layerContaining: "m=2 ", settings: settings).map(\.best.layer) == ["gemm m=2 n=64 k=64 int8"])
+    }
+}
