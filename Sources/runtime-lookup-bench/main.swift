@@ -40,7 +40,8 @@ func measure(_ body: (String) throws -> Int, keys: [String]) rethrows -> [Double
     return results.sorted()
 }
 func report(_ name: String, _ samples: [Double]) {
-    print(String(format: "%-28@ median %6.1f ns  min %6.1f  max %6.1f", name as NSString, samples[3], samples[0], samples[6]))
+    let padded = name.padding(toLength: 30, withPad: " ", startingAt: 0)
+    print(padded + String(format: "median %6.1f ns  min %6.1f  max %6.1f", samples[3], samples[0], samples[6]))
 }
 print("profile \(machine.id), \(layerCount) layers x \(Precision.allCases.count) precisions, \(lookups) lookups x 7 repetitions")
 report("exact (chosen precision)", try measure({ try runtime.config(for: $0).config.values.count }, keys: exactKeys))
