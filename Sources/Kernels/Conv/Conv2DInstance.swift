@@ -1,6 +1,6 @@
 import Foundation
 
-final class Conv2DInstance: KernelInstance {
+final class Conv2DInstance: KernelInstance, BoundLayer {
     let kernel: Conv2DKernel
     let shape: Conv2DShape
     let input: FloatBuffer
@@ -14,21 +14,33 @@ final class Conv2DInstance: KernelInstance {
     let driver: GEMMDriver
     let team: ParallelTeam
 
-    init(kernel: Conv2DKernel, config: KernelConfig, team: ParallelTeam) throws {
+    /// - Parameter operands: the model's weights as the GEMM operand [C·R·S, K] and bias; nil:
+    ///   deterministic random ones.
+    init(kernel: Conv2DKernel, config: KernelConfig, team: ParallelTeam, operands: LayerOperands? = nil) throws {
         self.kernel = kernel
         self.team = team
         shape = kernel.shape
         let requested = config.int("chunk") ?? 0
         chunk = requested == 0 ? shape.pixels : min(requested, shape.pixels)
         input = FloatBuffer(random: shape.batch * shape.channels * shape.height * shape.width, seed: 1)
-        weightsFP32 = FloatBuffer(random: shape.outChannels * shape.reduction, seed: 2)
-        // [K, C·R·S] → [C·R·S, K]: the weights become the GEMM's B operand.
-        let transposed = FloatBuffer(count: shape.reduction * shape.outChannels)
-        for k in 0..<shape.outChannels {
-            for r in 0..<shape.reduction { transposed.pointer[r * shape.outChannels + k] = weightsFP32.pointer[k * shape.reduction + r] }
+        // [K, C·R·S] ↔ [C·R·S, K]: the weights are the GEMM's B operand; the reference reads [K, C, R, S].
+        let transposed: FloatBuffer
+        if let operands {
+            transposed = try operands.weightsBuffer(rows: shape.reduction, columns: shape.outChannels)
+            weightsFP32 = FloatBuffer(count: shape.outChannels * shape.reduction)
+            for k in 0..<shape.outChannels {
+                for r in 0..<shape.reduction { weightsFP32.pointer[k * shape.reduction + r] = transposed.pointer[r * shape.outChannels + k] }
+            }
+        } else {
+            weightsFP32 = FloatBuffer(random: shape.outChannels * shape.reduction, seed: 2)
+            transposed = FloatBuffer(count: shape.reduction * shape.outChannels)
+            for k in 0..<shape.outChannels {
+                for r in 0..<shape.reduction { transposed.pointer[r * shape.outChannels + k] = weightsFP32.pointer[k * shape.reduction + r] }
+            }
         }
         weights = try WeightMatrix(transposed.pointer, rows: shape.reduction, columns: shape.outChannels, precision: kernel.precision, group: config.int("group") ?? 0)
-        bias = FloatBuffer(random: shape.outChannels, seed: 3)
+        let outChannels = kernel.shape.outChannels
+        bias = try operands.map { try $0.biasBuffer(columns: outChannels) } ?? FloatBuffer(random: outChannels, seed: 3)
         output = FloatBuffer(count: shape.batch * shape.outChannels * shape.pixels)
         columns = FloatBuffer(count: chunk * shape.reduction)
         product = FloatBuffer(count: chunk * shape.outChannels)
@@ -38,14 +50,18 @@ final class Conv2DInstance: KernelInstance {
     }
 
     func run() {
+        run(input: input.pointer, output: output.pointer)
+    }
+
+    func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
         for image in 0..<shape.batch {
             var first = 0
             while first < shape.pixels {
                 let count = min(chunk, shape.pixels - first)
-                im2col(image: image, firstPixel: first, count: count)
+                im2col(input, image: image, firstPixel: first, count: count)
                 driver.run(a: columns.pointer, weights: weights, bias: bias.pointer, c: product.pointer, team: team,
                            rows: count, aStrides: (row: 1, k: chunk))
-                scatter(image: image, firstPixel: first, count: count)
+                scatter(into: output, image: image, firstPixel: first, count: count)
                 first += count
             }
         }
@@ -55,10 +71,10 @@ final class Conv2DInstance: KernelInstance {
     /// runs of input row into contiguous pixels (Caffe's layout), zero-filling where the kernel
     /// window hangs over the padding. (Pixel by pixel, gathering each receptive field, took
     /// half of the conv's time, measured.)
-    private func im2col(image: Int, firstPixel: Int, count: Int) {
+    private func im2col(_ input: UnsafePointer<Float>, image: Int, firstPixel: Int, count: Int) {
         let s = shape
         let plane = s.height * s.width
-        let base = input.pointer + image * s.channels * plane
+        let base = input + image * s.channels * plane
         for c in 0..<s.channels {
             for r in 0..<s.kernelHeight {
                 for q in 0..<s.kernelWidth {
@@ -95,9 +111,9 @@ final class Conv2DInstance: KernelInstance {
     }
 
     /// [count, K] → output[image, k, pixel].
-    private func scatter(image: Int, firstPixel: Int, count: Int) {
+    private func scatter(into output: UnsafeMutablePointer<Float>, image: Int, firstPixel: Int, count: Int) {
         let k = shape.outChannels
-        let base = output.pointer + image * k * shape.pixels
+        let base = output + image * k * shape.pixels
         for channel in 0..<k {
             let destination = base + channel * shape.pixels + firstPixel
             for p in 0..<count { destination[p] = product.pointer[p * k + channel] }

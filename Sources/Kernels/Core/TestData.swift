@@ -56,6 +56,12 @@ public final class FloatBuffer: @unchecked Sendable {
         data.fill(pointer, count: count)
     }
 
+    /// A copy of `values` (a model's weights or bias), zero-padded like every buffer.
+    public convenience init(copying values: [Float]) {
+        self.init(count: values.count)
+        values.withUnsafeBufferPointer { pointer.update(from: $0.baseAddress!, count: values.count) }
+    }
+
     deinit {
         UnsafeMutableRawPointer(pointer).deallocate()
     }

@@ -2,7 +2,7 @@ import Foundation
 
 /// One configured GEMM with its operands: inputs are random (fixed seeds), weights converted to
 /// the kernel's precision once, and per-thread packing buffers allocated up front.
-final class GEMMInstance: KernelInstance {
+final class GEMMInstance: KernelInstance, BoundLayer {
     let kernel: GEMMKernel
     let a: FloatBuffer
     let weightsFP32: FloatBuffer
@@ -12,19 +12,24 @@ final class GEMMInstance: KernelInstance {
     let team: ParallelTeam
     let driver: GEMMDriver
 
-    init(kernel: GEMMKernel, config: KernelConfig, team: ParallelTeam) throws {
+    /// - Parameter operands: the model's weights and bias; nil: deterministic random ones.
+    init(kernel: GEMMKernel, config: KernelConfig, team: ParallelTeam, operands: LayerOperands? = nil) throws {
         self.kernel = kernel
         self.team = team
         a = FloatBuffer(random: kernel.m * kernel.k, seed: 1)
-        weightsFP32 = FloatBuffer(random: kernel.k * kernel.n, seed: 2)
+        weightsFP32 = try operands.map { try $0.weightsBuffer(rows: kernel.k, columns: kernel.n) } ?? FloatBuffer(random: kernel.k * kernel.n, seed: 2)
         weights = try WeightMatrix(weightsFP32.pointer, rows: kernel.k, columns: kernel.n, precision: kernel.precision, group: config.int("group") ?? 0)
-        bias = FloatBuffer(random: kernel.n, seed: 3)
+        bias = try operands.map { try $0.biasBuffer(columns: kernel.n) } ?? FloatBuffer(random: kernel.n, seed: 3)
         c = FloatBuffer(count: kernel.m * kernel.n)
         driver = GEMMDriver(config: config, m: kernel.m, n: kernel.n, k: kernel.k, epilogue: kernel.epilogue, weights: weights)
     }
 
     func run() {
-        driver.run(a: a.pointer, weights: weights, bias: bias.pointer, c: c.pointer, team: team)
+        run(input: a.pointer, output: c.pointer)
+    }
+
+    func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+        driver.run(a: input, weights: weights, bias: bias.pointer, c: output, team: team)
     }
 
     func validate() -> Validation {

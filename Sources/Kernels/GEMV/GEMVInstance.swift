@@ -1,6 +1,6 @@
 /// One configured skinny GEMM with its operands (same seeds as the GEMM, so both compute the
 /// same product).
-final class GEMVInstance: KernelInstance, @unchecked Sendable {
+final class GEMVInstance: KernelInstance, BoundLayer, @unchecked Sendable {
     // `@unchecked Sendable`: team threads write disjoint column ranges of `c`; the rest is
     // read-only during a run.
     let kernel: GEMVKernel
@@ -13,7 +13,8 @@ final class GEMVInstance: KernelInstance, @unchecked Sendable {
     let c: FloatBuffer
     let team: ParallelTeam
 
-    init(kernel: GEMVKernel, config: KernelConfig, team: ParallelTeam) throws {
+    /// - Parameter operands: the model's weights and bias; nil: deterministic random ones.
+    init(kernel: GEMVKernel, config: KernelConfig, team: ParallelTeam, operands: LayerOperands? = nil) throws {
         self.kernel = kernel
         self.team = team
         mb = config.int("mb") ?? 1
@@ -21,28 +22,34 @@ final class GEMVInstance: KernelInstance, @unchecked Sendable {
         threads = config.int("threads") ?? 1
         prefetch = config.int("prefetch") ?? 0
         a = FloatBuffer(random: kernel.m * kernel.k, seed: 1)
-        weightsFP32 = FloatBuffer(random: kernel.k * kernel.n, seed: 2)
+        weightsFP32 = try operands.map { try $0.weightsBuffer(rows: kernel.k, columns: kernel.n) } ?? FloatBuffer(random: kernel.k * kernel.n, seed: 2)
         let matrix = try WeightMatrix(weightsFP32.pointer, rows: kernel.k, columns: kernel.n, precision: kernel.precision, group: config.int("group") ?? 0)
         weights = GEMVWeights(matrix, tileColumns: nb)
         x = FloatBuffer(count: kernel.m * weights.kp)
-        bias = FloatBuffer(random: kernel.n, seed: 3)
+        bias = try operands.map { try $0.biasBuffer(columns: kernel.n) } ?? FloatBuffer(random: kernel.n, seed: 3)
         c = FloatBuffer(count: kernel.m * kernel.n)
     }
 
     func run() {
+        run(input: a.pointer, output: c.pointer)
+    }
+
+    func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
         let m = kernel.m, k = kernel.k, n = kernel.n, kp = weights.kp
         // x rows padded to Kp with zeros (the padded weights are zero too).
-        for row in 0..<m { (x.pointer + row * kp).update(from: a.pointer + row * k, count: k) }
+        for row in 0..<m { (x.pointer + row * kp).update(from: input + row * k, count: k) }
+        // Team threads write disjoint column ranges of the output.
+        nonisolated(unsafe) let output = output
         team.run { index in
             guard index < threads else { return }
             let columns = ParallelTeam.chunk(index, of: threads, count: n, granule: nb)
             guard !columns.isEmpty else { return }
-            self.compute(columns: columns)
-            kernel.epilogue.applyColumns(c.pointer, ldc: n, rows: m, columns: columns, bias: bias.pointer)
+            self.compute(columns: columns, output: output)
+            kernel.epilogue.applyColumns(output, ldc: n, rows: m, columns: columns, bias: bias.pointer)
         }
     }
 
-    private func compute(columns: Range<Int>) {
+    private func compute(columns: Range<Int>, output: UnsafeMutablePointer<Float>) {
         let m = kernel.m, n = kernel.n
         let source = weights.source
         let scaleStride = n
@@ -60,7 +67,7 @@ final class GEMVInstance: KernelInstance, @unchecked Sendable {
                     x: x.pointer + row * weights.kp, weights: weights.storage + column * weights.columnBytes,
                     unitShift: weights.unitShift, unitBytes: weights.unitBytes, tileColumns: width, prefetchBytes: prefetch,
                     scales: source.scales.map { $0 + column }, scaleStride: scaleStride,
-                    y: c.pointer + row * n + column, ldy: n
+                    y: output + row * n + column, ldy: n
                 )
                 switch source.precision {
                 case .fp32: gemvFP32(mb: height, nb: width, arguments)

@@ -1,0 +1,94 @@
+/// A layer's own operands, to bind a kernel configuration to a model instead of random data.
+public struct LayerOperands: Sendable {
+    /// K x N row-major fp32 (conv2d: the GEMM operand [C·R·S, K_out]); converted to the
+    /// kernel's precision when bound.
+    public var weights: [Float]
+    /// N values (conv2d: K_out); nil: zeros (used only when the epilogue has a bias).
+    public var bias: [Float]?
+
+    public init(weights: [Float], bias: [Float]? = nil) {
+        self.weights = weights
+        self.bias = bias
+    }
+
+    func weightsBuffer(rows: Int, columns: Int) throws -> FloatBuffer {
+        guard weights.count == rows * columns else {
+            throw KernelError.invalidConfig("the layer's weights have \(weights.count) values, \(rows) x \(columns) expected")
+        }
+        return FloatBuffer(copying: weights)
+    }
+
+    func biasBuffer(columns: Int) throws -> FloatBuffer {
+        guard let bias else { return FloatBuffer(count: columns) }
+        guard bias.count == columns else { throw KernelError.invalidConfig("the layer's bias has \(bias.count) values, \(columns) expected") }
+        return FloatBuffer(copying: bias)
+    }
+}
+
+/// A kernel configuration bound to a model's weights: what a deployment runs on activations.
+public protocol BoundLayer: AnyObject {
+    /// gemm, gemv: input M x K → output M x N, row-major; conv2d: input N x C x H x W →
+    /// output N x K x OH x OW.
+    func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>)
+}
+
+/// A product of two activations (matmul): C[M x N] = A[M x K] · B[K x N], B given per call.
+public protocol BoundProduct: AnyObject {
+    func run(a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>)
+}
+
+extension GEMMKernel {
+    /// This problem's configuration bound to a model's weights (not for matmul: see `bindProduct`).
+    public func bind(_ config: KernelConfig, operands: LayerOperands, team: ParallelTeam) throws -> any BoundLayer {
+        guard !activationB else { throw KernelError.invalidConfig("matmul multiplies two activations: bind it with bindProduct") }
+        try space.validate(config)
+        return try GEMMInstance(kernel: self, config: config, team: team, operands: operands)
+    }
+
+    /// A matmul configuration: B converted (packed) on every call, as it changes every call.
+    public func bindProduct(_ config: KernelConfig, bias: [Float]? = nil, team: ParallelTeam) throws -> any BoundProduct {
+        try space.validate(config)
+        return try MatMulProduct(kernel: self, config: config, bias: LayerOperands(weights: [], bias: bias).biasBuffer(columns: n), team: team)
+    }
+}
+
+extension GEMVKernel {
+    public func bind(_ config: KernelConfig, operands: LayerOperands, team: ParallelTeam) throws -> any BoundLayer {
+        try space.validate(config)
+        return try GEMVInstance(kernel: self, config: config, team: team, operands: operands)
+    }
+}
+
+extension Conv2DKernel {
+    public func bind(_ config: KernelConfig, operands: LayerOperands, team: ParallelTeam) throws -> any BoundLayer {
+        try space.validate(config)
+        return try Conv2DInstance(kernel: self, config: config, team: team, operands: operands)
+    }
+}
+
+/// The GEMM driver with B given per call: each call stores B as a weight matrix (fp32) and runs
+/// the loop nest, which packs it per block (pack_b=1) or reads it in place (pack_b=0).
+final class MatMulProduct: BoundProduct {
+    let kernel: GEMMKernel
+    let driver: GEMMDriver
+    let bias: FloatBuffer
+    let team: ParallelTeam
+
+    init(kernel: GEMMKernel, config: KernelConfig, bias: FloatBuffer, team: ParallelTeam) throws {
+        self.kernel = kernel
+        self.bias = bias
+        self.team = team
+        var gemmConfig = config
+        gemmConfig.kernel = "gemm"
+        // pack_b=2 is not in a matmul's space, so the driver never reads these at set-up.
+        let placeholder = FloatBuffer(count: kernel.k * kernel.n)
+        driver = GEMMDriver(config: gemmConfig, m: kernel.m, n: kernel.n, k: kernel.k, epilogue: kernel.epilogue,
+                            weights: try WeightMatrix(placeholder.pointer, rows: kernel.k, columns: kernel.n, precision: .fp32))
+    }
+
+    func run(a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>) {
+        // fp32 weights of the right size never fail to store.
+        let matrix = try! WeightMatrix(b, rows: kernel.k, columns: kernel.n, precision: .fp32)
+        driver.run(a: a, weights: matrix, bias: bias.pointer, c: c, team: team)
+    }
+}
