@@ -93,6 +93,8 @@ let package = Package(
         .target(name: "DeploymentExport", dependencies: ["TunebenchRuntime", "KernelModel", .product(name: "Yams", package: "Yams")]),
         // Models as layers to tune: ONNX, Hugging Face config.json, layer lists.
         .target(name: "Workloads", dependencies: ["Kernels", "ONNXProto"]),
+        // `tunebench run`: an ONNX model through the tuned kernels, checked against a reference.
+        .target(name: "ModelRunner", dependencies: ["Kernels", "Workloads", "ONNXProto", "TunebenchRuntime", "HardwareProbe", "Reports"]),
         // `tunebench tune`: search + measurement (in a worker process) + the database.
         .target(
             name: "Tuning",
@@ -102,7 +104,7 @@ let package = Package(
             name: "tunebench",
             dependencies: [
                 "HardwareProbe", "Measurement", "Reports", "Counters", "Kernels", "Peers", "Benchmarks",
-                "Search", "Tuning", "TuningDatabase", "Workloads", "TunebenchRuntime", "DeploymentExport",
+                "Search", "Tuning", "TuningDatabase", "Workloads", "TunebenchRuntime", "DeploymentExport", "ModelRunner",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -115,6 +117,7 @@ let package = Package(
         .testTarget(name: "MeasurementTests", dependencies: ["Measurement", "HardwareProbe"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "HardwareProbe"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Kernels"]),
+        .testTarget(name: "ModelRunnerTests", dependencies: ["ModelRunner", "Workloads", "TunebenchRuntime", "TuningDatabase", "HardwareProbe", "Kernels"]),
         .testTarget(name: "TuningDatabaseTests", dependencies: ["TuningDatabase", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "TuningTests", dependencies: ["Tuning", "Search", "Kernels", "TuningDatabase", "HardwareProbe", "Workloads", "TunebenchRuntime"]),
         .testTarget(name: "TunebenchRuntimeTests", dependencies: ["TunebenchRuntime", "TuningDatabase", "HardwareProbe", "KernelModel", "DeploymentExport"]),

@@ -215,4 +215,31 @@ struct TuneCLITests {
         #expect(badDim.status != 0 && badDim.stderr.contains("--dim takes name=sizes with positive sizes"))
         #expect(try Data(contentsOf: URL(fileURLWithPath: db)) == before)
     }
+
+    @Test("autotune → export → run → verify: the model runs its tuned (chosen) configurations within tolerance")
+    func deployment() throws {
+        let folder = try CLITests.temporaryDirectory()
+        let db = folder + "/t.sqlite"
+        let mlp = CLITests.root.appendingPathComponent("examples/onnx/mlp.onnx").path
+        let tune = try CLITests.tunebench(["autotune", "--model", mlp, "--dim", "batch=8", "--precision", "fp32,int8", "--time", "4s",
+                                           "--time-cap", "0.02", "--db", db, "--quiet"])
+        #expect(tune.status == 0, "\(tune.stderr)")
+        let artifact = folder + "/deploy.json"
+        let export = try CLITests.tunebench(["export", "--db", db, "-o", artifact])
+        #expect(export.status == 0 && export.stderr.contains("wrote \(artifact): 6 entries for 1 profile(s)"), "\(export.stderr)")
+        let header = try CLITests.tunebench(["export", "--db", db, "--format", "c-header"])
+        #expect(header.stdout.contains("static const size_t tunebench_entry_count = 6;"))
+        let run = try CLITests.tunebench(["run", "--model", mlp, "--dim", "batch=8", "--artifact", artifact, "--passes", "3"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("exact"))
+        let errorLine = try #require(run.stdout.split(separator: "\n").first { $0.hasPrefix("output error") })
+        let words = errorLine.split(separator: " ")
+        let tunedError = words.firstIndex(of: "tuned").flatMap { Double(words[$0 + 1].dropLast()) } ?? 1
+        #expect(tunedError < 0.02, "\(errorLine)")
+        let verify = try CLITests.tunebench(["verify", "--db", db, "--rounds", "2", "--time-cap", "0.02"])
+        #expect([0, 3].contains(verify.status), "\(verify.stderr)")
+        #expect(verify.stdout.contains("3 recorded best configurations re-measured") || verify.stdout.contains("6 recorded best configurations re-measured"), "\(verify.stdout)")
+        let unknown = try CLITests.tunebench(["export", "--db", db, "--profile", "0000000000000000"])
+        #expect(unknown.status == 1 && unknown.stderr.contains("has no tuned layer for profile 0000000000000000"))
+    }
 }

@@ -16,6 +16,8 @@ struct ONNXGraphImport {
     private var fused: Set<Int> = []
 
     private(set) var instances: [Workload.Instance] = []
+    /// Per instance, how it maps onto the graph (for running the model).
+    private(set) var bindings: [ONNXLayerBinding] = []
     private(set) var unsupported: [String] = []
     private(set) var notes: [String] = []
     /// Operator → nodes of it that run outside the tuned kernels.
@@ -52,9 +54,9 @@ struct ONNXGraphImport {
                 break
             }
             switch isOwnDomain ? node.opType : "" {
-            case "Gemm": try importGemm(node, label: label, weights: &weights)
-            case "MatMul": try importMatMul(node, label: label, weights: &weights)
-            case "Conv": try importConv(node, label: label, weights: &weights)
+            case "Gemm": try importGemm(node, index: index, label: label, weights: &weights)
+            case "MatMul": try importMatMul(node, index: index, label: label, weights: &weights)
+            case "Conv": try importConv(node, index: index, label: label, weights: &weights)
             default: notTuned[node.qualifiedOperator, default: 0] += 1
             }
         }
@@ -62,7 +64,7 @@ struct ONNXGraphImport {
 
     private func shape(_ name: String) -> [Int] { shapes.values[name]?.shape ?? [] }
 
-    private mutating func importGemm(_ node: Onnx_NodeProto, label: String, weights: inout ONNXWeightCache) throws {
+    private mutating func importGemm(_ node: Onnx_NodeProto, index: Int, label: String, weights: inout ONNXWeightCache) throws {
         let (a, b) = (shape(node.input[0]), shape(node.input[1]))
         let transA = node.int("transA") ?? 0 == 1
         let transB = node.int("transB") ?? 0 == 1
@@ -79,12 +81,13 @@ struct ONNXGraphImport {
         if transA { notes.append("Gemm \"\(label)\": transA = 1, so A is transposed before the kernel (not timed)") }
         let constantB = file.isInitializer(node.input[1])
         let layerWeights = constantB ? try weights.weights(node.input[1], transposed: transB, scale: node.float("alpha") ?? 1) : nil
-        let (final, names) = fuse(after: node.output[0], start: epilogue, isBias: { $0 == [n] || ($0.last == n && $0.dropLast().allSatisfy { $0 == 1 }) })
-        let layer = constantB ? Layer.gemm(m: m, n: n, k: k, epilogue: final) : Layer.matmul(m: m, n: n, k: k, epilogue: final)
-        instances.append(.init(name: ([label] + names).joined(separator: " + "), layer: layer, weights: layerWeights))
+        let fusion = fuse(after: node.output[0], start: epilogue, isBias: { $0 == [n] || ($0.last == n && $0.dropLast().allSatisfy { $0 == 1 }) })
+        let layer = constantB ? Layer.gemm(m: m, n: n, k: k, epilogue: fusion.epilogue) : Layer.matmul(m: m, n: n, k: k, epilogue: fusion.epilogue)
+        add(layer, node: index, label: label, fusion: fusion, weights: layerWeights, bias: epilogue.bias ? node.input(2) : nil,
+            transposeA: transA, transposeB: !constantB && transB)
     }
 
-    private mutating func importMatMul(_ node: Onnx_NodeProto, label: String, weights: inout ONNXWeightCache) throws {
+    private mutating func importMatMul(_ node: Onnx_NodeProto, index: Int, label: String, weights: inout ONNXWeightCache) throws {
         let (a, b) = (shape(node.input[0]), shape(node.input[1]))
         let pa = a.count == 1 ? [1] + a : a
         let pb = b.count == 1 ? b + [1] : b
@@ -95,19 +98,19 @@ struct ONNXGraphImport {
             let m = pa.dropLast().reduce(1, *)
             let constantB = file.isInitializer(node.input[1])
             let layerWeights = constantB ? try weights.weights(node.input[1], transposed: false) : nil
-            let (final, names) = fuse(after: node.output[0], start: .none, isBias: isBias)
-            let layer = constantB ? Layer.gemm(m: m, n: n, k: k, epilogue: final) : Layer.matmul(m: m, n: n, k: k, epilogue: final)
-            instances.append(.init(name: ([label] + names).joined(separator: " + "), layer: layer, weights: layerWeights))
+            let fusion = fuse(after: node.output[0], start: .none, isBias: isBias)
+            let layer = constantB ? Layer.gemm(m: m, n: n, k: k, epilogue: fusion.epilogue) : Layer.matmul(m: m, n: n, k: k, epilogue: fusion.epilogue)
+            add(layer, node: index, label: label, fusion: fusion, weights: layerWeights, bias: nil)
         } else {
             // A batch of independent products (attention: batch x heads): one layer, run `count` times.
             let batch = try ONNXOperatorShapes.broadcast(Array(pa.dropLast(2)), Array(pb.dropLast(2))).reduce(1, *)
-            let (final, names) = fuse(after: node.output[0], start: .none, isBias: isBias)
-            let layer = Layer.matmul(m: pa[pa.count - 2], n: n, k: k, epilogue: final)
-            instances.append(.init(name: ([label] + names).joined(separator: " + "), layer: layer, count: batch))
+            let fusion = fuse(after: node.output[0], start: .none, isBias: isBias)
+            let layer = Layer.matmul(m: pa[pa.count - 2], n: n, k: k, epilogue: fusion.epilogue)
+            add(layer, node: index, label: label, fusion: fusion, weights: nil, bias: nil, count: batch)
         }
     }
 
-    private mutating func importConv(_ node: Onnx_NodeProto, label: String, weights: inout ONNXWeightCache) throws {
+    private mutating func importConv(_ node: Onnx_NodeProto, index: Int, label: String, weights: inout ONNXWeightCache) throws {
         let (x, w) = (shape(node.input[0]), shape(node.input[1]))
         func skip(_ why: String) { unsupported.append("Conv (node \"\(label)\") not imported: \(why)") }
         let window: ONNXWindow
@@ -133,42 +136,61 @@ struct ONNXGraphImport {
             if file.isInitializer(bias) { epilogue.bias = true } else { notes.append("Conv \"\(label)\": its bias is not an initializer and is added outside the kernel") }
         }
         let channels = w[0]
-        let (final, names) = fuse(after: node.output[0], start: epilogue, isBias: { $0 == [channels, 1, 1] || $0 == [1, channels, 1, 1] })
+        let fusion = fuse(after: node.output[0], start: epilogue, isBias: { $0 == [channels, 1, 1] || $0 == [1, channels, 1, 1] })
         let layerWeights = try weights.weights(node.input[1], transposed: true)
-        instances.append(.init(name: ([label] + names).joined(separator: " + "), layer: .conv2d(conv, epilogue: final), weights: layerWeights))
+        add(.conv2d(conv, epilogue: fusion.epilogue), node: index, label: label, fusion: fusion, weights: layerWeights,
+            bias: epilogue.bias ? node.input(2) : nil)
+    }
+
+    /// What `fuse` absorbed: the epilogue, the nodes, the value the chain ends at, and the bias
+    /// initializer an Add contributed.
+    struct Fusion {
+        var epilogue: Epilogue
+        var nodes: [Int] = []
+        var names: [String] = []
+        var output: String
+        var biasFromAdd: String?
+    }
+
+    private mutating func add(_ layer: Layer, node: Int, label: String, fusion: Fusion, weights: LayerWeights?, bias: String?,
+                              count: Int = 1, transposeA: Bool = false, transposeB: Bool = false) {
+        let name = ([label] + fusion.names).joined(separator: " + ")
+        instances.append(.init(name: name, layer: layer, count: count, weights: weights))
+        bindings.append(ONNXLayerBinding(node: node, fusedNodes: fusion.nodes, layer: layer, name: name, output: fusion.output,
+                                         bias: bias ?? fusion.biasFromAdd, transposeA: transposeA, transposeB: transposeB, weights: weights))
     }
 
     /// Absorbs what follows `output` into the epilogue while it is fusable: a bias Add of a
     /// constant of a per-column shape, then one Relu or tanh-form Gelu. A value that is a
     /// graph output or read by several nodes ends the chain (it must exist in memory).
-    private mutating func fuse(after output: String, start: Epilogue, isBias: ([Int]) -> Bool) -> (Epilogue, [String]) {
-        var epilogue = start
-        var value = output
-        var names: [String] = []
-        while !graphOutputs.contains(value), let users = consumers[value], users.count == 1 {
+    private mutating func fuse(after output: String, start: Epilogue, isBias: ([Int]) -> Bool) -> Fusion {
+        var fusion = Fusion(epilogue: start, output: output)
+        while !graphOutputs.contains(fusion.output), let users = consumers[fusion.output], users.count == 1 {
             let index = users[0]
             let next = nodes[index]
-            guard next.domain.isEmpty || next.domain == "ai.onnx", let result = next.output.first, epilogue.activation == .none else { break }
+            guard next.domain.isEmpty || next.domain == "ai.onnx", let result = next.output.first, fusion.epilogue.activation == .none else { break }
             switch next.opType {
-            case "Add" where !epilogue.bias && next.input.count == 2:
-                let other = next.input[0] == value ? next.input[1] : next.input[0]
-                guard other != value, file.isInitializer(other), isBias(shape(other)) else { return (epilogue, names) }
-                epilogue.bias = true
+            case "Add" where !fusion.epilogue.bias && next.input.count == 2:
+                let other = next.input[0] == fusion.output ? next.input[1] : next.input[0]
+                guard other != fusion.output, file.isInitializer(other), isBias(shape(other)) else { return fusion }
+                fusion.epilogue.bias = true
+                fusion.biasFromAdd = other
             case "Relu":
-                epilogue.activation = .relu
+                fusion.epilogue.activation = .relu
             case "Gelu":
                 guard next.string("approximate") == "tanh" else {
                     notes.append("Gelu \"\(next.label(index: index))\" (erf form) is not fused: the kernels' GELU is the tanh form")
-                    return (epilogue, names)
+                    return fusion
                 }
-                epilogue.activation = .gelu
+                fusion.epilogue.activation = .gelu
             default:
-                return (epilogue, names)
+                return fusion
             }
             fused.insert(index)
-            names.append(next.label(index: index))
-            value = result
+            fusion.nodes.append(index)
+            fusion.names.append(next.label(index: index))
+            fusion.output = result
         }
-        return (epilogue, names)
+        return fusion
     }
 }

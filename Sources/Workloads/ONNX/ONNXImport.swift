@@ -52,6 +52,25 @@ public enum ONNXImport {
         return Workload(name: name, source: path, instances: instances, unsupported: unsupported, notes: notes)
     }
 
+    /// The model at one size of each symbolic dimension, ready to run: its layers and how they
+    /// map onto the graph, and the shapes of the graph's inputs.
+    public static func plan(path: String, dimensions: [String: Int] = [:]) throws -> ONNXPlan {
+        let file = try ONNXFile.load(path: path)
+        try ONNXShapeInference.checkNamesExist(dimensions.keys, in: file)
+        if let bad = dimensions.first(where: { $0.value <= 0 }) {
+            throw WorkloadError(path: path, message: "--dim \(bad.key): sizes must be positive integers, got \(bad.value)")
+        }
+        let order = ONNXShapeInference.symbolicDimensions(of: file)
+        var weights = ONNXWeightCache(file: file)
+        var graph = try ONNXGraphImport(file: file, binding: order.compactMap { name in dimensions[name].map { (name, $0) } })
+        try graph.run(weights: &weights)
+        let shapes = try ONNXShapeInference(file: file, bindings: dimensions)
+        let inputs = file.graph.input.filter { !file.isInitializer($0.name) }.map { ($0.name, shapes.values[$0.name]?.shape ?? []) }
+        let workload = Workload(name: file.graph.name.isEmpty ? path : file.graph.name, source: path, instances: graph.instances,
+                                unsupported: graph.unsupported, notes: graph.notes)
+        return ONNXPlan(file: file, workload: workload, bindings: graph.bindings, inputs: inputs)
+    }
+
     /// Every combination of the sizes, in the model's order of its symbolic dimensions.
     static func combinations(_ dimensions: [String: [Int]], order: [String]) -> [[(name: String, size: Int)]] {
         var result: [[(name: String, size: Int)]] = [[]]

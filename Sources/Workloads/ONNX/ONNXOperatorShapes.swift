@@ -3,7 +3,7 @@ import ONNXProto
 /// Shape rules of the ONNX operators that MLPs, CNNs and transformer exports use (the
 /// operator reference at onnx.ai), with integer constant folding for shape arithmetic.
 /// `outputs` returns nil for an operator it has no rule for.
-enum ONNXOperatorShapes {
+public enum ONNXOperatorShapes {
     static let sameShape: Set<String> = [
         "Relu", "Gelu", "Sigmoid", "Tanh", "Erf", "Sqrt", "Exp", "Log", "Neg", "Abs", "Reciprocal", "Softmax", "LogSoftmax",
         "LeakyRelu", "Elu", "Selu", "Celu", "HardSigmoid", "HardSwish", "Softplus", "Softsign", "Mish", "Clip", "Floor", "Ceil",
@@ -28,7 +28,7 @@ enum ONNXOperatorShapes {
         return [sameShape, broadcasting, reductions, others].contains { $0.contains(node.opType) }
     }
 
-    static func outputs(of node: Onnx_NodeProto, inputs: [ONNXValue?], opset: Int) throws -> [ONNXValue?]? {
+    public static func outputs(of node: Onnx_NodeProto, inputs: [ONNXValue?], opset: Int) throws -> [ONNXValue?]? {
         guard hasRule(node) else { return nil }
         func input(_ index: Int) throws -> ONNXValue {
             guard index < inputs.count, let value = inputs[index] else { throw ONNXShapeError("input \(index) is missing") }
@@ -62,7 +62,7 @@ enum ONNXOperatorShapes {
             guard ka == kb else { throw ONNXShapeError("inner dimensions differ: A \(a), B \(b)") }
             return [ONNXValue(shape: [m, n])]
         case "Conv", "MaxPool", "AveragePool", "LpPool":
-            return [try ONNXWindow(node: node, input: try input(0).shape, weight: op == "Conv" ? try input(1).shape : nil).outputShape]
+            return [ONNXValue(shape: try ONNXWindow(node: node, input: try input(0).shape, weight: op == "Conv" ? try input(1).shape : nil).outputShape)]
                 + Array(repeating: nil, count: max(0, node.output.count - 1))
         case "GlobalAveragePool", "GlobalMaxPool":
             let x = try input(0).shape

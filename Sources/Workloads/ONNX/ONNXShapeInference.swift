@@ -124,7 +124,8 @@ public struct ONNXShapeInference {
 }
 
 /// An operator's inputs do not fit its shape rule.
-struct ONNXShapeError: Error {
-    let message: String
+public struct ONNXShapeError: Error, CustomStringConvertible {
+    public let message: String
     init(_ message: String) { self.message = message }
+    public var description: String { message }
 }

@@ -2,16 +2,16 @@ import ONNXProto
 
 /// The sliding window of a Conv or pooling node: kernel, strides, pads (begin and end per
 /// spatial axis), dilations and groups, with auto_pad resolved against the input.
-struct ONNXWindow {
-    var kernel: [Int]
-    var strides: [Int]
-    var padsBegin: [Int]
-    var padsEnd: [Int]
-    var dilations: [Int]
-    var group: Int
-    var outputShape: ONNXValue
+public struct ONNXWindow: Sendable {
+    public var kernel: [Int]
+    public var strides: [Int]
+    public var padsBegin: [Int]
+    public var padsEnd: [Int]
+    public var dilations: [Int]
+    public var group: Int
+    public var outputShape: [Int]
 
-    init(node: Onnx_NodeProto, input: [Int], weight: [Int]?) throws {
+    public init(node: Onnx_NodeProto, input: [Int], weight: [Int]?) throws {
         guard input.count >= 3 else { throw ONNXShapeError("needs an N x C x spatial input, got \(input)") }
         let spatial = Array(input.dropFirst(2))
         let rank = spatial.count
@@ -55,6 +55,6 @@ struct ONNXWindow {
             }
             channels = weight[0]
         }
-        outputShape = ONNXValue(shape: [input[0], channels] + out)
+        outputShape = [input[0], channels] + out
     }
 }

@@ -1,0 +1,156 @@
+import Foundation
+import HardwareProbe
+import Kernels
+import TunebenchRuntime
+import Workloads
+
+/// `tunebench run`: a model through the runtime's tuned configurations, checked against the
+/// fp32 reference path, and timed against the same model with every layer at its fp32
+/// analytical default (interleaved passes).
+public struct ModelRun {
+    public struct LayerChoice: Sendable {
+        public var name: String
+        public var layer: Layer
+        public var answer: RuntimeAnswer
+        /// Set when the answer's configuration could not be bound to this layer and the
+        /// analytical fp32 configuration ran instead.
+        public var fallbackReason: String?
+    }
+
+    public struct Report: Sendable {
+        public var layers: [LayerChoice]
+        /// Relative L2 error of the outputs against the reference path (all outputs together).
+        public var tunedError: Double
+        public var defaultError: Double
+        /// Median seconds per forward pass, and of it in the layers (the tuned kernels; the
+        /// rest runs the reference operators either way).
+        public var tunedSeconds: Double
+        public var defaultSeconds: Double
+        public var tunedLayerSeconds: Double
+        public var defaultLayerSeconds: Double
+        public var referenceSeconds: Double
+        public var passes: Int
+        public var outputShapes: [[Int]]
+    }
+
+    public let plan: ONNXPlan
+    public let runtime: TuningRuntime
+    public let machine: HardwareProfile
+
+    public init(plan: ONNXPlan, runtime: TuningRuntime, machine: HardwareProfile) {
+        self.plan = plan
+        self.runtime = runtime
+        self.machine = machine
+    }
+
+    /// Random inputs (uniform in [-1, 1), fixed seed) of the plan's input shapes.
+    public func randomInputs() -> [String: Tensor] {
+        var data = TestData(seed: 42)
+        return Dictionary(uniqueKeysWithValues: plan.inputs.map { input in
+            let count = input.shape.reduce(1, *)
+            return (input.name, Tensor(shape: input.shape, data: (0..<count).map { _ in data.nextUnit() }))
+        })
+    }
+
+    public func run(inputs: [String: Tensor], passes: Int = 20, progress: (String) -> Void = { _ in }) throws -> Report {
+        for input in plan.inputs {
+            guard let given = inputs[input.name] else { throw WorkloadError(path: plan.file.path, message: "no value for input \"\(input.name)\"") }
+            guard given.shape == input.shape else {
+                throw WorkloadError(path: plan.file.path, message: "input \"\(input.name)\" has shape \(given.shape), the model at these dimensions takes \(input.shape)")
+            }
+        }
+        let initializers = try plan.file.graph.initializer.reduce(into: [String: Tensor]()) { table, proto in
+            guard let tensor = try plan.file.tensor(proto.name) else { return }
+            table[proto.name] = tensor.ints.map { Tensor(shape: tensor.dims, ints: $0) } ?? Tensor(shape: tensor.dims, data: tensor.floats ?? [])
+        }
+        let team = ParallelTeam(size: max(1, machine.topology.cores))
+        let limits = HardwareLimits(profile: machine)
+        var choices: [LayerChoice] = []
+        var tunedSteps: [BoundStep] = []
+        var defaultSteps: [BoundStep] = []
+        for binding in plan.bindings {
+            let answer = try runtime.config(for: binding.layer.description)
+            let analytical = Self.analytical(binding.layer, limits: limits)
+            var choice = LayerChoice(name: binding.name, layer: binding.layer, answer: answer)
+            do {
+                tunedSteps.append(try bind(binding, kernel: answer.kernel, config: answer.config, precision: answer.precision, limits: limits, team: team))
+            } catch {
+                choice.fallbackReason = "\(error)"
+                tunedSteps.append(try bind(binding, kernel: analytical.kernel, config: analytical, precision: .fp32, limits: limits, team: team))
+            }
+            defaultSteps.append(try bind(binding, kernel: analytical.kernel, config: analytical, precision: .fp32, limits: limits, team: team))
+            choices.append(choice)
+        }
+        let reference = ModelExecutor(plan: plan, initializers: initializers, steps: [])
+        let tuned = ModelExecutor(plan: plan, initializers: initializers, steps: tunedSteps)
+        let standard = ModelExecutor(plan: plan, initializers: initializers, steps: defaultSteps)
+        progress("reference pass")
+        let referenceStart = DispatchTime.now().uptimeNanoseconds
+        let expected = try reference.run(inputs).outputs
+        let referenceSeconds = Double(DispatchTime.now().uptimeNanoseconds - referenceStart) / 1e9
+        let tunedOutputs = try tuned.run(inputs).outputs
+        let defaultOutputs = try standard.run(inputs).outputs
+        let flat = { (tensors: [Tensor]) in tensors.flatMap(\.data) }
+        progress("timing \(passes) interleaved passes, default and tuned")
+        var tunedTimes: [Double] = [], defaultTimes: [Double] = []
+        var tunedLayers: [Double] = [], defaultLayers: [Double] = []
+        for _ in 0..<passes {
+            for (executor, isTuned) in [(standard, false), (tuned, true)] {
+                let start = DispatchTime.now().uptimeNanoseconds
+                let layers = try executor.run(inputs).layerSeconds
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                if isTuned { tunedTimes.append(seconds); tunedLayers.append(layers) } else { defaultTimes.append(seconds); defaultLayers.append(layers) }
+            }
+        }
+        return Report(layers: choices, tunedError: relativeL2(flat(tunedOutputs), flat(expected)),
+                      defaultError: relativeL2(flat(defaultOutputs), flat(expected)),
+                      tunedSeconds: Self.median(tunedTimes), defaultSeconds: Self.median(defaultTimes),
+                      tunedLayerSeconds: Self.median(tunedLayers), defaultLayerSeconds: Self.median(defaultLayers),
+                      referenceSeconds: referenceSeconds, passes: passes, outputShapes: expected.map(\.shape))
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.isEmpty ? .nan : sorted[sorted.count / 2]
+    }
+
+    /// The fp32 analytical configuration of the kernel that serves `layer`.
+    static func analytical(_ layer: Layer, limits: HardwareLimits) -> KernelConfig {
+        let kernel = KernelChoice.kernel(operation: layer.operation.rawValue, m: layer.m)
+        switch kernel {
+        case "gemv": return AnalyticalDefaults.gemv(m: layer.m ?? 1, precision: .fp32)
+        case "conv2d": return AnalyticalDefaults.conv2d(limits: limits, quantized: false)
+        default: return AnalyticalDefaults.gemm(limits: limits, quantized: false, kernel: kernel)
+        }
+    }
+
+    private func bind(_ binding: ONNXLayerBinding, kernel: String, config: KernelConfig, precision: Precision,
+                      limits: HardwareLimits, team: ParallelTeam) throws -> BoundStep {
+        let layer = binding.layer
+        let bias = try binding.bias.map { name -> [Float] in
+            guard let values = try plan.file.tensor(name)?.floats else {
+                throw WorkloadError(path: plan.file.path, message: "bias \"\(name)\" is not a floating-point initializer")
+            }
+            return values
+        }
+        if kernel == "matmul" {
+            let gemm = try GEMMKernel(m: layer.m ?? 0, n: layer.n ?? 0, k: layer.k ?? 0, epilogue: layer.epilogue, limits: limits, activationB: true)
+            return BoundStep(binding: binding, kernel: .product(try gemm.bindProduct(config, bias: bias, team: team), m: gemm.m, n: gemm.n, k: gemm.k))
+        }
+        guard let weights = binding.weights else { throw KernelError.invalidConfig("layer \(binding.name) has no constant weights") }
+        let operands = LayerOperands(weights: weights.values, bias: bias)
+        let bound: any BoundLayer
+        switch kernel {
+        case "gemv":
+            bound = try GEMVKernel(m: layer.m ?? 0, n: layer.n ?? 0, k: layer.k ?? 0, epilogue: layer.epilogue, precision: precision, limits: limits)
+                .bind(config, operands: operands, team: team)
+        case "conv2d":
+            guard let shape = layer.conv else { throw KernelError.invalidConfig("layer \(binding.name) is not a convolution") }
+            bound = try Conv2DKernel(shape: shape, epilogue: layer.epilogue, precision: precision, limits: limits).bind(config, operands: operands, team: team)
+        default:
+            bound = try GEMMKernel(m: layer.m ?? 0, n: layer.n ?? 0, k: layer.k ?? 0, epilogue: layer.epilogue, precision: precision, limits: limits)
+                .bind(config, operands: operands, team: team)
+        }
+        return BoundStep(binding: binding, kernel: .layer(bound))
+    }
+}

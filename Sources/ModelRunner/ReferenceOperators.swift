@@ -1,0 +1,388 @@
+import Foundation
+import ONNXProto
+import Workloads
+
+/// The ONNX operators of MLPs, small CNNs and transformer blocks, computed plainly in fp32
+/// with double accumulation for products: the reference path `tunebench run` checks the tuned
+/// kernels against, and what runs the operators that are not tuned layers.
+enum ReferenceOperators {
+    struct Failure: Error { let message: String }
+
+    static func evaluate(_ node: Onnx_NodeProto, _ inputs: [Tensor?], opset: Int) throws -> [Tensor] {
+        func input(_ index: Int) throws -> Tensor {
+            guard index < inputs.count, let value = inputs[index] else { throw Failure(message: "input \(index) is missing") }
+            return value
+        }
+        func unary(_ f: (Float) -> Float) throws -> [Tensor] {
+            let x = try input(0)
+            return [Tensor(shape: x.shape, data: x.data.map(f))]
+        }
+        switch node.opType {
+        case "Identity", "Cast", "Dropout": return [try input(0)]
+        case "Relu": return try unary { max($0, 0) }
+        case "Sigmoid": return try unary { 1 / (1 + exp(-$0)) }
+        case "Tanh": return try unary { tanh($0) }
+        case "Erf": return try unary { erf($0) }
+        case "Sqrt": return try unary { $0.squareRoot() }
+        case "Exp": return try unary { exp($0) }
+        case "Neg": return try unary { -$0 }
+        case "Gelu":
+            if node.string("approximate") == "tanh" {
+                return try unary { x in Float(0.5 * Double(x) * (1 + Foundation.tanh(0.797_884_560_802_865_4 * (Double(x) + 0.044_715 * Double(x) * Double(x) * Double(x))))) }
+            }
+            return try unary { x in Float(0.5 * Double(x) * (1 + Foundation.erf(Double(x) / 2.0.squareRoot()))) }
+        case "Add", "Sub", "Mul", "Div", "Pow":
+            return [try broadcastBinary(try input(0), try input(1), op: node.opType)]
+        case "MatMul":
+            return [try matmul(try input(0), try input(1))]
+        case "Gemm":
+            return [try gemm(node, try input(0), try input(1), inputs.count > 2 ? inputs[2] : nil)]
+        case "Conv":
+            return [try conv(node, try input(0), try input(1), inputs.count > 2 ? inputs[2] : nil)]
+        case "MaxPool", "AveragePool":
+            return [try pool(node, try input(0), max: node.opType == "MaxPool")]
+        case "GlobalAveragePool":
+            let x = try input(0)
+            let plane = x.shape.dropFirst(2).reduce(1, *)
+            let data = stride(from: 0, to: x.count, by: plane).map { start in
+                Float(x.data[start..<start + plane].reduce(0.0) { $0 + Double($1) } / Double(plane))
+            }
+            return [Tensor(shape: Array(x.shape.prefix(2)) + Array(repeating: 1, count: x.shape.count - 2), data: data)]
+        case "Softmax":
+            let x = try input(0)
+            let axis = try normalize(node.int("axis") ?? -1, x.shape.count)
+            return [softmax(x, axis: axis)]
+        case "LayerNormalization":
+            return [try layerNorm(try input(0), scale: try input(1), bias: inputs.count > 2 ? inputs[2] : nil,
+                                  axis: node.int("axis") ?? -1, epsilon: node.float("epsilon") ?? 1e-5)]
+        case "Transpose":
+            let x = try input(0)
+            return [transpose(x, perm: node.ints("perm") ?? Array((0..<x.shape.count).reversed()))]
+        case "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Shape", "Gather", "Concat", "Constant", "Expand", "Slice", "ConstantOfShape":
+            return try shapeOperator(node, inputs, opset: opset)
+        default:
+            throw Failure(message: "operator \(node.opType) is not in the runner (Gemm, MatMul, Conv, pooling, Relu, Gelu, Sigmoid, Tanh, Add, Sub, Mul, Div, Softmax, LayerNormalization, Transpose, Reshape, Flatten, shape operators)")
+        }
+    }
+
+    static func normalize(_ axis: Int, _ rank: Int) throws -> Int {
+        let value = axis < 0 ? axis + rank : axis
+        guard (0..<max(rank, 1)).contains(value) else { throw Failure(message: "axis \(axis) out of range for rank \(rank)") }
+        return value
+    }
+
+    /// Index of `index` (in `shape`) within a broadcast operand of shape `from`.
+    static func broadcastSource(_ coordinates: [Int], from shape: [Int]) -> Int {
+        var offset = 0, stride = 1
+        for axis in (0..<shape.count).reversed() {
+            let coordinate = coordinates[coordinates.count - shape.count + axis]
+            offset += (shape[axis] == 1 ? 0 : coordinate) * stride
+            stride *= shape[axis]
+        }
+        return offset
+    }
+
+    static func broadcastShape(_ a: [Int], _ b: [Int]) throws -> [Int] {
+        let rank = max(a.count, b.count)
+        let pa = Array(repeating: 1, count: rank - a.count) + a, pb = Array(repeating: 1, count: rank - b.count) + b
+        return try zip(pa, pb).map { x, y in
+            guard x == y || x == 1 || y == 1 else { throw Failure(message: "shapes \(a) and \(b) do not broadcast") }
+            return max(x, y)
+        }
+    }
+
+    static func coordinates(of index: Int, in shape: [Int]) -> [Int] {
+        var rest = index
+        var result = [Int](repeating: 0, count: shape.count)
+        for axis in shape.indices.reversed() {
+            result[axis] = rest % max(shape[axis], 1)
+            rest /= max(shape[axis], 1)
+        }
+        return result
+    }
+
+    static func broadcastBinary(_ a: Tensor, _ b: Tensor, op: String) throws -> Tensor {
+        let shape = try broadcastShape(a.shape, b.shape)
+        let f: (Float, Float) -> Float = switch op {
+        case "Add": (+)
+        case "Sub": (-)
+        case "Mul": (*)
+        case "Div": (/)
+        default: { pow($0, $1) }
+        }
+        let count = shape.reduce(1, *)
+        var data = [Float](repeating: 0, count: count)
+        if a.shape == b.shape {
+            for i in 0..<count { data[i] = f(a.data[i], b.data[i]) }
+        } else if a.shape == shape, isTrailing(b.shape, of: shape) {
+            // b repeats along the leading axes (a bias, a scalar): index it modulo its size.
+            let size = b.count
+            for i in 0..<count { data[i] = f(a.data[i], b.data[i % size]) }
+        } else if b.shape == shape, isTrailing(a.shape, of: shape) {
+            let size = a.count
+            for i in 0..<count { data[i] = f(a.data[i % size], b.data[i]) }
+        } else {
+            for i in 0..<count {
+                let c = coordinates(of: i, in: shape)
+                data[i] = f(a.data[broadcastSource(c, from: a.shape)], b.data[broadcastSource(c, from: b.shape)])
+            }
+        }
+        var result = Tensor(shape: shape, data: data)
+        if let x = a.ints, let y = b.ints, ["Add", "Sub", "Mul", "Div"].contains(op), shape.count <= 1 {
+            result.ints = (0..<count).map { i in
+                let (p, q) = (x[x.count == 1 ? 0 : i], y[y.count == 1 ? 0 : i])
+                return op == "Add" ? p + q : op == "Sub" ? p - q : op == "Mul" ? p * q : (q == 0 ? 0 : p / q)
+            }
+        }
+        return result
+    }
+
+    /// `part` equals the end of `shape` once its leading 1s are dropped (so it broadcasts by
+    /// repetition).
+    static func isTrailing(_ part: [Int], of shape: [Int]) -> Bool {
+        let trimmed = Array(part.drop { $0 == 1 })
+        return trimmed.count <= shape.count && Array(shape.suffix(trimmed.count)) == trimmed
+    }
+
+    /// Numpy matmul with broadcast batch dimensions.
+    static func matmul(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+        let pa = a.shape.count == 1 ? [1] + a.shape : a.shape
+        let pb = b.shape.count == 1 ? b.shape + [1] : b.shape
+        let (m, k, n) = (pa[pa.count - 2], pa[pa.count - 1], pb[pb.count - 1])
+        guard pb[pb.count - 2] == k else { throw Failure(message: "inner dimensions differ: \(a.shape) x \(b.shape)") }
+        let batchA = Array(pa.dropLast(2)), batchB = Array(pb.dropLast(2))
+        let batch = try broadcastShape(batchA, batchB)
+        let batches = batch.reduce(1, *)
+        var data = [Float](repeating: 0, count: batches * m * n)
+        for index in 0..<batches {
+            let c = coordinates(of: index, in: batch)
+            let aOffset = (batchA.isEmpty ? 0 : broadcastSource(c, from: batchA)) * m * k
+            let bOffset = (batchB.isEmpty ? 0 : broadcastSource(c, from: batchB)) * k * n
+            for row in 0..<m {
+                for column in 0..<n {
+                    var sum = 0.0
+                    for p in 0..<k { sum += Double(a.data[aOffset + row * k + p]) * Double(b.data[bOffset + p * n + column]) }
+                    data[(index * m + row) * n + column] = Float(sum)
+                }
+            }
+        }
+        var shape = batch + [m, n]
+        if b.shape.count == 1 { shape.removeLast() }
+        if a.shape.count == 1 { shape.remove(at: shape.count - (b.shape.count == 1 ? 1 : 2)) }
+        return Tensor(shape: shape, data: data)
+    }
+
+    static func gemm(_ node: Onnx_NodeProto, _ a: Tensor, _ b: Tensor, _ c: Tensor?) throws -> Tensor {
+        let ta = node.int("transA") ?? 0 == 1, tb = node.int("transB") ?? 0 == 1
+        let alpha = Double(node.float("alpha") ?? 1), beta = Double(node.float("beta") ?? 1)
+        let (m, k) = ta ? (a.shape[1], a.shape[0]) : (a.shape[0], a.shape[1])
+        let n = tb ? b.shape[0] : b.shape[1]
+        var data = [Float](repeating: 0, count: m * n)
+        for row in 0..<m {
+            for column in 0..<n {
+                var sum = 0.0
+                for p in 0..<k {
+                    let x = ta ? a.data[p * m + row] : a.data[row * k + p]
+                    let w = tb ? b.data[column * k + p] : b.data[p * n + column]
+                    sum += Double(x) * Double(w)
+                }
+                var value = alpha * sum
+                if let c { value += beta * Double(c.data[broadcastSource([row, column], from: c.shape)]) }
+                data[row * n + column] = Float(value)
+            }
+        }
+        return Tensor(shape: [m, n], data: data)
+    }
+
+    static func conv(_ node: Onnx_NodeProto, _ x: Tensor, _ w: Tensor, _ bias: Tensor?) throws -> Tensor {
+        let window = try ONNXWindow(node: node, input: x.shape, weight: w.shape)
+        guard x.shape.count == 4 else { throw Failure(message: "only 2-D convolutions run") }
+        let (batch, channels, height, width) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (out, r, s) = (w.shape[0], w.shape[2], w.shape[3])
+        let (oh, ow) = (window.outputShape[2], window.outputShape[3])
+        let group = window.group, perGroup = channels / group, outPerGroup = out / group
+        var data = [Float](repeating: 0, count: batch * out * oh * ow)
+        for image in 0..<batch {
+            for o in 0..<out {
+                let g = o / outPerGroup
+                for y in 0..<oh {
+                    for xo in 0..<ow {
+                        var sum = Double(bias?.data[o] ?? 0)
+                        for c in 0..<perGroup {
+                            for i in 0..<r {
+                                let ih = y * window.strides[0] - window.padsBegin[0] + i * window.dilations[0]
+                                guard ih >= 0 && ih < height else { continue }
+                                for j in 0..<s {
+                                    let iw = xo * window.strides[1] - window.padsBegin[1] + j * window.dilations[1]
+                                    guard iw >= 0 && iw < width else { continue }
+                                    let value = x.data[((image * channels + g * perGroup + c) * height + ih) * width + iw]
+                                    sum += Double(value) * Double(w.data[((o * perGroup + c) * r + i) * s + j])
+                                }
+                            }
+                        }
+                        data[((image * out + o) * oh + y) * ow + xo] = Float(sum)
+                    }
+                }
+            }
+        }
+        return Tensor(shape: [batch, out, oh, ow], data: data)
+    }
+
+    static func pool(_ node: Onnx_NodeProto, _ x: Tensor, max isMax: Bool) throws -> Tensor {
+        let window = try ONNXWindow(node: node, input: x.shape, weight: nil)
+        guard x.shape.count == 4 else { throw Failure(message: "only 2-D pooling runs") }
+        let (batch, channels, height, width) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (oh, ow) = (window.outputShape[2], window.outputShape[3])
+        var data = [Float](repeating: 0, count: batch * channels * oh * ow)
+        for plane in 0..<batch * channels {
+            for y in 0..<oh {
+                for xo in 0..<ow {
+                    var best = -Float.infinity, sum = 0.0, count = 0
+                    for i in 0..<window.kernel[0] {
+                        let ih = y * window.strides[0] - window.padsBegin[0] + i * window.dilations[0]
+                        guard ih >= 0 && ih < height else { continue }
+                        for j in 0..<window.kernel[1] {
+                            let iw = xo * window.strides[1] - window.padsBegin[1] + j * window.dilations[1]
+                            guard iw >= 0 && iw < width else { continue }
+                            let value = x.data[(plane * height + ih) * width + iw]
+                            best = max(best, value)
+                            sum += Double(value)
+                            count += 1
+                        }
+                    }
+                    data[(plane * oh + y) * ow + xo] = isMax ? best : Float(sum / Double(max(count, 1)))
+                }
+            }
+        }
+        return Tensor(shape: [batch, channels, oh, ow], data: data)
+    }
+
+    static func softmax(_ x: Tensor, axis: Int) -> Tensor {
+        let size = x.shape[axis]
+        let inner = x.shape.dropFirst(axis + 1).reduce(1, *)
+        let outer = x.shape.prefix(axis).reduce(1, *)
+        var data = x.data
+        for o in 0..<outer {
+            for i in 0..<inner {
+                let base = o * size * inner + i
+                var largest = -Float.infinity
+                for t in 0..<size { largest = max(largest, x.data[base + t * inner]) }
+                var total = 0.0
+                for t in 0..<size { total += Double(exp(x.data[base + t * inner] - largest)) }
+                for t in 0..<size { data[base + t * inner] = Float(Double(exp(x.data[base + t * inner] - largest)) / total) }
+            }
+        }
+        return Tensor(shape: x.shape, data: data)
+    }
+
+    static func layerNorm(_ x: Tensor, scale: Tensor, bias: Tensor?, axis: Int, epsilon: Float) throws -> Tensor {
+        let axis = try normalize(axis, x.shape.count)
+        let size = x.shape.dropFirst(axis).reduce(1, *)
+        var data = x.data
+        for start in stride(from: 0, to: x.count, by: size) {
+            let slice = x.data[start..<start + size]
+            let mean = slice.reduce(0.0) { $0 + Double($1) } / Double(size)
+            let variance = slice.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(size)
+            let inverse = 1 / (variance + Double(epsilon)).squareRoot()
+            for i in 0..<size {
+                data[start + i] = Float((Double(x.data[start + i]) - mean) * inverse) * scale.data[i % scale.count] + (bias?.data[i % (bias?.count ?? 1)] ?? 0)
+            }
+        }
+        return Tensor(shape: x.shape, data: data)
+    }
+
+    static func transpose(_ x: Tensor, perm: [Int]) -> Tensor {
+        let shape = perm.map { x.shape[$0] }
+        let sourceStrides = Tensor.strides(x.shape)
+        let strides = perm.map { sourceStrides[$0] } // source stride of each output axis
+        var data = [Float](repeating: 0, count: x.count)
+        var coordinate = [Int](repeating: 0, count: shape.count)
+        var source = 0
+        for index in 0..<x.count {
+            data[index] = x.data[source]
+            // Odometer step over the output axes, moving the source offset along.
+            var axis = shape.count - 1
+            while axis >= 0 {
+                coordinate[axis] += 1
+                source += strides[axis]
+                if coordinate[axis] < shape[axis] { break }
+                source -= strides[axis] * shape[axis]
+                coordinate[axis] = 0
+                axis -= 1
+            }
+        }
+        return Tensor(shape: shape, data: data)
+    }
+
+    /// Operators that only rearrange or compute shapes: the shape rules of the import decide
+    /// the output shape, the values are moved here.
+    static func shapeOperator(_ node: Onnx_NodeProto, _ inputs: [Tensor?], opset: Int) throws -> [Tensor] {
+        let known = inputs.map { $0.map { ONNXValue(shape: $0.shape, ints: $0.ints) } }
+        guard let shapes = try ONNXOperatorShapes.outputs(of: node, inputs: known, opset: opset), let first = shapes.first ?? nil else {
+            throw Failure(message: "no shape rule")
+        }
+        switch node.opType {
+        case "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity":
+            guard let x = inputs.first ?? nil else { throw Failure(message: "input 0 is missing") }
+            var result = Tensor(shape: first.shape, data: x.data)
+            result.ints = x.ints
+            return [result]
+        case "Shape", "Constant", "ConstantOfShape" where first.ints != nil:
+            return [Tensor(shape: first.shape, ints: first.ints!)]
+        case "Constant":
+            guard let tensor = node.attribute("value")?.t else { throw Failure(message: "only tensor-valued Constant runs") }
+            return [Tensor(shape: first.shape, data: tensor.floatData.isEmpty ? decodeFloats(tensor.rawData) : tensor.floatData)]
+        case "ConstantOfShape":
+            let value = node.attribute("value")?.t
+            let fill = value.map { $0.floatData.first ?? decodeFloats($0.rawData).first ?? 0 } ?? 0
+            return [Tensor(shape: first.shape, data: Array(repeating: fill, count: first.count))]
+        case "Gather":
+            guard let data = inputs[0], let indices = inputs[1] else { throw Failure(message: "inputs missing") }
+            let axis = try normalize(node.int("axis") ?? 0, data.shape.count)
+            let outer = data.shape.prefix(axis).reduce(1, *), inner = data.shape.dropFirst(axis + 1).reduce(1, *)
+            let size = data.shape[axis]
+            let picks = (indices.ints ?? indices.data.map { Int64($0) }).map { Int($0) < 0 ? Int($0) + size : Int($0) }
+            var values: [Float] = []
+            var ints: [Int64]? = data.ints == nil ? nil : []
+            for o in 0..<outer {
+                for pick in picks {
+                    for i in 0..<inner {
+                        let index = (o * size + pick) * inner + i
+                        values.append(data.data[index])
+                        ints?.append(data.ints![index])
+                    }
+                }
+            }
+            var result = Tensor(shape: first.shape, data: values)
+            result.ints = ints
+            return [result]
+        case "Concat":
+            let parts = inputs.compactMap { $0 }
+            let axis = try normalize(node.int("axis") ?? 0, first.shape.count)
+            let outer = first.shape.prefix(axis).reduce(1, *)
+            var values: [Float] = []
+            var ints: [Int64]? = parts.allSatisfy { $0.ints != nil } ? [] : nil
+            for o in 0..<outer {
+                for part in parts {
+                    let block = part.shape.dropFirst(axis).reduce(1, *)
+                    values += part.data[o * block..<(o + 1) * block]
+                    if ints != nil { ints! += part.ints![o * block..<(o + 1) * block] }
+                }
+            }
+            var result = Tensor(shape: first.shape, data: values)
+            result.ints = ints
+            return [result]
+        case "Expand":
+            guard let x = inputs[0] else { throw Failure(message: "input 0 is missing") }
+            let zeros = Tensor(shape: first.shape, data: Array(repeating: 0, count: first.count))
+            return [try broadcastBinary(zeros, x, op: "Add")]
+        default:
+            guard let ints = first.ints else { throw Failure(message: "\(node.opType) on float data is not in the runner") }
+            return [Tensor(shape: first.shape, ints: ints)]
+        }
+    }
+
+    static func decodeFloats(_ data: Data) -> [Float] {
+        data.withUnsafeBytes { bytes in (0..<data.count / 4).map { Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) } }
+    }
+}

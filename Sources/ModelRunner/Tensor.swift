@@ -1,0 +1,42 @@
+/// A value flowing through the graph: floats, or integers for shape arithmetic (Shape,
+/// Gather on shapes, Reshape targets). Row-major.
+public struct Tensor: Sendable {
+    public var shape: [Int]
+    public var data: [Float]
+    public var ints: [Int64]?
+
+    public init(shape: [Int], data: [Float]) {
+        precondition(data.count == shape.reduce(1, *), "tensor of shape \(shape) with \(data.count) values")
+        self.shape = shape
+        self.data = data
+    }
+
+    public init(shape: [Int], ints: [Int64]) {
+        self.shape = shape
+        self.data = ints.map { Float($0) }
+        self.ints = ints
+    }
+
+    public var count: Int { shape.reduce(1, *) }
+
+    /// Strides of a row-major layout.
+    static func strides(_ shape: [Int]) -> [Int] {
+        var strides = [Int](repeating: 1, count: shape.count)
+        var running = 1
+        for axis in shape.indices.reversed() {
+            strides[axis] = running
+            running *= shape[axis]
+        }
+        return strides
+    }
+}
+
+/// The relative L2 distance ‖a − b‖ / ‖b‖.
+public func relativeL2(_ a: [Float], _ b: [Float]) -> Double {
+    var difference = 0.0, norm = 0.0
+    for (x, y) in zip(a, b) {
+        difference += Double(x - y) * Double(x - y)
+        norm += Double(y) * Double(y)
+    }
+    return norm > 0 ? (difference / norm).squareRoot() : (difference > 0 ? .infinity : 0)
+}

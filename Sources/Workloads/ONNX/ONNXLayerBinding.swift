@@ -1,0 +1,21 @@
+/// How one imported layer maps onto its ONNX graph, for running the model: the node it comes
+/// from (its inputs are the node's), the nodes fused into its epilogue, the value it produces
+/// after them, and where its weights and bias come from.
+public struct ONNXLayerBinding: Sendable {
+    /// The Gemm, MatMul or Conv node's index in the graph.
+    public var node: Int
+    /// The Add, Relu and Gelu nodes absorbed into the epilogue.
+    public var fusedNodes: [Int]
+    public var layer: Layer
+    public var name: String
+    /// The value the layer writes: the last fused node's output, or the node's.
+    public var output: String
+    /// The initializer of the fused bias (Gemm's C, Conv's bias, or an Add's constant).
+    public var bias: String?
+    /// Gemm transA (A is transposed before the kernel) and, for a Gemm whose B is an
+    /// activation, transB (B is transposed per call).
+    public var transposeA: Bool
+    public var transposeB: Bool
+    /// The K x N operand (constant weights), as the error checks use it.
+    public var weights: LayerWeights?
+}

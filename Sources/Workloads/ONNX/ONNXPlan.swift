@@ -1,0 +1,9 @@
+/// An ONNX model at one binding of its symbolic dimensions, ready to run.
+public struct ONNXPlan: Sendable {
+    public let file: ONNXFile
+    public let workload: Workload
+    /// Parallel to `workload.instances`.
+    public let bindings: [ONNXLayerBinding]
+    /// The graph inputs (initializers excluded) and their shapes, in order.
+    public let inputs: [(name: String, shape: [Int])]
+}

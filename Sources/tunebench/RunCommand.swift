@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import HardwareProbe
+import ModelRunner
+import TunebenchRuntime
+import TuningDatabase
+import Workloads
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run an ONNX model with the tuned configurations, check it against the fp32 reference, and time it.",
+        discussion: """
+        Each Gemm, MatMul and Conv (with its fused epilogue) runs the configuration the runtime \
+        library gives for this machine (from --db or --artifact, with its fallback chain); the \
+        other operators run their reference implementation. The output is compared with the \
+        reference path (every operator plain fp32, products accumulated in double), and forward \
+        passes with the tuned configurations are timed interleaved with passes at every layer's \
+        fp32 analytical default.
+        """
+    )
+
+    @Option(help: "The ONNX model.")
+    var model: String
+
+    @Option(name: .customLong("dim"), help: ArgumentHelp("A symbolic dimension and its size, e.g. batch=1 (repeat for each).", valueName: "name=size"))
+    var dims: [String] = []
+
+    @Option(help: "The model's input as a float32 .npy file (default: random values in [-1, 1)).")
+    var input: String?
+
+    @Option(help: "The tuning database the configurations come from.")
+    var db = TuningDatabase.defaultPath
+
+    @Option(help: "A deployment artifact (tunebench export) instead of --db.")
+    var artifact: String?
+
+    @Option(help: "Timed forward passes of each kind.")
+    var passes = 20
+
+    func run() throws {
+        try runReportingErrors {
+            var dimensions: [String: Int] = [:]
+            for item in dims {
+                let parts = item.split(separator: "=", maxSplits: 1)
+                guard parts.count == 2, let size = Int(parts[1]), size > 0 else {
+                    throw ValidationError("--dim takes name=size with a positive size, e.g. batch=1; got \"\(item)\"")
+                }
+                dimensions[String(parts[0])] = size
+            }
+            guard passes >= 1 else { throw ValidationError("--passes must be at least 1") }
+            do {
+                let plan = try ONNXImport.plan(path: model, dimensions: dimensions)
+                for item in plan.workload.unsupported { printToStderr("warning: \(item)") }
+                let machine = try HardwareProbe.identifyLiveMachine()
+                let runtime = try artifact.map { try TuningRuntime(artifactPath: $0, machine: machine) }
+                    ?? TuningRuntime(databasePath: db, machine: machine)
+                let runner = ModelRun(plan: plan, runtime: runtime, machine: machine)
+                var inputs = runner.randomInputs()
+                if let input {
+                    guard plan.inputs.count == 1, let name = plan.inputs.first?.name else {
+                        throw ValidationError("--input gives one tensor; the model has \(plan.inputs.count) inputs")
+                    }
+                    inputs = [name: try NPYFile.load(path: input)]
+                }
+                let report = try runner.run(inputs: inputs, passes: passes) { printToStderr($0) }
+                print(RunReportText.render(report, plan: plan, profileID: machine.id, inputSource: input ?? "random values in [-1, 1)"))
+            } catch let error as WorkloadError {
+                printToStderr("tunebench: error: \(error)")
+                throw ExitCode(1)
+            }
+        }
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import HardwareProbe
+import Kernels
+@testable import ModelRunner
+import Testing
+import TunebenchRuntime
+import Workloads
+
+/// The committed example models, run end to end.
+enum Models {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static func path(_ name: String) -> String { root.appendingPathComponent("examples/onnx/\(name)").path }
+    static let machine = try! HardwareProbe.identifyLiveMachine()
+    /// No records: every layer runs its analytical configuration.
+    static let empty = DeploymentArtifact(kernelLibraryVersion: KernelLibrary.version, exportedAt: "test", profiles: [], entries: [])
+}
+
+@Suite("model runner")
+struct ModelRunnerTests {
+    @Test("MLP: the kernels match the reference path, whose softmax rows sum to one")
+    func mlpByHand() throws {
+        let plan = try ONNXImport.plan(path: Models.path("mlp.onnx"), dimensions: ["batch": 2])
+        let runtime = try TuningRuntime(artifact: Models.empty, machine: Models.machine, warn: { _ in })
+        let run = ModelRun(plan: plan, runtime: runtime, machine: Models.machine)
+        let inputs = run.randomInputs()
+        let report = try run.run(inputs: inputs, passes: 2)
+        #expect(report.outputShapes == [[2, 10]])
+        // fp32 kernels against the double-accumulating reference.
+        #expect(report.tunedError < 1e-5 && report.defaultError < 1e-5)
+        // The softmax rows of the reference sum to one.
+        let reference = ModelExecutor(plan: plan, initializers: try initializers(plan), steps: [])
+        let output = try reference.run(inputs).outputs[0]
+        for row in 0..<2 {
+            let sum: Float = output.data[row * 10..<(row + 1) * 10].reduce(0, +)
+            #expect(abs(sum - 1) < 1e-5)
+        }
+    }
+
+    @Test("CNN and transformer block: every layer bound, outputs within fp32 tolerance of the reference", arguments: [
+        ("cnn.onnx", ["batch": 2], [[2, 10]]), ("transformer-block.onnx", ["batch": 1, "seq": 16], [[1, 16, 64]]),
+    ])
+    func models(file: String, dimensions: [String: Int], shapes: [[Int]]) throws {
+        let plan = try ONNXImport.plan(path: Models.path(file), dimensions: dimensions)
+        let runtime = try TuningRuntime(artifact: Models.empty, machine: Models.machine, warn: { _ in })
+        let run = ModelRun(plan: plan, runtime: runtime, machine: Models.machine)
+        let report = try run.run(inputs: run.randomInputs(), passes: 2)
+        #expect(report.outputShapes == shapes)
+        #expect(report.layers.count == plan.bindings.count && report.layers.allSatisfy { $0.fallbackReason == nil })
+        #expect(report.tunedError < 1e-5, "\(report.tunedError)")
+    }
+
+    @Test("an int8 configuration from the artifact runs with its quantization error, well within int8's tolerance")
+    func quantized() throws {
+        let plan = try ONNXImport.plan(path: Models.path("mlp.onnx"), dimensions: ["batch": 32])
+        let limits = HardwareLimits(profile: Models.machine)
+        let entries = plan.bindings.map { binding in
+            DeploymentArtifact.Entry(profile: Models.machine.id, layer: binding.layer.description, precision: .int8, kernel: "gemm",
+                                     parameters: AnalyticalDefaults.gemm(limits: limits, quantized: true).values, expectedSeconds: 1, gflops: 1,
+                                     chosenBy: "max-error 0.01 over fp32,int8")
+        }
+        let artifact = DeploymentArtifact(kernelLibraryVersion: KernelLibrary.version, exportedAt: "test", profiles: [Models.machine], entries: entries)
+        let run = ModelRun(plan: plan, runtime: try TuningRuntime(artifact: artifact, machine: Models.machine, warn: { _ in }), machine: Models.machine)
+        let report = try run.run(inputs: run.randomInputs(), passes: 2)
+        #expect(report.layers.allSatisfy { $0.answer.step == .exact && $0.answer.precision == .int8 })
+        #expect(report.tunedError > 1e-5 && report.tunedError < Precision.int8.tolerance, "\(report.tunedError)")
+        #expect(report.defaultError < 1e-5)
+    }
+
+    @Test("inputs of the wrong shape are refused with the input's name")
+    func wrongInput() throws {
+        let plan = try ONNXImport.plan(path: Models.path("mlp.onnx"), dimensions: ["batch": 2])
+        let run = ModelRun(plan: plan, runtime: try TuningRuntime(artifact: Models.empty, machine: Models.machine, warn: { _ in }), machine: Models.machine)
+        let error = #expect(throws: WorkloadError.self) { try run.run(inputs: ["x": Tensor(shape: [3, 64], data: Array(repeating: 0, count: 192))]) }
+        #expect(error?.message == "input \"x\" has shape [3, 64], the model at these dimensions takes [2, 64]")
+    }
+
+    func initializers(_ plan: ONNXPlan) throws -> [String: Tensor] {
+        try plan.file.graph.initializer.reduce(into: [:]) { table, proto in
+            let tensor = try plan.file.tensor(proto.name)!
+            table[proto.name] = tensor.ints.map { Tensor(shape: tensor.dims, ints: $0) } ?? Tensor(shape: tensor.dims, data: tensor.floats!)
+        }
+    }
+}
+
+@Suite("reference operators and inputs")
+struct ReferenceOperatorTests {
+    @Test("transpose and broadcasting match index arithmetic")
+    func transposeAndBroadcast() throws {
+        let x = Tensor(shape: [2, 3, 4], data: (0..<24).map(Float.init))
+        let t = ReferenceOperators.transpose(x, perm: [2, 0, 1])
+        #expect(t.shape == [4, 2, 3])
+        for i in 0..<4 { for j in 0..<2 { for k in 0..<3 { #expect(t.data[(i * 2 + j) * 3 + k] == x.data[(j * 3 + k) * 4 + i]) } } }
+        let bias = Tensor(shape: [4], data: [10, 20, 30, 40])
+        let sum = try ReferenceOperators.broadcastBinary(x, bias, op: "Add")
+        #expect(sum.data[5] == 5 + 20 && sum.data[23] == 23 + 40)
+        let column = Tensor(shape: [3, 1], data: [1, 2, 3]) // not trailing: the general path
+        let product = try ReferenceOperators.broadcastBinary(x, column, op: "Mul")
+        #expect(product.data[4] == 4 * 2 && product.data[23] == 23 * 3)
+        #expect(throws: ReferenceOperators.Failure.self) { try ReferenceOperators.broadcastBinary(x, Tensor(shape: [5], data: Array(repeating: 0, count: 5)), op: "Add") }
+    }
+
+    @Test(".npy inputs: float32 C order read; other dtypes and sizes refused")
+    func npy() throws {
+        func file(_ header: String, _ values: [Float]) throws -> String {
+            var text = "{'descr': \(header), 'shape': (2, 3), }"
+            while (10 + text.utf8.count + 1) % 64 != 0 { text += " " }
+            text += "\n"
+            var data = Data([0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(text.utf8.count & 0xff), UInt8(text.utf8.count >> 8)])
+            data += Data(text.utf8)
+            for value in values { withUnsafeBytes(of: value.bitPattern.littleEndian) { data += Data($0) } }
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("tb-npy-\(UUID().uuidString).npy").path
+            try data.write(to: URL(fileURLWithPath: path))
+            return path
+        }
+        let good = try file("'<f4', 'fortran_order': False", [1, 2, 3, 4, 5, 6])
+        let tensor = try NPYFile.load(path: good)
+        #expect(tensor.shape == [2, 3] && tensor.data == [1, 2, 3, 4, 5, 6])
+        let double = try file("'<f8', 'fortran_order': False", [1, 2, 3, 4, 5, 6])
+        #expect((#expect(throws: WorkloadError.self) { try NPYFile.load(path: double) })?.message == "holds <f8 values; float32 ('<f4') is needed")
+        let short = try file("'<f4', 'fortran_order': False", [1, 2])
+        #expect((#expect(throws: WorkloadError.self) { try NPYFile.load(path: short) })?.message == "holds 8 bytes of data; shape [2, 3] needs 24")
+    }
+}
