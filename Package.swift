@@ -72,7 +72,7 @@ let package = Package(
         ),
         // Search spaces and strategies; never touches the database (DESIGN.md).
         .target(name: "Search", dependencies: ["Kernels"]),
-        .target(name: "Reports", dependencies: ["HardwareProbe"]),
+        .target(name: "Reports", dependencies: ["HardwareProbe", "TunebenchRuntime", "KernelModel"]),
         // Trials, best configurations and provenance in SQLite (GRDB); knows nothing of kernels.
         .target(name: "TuningDatabase", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         // `tunebench bench`: one kernel configuration measured, placed on the roofline, and
@@ -115,7 +115,7 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "Kernels"]),
         .testTarget(name: "MeasurementTests", dependencies: ["Measurement", "HardwareProbe"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "HardwareProbe"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "HardwareProbe", "TunebenchRuntime", "KernelModel"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Kernels"]),
         .testTarget(name: "ModelRunnerTests", dependencies: ["ModelRunner", "Workloads", "TunebenchRuntime", "TuningDatabase", "HardwareProbe", "Kernels"]),
         .testTarget(name: "TuningDatabaseTests", dependencies: ["TuningDatabase", .product(name: "GRDB", package: "GRDB.swift")]),

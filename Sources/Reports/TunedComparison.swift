@@ -1,0 +1,85 @@
+import Foundation
+import HardwareProbe
+import KernelModel
+import TunebenchRuntime
+
+/// Two profiles' tuned results side by side (DESIGN.md's "compare"): per layer, what each
+/// runs and how fast, which serves it faster, the model total and the cost per million
+/// inferences at given hourly prices. Times are the tuned medians of exact records; a layer
+/// answered by a fallback on a profile has no measured time there.
+public struct TunedComparison: Sendable {
+    public struct Side: Sendable {
+        public var answer: RuntimeAnswer
+        /// Seconds per execution when this profile has an exact record (else not measured).
+        public var seconds: Double? { answer.step == .exact ? answer.expectedSeconds : nil }
+    }
+
+    public struct Row: Sendable {
+        public var layer: String
+        public var multiplicity: Int
+        public var a: Side
+        public var b: Side
+        public var key: LayerKey?
+
+        /// Time on B over time on A (above 1: A is faster).
+        public var ratio: Double? {
+            guard let x = a.seconds, let y = b.seconds, x > 0 else { return nil }
+            return y / x
+        }
+
+        public var faster: String? { ratio.map { $0 > 1 ? "A" : ($0 < 1 ? "B" : "=") } }
+
+        /// GFLOP/s on a side (exact records only).
+        public func gflops(_ side: Side) -> Double? {
+            guard let key, let seconds = side.seconds, seconds > 0 else { return nil }
+            return key.flops / seconds / 1e9
+        }
+    }
+
+    public var a: HardwareProfile
+    public var b: HardwareProfile
+    public var rows: [Row]
+    /// Hourly prices, when given.
+    public var pricePerHourA: Double?
+    public var pricePerHourB: Double?
+    /// What the rows are: "the layers of model.onnx (batch=1)" or "every layer tuned on A or B".
+    public var scope: String
+
+    /// - Parameter layers: layer keys (without precision) and how often one inference runs each.
+    public init(a: HardwareProfile, b: HardwareProfile, runtime: TuningRuntime, layers: [(key: String, multiplicity: Int)],
+                scope: String, pricePerHourA: Double? = nil, pricePerHourB: Double? = nil) throws {
+        self.a = a
+        self.b = b
+        self.scope = scope
+        self.pricePerHourA = pricePerHourA
+        self.pricePerHourB = pricePerHourB
+        rows = try layers.map { layer in
+            Row(layer: layer.key, multiplicity: layer.multiplicity,
+                a: Side(answer: try runtime.config(for: layer.key, on: a.id)), b: Side(answer: try runtime.config(for: layer.key, on: b.id)),
+                key: LayerKey(layer.key))
+        }
+    }
+
+    /// Seconds per inference over the rows (each times its multiplicity); nil when a row has
+    /// no measured time on that profile.
+    public var secondsA: Double? { total(\.a) }
+    public var secondsB: Double? { total(\.b) }
+
+    private func total(_ side: KeyPath<Row, Side>) -> Double? {
+        var sum = 0.0
+        for row in rows {
+            guard let seconds = row[keyPath: side].seconds else { return nil }
+            sum += seconds * Double(row.multiplicity)
+        }
+        return rows.isEmpty ? nil : sum
+    }
+
+    /// Price of one million inferences: seconds per inference x price per second x 10^6.
+    public static func costPerMillion(seconds: Double?, pricePerHour: Double?) -> Double? {
+        guard let seconds, let pricePerHour else { return nil }
+        return seconds * pricePerHour / 3600 * 1e6
+    }
+
+    public var costPerMillionA: Double? { Self.costPerMillion(seconds: secondsA, pricePerHour: pricePerHourA) }
+    public var costPerMillionB: Double? { Self.costPerMillion(seconds: secondsB, pricePerHour: pricePerHourB) }
+}
