@@ -73,9 +73,13 @@ struct ModelExecutor {
             } else {
                 shape = (a.shape.count == 1 ? [] : Array(a.shape.dropLast())) + [layer.n ?? 0]
             }
-            var output = [Float](repeating: 0, count: shape.reduce(1, *))
-            a.data.withUnsafeBufferPointer { input in
-                output.withUnsafeMutableBufferPointer { kernel.run(input: input.baseAddress!, output: $0.baseAddress!) }
+            // The kernels write every output element: no zero-filling first.
+            let count = shape.reduce(1, *)
+            let output = a.data.withUnsafeBufferPointer { input in
+                [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                    kernel.run(input: input.baseAddress!, output: buffer.baseAddress!)
+                    initialized = count
+                }
             }
             return Tensor(shape: shape, data: output)
         case let .product(kernel, m, n, k):
@@ -86,16 +90,16 @@ struct ModelExecutor {
             let batchA = pb.count == 2 ? [] : Array(pa.dropLast(2)), batchB = Array(pb.dropLast(2))
             let batch = try ReferenceOperators.broadcastShape(batchA, batchB)
             let batches = batch.reduce(1, *)
-            var output = [Float](repeating: 0, count: batches * m * n)
-            a.data.withUnsafeBufferPointer { aBuffer in
+            let output = a.data.withUnsafeBufferPointer { aBuffer in
                 b.data.withUnsafeBufferPointer { bBuffer in
-                    output.withUnsafeMutableBufferPointer { cBuffer in
+                    [Float](unsafeUninitializedCapacity: batches * m * n) { cBuffer, initialized in
                         for index in 0..<batches {
                             let c = ReferenceOperators.coordinates(of: index, in: batch)
                             let aOffset = (batchA.isEmpty ? 0 : ReferenceOperators.broadcastSource(c, from: batchA)) * m * k
                             let bOffset = (batchB.isEmpty ? 0 : ReferenceOperators.broadcastSource(c, from: batchB)) * k * n
                             kernel.run(a: aBuffer.baseAddress! + aOffset, b: bBuffer.baseAddress! + bOffset, c: cBuffer.baseAddress! + index * m * n)
                         }
+                        initialized = batches * m * n
                     }
                 }
             }

@@ -66,8 +66,8 @@ extension Conv2DKernel {
     }
 }
 
-/// The GEMM driver with B given per call: each call stores B as a weight matrix (fp32) and runs
-/// the loop nest, which packs it per block (pack_b=1) or reads it in place (pack_b=0).
+/// The GEMM driver with B given per call: each call views B as an fp32 weight matrix (no copy)
+/// and runs the loop nest, which packs it per block (pack_b=1) or reads it in place (pack_b=0).
 final class MatMulProduct: BoundProduct {
     let kernel: GEMMKernel
     let driver: GEMMDriver
@@ -87,8 +87,7 @@ final class MatMulProduct: BoundProduct {
     }
 
     func run(a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>) {
-        // fp32 weights of the right size never fail to store.
-        let matrix = try! WeightMatrix(b, rows: kernel.k, columns: kernel.n, precision: .fp32)
+        let matrix = WeightMatrix(viewing: b, rows: kernel.k, columns: kernel.n)
         driver.run(a: a, weights: matrix, bias: bias.pointer, c: c, team: team)
     }
 }

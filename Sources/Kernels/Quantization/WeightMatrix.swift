@@ -14,6 +14,8 @@ public final class WeightMatrix: @unchecked Sendable {
     let storage: UnsafeMutableRawPointer
     /// [groups x N] scales for int8/int4, row g for k in g*group ..< (g+1)*group.
     let scales: UnsafeMutablePointer<Float>?
+    /// False when `storage` is the caller's memory (an fp32 view, see `init(viewing:)`).
+    private let ownsStorage: Bool
 
     public var groupSize: Int { group == 0 ? rows : group }
     public var groups: Int { (rows + groupSize - 1) / groupSize }
@@ -31,6 +33,7 @@ public final class WeightMatrix: @unchecked Sendable {
         self.columns = columns
         self.precision = precision
         self.group = precision.isQuantized ? group : 0
+        ownsStorage = true
         let count = rows * columns
         // int4 packs two rows per byte row: an odd K needs a last, half-used byte row (without
         // it, quantizing a 27-row conv weight with group 32 wrote past the allocation).
@@ -58,8 +61,20 @@ public final class WeightMatrix: @unchecked Sendable {
         }
     }
 
+    /// fp32 weights read where they are, without a copy: for a product whose B changes on
+    /// every call (matmul). The caller keeps `weights` alive and unchanged while this is used.
+    public init(viewing weights: UnsafePointer<Float>, rows: Int, columns: Int) {
+        self.rows = rows
+        self.columns = columns
+        precision = .fp32
+        group = 0
+        storage = UnsafeMutableRawPointer(mutating: weights)
+        scales = nil
+        ownsStorage = false
+    }
+
     deinit {
-        storage.deallocate()
+        if ownsStorage { storage.deallocate() }
         scales?.deallocate()
     }
 
