@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
     ],
     targets: [
         .systemLibrary(name: "CHwloc", pkgConfig: "hwloc", providers: [.apt(["libhwloc-dev"])]),
@@ -89,6 +90,8 @@ let package = Package(
         // exported artifact, with DESIGN.md's fallback chain. No unsafe build flags anywhere in
         // its dependencies, so it works as a SwiftPM dependency of other packages.
         .target(name: "TunebenchRuntime", dependencies: ["HardwareProbe", "KernelModel", "TuningDatabase"]),
+        // The tuning database in PostgreSQL (fleets): same tables and records, postgres-nio.
+        .target(name: "TuningDatabasePostgres", dependencies: ["TuningDatabase", .product(name: "PostgresNIO", package: "postgres-nio")]),
         // `tunebench export`: the artifact as JSON, YAML or a C header.
         .target(name: "DeploymentExport", dependencies: ["TunebenchRuntime", "KernelModel", .product(name: "Yams", package: "Yams")]),
         // Models as layers to tune: ONNX, Hugging Face config.json, layer lists.
@@ -104,7 +107,7 @@ let package = Package(
             name: "tunebench",
             dependencies: [
                 "HardwareProbe", "Measurement", "Reports", "Counters", "Kernels", "Peers", "Benchmarks",
-                "Search", "Tuning", "TuningDatabase", "Workloads", "TunebenchRuntime", "DeploymentExport", "ModelRunner",
+                "Search", "Tuning", "TuningDatabase", "TuningDatabasePostgres", "Workloads", "TunebenchRuntime", "DeploymentExport", "ModelRunner",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -119,6 +122,7 @@ let package = Package(
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Kernels"]),
         .testTarget(name: "ModelRunnerTests", dependencies: ["ModelRunner", "Workloads", "TunebenchRuntime", "TuningDatabase", "HardwareProbe", "Kernels"]),
         .testTarget(name: "TuningDatabaseTests", dependencies: ["TuningDatabase", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "TuningDatabasePostgresTests", dependencies: ["TuningDatabasePostgres", "TuningDatabase"]),
         .testTarget(name: "TuningTests", dependencies: ["Tuning", "Search", "Kernels", "TuningDatabase", "HardwareProbe", "Workloads", "TunebenchRuntime"]),
         .testTarget(name: "TunebenchRuntimeTests", dependencies: ["TunebenchRuntime", "TuningDatabase", "HardwareProbe", "KernelModel", "DeploymentExport"]),
         // Runs the built `tunebench` binary: exit codes, one-line errors, files written.

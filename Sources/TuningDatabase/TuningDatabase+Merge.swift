@@ -11,6 +11,8 @@ public struct MergeSummary: Equatable, Sendable, CustomStringConvertible {
     public var choicesReplaced = 0
     public var alreadyPresent = 0
 
+    public init() {}
+
     public var description: String {
         "added \(profilesAdded) profiles, \(runsAdded) runs, \(trialsAdded) trials, \(bestAdded) best configurations, \(choicesAdded) precision choices; "
             + "replaced \(bestReplaced) best configurations by faster ones and \(choicesReplaced) choices by newer ones; \(alreadyPresent) rows already present"

@@ -2,20 +2,33 @@ import ArgumentParser
 import Foundation
 import Tuning
 import TuningDatabase
+import TuningDatabasePostgres
 
 struct DatabaseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "db",
-        abstract: "Inspect, export, import and merge tuning databases.",
-        subcommands: [List.self, Show.self, Export.self, Import.self, Merge.self]
+        abstract: "Inspect, export, import, merge and push tuning databases (SQLite files or PostgreSQL).",
+        subcommands: [List.self, Show.self, Export.self, Import.self, Merge.self, Push.self]
     )
 
     struct Location: ParsableArguments {
-        @Option(help: "The tuning database.")
+        @Option(help: "The tuning database: a SQLite file, or postgres://user@host:port/dbname (password from PGPASSWORD or ~/.pgpass).")
         var db = TuningDatabase.defaultPath
 
-        /// An existing database: reading commands never create one.
-        func open(create: Bool = false) throws -> TuningDatabase { try TuningDatabase(path: db, create: create) }
+        /// An existing SQLite database: reading commands never create one.
+        func open(create: Bool = false) throws -> TuningDatabase {
+            guard !PostgresLocation.isPostgres(db) else {
+                throw TuningDatabaseError(path: db, message: "db list and db show read SQLite files; for PostgreSQL use db export")
+            }
+            return try TuningDatabase(path: db, create: create)
+        }
+
+        /// Either store, for what both do: dump and merge.
+        func openStore(create: Bool = false) throws -> any DumpableStore { try DatabaseCommand.openStore(db, create: create) }
+    }
+
+    static func openStore(_ location: String, create: Bool) throws -> any DumpableStore {
+        PostgresLocation.isPostgres(location) ? try PostgresTuningDatabase(parsing: location) : try TuningDatabase(path: location, create: create)
     }
 
     struct List: ParsableCommand {
@@ -57,14 +70,14 @@ struct DatabaseCommand: ParsableCommand {
 
         func run() throws {
             try runReportingErrors {
-                let database = try location.open()
+                let dump = try location.openStore().dump()
                 let data: Data
                 switch format {
-                case "json": data = try database.dump().encoded()
+                case "json": data = try dump.encoded()
                 case "t4":
                     guard let run = runID else { throw ValidationError("--format t4 exports one run: give --run ID (see `db show --runs`)") }
-                    guard try database.run(id: run) != nil else { throw TuningDatabaseError(path: database.path, message: "has no run \(run)") }
-                    data = try T4Results(trials: try database.trials(runID: run)).encoded()
+                    guard dump.runs.contains(where: { $0.id == run }) else { throw TuningDatabaseError(path: location.db, message: "has no run \(run)") }
+                    data = try T4Results(trials: dump.trials.filter { $0.runId == run }).encoded()
                 default: throw ValidationError("--format is json or t4")
                 }
                 if let output { try data.write(to: URL(fileURLWithPath: output)) } else { FileHandle.standardOutput.write(data) }
@@ -85,7 +98,7 @@ struct DatabaseCommand: ParsableCommand {
                     throw TuningDatabaseError(path: file, message: "cannot be read: \(error.localizedDescription)")
                 }
                 let dump = try DatabaseDump.decode(data, path: file)
-                print(try location.open(create: true).merge(dump))
+                print(try location.openStore(create: true).merge(dump))
             }
         }
     }
@@ -95,14 +108,41 @@ struct DatabaseCommand: ParsableCommand {
             abstract: "Add another tuning database (e.g. from another machine) to this one.",
             discussion: "Rows already present are skipped; where both have a best configuration for the same profile, layer and kernel-library version, the faster is kept.")
         @OptionGroup var location: Location
-        @Argument(help: "The other SQLite tuning database.")
+        @Argument(help: "The other tuning database (a SQLite file or postgres://…).")
         var other: String
 
         func run() throws {
             try runReportingErrors {
-                let source = try TuningDatabase(path: other, create: false)
-                print(try location.open(create: true).merge(try source.dump()))
+                let source = try DatabaseCommand.openStore(other, create: false)
+                print(try location.openStore(create: true).merge(try source.dump()))
+            }
+        }
+    }
+
+    struct Push: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Copy a SQLite tuning database into a PostgreSQL one (rows already there are kept; the faster best wins).")
+        @Argument(help: "The SQLite tuning database.")
+        var file: String = TuningDatabase.defaultPath
+        @Option(help: "postgres://user@host:port/dbname (password from PGPASSWORD or ~/.pgpass).")
+        var to: String
+
+        func run() throws {
+            try runReportingErrors {
+                guard PostgresLocation.isPostgres(to) else { throw ValidationError("--to is a postgres://user@host:port/dbname location") }
+                let source = try TuningDatabase(path: file, create: false)
+                let target = try PostgresTuningDatabase(parsing: to)
+                print("\(file) → \(target.location): \(try target.merge(try source.dump()))")
             }
         }
     }
 }
+
+/// What db export, import, merge and push need of either store.
+protocol DumpableStore {
+    func dump() throws -> DatabaseDump
+    @discardableResult func merge(_ dump: DatabaseDump) throws -> MergeSummary
+}
+
+extension TuningDatabase: DumpableStore {}
+extension PostgresTuningDatabase: DumpableStore {}

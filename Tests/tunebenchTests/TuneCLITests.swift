@@ -242,4 +242,37 @@ struct TuneCLITests {
         let unknown = try CLITests.tunebench(["export", "--db", db, "--profile", "0000000000000000"])
         #expect(unknown.status == 1 && unknown.stderr.contains("has no tuned layer for profile 0000000000000000"))
     }
+
+    @Test("db push copies a SQLite database into PostgreSQL; export, import and merge work across both; the password never shows",
+          .enabled(if: ProcessInfo.processInfo.environment["TUNEBENCH_TEST_POSTGRES"] != nil, "needs the server scripts/test starts"))
+    func postgresPush() throws {
+        let url = try #require(ProcessInfo.processInfo.environment["TUNEBENCH_TEST_POSTGRES"])
+        let password = try #require(ProcessInfo.processInfo.environment["PGPASSWORD"])
+        let folder = try CLITests.temporaryDirectory()
+        let sqlite = folder + "/local.sqlite"
+        let tune = try CLITests.tunebench(["tune", "--kernel", "gemm", "--shape", "16x16x16", "--budget", "3", "--time-cap", "0.01",
+                                           "--no-isolation", "--db", sqlite, "--quiet"])
+        #expect(tune.status == 0, "\(tune.stderr)")
+        let push = try CLITests.tunebench(["db", "push", sqlite, "--to", url])
+        #expect(push.status == 0, "\(push.stderr)")
+        #expect(push.stdout.contains("added 1 profiles, 1 runs"), "\(push.stdout)")
+        let again = try CLITests.tunebench(["db", "push", sqlite, "--to", url])
+        #expect(again.stdout.contains("added 0 profiles, 0 runs, 0 trials, 0 best configurations"), "\(again.stdout)")
+        // PostgreSQL → JSON → a new SQLite file: the local run is there with its trials.
+        let export = try CLITests.tunebench(["db", "export", "--db", url, "-o", folder + "/pg.json"])
+        #expect(export.status == 0, "\(export.stderr)")
+        let local = try CLITests.tunebench(["db", "export", "--db", sqlite])
+        let localDump = try #require(try JSONSerialization.jsonObject(with: Data(local.stdout.utf8)) as? [String: Any])
+        let runID = try #require(((localDump["runs"] as? [[String: Any]])?.first)?["id"] as? String)
+        let pgText = try String(contentsOfFile: folder + "/pg.json", encoding: .utf8)
+        #expect(pgText.contains(runID))
+        let merged = try CLITests.tunebench(["db", "merge", "--db", folder + "/copy.sqlite", url])
+        #expect(merged.status == 0 && merged.stdout.contains("added"), "\(merged.stderr)")
+        for output in [push.stdout, push.stderr, again.stdout, export.stderr, merged.stdout, merged.stderr] { #expect(!output.contains(password)) }
+        // A password in the location is refused, not used.
+        let inline = url.replacingOccurrences(of: "tunebench@", with: "tunebench:\(password)@")
+        let refused = try CLITests.tunebench(["db", "export", "--db", inline])
+        #expect(refused.status == 1 && refused.stderr.contains("has a password in it; give the password in PGPASSWORD"))
+        #expect(!refused.stderr.contains(password) && refused.stderr.contains("tunebench:***@"), "\(refused.stderr)")
+    }
 }

@@ -1,0 +1,190 @@
+import Foundation
+import Logging
+import NIOPosix
+import PostgresNIO
+import TuningDatabase
+
+/// The tuning database in PostgreSQL, for fleets: the same tables and the same records as the
+/// SQLite store, behind a synchronous API (one connection on its own event loop thread, each
+/// call waiting for its result; never call it from an async context). Writes go through
+/// unique keys and upserts, so many writers on many machines neither lose nor duplicate rows.
+///
+/// `@unchecked Sendable`: the connection is used under `lock` only.
+public final class PostgresTuningDatabase: @unchecked Sendable {
+    public let location: PostgresLocation
+    private let group: MultiThreadedEventLoopGroup
+    private let connection: PostgresConnection
+    private let logger = Logger(label: "tunebench.postgres")
+    private let lock = NSLock()
+
+    public init(location: PostgresLocation, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        self.location = location
+        let password = try location.password(environment: environment)
+        let configuration = PostgresConnection.Configuration(host: location.host, port: location.port, username: location.user,
+                                                             password: password, database: location.database, tls: .disable)
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        do {
+            connection = try PostgresConnection.connect(on: group.next(), configuration: configuration, id: 1, logger: logger).wait()
+        } catch {
+            try? group.syncShutdownGracefully()
+            throw TuningDatabaseError(path: location.description, message: "cannot connect (\(Self.describe(error)))")
+        }
+        try migrate()
+    }
+
+    public convenience init(parsing location: String) throws {
+        try self.init(location: try PostgresLocation(parsing: location))
+    }
+
+    deinit {
+        try? connection.close().wait()
+        try? group.syncShutdownGracefully()
+    }
+
+    /// A server error's own message (PSQLError's description hides it), without the password,
+    /// which no error carries.
+    static func describe(_ error: Error) -> String {
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] { return message }
+            return "\(error.code)"
+        }
+        return "\(error)"
+    }
+
+    /// Creates the tables on a new database; refuses one written by a newer tunebench.
+    private func migrate() throws {
+        try transaction {
+            // One migrator at a time, however many tuners start together.
+            try execute("SELECT pg_advisory_xact_lock(7286301)")
+            for statement in PostgresSchema.statements { try execute(PostgresQuery(unsafeSQL: statement)) }
+            let versions = try execute("SELECT version FROM tunebench_schema").rows.map { try $0.decode(Int.self) }
+            if let version = versions.max(), version > PostgresSchema.version {
+                throw TuningDatabaseError(path: location.description, message: "was written by a newer tunebench (schema \(version), this build knows \(PostgresSchema.version))")
+            }
+            if versions.isEmpty { try execute("INSERT INTO tunebench_schema (version) VALUES (\(PostgresSchema.version))") }
+        }
+    }
+
+    @discardableResult
+    func execute(_ query: PostgresQuery) throws -> PostgresQueryResult {
+        do { return try connection.query(query, logger: logger).wait() } catch let error as TuningDatabaseError { throw error } catch {
+            throw TuningDatabaseError(path: location.description, message: Self.describe(error))
+        }
+    }
+
+    /// Runs `body` in one transaction (rolled back when it throws).
+    func transaction<T>(_ body: () throws -> T) throws -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        try execute("BEGIN")
+        do {
+            let value = try body()
+            try execute("COMMIT")
+            return value
+        } catch {
+            _ = try? connection.query("ROLLBACK", logger: logger).wait()
+            throw error
+        }
+    }
+
+    private func insert(_ record: some Encodable, into table: PostgresSchema.Table, onConflict: String = "DO NOTHING") throws -> Bool {
+        let sql = PostgresRecordMapping.insert(table) + " ON CONFLICT (\(table.key.joined(separator: ", "))) \(onConflict)"
+        return try execute(PostgresQuery(unsafeSQL: sql, binds: PostgresRecordMapping.bindings(record, table: table))).metadata.rows == 1
+    }
+
+    /// An insert with `onConflict` (a DO UPDATE … WHERE …): true when the row was inserted,
+    /// false when the existing row was updated, nil when neither.
+    private func upsert(_ record: some Encodable, into table: PostgresSchema.Table, onConflict: String) throws -> Bool? {
+        let sql = PostgresRecordMapping.insert(table) + " ON CONFLICT (\(table.key.joined(separator: ", "))) \(onConflict) RETURNING (xmax = 0) AS inserted"
+        return try execute(PostgresQuery(unsafeSQL: sql, binds: PostgresRecordMapping.bindings(record, table: table))).rows.first?.decode(Bool.self)
+    }
+
+    private func all<Record: Decodable>(_ table: PostgresSchema.Table, as type: Record.Type, orderedBy order: [String]? = nil) throws -> [Record] {
+        let sql = "SELECT * FROM \(table.name) ORDER BY \((order ?? table.key).joined(separator: ", "))"
+        return try execute(PostgresQuery(unsafeSQL: sql)).rows.map { try PostgresRecordMapping.record($0, as: type, table: table) }
+    }
+
+    // MARK: - Records
+
+    public func save(profile: ProfileRecord) throws {
+        try transaction { _ = try insert(profile, into: PostgresSchema.profiles, onConflict: "DO UPDATE SET name = EXCLUDED.name, json = EXCLUDED.json") }
+    }
+
+    public func insert(run: RunRecord) throws {
+        try transaction { _ = try insert(run, into: PostgresSchema.runs) }
+    }
+
+    public func append(trial: TrialRecord) throws {
+        try transaction { _ = try insert(trial, into: PostgresSchema.trials) }
+    }
+
+    /// Records a winner, replacing the previous one of the same profile, layer and version.
+    public func record(best: BestRecord) throws {
+        try transaction { _ = try insert(best, into: PostgresSchema.best, onConflict: "DO UPDATE SET " + PostgresRecordMapping.updateAll(PostgresSchema.best)) }
+    }
+
+    public func record(choice: ChoiceRecord) throws {
+        try transaction { _ = try insert(choice, into: PostgresSchema.choices, onConflict: "DO UPDATE SET " + PostgresRecordMapping.updateAll(PostgresSchema.choices)) }
+    }
+
+    public func counts() throws -> (profiles: Int, runs: Int, trials: Int, best: Int) {
+        try transaction {
+            let counts = try PostgresSchema.tables.prefix(4).map { table in
+                try execute(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table.name)")).rows.first?.decode(Int.self) ?? 0
+            }
+            return (counts[0], counts[1], counts[2], counts[3])
+        }
+    }
+
+    /// Every row, in key order (one snapshot).
+    public func dump() throws -> DatabaseDump {
+        try transaction {
+            try execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            return DatabaseDump(profiles: try all(PostgresSchema.profiles, as: ProfileRecord.self), runs: try all(PostgresSchema.runs, as: RunRecord.self),
+                                trials: try all(PostgresSchema.trials, as: TrialRecord.self), best: try all(PostgresSchema.best, as: BestRecord.self),
+                                choices: try all(PostgresSchema.choices, as: ChoiceRecord.self))
+        }
+    }
+
+    /// Adds another database's rows in one transaction, as the SQLite store's merge does:
+    /// present rows are kept (a run finished elsewhere is marked finished), the faster best
+    /// configuration and the newer choice win. Concurrent merges of the same rows neither fail
+    /// nor duplicate (ON CONFLICT on the keys).
+    @discardableResult
+    public func merge(_ dump: DatabaseDump) throws -> MergeSummary {
+        try transaction {
+            var summary = MergeSummary()
+            for profile in dump.profiles {
+                if try insert(profile, into: PostgresSchema.profiles) { summary.profilesAdded += 1 } else { summary.alreadyPresent += 1 }
+            }
+            for run in dump.runs {
+                // A run finished elsewhere after this copy was taken is marked finished.
+                let inserted = try upsert(run, into: PostgresSchema.runs, onConflict: """
+                    DO UPDATE SET status = EXCLUDED.status, finished_at = EXCLUDED.finished_at
+                    WHERE runs.status = 'running' AND EXCLUDED.status = 'finished'
+                    """)
+                if inserted == true { summary.runsAdded += 1 } else { summary.alreadyPresent += 1 }
+            }
+            for trial in dump.trials {
+                if try insert(trial, into: PostgresSchema.trials) { summary.trialsAdded += 1 } else { summary.alreadyPresent += 1 }
+            }
+            for best in dump.best {
+                let result = try upsert(best, into: PostgresSchema.best, onConflict: "DO UPDATE SET \(PostgresRecordMapping.updateAll(PostgresSchema.best)) WHERE best.gflops < EXCLUDED.gflops")
+                switch result {
+                case true?: summary.bestAdded += 1
+                case false?: summary.bestReplaced += 1
+                case nil: summary.alreadyPresent += 1
+                }
+            }
+            for choice in dump.choices {
+                let result = try upsert(choice, into: PostgresSchema.choices, onConflict: "DO UPDATE SET \(PostgresRecordMapping.updateAll(PostgresSchema.choices)) WHERE choices.decided_at < EXCLUDED.decided_at")
+                switch result {
+                case true?: summary.choicesAdded += 1
+                case false?: summary.choicesReplaced += 1
+                case nil: summary.alreadyPresent += 1
+                }
+            }
+            return summary
+        }
+    }
+}
