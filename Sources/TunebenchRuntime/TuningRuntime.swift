@@ -69,6 +69,11 @@ public final class TuningRuntime: Sendable {
                             warn: @escaping @Sendable (String) -> Void = TuningRuntime.standardError) throws {
         let database = try TuningDatabase(path: path, create: false)
         try self.init(artifact: try DeploymentArtifact.from(database), machine: machine, warn: warn)
+        let stale = try database.best().filter { $0.kernelLibraryVersion != kernelLibraryVersion }
+        if !stale.isEmpty {
+            let versions = Set(stale.map(\.kernelLibraryVersion)).sorted().joined(separator: ", ")
+            warn("tunebench runtime: \(stale.count) records of kernel library \(versions) in \(path) are not used: this deployment runs \(kernelLibraryVersion)")
+        }
     }
 
     public static let standardError: @Sendable (String) -> Void = { line in

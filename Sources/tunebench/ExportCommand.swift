@@ -44,10 +44,10 @@ struct ExportCommand: ParsableCommand {
             if artifact.entries.isEmpty {
                 let others = Set(try database.best().filter { wanted?.contains($0.profileId) ?? true }.map(\.kernelLibraryVersion)).sorted()
                 let tuned = Set(try database.best(kernelLibraryVersion: KernelLibrary.version).map(\.profileId)).sorted()
-                var message = "\(db) has no tuned layer for profile \(wanted.map { $0.sorted().joined(separator: ", ") } ?? "any") with kernel library \(KernelLibrary.version)"
+                var message = "has no tuned layer for profile \(wanted.map { $0.sorted().joined(separator: ", ") } ?? "any") with kernel library \(KernelLibrary.version)"
                 if !others.isEmpty { message += " (records of kernel library \(others.joined(separator: ", ")) exist: tune again with this build)" }
                 if !tuned.isEmpty { message += "; profiles with records: \(tuned.joined(separator: ", "))" }
-                throw RuntimeError(path: db, message: String(message.dropFirst(db.count + 1)))
+                throw RuntimeError(path: db, message: message)
             }
             let text = try DeploymentExport.render(artifact, as: format)
             if let output {
