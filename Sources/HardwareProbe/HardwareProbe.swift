@@ -6,21 +6,11 @@ public enum HardwareProbe {
     /// Probes the live machine: hwloc topology, cpuid/HWCAP, cpufreq, GPUs (PCI + NVML), OS,
     /// build and the PAPI counter inventory.
     public static func probeLiveMachine(build: BuildTarget = .unrecorded) throws -> HardwareProfile {
-        let topology = try HwlocTopology()
-        let info = topology.topologyInfo()
-        let system = SystemInfo.live()
-        let cpu: CPUIdentity
-        #if arch(x86_64) || arch(i386)
-        cpu = CPUIdentity.fromCPUID() ?? identityFromHwloc(topology)
-        #else
-        cpu = CPUIdentity.fromARM(cpuinfo: ProcCPUInfo.read(), hwloc: topology)
-        #endif
-        let gpus = Self.gpus(of: topology)
-        let counters = CounterInventory.probe()
+        let live = try LiveIdentity()
         return assemble(
-            source: ProbeSource(kind: .live), cpu: cpu, topology: info,
-            frequency: CPUFrequency.probe(cpuKinds: info.cpuKinds), gpus: gpus, system: system,
-            counters: counters, build: build
+            source: ProbeSource(kind: .live), cpu: live.cpu, topology: live.info,
+            frequency: CPUFrequency.probe(cpuKinds: live.info.cpuKinds), gpus: gpus(of: live.topology), system: live.system,
+            counters: CounterInventory.probe(), build: build
         )
     }
 
@@ -28,19 +18,30 @@ public enum HardwareProbe {
     /// the counter inventory, frequencies or build (for the runtime library: its fingerprint
     /// and caches). Same fingerprint as `probeLiveMachine`.
     public static func identifyLiveMachine() throws -> HardwareProfile {
-        let topology = try HwlocTopology()
-        let info = topology.topologyInfo()
-        let system = SystemInfo.live()
-        let cpu: CPUIdentity
-        #if arch(x86_64) || arch(i386)
-        cpu = CPUIdentity.fromCPUID() ?? identityFromHwloc(topology)
-        #else
-        cpu = CPUIdentity.fromARM(cpuinfo: ProcCPUInfo.read(), hwloc: topology)
-        #endif
+        let live = try LiveIdentity()
         return assemble(
-            source: ProbeSource(kind: .live), cpu: cpu, topology: info, frequency: CPUFrequency.fromCPUKinds(info.cpuKinds),
-            gpus: gpus(of: topology), system: system, counters: .notProbed, build: .unrecorded
+            source: ProbeSource(kind: .live), cpu: live.cpu, topology: live.info, frequency: CPUFrequency.fromCPUKinds(live.info.cpuKinds),
+            gpus: gpus(of: live.topology), system: live.system, counters: .notProbed, build: .unrecorded
         )
+    }
+
+    /// The live machine's topology, OS and CPU identity: what both probes start from.
+    struct LiveIdentity {
+        let topology: HwlocTopology
+        let info: TopologyInfo
+        let system: SystemInfo
+        let cpu: CPUIdentity
+
+        init() throws {
+            topology = try HwlocTopology()
+            info = topology.topologyInfo()
+            system = SystemInfo.live()
+            #if arch(x86_64) || arch(i386)
+            cpu = CPUIdentity.fromCPUID() ?? HardwareProbe.identityFromHwloc(topology)
+            #else
+            cpu = CPUIdentity.fromARM(cpuinfo: ProcCPUInfo.read(), hwloc: topology)
+            #endif
+        }
     }
 
     /// PCI GPUs, with NVML's details where the driver library is present.
