@@ -36,6 +36,16 @@ public enum AnalyticalDefaults {
         return KernelConfig(kernel: "gemv", values: values)
     }
 
+    /// The analytical configuration of `kernel` (KernelChoice's name: gemm, gemv, matmul,
+    /// conv2d) for a layer of `m` rows.
+    public static func config(kernel: String, m: Int, precision: Precision, limits: HardwareLimits) -> KernelConfig {
+        switch kernel {
+        case "gemv": gemv(m: m, precision: precision)
+        case "conv2d": conv2d(limits: limits, quantized: precision.isQuantized)
+        default: gemm(limits: limits, quantized: precision.isQuantized, kernel: kernel)
+        }
+    }
+
     /// conv2d: the GEMM blocking over the im2col matrix, in chunks of 256 output pixels.
     public static func conv2d(limits: HardwareLimits, quantized: Bool) -> KernelConfig {
         var config = gemm(limits: limits, quantized: quantized, kernel: "conv2d")

@@ -59,10 +59,7 @@ public struct ModelRun {
                 throw WorkloadError(path: plan.file.path, message: "input \"\(input.name)\" has shape \(given.shape), the model at these dimensions takes \(input.shape)")
             }
         }
-        let initializers = try plan.file.graph.initializer.reduce(into: [String: Tensor]()) { table, proto in
-            guard let tensor = try plan.file.tensor(proto.name) else { return }
-            table[proto.name] = tensor.ints.map { Tensor(shape: tensor.dims, ints: $0) } ?? Tensor(shape: tensor.dims, data: tensor.floats ?? [])
-        }
+        let initializers = try Self.initializers(plan)
         let team = ParallelTeam(size: max(1, machine.topology.cores))
         let limits = HardwareLimits(profile: machine)
         var choices: [LayerChoice] = []
@@ -90,7 +87,12 @@ public struct ModelRun {
         let referenceSeconds = Double(DispatchTime.now().uptimeNanoseconds - referenceStart) / 1e9
         let tunedOutputs = try tuned.run(inputs).outputs
         let defaultOutputs = try standard.run(inputs).outputs
-        let flat = { (tensors: [Tensor]) in tensors.flatMap(\.data) }
+        // Relative L2 over all outputs, as the kernels' validation measures it.
+        func error(_ outputs: [Tensor]) -> Double {
+            var accumulator = ErrorAccumulator()
+            for (output, reference) in zip(outputs.flatMap(\.data), expected.flatMap(\.data)) { accumulator.add(output: output, reference: Double(reference)) }
+            return accumulator.validation(tolerance: .infinity).relativeError
+        }
         progress("timing \(passes) interleaved passes, default and tuned")
         var tunedTimes: [Double] = [], defaultTimes: [Double] = []
         var tunedLayers: [Double] = [], defaultLayers: [Double] = []
@@ -102,11 +104,18 @@ public struct ModelRun {
                 if isTuned { tunedTimes.append(seconds); tunedLayers.append(layers) } else { defaultTimes.append(seconds); defaultLayers.append(layers) }
             }
         }
-        return Report(layers: choices, tunedError: relativeL2(flat(tunedOutputs), flat(expected)),
-                      defaultError: relativeL2(flat(defaultOutputs), flat(expected)),
+        return Report(layers: choices, tunedError: error(tunedOutputs), defaultError: error(defaultOutputs),
                       tunedSeconds: Self.median(tunedTimes), defaultSeconds: Self.median(defaultTimes),
                       tunedLayerSeconds: Self.median(tunedLayers), defaultLayerSeconds: Self.median(defaultLayers),
                       referenceSeconds: referenceSeconds, passes: passes, outputShapes: expected.map(\.shape))
+    }
+
+    /// The graph's initializers as tensors (integer ones keep their integers for shape arithmetic).
+    static func initializers(_ plan: ONNXPlan) throws -> [String: Tensor] {
+        try plan.file.graph.initializer.reduce(into: [String: Tensor]()) { table, proto in
+            guard let tensor = try plan.file.tensor(proto.name) else { return }
+            table[proto.name] = tensor.ints.map { Tensor(shape: tensor.dims, ints: $0) } ?? Tensor(shape: tensor.dims, data: tensor.floats ?? [])
+        }
     }
 
     static func median(_ values: [Double]) -> Double {
@@ -116,12 +125,8 @@ public struct ModelRun {
 
     /// The fp32 analytical configuration of the kernel that serves `layer`.
     static func analytical(_ layer: Layer, limits: HardwareLimits) -> KernelConfig {
-        let kernel = KernelChoice.kernel(operation: layer.operation.rawValue, m: layer.m)
-        switch kernel {
-        case "gemv": return AnalyticalDefaults.gemv(m: layer.m ?? 1, precision: .fp32)
-        case "conv2d": return AnalyticalDefaults.conv2d(limits: limits, quantized: false)
-        default: return AnalyticalDefaults.gemm(limits: limits, quantized: false, kernel: kernel)
-        }
+        AnalyticalDefaults.config(kernel: KernelChoice.kernel(operation: layer.operation.rawValue, m: layer.m), m: layer.m ?? 1,
+                                  precision: .fp32, limits: limits)
     }
 
     private func bind(_ binding: ONNXLayerBinding, kernel: String, config: KernelConfig, precision: Precision,

@@ -30,13 +30,3 @@ public struct Tensor: Sendable {
         return strides
     }
 }
-
-/// The relative L2 distance ‖a − b‖ / ‖b‖.
-public func relativeL2(_ a: [Float], _ b: [Float]) -> Double {
-    var difference = 0.0, norm = 0.0
-    for (x, y) in zip(a, b) {
-        difference += Double(x - y) * Double(x - y)
-        norm += Double(y) * Double(y)
-    }
-    return norm > 0 ? (difference / norm).squareRoot() : (difference > 0 ? .infinity : 0)
-}

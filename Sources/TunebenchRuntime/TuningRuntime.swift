@@ -137,13 +137,8 @@ public final class TuningRuntime: Sendable {
                 }
             }
         }
-        let limits = HardwareLimits(profile: target ?? machine)
-        let config: KernelConfig
-        switch layer.kernel {
-        case "gemv": config = AnalyticalDefaults.gemv(m: layer.dimensions["m"] ?? 1, precision: precision)
-        case "conv2d": config = AnalyticalDefaults.conv2d(limits: limits, quantized: precision.isQuantized)
-        default: config = AnalyticalDefaults.gemm(limits: limits, quantized: precision.isQuantized, kernel: layer.kernel)
-        }
+        let config = AnalyticalDefaults.config(kernel: layer.kernel, m: layer.dimensions["m"] ?? 1, precision: precision,
+                                               limits: HardwareLimits(profile: target ?? machine))
         let why = artifact.kernelLibraryVersion == kernelLibraryVersion
             ? "nothing tuned for this kernel on \(key.profile) or a similar profile"
             : "the records are for kernel library \(artifact.kernelLibraryVersion), not \(kernelLibraryVersion)"

@@ -37,6 +37,19 @@ func printToStderr(_ line: String) {
     FileHandle.standardError.write(Data("\(line)\n".utf8))
 }
 
+/// `--dim batch=1 --dim seq=128` (one size each, as `run` and `compare` take them) → ["batch": 1, "seq": 128].
+func parseDimensionSizes(_ items: [String]) throws -> [String: Int] {
+    var dimensions: [String: Int] = [:]
+    for item in items {
+        let parts = item.split(separator: "=", maxSplits: 1)
+        guard parts.count == 2, let size = Int(parts[1]), size > 0 else {
+            throw ValidationError("--dim takes name=size with a positive size, e.g. batch=1; got \"\(item)\"")
+        }
+        dimensions[String(parts[0])] = size
+    }
+    return dimensions
+}
+
 /// "1,2,4" → [1, 2, 4].
 func parseThreadCounts(_ text: String) throws -> [Int] {
     let counts = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }

@@ -60,12 +60,7 @@ struct CompareCommand: ParsableCommand {
             let layers: [(key: String, multiplicity: Int)]
             let scope: String
             if let model {
-                var dimensions: [String: Int] = [:]
-                for item in dims {
-                    let parts = item.split(separator: "=", maxSplits: 1)
-                    guard parts.count == 2, let size = Int(parts[1]), size > 0 else { throw ValidationError("--dim takes name=size, e.g. batch=1; got \"\(item)\"") }
-                    dimensions[String(parts[0])] = size
-                }
+                let dimensions = try parseDimensionSizes(dims)
                 do {
                     let plan = try ONNXImport.plan(path: model, dimensions: dimensions)
                     layers = plan.workload.uniqueLayers.map { ($0.layer.description, $0.multiplicity) }

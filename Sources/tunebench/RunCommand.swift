@@ -40,14 +40,7 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            var dimensions: [String: Int] = [:]
-            for item in dims {
-                let parts = item.split(separator: "=", maxSplits: 1)
-                guard parts.count == 2, let size = Int(parts[1]), size > 0 else {
-                    throw ValidationError("--dim takes name=size with a positive size, e.g. batch=1; got \"\(item)\"")
-                }
-                dimensions[String(parts[0])] = size
-            }
+            let dimensions = try parseDimensionSizes(dims)
             guard passes >= 1 else { throw ValidationError("--passes must be at least 1") }
             do {
                 let plan = try ONNXImport.plan(path: model, dimensions: dimensions)

@@ -28,7 +28,7 @@ struct ModelRunnerTests {
         // fp32 kernels against the double-accumulating reference.
         #expect(report.tunedError < 1e-5 && report.defaultError < 1e-5)
         // The softmax rows of the reference sum to one.
-        let reference = ModelExecutor(plan: plan, initializers: try initializers(plan), steps: [])
+        let reference = ModelExecutor(plan: plan, initializers: try ModelRun.initializers(plan), steps: [])
         let output = try reference.run(inputs).outputs[0]
         for row in 0..<2 {
             let sum: Float = output.data[row * 10..<(row + 1) * 10].reduce(0, +)
@@ -72,13 +72,6 @@ struct ModelRunnerTests {
         let run = ModelRun(plan: plan, runtime: try TuningRuntime(artifact: Models.empty, machine: Models.machine, warn: { _ in }), machine: Models.machine)
         let error = #expect(throws: WorkloadError.self) { try run.run(inputs: ["x": Tensor(shape: [3, 64], data: Array(repeating: 0, count: 192))]) }
         #expect(error?.message == "input \"x\" has shape [3, 64], the model at these dimensions takes [2, 64]")
-    }
-
-    func initializers(_ plan: ONNXPlan) throws -> [String: Tensor] {
-        try plan.file.graph.initializer.reduce(into: [:]) { table, proto in
-            let tensor = try plan.file.tensor(proto.name)!
-            table[proto.name] = tensor.ints.map { Tensor(shape: tensor.dims, ints: $0) } ?? Tensor(shape: tensor.dims, data: tensor.floats!)
-        }
     }
 }
 
