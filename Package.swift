@@ -101,7 +101,10 @@ let package = Package(
         // `tunebench tune`: search + measurement (in a worker process) + the database.
         .target(
             name: "Tuning",
-            dependencies: ["HardwareProbe", "Kernels", "Measurement", "Search", "Benchmarks", "TuningDatabase", "Reports", "Workloads", "TunebenchRuntime"]
+            dependencies: [
+                "HardwareProbe", "Kernels", "Measurement", "Search", "Benchmarks", "TuningDatabase", "Reports", "Workloads", "TunebenchRuntime",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .executableTarget(
             name: "tunebench",

@@ -6,7 +6,7 @@ import TuningDatabase
 extension DeploymentArtifact {
     /// The records of one kernel-library version in a database: each best configuration as
     /// an entry, marked when a precision choice points to it; only `profileIDs` (nil: all).
-    public static func from(_ database: TuningDatabase, profileIDs: Set<String>? = nil,
+    public static func from(_ database: any TuningStore, profileIDs: Set<String>? = nil,
                             kernelLibraryVersion: String = KernelLibrary.version) throws -> DeploymentArtifact {
         let wanted = { (id: String) in profileIDs?.contains(id) ?? true }
         let choices = try database.choices(kernelLibraryVersion: kernelLibraryVersion).filter { wanted($0.profileId) }
@@ -24,7 +24,7 @@ extension DeploymentArtifact {
         let decoder = JSONDecoder()
         let profiles = try database.profiles().filter { wanted($0.id) }.map { record in
             do { return try decoder.decode(HardwareProfile.self, from: Data(record.json.utf8)) } catch {
-                throw RuntimeError(path: database.path, message: "profile \(record.id) in the database is not a valid profile document (\(error))")
+                throw RuntimeError(path: database.address, message: "profile \(record.id) in the database is not a valid profile document (\(error))")
             }
         }
         return DeploymentArtifact(kernelLibraryVersion: kernelLibraryVersion,

@@ -64,15 +64,20 @@ public final class TuningRuntime: Sendable {
         try self.init(artifact: try DeploymentArtifact.load(path: path), machine: machine, warn: warn)
     }
 
-    /// Opens a tuning database (read for this kernel-library version's records).
+    /// Opens a SQLite tuning database (read for this kernel-library version's records).
     public convenience init(databasePath path: String, machine: HardwareProfile? = nil,
                             warn: @escaping @Sendable (String) -> Void = TuningRuntime.standardError) throws {
-        let database = try TuningDatabase(path: path, create: false)
+        try self.init(store: try TuningDatabase(path: path, create: false), machine: machine, warn: warn)
+    }
+
+    /// Reads a tuning database of either engine (this kernel-library version's records).
+    public convenience init(store database: any TuningStore, machine: HardwareProfile? = nil,
+                            warn: @escaping @Sendable (String) -> Void = TuningRuntime.standardError) throws {
         try self.init(artifact: try DeploymentArtifact.from(database), machine: machine, warn: warn)
         let stale = try database.best().filter { $0.kernelLibraryVersion != kernelLibraryVersion }
         if !stale.isEmpty {
             let versions = Set(stale.map(\.kernelLibraryVersion)).sorted().joined(separator: ", ")
-            warn("tunebench runtime: \(stale.count) records of kernel library \(versions) in \(path) are not used: this deployment runs \(kernelLibraryVersion)")
+            warn("tunebench runtime: \(stale.count) records of kernel library \(versions) in \(database.address) are not used: this deployment runs \(kernelLibraryVersion)")
         }
     }
 

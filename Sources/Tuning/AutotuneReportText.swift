@@ -14,6 +14,13 @@ public enum AutotuneReportText {
             return "[\(index)/\(total)] \(layer) \(precision.rawValue): already tuned for this profile, reused (--retune to search again)"
         case .trial:
             return nil
+        case let .claimed(layer, claim):
+            let takeOver = claim.attempt > 1 ? " (attempt \(claim.attempt), taken over from \(claim.takenOverFrom ?? "an expired claim"))" : ""
+            return "claimed \(layer)\(takeOver)"
+        case let .waiting(state):
+            return "waiting: \(state.claimed) layers claimed by other tuners, \(state.open) open, \(state.done) done"
+        case let .claimLost(layer):
+            return "lost the claim of \(layer): another tuner took it over after this one stalled past its lease; its result is theirs"
         }
     }
 
@@ -34,6 +41,10 @@ public enum AutotuneReportText {
             ])
         }
         lines.append(table.render())
+        let elsewhere = result.layers.filter { !$0.tunedHere }.count
+        if elsewhere > 0 {
+            lines.append("shared: \(result.layers.count - elsewhere) unique layers done by this tuner, \(elsewhere) by the others (read from the database)")
+        }
         let onModelWeights = result.layers.contains { $0.candidates.contains(where: \.errorOnModelWeights) }
         let errorSource = onModelWeights
             ? "relative L2 error on the model's weights (layers with initializers; others on random weights), random calibration inputs"

@@ -29,6 +29,8 @@ public struct AutotuneSummary: Codable, Sendable {
         public var defaultSeconds: Double?
         public var rooflineFraction: Double?
         public var candidates: [Candidate]
+        /// False when another tuner sharing the work tuned the layer (autotune --share).
+        public var tunedHere: Bool
     }
 
     public var workload: String
@@ -53,7 +55,8 @@ public struct AutotuneSummary: Codable, Sendable {
                 gflops: winner?.best?.gflops, medianSeconds: winner?.best?.medianSeconds, defaultSeconds: layer.defaultSeconds,
                 rooflineFraction: winner?.best?.rooflineFraction,
                 candidates: layer.candidates.map { Candidate(precision: $0.precision.rawValue, gflops: $0.best?.gflops, relativeError: $0.relativeError,
-                                                                 errorOnModelWeights: $0.errorOnModelWeights, rejection: $0.rejection) }
+                                                                 errorOnModelWeights: $0.errorOnModelWeights, rejection: $0.rejection) },
+                tunedHere: layer.tunedHere
             )
         }
         defaultSeconds = result.defaultSeconds

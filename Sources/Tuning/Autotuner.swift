@@ -8,6 +8,9 @@ import Workloads
 /// a total time budget shared out by layer cost; per layer, the fastest precision whose error
 /// stays within `maxError` wins. Layers already tuned for this profile and kernel-library
 /// version are reused (so an interrupted autotune continues where it stopped).
+///
+/// Several tuners on machines with the same profile can split one workload through the
+/// database (`Sharing`): each claims unique layers one at a time until none is left.
 public struct Autotuner {
     public struct Request: Sendable {
         public var workload: Workload
@@ -20,6 +23,9 @@ public struct Autotuner {
         public var settings: TrialSettings
         /// Tune again layers that already have a best configuration.
         public var retune: Bool
+        /// Parameters held fixed in every layer's search, e.g. "threads=1" (tuners sharing a
+        /// machine's cores).
+        public var fixed: String = ""
 
         /// How the precision is chosen, as the database records it with each choice.
         public var policy: String {
@@ -64,6 +70,9 @@ public struct Autotuner {
         /// Seconds per execution of the fp32 default configuration (the baseline).
         public var defaultSeconds: Double?
 
+        /// Tuned by this tuner; false when another tuner sharing the work did it.
+        public var tunedHere: Bool = true
+
         public var winner: Candidate? { chosen.map { candidates[$0] } }
         public var tunedSeconds: Double? { winner?.best?.medianSeconds }
     }
@@ -92,13 +101,15 @@ public struct Autotuner {
         case layerStarted(index: Int, of: Int, layer: Layer, precision: Precision, seconds: Double, remainingSeconds: Double)
         case layerReused(index: Int, of: Int, layer: Layer, precision: Precision)
         case trial(TuneProgress)
+        /// Sharing: this tuner claimed a layer (a take-over when another tuner's lease expired).
+        case claimed(layer: Layer, claim: WorkClaim)
+        /// Sharing: nothing left to claim; other tuners hold `progress.claimed` layers.
+        case waiting(WorkProgress)
+        /// Sharing: this tuner stalled past its lease and another took the layer over.
+        case claimLost(layer: Layer)
     }
 
     public let tuner: Tuner
-    /// The part of the time budget the searches are planned in; the rest absorbs what the
-    /// prediction misses. Measured before it: a 15-minute Llama-3-8B autotune took 942 s with
-    /// the prediction alone (the last LM-head steps overran).
-    static let searchFraction = 0.9
 
     public init(tuner: Tuner) {
         self.tuner = tuner
@@ -109,93 +120,90 @@ public struct Autotuner {
         KernelChoice.kernel(operation: layer.operation.rawValue, m: layer.m)
     }
 
-    public func run(_ request: Request, progress: (Progress) -> Void = { _ in }) throws -> Result {
-        let unique = request.workload.uniqueLayers
-        let requested = [Precision.fp32] + request.precisions.filter { $0 != .fp32 }
-        // Products of two activations run in fp32 only (nothing to store in another precision).
-        let precisions = unique.map { $0.layer.operation == .matmul ? [Precision.fp32] : requested }
-        // Time is shared by what a trial of each layer costs: its execution time, estimated
-        // from a typical core (50 GFLOP/s, 10 GB/s), with a floor so that small layers still
-        // get a search. Each step gets its share of the time still left, less what the steps
-        // after it are expected to spend beyond their search budgets (the final race, preparing
-        // large weights): measured on the steps so far. Seen here before this: a 15-minute
-        // Llama-3-8B autotune took 963 s.
-        let costs = unique.map { max($0.layer.flops / 50e9, $0.layer.minimumBytes / 10e9) }
-        let totalCost = max(costs.reduce(0, +), 1e-12)
-        let floor = min(0.05, 1 / Double(2 * max(1, unique.count)))
-        let shares = costs.map { max($0 / totalCost, floor) }
-        var sharesLeft = zip(shares, precisions).reduce(0) { $0 + $1.0 * Double($1.1.count) }
-        let profile = tuner.profile
-        let existing = request.retune ? [] : try tuner.database.best(profileID: profile.id, kernelLibraryVersion: KernelLibrary.version)
-        let started = Date()
-        var results: [LayerResult] = []
-        let total = precisions.reduce(0) { $0 + $1.count }
-        var step = 0
-        // Beyond-budget seconds of the steps so far, and their layers' bytes: the overrun grows
-        // with the weights (preparing and racing them), so it is predicted per byte.
-        var overrunSeconds = 0.0
-        var overrunBytes = 0.0
-        var bytesLeft = zip(unique, precisions).reduce(0.0) { $0 + $1.0.layer.minimumBytes * Double($1.1.count) }
-        for (index, entry) in unique.enumerated() {
-            let kernel = Self.kernelName(for: entry.layer)
-            var candidates: [Candidate] = []
-            for precision in precisions[index] {
-                step += 1
-                let expectedOverrun = overrunBytes > 0 ? overrunSeconds / overrunBytes * bytesLeft : 0
-                bytesLeft -= entry.layer.minimumBytes
-                let left = max(0, request.totalSeconds * Self.searchFraction - Date().timeIntervalSince(started))
-                let budget = max(0, left - expectedOverrun) * shares[index] / max(sharesLeft, 1e-12)
-                sharesLeft -= shares[index]
-                let problem = KernelProblem(kernel: kernel, shape: entry.layer.shapeArgument, precision: precision, epilogue: entry.layer.epilogue.argument)
-                let signature = try problem.make(limits: .init(profile: profile)).signature
-                var candidate = Candidate(precision: precision, best: nil, relativeError: nil, rejection: nil, reused: false)
-                if let recorded = existing.first(where: { $0.layer == signature && $0.kernel == kernel }) {
-                    progress(.layerReused(index: step, of: total, layer: entry.layer, precision: precision))
-                    candidate.best = recorded
-                    candidate.reused = true
-                    candidate.relativeError = try tuner.database.trials(runID: recorded.runId).first { $0.config == recorded.config }?.relativeError
-                } else {
-                    progress(.layerStarted(index: step, of: total, layer: entry.layer, precision: precision, seconds: budget, remainingSeconds: left))
-                    var tune = TuneRequest(problem: problem, strategy: request.strategy, budgetTrials: nil, budgetSeconds: budget)
-                    tune.settings = request.settings
-                    let stepStarted = Date()
-                    let result = try tuner.tune(tune) { progress(.trial($0)) }
-                    overrunSeconds += max(0, Date().timeIntervalSince(stepStarted) - budget)
-                    overrunBytes += entry.layer.minimumBytes
-                    candidate.best = result.best
-                    candidate.relativeError = result.best.flatMap { best in result.trials.first { $0.config == best.config }?.relativeError }
-                }
-                if let best = candidate.best, !entry.weights.isEmpty {
-                    do {
-                        candidate.relativeError = try ModelWeightError.worst(over: entry.weights, precision: precision, group: (try? KernelConfig(parsing: best.config))?.int("group") ?? 0)
-                        candidate.errorOnModelWeights = true
-                    } catch let error as KernelError {
-                        candidate.rejection = "the model's weights cannot be stored in \(precision.rawValue): \(error.message)"
-                    }
-                }
-                if candidate.best == nil {
-                    candidate.rejection = "no configuration ran successfully"
-                } else if candidate.rejection == nil, let error = candidate.relativeError, error > request.maxError {
-                    candidate.rejection = String(format: "error %.2g above the limit %.2g", error, request.maxError)
-                }
-                candidates.append(candidate)
+    /// Tunes the workload alone, or with the other tuners of `sharing`.
+    public func run(_ request: Request, sharing: Sharing? = nil, progress: (Progress) -> Void = { _ in }) throws -> Result {
+        let plan = AutotunePlan(request)
+        let budget = AutotuneBudget(plan: plan, totalSeconds: request.totalSeconds, fixedShares: sharing != nil)
+        var results: [LayerResult]
+        if let sharing {
+            results = try runShared(request, plan: plan, budget: budget, sharing: sharing, progress: progress)
+        } else {
+            let existing = request.retune ? [] : try recordedBest()
+            results = try plan.unique.indices.map { index in
+                try layer(index, plan: plan, request: request, existing: existing, budget: budget, progress: progress)
             }
-            let eligible = candidates.indices.filter { candidates[$0].rejection == nil && candidates[$0].best != nil }
-            let chosen = eligible.min { (candidates[$0].best?.medianSeconds ?? .infinity) < (candidates[$1].best?.medianSeconds ?? .infinity) }
-            // The baseline: the fp32 default configuration, from the fp32 run's race with it.
-            let fp32 = candidates.first { $0.precision == .fp32 }?.best
-            let defaultSeconds = fp32.flatMap { best in best.speedupOverDefault.map { best.medianSeconds * $0 } }
-            if let chosen, let best = candidates[chosen].best {
-                // What deployments of this profile get for the layer (TunebenchRuntime, export).
-                try tuner.database.record(choice: ChoiceRecord(
-                    profileId: profile.id, layer: entry.layer.description, kernelLibraryVersion: KernelLibrary.version,
-                    policy: request.policy, precision: candidates[chosen].precision.rawValue, bestLayer: best.layer,
-                    relativeError: candidates[chosen].relativeError, errorOnModelWeights: candidates[chosen].errorOnModelWeights,
-                    decidedAt: Timestamp.now()))
-            }
-            results.append(LayerResult(layer: entry.layer, multiplicity: entry.multiplicity, names: entry.names, kernel: kernel,
-                                       candidates: candidates, chosen: chosen, defaultSeconds: defaultSeconds))
         }
-        return Result(workload: request.workload, layers: results, profileID: profile.id)
+        return Result(workload: request.workload, layers: results, profileID: tuner.profile.id)
+    }
+
+    /// This profile's best configurations of this kernel-library version.
+    func recordedBest() throws -> [BestRecord] {
+        try tuner.database.best(profileID: tuner.profile.id, kernelLibraryVersion: KernelLibrary.version)
+    }
+
+    /// One unique layer in each of its precisions: reused where `existing` has it, else tuned
+    /// (unless `tuneMissing` is false: then reported as done elsewhere, without a result);
+    /// the fastest precision within the error limit is recorded as the layer's choice.
+    func layer(_ index: Int, plan: AutotunePlan, request: Request, existing: [BestRecord], budget: AutotuneBudget?,
+               stillOwned: (@Sendable () throws -> Bool)? = nil, progress: (Progress) -> Void) throws -> LayerResult {
+        let entry = plan.unique[index]
+        let profile = tuner.profile
+        let kernel = Self.kernelName(for: entry.layer)
+        var candidates: [Candidate] = []
+        for (offset, precision) in plan.precisions[index].enumerated() {
+            let step = plan.firstStep[index] + offset + 1
+            let problem = KernelProblem(kernel: kernel, shape: entry.layer.shapeArgument, precision: precision, epilogue: entry.layer.epilogue.argument)
+            let signature = try problem.make(limits: .init(profile: profile)).signature
+            let stepBudget = budget?.nextStep(layer: index)
+            var candidate = Candidate(precision: precision, best: nil, relativeError: nil, rejection: nil, reused: false)
+            if let recorded = existing.first(where: { $0.layer == signature && $0.kernel == kernel }) {
+                progress(.layerReused(index: step, of: plan.totalSteps, layer: entry.layer, precision: precision))
+                candidate.best = recorded
+                candidate.reused = true
+                candidate.relativeError = try tuner.database.trials(runID: recorded.runId).first { $0.config == recorded.config }?.relativeError
+            } else if let budget, let stepBudget {
+                progress(.layerStarted(index: step, of: plan.totalSteps, layer: entry.layer, precision: precision,
+                                       seconds: stepBudget.seconds, remainingSeconds: stepBudget.left))
+                var tune = TuneRequest(problem: problem, strategy: request.strategy, budgetTrials: nil, budgetSeconds: stepBudget.seconds)
+                tune.settings = request.settings
+                tune.fixed = request.fixed
+                tune.stillOwned = stillOwned
+                let stepStarted = Date()
+                let result = try tuner.tune(tune) { progress(.trial($0)) }
+                budget.stepTook(Date().timeIntervalSince(stepStarted), budget: stepBudget.seconds, layer: index)
+                candidate.best = result.best
+                candidate.relativeError = result.best.flatMap { best in result.trials.first { $0.config == best.config }?.relativeError }
+            }
+            if let best = candidate.best, !entry.weights.isEmpty {
+                do {
+                    candidate.relativeError = try ModelWeightError.worst(over: entry.weights, precision: precision, group: (try? KernelConfig(parsing: best.config))?.int("group") ?? 0)
+                    candidate.errorOnModelWeights = true
+                } catch let error as KernelError {
+                    candidate.rejection = "the model's weights cannot be stored in \(precision.rawValue): \(error.message)"
+                }
+            }
+            if candidate.best == nil {
+                candidate.rejection = "no configuration ran successfully"
+            } else if candidate.rejection == nil, let error = candidate.relativeError, error > request.maxError {
+                candidate.rejection = String(format: "error %.2g above the limit %.2g", error, request.maxError)
+            }
+            candidates.append(candidate)
+        }
+        let eligible = candidates.indices.filter { candidates[$0].rejection == nil && candidates[$0].best != nil }
+        let chosen = eligible.min { (candidates[$0].best?.medianSeconds ?? .infinity) < (candidates[$1].best?.medianSeconds ?? .infinity) }
+        // The baseline: the fp32 default configuration, from the fp32 run's race with it.
+        let fp32 = candidates.first { $0.precision == .fp32 }?.best
+        let defaultSeconds = fp32.flatMap { best in best.speedupOverDefault.map { best.medianSeconds * $0 } }
+        if budget != nil, let chosen, let best = candidates[chosen].best {
+            if let stillOwned, try !stillOwned() { throw TuneInterrupted(message: "another tuner took over \(entry.layer)") }
+            // What deployments of this profile get for the layer (TunebenchRuntime, export).
+            try tuner.database.record(choice: ChoiceRecord(
+                profileId: profile.id, layer: entry.layer.description, kernelLibraryVersion: KernelLibrary.version,
+                policy: request.policy, precision: candidates[chosen].precision.rawValue, bestLayer: best.layer,
+                relativeError: candidates[chosen].relativeError, errorOnModelWeights: candidates[chosen].errorOnModelWeights,
+                decidedAt: Timestamp.now()))
+        }
+        return LayerResult(layer: entry.layer, multiplicity: entry.multiplicity, names: entry.names, kernel: kernel,
+                           candidates: candidates, chosen: chosen, defaultSeconds: defaultSeconds, tunedHere: budget != nil)
     }
 }

@@ -4,9 +4,9 @@ import TuningDatabase
 
 /// `db list` and `db show` as text.
 public enum DatabaseReportText {
-    public static func list(_ database: TuningDatabase) throws -> String {
+    public static func list(_ database: any TuningStore) throws -> String {
         let counts = try database.counts()
-        var lines = ["\(database.path): schema version \(try database.schemaVersion()); \(counts.profiles) profiles, \(counts.runs) runs, "
+        var lines = ["\(database.address): schema version \(try database.schemaVersion()); \(counts.profiles) profiles, \(counts.runs) runs, "
             + "\(counts.trials) trials, \(counts.best) best configurations"]
         let runs = try database.runs()
         let best = try database.best()
@@ -20,9 +20,9 @@ public enum DatabaseReportText {
         return lines.joined(separator: "\n")
     }
 
-    public static func show(_ database: TuningDatabase, profileID: String?, layer: String?, showRuns: Bool) throws -> String {
+    public static func show(_ database: any TuningStore, profileID: String?, layer: String?, showRuns: Bool) throws -> String {
         var lines: [String] = []
-        let best = try database.best(profileID: profileID).filter { layer == nil || $0.layer.contains(layer!) }
+        let best = try database.best(profileID: profileID, kernelLibraryVersion: nil).filter { layer == nil || $0.layer.contains(layer!) }
         var table = TextTable(header: ["profile", "layer", "GFLOP/s", "roofline", "margin", "vs default", "configuration"])
         for record in best {
             table.add([record.profileId, record.layer, String(format: "%.2f", record.gflops),

@@ -24,6 +24,10 @@ public struct TuneRequest: Sendable {
     public var useSeeds: Bool
     /// Continue an interrupted run with the same key instead of starting afresh.
     public var resume: Bool
+    /// Asked before each trial is written and before the winner is: false stops the run with
+    /// `TuneInterrupted` and writes nothing more (a shared layer whose claim another tuner
+    /// took over: its lease expired).
+    public var stillOwned: (@Sendable () throws -> Bool)?
 
     public init(problem: KernelProblem, strategy: String = "auto", seed: UInt64 = 1, budgetTrials: Int? = 100,
                 budgetSeconds: Double? = nil, patience: Int? = nil, stopAtRooflineFraction: Double? = nil, fixed: String = "",
@@ -43,4 +47,10 @@ public struct TuneRequest: Sendable {
         self.useSeeds = useSeeds
         self.resume = resume
     }
+}
+
+/// A run stopped because its request's `stillOwned` said so.
+public struct TuneInterrupted: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public var description: String { message }
 }

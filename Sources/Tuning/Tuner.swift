@@ -16,11 +16,11 @@ import TuningDatabase
 /// already measured takes its recorded result instead of being measured again.
 public struct Tuner {
     public let profile: HardwareProfile
-    public let database: TuningDatabase
+    public let database: any TuningStore
     public let runner: any TrialRunner
     public let clock: @Sendable () -> Double
 
-    public init(profile: HardwareProfile, database: TuningDatabase, runner: any TrialRunner,
+    public init(profile: HardwareProfile, database: any TuningStore, runner: any TrialRunner,
                 clock: @escaping @Sendable () -> Double = MonotonicClock.seconds) {
         self.profile = profile
         self.database = database
@@ -99,6 +99,7 @@ public struct Tuner {
                 record = measure(config, source: source, kernel: kernel, problem: request.problem, limits: limits, request: request,
                                  runID: run.id, seq: nextSeq)
                 nextSeq += 1
+                try checkOwnership(request)
                 try database.append(trial: record)
                 wasReused = false
             }
@@ -121,6 +122,7 @@ public struct Tuner {
                                 boundGFLOPS: bound?.gflops, boundKind: bound?.description, workerRestarts: (runner as? WorkerProcess)?.restarts ?? 0)
         if best != nil {
             let winner = try raceFinalists(records, defaultConfig: defaultConfig, kernel: kernel, request: request, limits: limits, run: run)
+            try checkOwnership(request)
             try database.record(best: winner)
             result.best = winner
             // The bound that applies to the winner (its thread count, its bytes).
@@ -133,13 +135,19 @@ public struct Tuner {
         return result
     }
 
+    private func checkOwnership(_ request: TuneRequest) throws {
+        if let stillOwned = request.stillOwned, try !stillOwned() {
+            throw TuneInterrupted(message: "another tuner took over \(request.problem.kernel) \(request.problem.shape) \(request.problem.precision.rawValue)")
+        }
+    }
+
     /// The analytical configuration, then the transfer seeds from the database's best
     /// configurations (a resumed run's own result excluded: the replay must propose what it did).
     private func seeds(_ seeding: SeedConfigurations, kernel: any TunableKernel, runID: String) throws -> [SeedConfigurations.Seed] {
         var seeds: [SeedConfigurations.Seed] = []
         if let analytical = seeding.analytical(kernel) { seeds.append(analytical) }
         let profiles = Dictionary(try database.profiles().compactMap { record in
-            (try? ProfileStore.decode(Data(record.json.utf8), file: "profile \(record.id) in \(database.path)")).map { (record.id, $0) }
+            (try? ProfileStore.decode(Data(record.json.utf8), file: "profile \(record.id) in \(database.address)")).map { (record.id, $0) }
         }, uniquingKeysWith: { first, _ in first })
         let best = try database.best().filter { $0.runId != runID }
         for seed in seeding.transfer(from: best, profiles: profiles, current: profile, kernel: kernel)

@@ -22,10 +22,10 @@ public struct Verifier {
     }
 
     public let profile: HardwareProfile
-    public let database: TuningDatabase
+    public let database: any TuningStore
     public let runner: any TrialRunner
 
-    public init(profile: HardwareProfile, database: TuningDatabase, runner: any TrialRunner) {
+    public init(profile: HardwareProfile, database: any TuningStore, runner: any TrialRunner) {
         self.profile = profile
         self.database = database
         self.runner = runner

@@ -46,7 +46,7 @@ extension TuningDatabase {
         try write { db in try choice.upsert(db) }
     }
 
-    public func choices(profileID: String? = nil, kernelLibraryVersion: String? = nil) throws -> [ChoiceRecord] {
+    public func choices(profileID: String?, kernelLibraryVersion: String?) throws -> [ChoiceRecord] {
         try read { db in
             var request = ChoiceRecord.order(Column("profile_id"), Column("layer"), Column("policy"))
             if let profileID { request = request.filter(Column("profile_id") == profileID) }

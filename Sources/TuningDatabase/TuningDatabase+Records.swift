@@ -47,7 +47,7 @@ extension TuningDatabase {
         }
     }
 
-    public func runs(profileID: String? = nil) throws -> [RunRecord] {
+    public func runs(profileID: String?) throws -> [RunRecord] {
         try read { db in
             var request = RunRecord.order(Column("started_at"), Column("id"))
             if let profileID { request = request.filter(Column("profile_id") == profileID) }
@@ -74,7 +74,7 @@ extension TuningDatabase {
         try write { db in try best.upsert(db) }
     }
 
-    public func best(profileID: String? = nil, kernelLibraryVersion: String? = nil) throws -> [BestRecord] {
+    public func best(profileID: String?, kernelLibraryVersion: String?) throws -> [BestRecord] {
         try read { db in
             var request = BestRecord.order(Column("profile_id"), Column("layer"))
             if let profileID { request = request.filter(Column("profile_id") == profileID) }

@@ -34,11 +34,11 @@ enum PostgresRecordMapping {
         for (column, type, _) in table.columns {
             switch (type, object[column] ?? .null) {
             case (_, .null): bindings.appendNull()
-            case (.text, .text(let value)): try bindings.append(value)
-            case (.integer, .integer(let value)): try bindings.append(value)
-            case (.real, .real(let value)): try bindings.append(value)
-            case (.real, .integer(let value)): try bindings.append(Double(value))
-            case (.boolean, .boolean(let value)): try bindings.append(value)
+            case (.text, .text(let value)): bindings.append(value)
+            case (.integer, .integer(let value)): bindings.append(value)
+            case (.real, .real(let value)): bindings.append(value)
+            case (.real, .integer(let value)): bindings.append(Double(value))
+            case (.boolean, .boolean(let value)): bindings.append(value)
             case (_, let value): throw PostgresShapeError(message: "column \(table.name).\(column) (\(type.rawValue)) got \(value)")
             }
         }

@@ -56,9 +56,19 @@ enum PostgresSchema {
 
     static let tables = [profiles, runs, trials, best, choices]
 
+    /// Shared work (PostgreSQL only: coordination, not results, so neither exported nor merged).
+    /// An item is pending until done; `claimed_by` and `lease_until` say who has it until when.
+    static let workItems = """
+        CREATE TABLE IF NOT EXISTS work_items (
+            queue TEXT NOT NULL, item TEXT NOT NULL, position BIGINT NOT NULL, status TEXT NOT NULL,
+            claimed_by TEXT, lease_until TIMESTAMPTZ, attempts BIGINT NOT NULL, done_at TIMESTAMPTZ,
+            PRIMARY KEY (queue, item))
+        """
+
     static var statements: [String] {
         ["CREATE TABLE IF NOT EXISTS tunebench_schema (version BIGINT NOT NULL)"] + tables.map(\.ddl) + [
             "CREATE INDEX IF NOT EXISTS runs_profile_id ON runs (profile_id)",
+            workItems,
         ]
     }
 }

@@ -10,8 +10,9 @@ import TuningDatabase
 /// unique keys and upserts, so many writers on many machines neither lose nor duplicate rows.
 ///
 /// `@unchecked Sendable`: the connection is used under `lock` only.
-public final class PostgresTuningDatabase: @unchecked Sendable {
+public final class PostgresTuningDatabase: TuningStore, @unchecked Sendable {
     public let location: PostgresLocation
+    public var address: String { location.description }
     private let group: MultiThreadedEventLoopGroup
     private let connection: PostgresConnection
     private let logger = Logger(label: "tunebench.postgres")
@@ -99,9 +100,18 @@ public final class PostgresTuningDatabase: @unchecked Sendable {
         return try execute(PostgresQuery(unsafeSQL: sql, binds: PostgresRecordMapping.bindings(record, table: table))).rows.first?.decode(Bool.self)
     }
 
-    private func all<Record: Decodable>(_ table: PostgresSchema.Table, as type: Record.Type, orderedBy order: [String]? = nil) throws -> [Record] {
-        let sql = "SELECT * FROM \(table.name) ORDER BY \((order ?? table.key).joined(separator: ", "))"
-        return try execute(PostgresQuery(unsafeSQL: sql)).rows.map { try PostgresRecordMapping.record($0, as: type, table: table) }
+    /// The rows whose columns equal the given values (nil: any), in `order` (default: the key).
+    private func select<Record: Decodable>(_ table: PostgresSchema.Table, as type: Record.Type, where filters: [(String, (any PostgresNonThrowingEncodable)?)] = [],
+                                           orderedBy order: [String]? = nil) throws -> [Record] {
+        var bindings = PostgresBindings()
+        var conditions: [String] = []
+        for case let (column, value?) in filters {
+            bindings.append(value)
+            conditions.append("\(column) = $\(conditions.count + 1)")
+        }
+        let condition = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        let sql = "SELECT * FROM \(table.name)\(condition) ORDER BY \((order ?? table.key).joined(separator: ", "))"
+        return try execute(PostgresQuery(unsafeSQL: sql, binds: bindings)).rows.map { try PostgresRecordMapping.record($0, as: type, table: table) }
     }
 
     // MARK: - Records
@@ -110,17 +120,58 @@ public final class PostgresTuningDatabase: @unchecked Sendable {
         try transaction { _ = try insert(profile, into: PostgresSchema.profiles, onConflict: "DO UPDATE SET name = EXCLUDED.name, json = EXCLUDED.json") }
     }
 
+    public func profiles() throws -> [ProfileRecord] {
+        try transaction { try select(PostgresSchema.profiles, as: ProfileRecord.self) }
+    }
+
     public func insert(run: RunRecord) throws {
         try transaction { _ = try insert(run, into: PostgresSchema.runs) }
+    }
+
+    public func resumableRun(like run: RunRecord) throws -> RunRecord? {
+        try transaction {
+            try select(PostgresSchema.runs, as: RunRecord.self, where: [
+                ("status", RunRecord.Status.running.rawValue), ("profile_id", run.profileId), ("layer", run.layer), ("kernel", run.kernel),
+                ("strategy", run.strategy), ("seed", run.seed), ("fixed", run.fixed), ("kernel_library_version", run.kernelLibraryVersion),
+            ], orderedBy: ["started_at DESC", "id"]).first
+        }
+    }
+
+    public func finish(runID: String, at time: String) throws {
+        try transaction {
+            _ = try execute("UPDATE runs SET status = \(RunRecord.Status.finished.rawValue), finished_at = \(time) WHERE id = \(runID)")
+        }
+    }
+
+    public func runs(profileID: String?) throws -> [RunRecord] {
+        try transaction { try select(PostgresSchema.runs, as: RunRecord.self, where: [("profile_id", profileID)], orderedBy: ["started_at", "id"]) }
     }
 
     public func append(trial: TrialRecord) throws {
         try transaction { _ = try insert(trial, into: PostgresSchema.trials) }
     }
 
+    public func trials(runID: String) throws -> [TrialRecord] {
+        try transaction { try select(PostgresSchema.trials, as: TrialRecord.self, where: [("run_id", runID)]) }
+    }
+
     /// Records a winner, replacing the previous one of the same profile, layer and version.
     public func record(best: BestRecord) throws {
         try transaction { _ = try insert(best, into: PostgresSchema.best, onConflict: "DO UPDATE SET " + PostgresRecordMapping.updateAll(PostgresSchema.best)) }
+    }
+
+    public func best(profileID: String?, kernelLibraryVersion: String?) throws -> [BestRecord] {
+        try transaction {
+            try select(PostgresSchema.best, as: BestRecord.self, where: [("profile_id", profileID), ("kernel_library_version", kernelLibraryVersion)],
+                       orderedBy: ["profile_id", "layer"])
+        }
+    }
+
+    public func choices(profileID: String?, kernelLibraryVersion: String?) throws -> [ChoiceRecord] {
+        try transaction {
+            try select(PostgresSchema.choices, as: ChoiceRecord.self, where: [("profile_id", profileID), ("kernel_library_version", kernelLibraryVersion)],
+                       orderedBy: ["profile_id", "layer", "policy"])
+        }
     }
 
     public func record(choice: ChoiceRecord) throws {
@@ -136,13 +187,17 @@ public final class PostgresTuningDatabase: @unchecked Sendable {
         }
     }
 
+    public func schemaVersion() throws -> Int {
+        try transaction { try execute("SELECT max(version) FROM tunebench_schema").rows.first?.decode(Int.self) ?? 0 }
+    }
+
     /// Every row, in key order (one snapshot).
     public func dump() throws -> DatabaseDump {
         try transaction {
             try execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            return DatabaseDump(profiles: try all(PostgresSchema.profiles, as: ProfileRecord.self), runs: try all(PostgresSchema.runs, as: RunRecord.self),
-                                trials: try all(PostgresSchema.trials, as: TrialRecord.self), best: try all(PostgresSchema.best, as: BestRecord.self),
-                                choices: try all(PostgresSchema.choices, as: ChoiceRecord.self))
+            return DatabaseDump(profiles: try select(PostgresSchema.profiles, as: ProfileRecord.self), runs: try select(PostgresSchema.runs, as: RunRecord.self),
+                                trials: try select(PostgresSchema.trials, as: TrialRecord.self), best: try select(PostgresSchema.best, as: BestRecord.self),
+                                choices: try select(PostgresSchema.choices, as: ChoiceRecord.self))
         }
     }
 

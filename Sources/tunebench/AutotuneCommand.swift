@@ -18,6 +18,12 @@ struct AutotuneCommand: ParsableCommand {
         multiplicity. Each unique layer is tuned in each candidate precision within its share of \
         --time (shared by FLOPs); the fastest precision whose error stays within --max-error wins. \
         Layers already tuned for this profile are reused, so an interrupted autotune continues.
+
+        With --share NAME and a PostgreSQL --db, every tuner started with the same NAME and \
+        workload on a machine with the same profile takes unique layers from one queue in the \
+        database until none is left; each layer is tuned once, with the search time it would \
+        get alone, and a layer whose tuner died is taken over when its --lease expires \
+        (scripts/fleet/ has Kubernetes and Slurm recipes).
         """
     )
 
@@ -48,10 +54,19 @@ struct AutotuneCommand: ParsableCommand {
     @Option(help: "Search strategy for every layer.")
     var strategy = "auto"
 
-    @Option(help: "The tuning database.")
+    @Option(help: ArgumentHelp(StoreLocation.help))
     var db = TuningDatabase.defaultPath
     @Flag(help: "Search again layers that already have a best configuration for this profile.")
     var retune = false
+
+    @Option(help: "Hold every kernel's thread count at this, e.g. 1 when several tuners share one machine's cores.")
+    var threads: Int?
+
+    @Option(help: ArgumentHelp("Split the layers with the other tuners started with this name (needs a postgres:// --db).", valueName: "name"))
+    var share: String?
+
+    @Option(help: "With --share: how long a claimed layer stays claimed without renewal, e.g. 60s (a dead tuner's layer waits this long).")
+    var lease = "60s"
 
     @Option(help: "Also write the result as JSON to this file.")
     var json: String?
@@ -77,16 +92,34 @@ struct AutotuneCommand: ParsableCommand {
             var request = Autotuner.Request(workload: workload, precisions: candidates, maxError: maxError, totalSeconds: try parseDuration(time),
                                             strategy: strategy, retune: retune)
             request.settings.timeCap = trials.timeCap
+            if let threads {
+                guard threads >= 1 else { throw ValidationError("--threads takes a positive count") }
+                request.fixed = "threads=\(threads)"
+            }
             let profile = try profiles.currentMachine()
-            let database = try TuningDatabase(path: db)
+            let database = try StoreLocation.open(db, create: true)
+            let sharing = try share.map { name in
+                guard !name.isEmpty else { throw ValidationError("--share takes a non-empty name") }
+                guard let work = database as? any SharedWork else {
+                    throw ValidationError("--share splits the work through a PostgreSQL database: give --db postgres://user@host:port/dbname")
+                }
+                return Autotuner.Sharing(work: work, name: name, leaseSeconds: try parseDuration(lease))
+            }
             let runner = try trials.runner()
             let autotuner = Autotuner(tuner: Tuner(profile: profile, database: database, runner: runner))
-            printToStderr("autotuning \(workload.name): \(workload.uniqueLayers.count) unique layers x \(Set(candidates + [.fp32]).count) precisions within \(time) on profile \(profile.id) into \(db)")
-            let result = try autotuner.run(request) { progress in
-                if case .trial(let trial) = progress {
+            printToStderr("autotuning \(workload.name): \(workload.uniqueLayers.count) unique layers x \(Set(candidates + [.fp32]).count) precisions within \(time) on profile \(profile.id) into \(database.address)"
+                + (sharing.map { ", sharing as \($0.worker) under \"\($0.name)\"" } ?? ""))
+            var lastWaiting: WorkProgress?
+            let result = try autotuner.run(request, sharing: sharing) { progress in
+                switch progress {
+                case .trial(let trial):
                     if !quiet { printToStderr("    " + TuneReportText.progressLine(trial)) }
-                } else if let line = AutotuneReportText.progressLine(progress) {
-                    printToStderr(line)
+                case .waiting(let state):
+                    // Polled every few seconds: said once per change.
+                    if state != lastWaiting, let line = AutotuneReportText.progressLine(progress) { printToStderr(line) }
+                    lastWaiting = state
+                default:
+                    if let line = AutotuneReportText.progressLine(progress) { printToStderr(line) }
                 }
             }
             print(AutotuneReportText.render(result, maxError: maxError))

@@ -47,7 +47,7 @@ struct CompareCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            let database = try db.map { try TuningDatabase(path: $0, create: false) }
+            let database = try db.map { try StoreLocation.open($0, create: false) }
             let profileA = try load(a, database: database), profileB = try load(b, database: database)
             let hardware = ProfileComparison(profileA, profileB)
             print(hardware.render())
@@ -86,10 +86,10 @@ struct CompareCommand: ParsableCommand {
     }
 
     /// A profile from the profiles directory or a file, else from the database's profiles.
-    private func load(_ reference: String, database: TuningDatabase?) throws -> HardwareProfile {
+    private func load(_ reference: String, database: (any TuningStore)?) throws -> HardwareProfile {
         do { return try profiles.store.load(reference) } catch let error as ProbeError {
-            guard let database, let record = try database.profile(id: reference) else { throw error }
-            return try ProfileStore.decode(Data(record.json.utf8), file: "\(database.path) (profile \(reference))")
+            guard let database, let record = try database.profiles().first(where: { $0.id == reference }) else { throw error }
+            return try ProfileStore.decode(Data(record.json.utf8), file: "\(database.address) (profile \(reference))")
         }
     }
 

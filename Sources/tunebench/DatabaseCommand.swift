@@ -8,27 +8,15 @@ struct DatabaseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "db",
         abstract: "Inspect, export, import, merge and push tuning databases (SQLite files or PostgreSQL).",
-        subcommands: [List.self, Show.self, Export.self, Import.self, Merge.self, Push.self]
+        subcommands: [List.self, Show.self, Export.self, Import.self, Merge.self, Push.self, Work.self]
     )
 
     struct Location: ParsableArguments {
-        @Option(help: "The tuning database: a SQLite file, or postgres://user@host:port/dbname (password from PGPASSWORD or ~/.pgpass).")
+        @Option(help: ArgumentHelp(StoreLocation.help))
         var db = TuningDatabase.defaultPath
 
-        /// An existing SQLite database: reading commands never create one.
-        func open(create: Bool = false) throws -> TuningDatabase {
-            guard !PostgresLocation.isPostgres(db) else {
-                throw TuningDatabaseError(path: db, message: "db list and db show read SQLite files; for PostgreSQL use db export")
-            }
-            return try TuningDatabase(path: db, create: create)
-        }
-
-        /// Either store, for what both do: dump and merge.
-        func openStore(create: Bool = false) throws -> any DumpableStore { try DatabaseCommand.openStore(db, create: create) }
-    }
-
-    static func openStore(_ location: String, create: Bool) throws -> any DumpableStore {
-        PostgresLocation.isPostgres(location) ? try PostgresTuningDatabase(parsing: location) : try TuningDatabase(path: location, create: create)
+        /// Reading commands never create a SQLite file.
+        func open(create: Bool = false) throws -> any TuningStore { try StoreLocation.open(db, create: create) }
     }
 
     struct List: ParsableCommand {
@@ -70,7 +58,7 @@ struct DatabaseCommand: ParsableCommand {
 
         func run() throws {
             try runReportingErrors {
-                let dump = try location.openStore().dump()
+                let dump = try location.open().dump()
                 let data: Data
                 switch format {
                 case "json": data = try dump.encoded()
@@ -98,7 +86,7 @@ struct DatabaseCommand: ParsableCommand {
                     throw TuningDatabaseError(path: file, message: "cannot be read: \(error.localizedDescription)")
                 }
                 let dump = try DatabaseDump.decode(data, path: file)
-                print(try location.openStore(create: true).merge(dump))
+                print(try location.open(create: true).merge(dump))
             }
         }
     }
@@ -113,8 +101,8 @@ struct DatabaseCommand: ParsableCommand {
 
         func run() throws {
             try runReportingErrors {
-                let source = try DatabaseCommand.openStore(other, create: false)
-                print(try location.openStore(create: true).merge(try source.dump()))
+                let source = try StoreLocation.open(other, create: false)
+                print(try location.open(create: true).merge(try source.dump()))
             }
         }
     }
@@ -138,11 +126,3 @@ struct DatabaseCommand: ParsableCommand {
     }
 }
 
-/// What db export, import, merge and push need of either store.
-protocol DumpableStore {
-    func dump() throws -> DatabaseDump
-    @discardableResult func merge(_ dump: DatabaseDump) throws -> MergeSummary
-}
-
-extension TuningDatabase: DumpableStore {}
-extension PostgresTuningDatabase: DumpableStore {}

@@ -23,7 +23,7 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "json, yaml or c-header.")
     var format = "json"
 
-    @Option(help: "The tuning database.")
+    @Option(help: ArgumentHelp(StoreLocation.help))
     var db = TuningDatabase.defaultPath
 
     @Option(name: [.customShort("o"), .long], help: "Write to this file instead of standard output.")
@@ -34,7 +34,7 @@ struct ExportCommand: ParsableCommand {
             guard let format = DeploymentExport.Format(rawValue: format) else {
                 throw ValidationError("--format is one of \(DeploymentExport.Format.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            let database = try TuningDatabase(path: db, create: false)
+            let database = try StoreLocation.open(db, create: false)
             let wanted: Set<String>? = switch profile {
             case "all": nil
             case "current": [try HardwareProbe.identifyLiveMachine().id]
@@ -47,7 +47,7 @@ struct ExportCommand: ParsableCommand {
                 var message = "has no tuned layer for profile \(wanted.map { $0.sorted().joined(separator: ", ") } ?? "any") with kernel library \(KernelLibrary.version)"
                 if !others.isEmpty { message += " (records of kernel library \(others.joined(separator: ", ")) exist: tune again with this build)" }
                 if !tuned.isEmpty { message += "; profiles with records: \(tuned.joined(separator: ", "))" }
-                throw RuntimeError(path: db, message: message)
+                throw RuntimeError(path: database.address, message: message)
             }
             let text = try DeploymentExport.render(artifact, as: format)
             if let output {

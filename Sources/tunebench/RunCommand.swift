@@ -47,7 +47,7 @@ struct RunCommand: ParsableCommand {
                 for item in plan.workload.unsupported { printToStderr("warning: \(item)") }
                 let machine = try HardwareProbe.identifyLiveMachine()
                 let runtime = try artifact.map { try TuningRuntime(artifactPath: $0, machine: machine) }
-                    ?? TuningRuntime(databasePath: db, machine: machine)
+                    ?? TuningRuntime(store: try StoreLocation.open(db, create: false), machine: machine)
                 let runner = ModelRun(plan: plan, runtime: runtime, machine: machine)
                 var inputs = runner.randomInputs()
                 if let input {

@@ -54,7 +54,7 @@ struct TuneCommand: ParsableCommand {
     @Option(help: "Seed of the strategy (runs with the same seed propose the same sequence).")
     var seed: UInt64 = 1
 
-    @Option(help: "The tuning database.")
+    @Option(help: ArgumentHelp(StoreLocation.help))
     var db = TuningDatabase.defaultPath
 
 
@@ -97,7 +97,7 @@ struct TuneCommand: ParsableCommand {
                                       finalists: finalists, raceRounds: rounds, useSeeds: !noSeeds, resume: !fresh)
             request.settings.timeCap = trials.timeCap
             let profile = try profiles.currentMachine()
-            let database = try TuningDatabase(path: db)
+            let database = try StoreLocation.open(db, create: true)
             let runner = try trials.runner()
             let tuner = Tuner(profile: profile, database: database, runner: runner)
             printToStderr("tuning \(kernel) \(shape) \(precision.rawValue) on profile \(profile.id) into \(db)")

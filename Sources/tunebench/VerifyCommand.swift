@@ -16,7 +16,7 @@ struct VerifyCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "The tuning database.")
+    @Option(help: ArgumentHelp(StoreLocation.help))
     var db = TuningDatabase.defaultPath
 
     @Option(help: "Allowed slow-down before a configuration is flagged (0.15 = 15%).")
@@ -36,7 +36,7 @@ struct VerifyCommand: ParsableCommand {
         try runReportingErrors {
             guard margin >= 0 else { throw ValidationError("--margin must be >= 0") }
             let profile = try profiles.currentMachine()
-            let verifier = Verifier(profile: profile, database: try TuningDatabase(path: db, create: false), runner: try trials.runner())
+            let verifier = Verifier(profile: profile, database: try StoreLocation.open(db, create: false), runner: try trials.runner())
             var settings = TrialSettings()
             settings.timeCap = trials.timeCap
             let checks = try verifier.run(margin: margin, rounds: rounds, layerContaining: layer, settings: settings) { index, total, best in

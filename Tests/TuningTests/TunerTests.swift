@@ -42,7 +42,7 @@ struct TunerTests {
         #expect((best.margin ?? 0) >= 1)
         #expect(best.runnerUpConfig != nil && best.runnerUpConfig != best.config)
         #expect(best.speedupOverDefault != nil)
-        #expect(try tuner.database.run(id: result.runID)?.status == .finished)
+        #expect(try tuner.database.runs().first { $0.id == result.runID }?.status == .finished)
         #expect(try tuner.database.trials(runID: result.runID) == result.trials)
     }
 
@@ -59,7 +59,7 @@ struct TunerTests {
         }
         let first = try tuner.tune(request(budget: 6))
         // Make it look interrupted after 6 trials, as a kill would leave it.
-        try tuner.database.write { db in
+        try #require(tuner.database as? TuningDatabase).write { db in
             try db.execute(sql: "UPDATE runs SET status = 'running', finished_at = NULL")
             try db.execute(sql: "DELETE FROM best")
         }
