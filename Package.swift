@@ -129,7 +129,7 @@ let package = Package(
         .testTarget(name: "TuningTests", dependencies: ["Tuning", "Search", "Kernels", "TuningDatabase", "HardwareProbe", "Workloads", "TunebenchRuntime"]),
         .testTarget(name: "TunebenchRuntimeTests", dependencies: ["TunebenchRuntime", "TuningDatabase", "HardwareProbe", "KernelModel", "DeploymentExport"]),
         // Runs the built `tunebench` binary: exit codes, one-line errors, files written.
-        .testTarget(name: "tunebenchTests"),
+        .testTarget(name: "tunebenchTests", dependencies: [.product(name: "Yams", package: "Yams")]),
     ],
     swiftLanguageModes: [.v6]
 )

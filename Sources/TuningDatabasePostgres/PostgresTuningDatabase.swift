@@ -147,8 +147,17 @@ public final class PostgresTuningDatabase: TuningStore, @unchecked Sendable {
         try transaction { try select(PostgresSchema.runs, as: RunRecord.self, where: [("profile_id", profileID)], orderedBy: ["started_at", "id"]) }
     }
 
+    /// Appending the same trial again changes nothing (a retry after a lost reply); another
+    /// trial under the same run and number means two tuners continue one run (two unshared
+    /// autotunes of one layer at once): refused, rather than one of the two dropped.
     public func append(trial: TrialRecord) throws {
-        try transaction { _ = try insert(trial, into: PostgresSchema.trials) }
+        try transaction {
+            guard try !insert(trial, into: PostgresSchema.trials) else { return }
+            let present: [TrialRecord] = try select(PostgresSchema.trials, as: TrialRecord.self, where: [("run_id", trial.runId), ("seq", trial.seq)])
+            guard present == [trial] else {
+                throw TuningDatabaseError(path: address, message: "trial \(trial.seq) of run \(trial.runId) was written by another tuner: two tuners are continuing the same run (split the work with autotune --share)")
+            }
+        }
     }
 
     public func trials(runID: String) throws -> [TrialRecord] {

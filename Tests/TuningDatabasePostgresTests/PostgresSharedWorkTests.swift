@@ -31,6 +31,23 @@ struct PostgresSharedWorkTests {
         #expect(try postgres.schemaVersion() == TuningDatabase.currentSchemaVersion)
     }
 
+    @Test("a trial appended again is a no-op; another trial under the same run and number is refused, not dropped")
+    func trialConflict() throws {
+        let sqlite = try TestServer.sampleSQLite()
+        let postgres = try PostgresTuningDatabase(location: try TestServer.freshDatabase())
+        try postgres.merge(try sqlite.dump())
+        let trial = try #require(try postgres.trials(runID: "run-1").first)
+        try postgres.append(trial: trial)
+        var other = trial
+        other.config = "gemm kc=8"
+        #expect {
+            try postgres.append(trial: other)
+        } throws: { error in
+            "\(error)".contains("trial 0 of run run-1 was written by another tuner")
+        }
+        #expect(try postgres.trials(runID: "run-1").first == trial)
+    }
+
     @Test("claims: each item to one claimer at a time, even when many claim at once")
     func concurrentClaims() throws {
         let location = try TestServer.freshDatabase()
