@@ -142,8 +142,9 @@ public struct Autotuner {
     }
 
     /// One unique layer in each of its precisions: reused where `existing` has it, else tuned
-    /// (unless `tuneMissing` is false: then reported as done elsewhere, without a result);
-    /// the fastest precision within the error limit is recorded as the layer's choice.
+    /// within `budget`; the fastest precision within the error limit is recorded as the layer's
+    /// choice. Without a budget nothing is tuned or recorded: the layer was another tuner's, and
+    /// a precision missing from `existing` failed there.
     func layer(_ index: Int, plan: AutotunePlan, request: Request, existing: [BestRecord], budget: AutotuneBudget?,
                stillOwned: (@Sendable () throws -> Bool)? = nil, progress: (Progress) -> Void) throws -> LayerResult {
         let entry = plan.unique[index]
