@@ -169,6 +169,8 @@ public struct Autotuner {
                 tune.settings = request.settings
                 tune.fixed = request.fixed
                 tune.stillOwned = stillOwned
+                // A layer claimed from a dead tuner continues its run (the lease says it is dead).
+                tune.resumeOtherHosts = stillOwned != nil
                 let stepStarted = Date()
                 let result = try tuner.tune(tune) { progress(.trial($0)) }
                 budget.stepTook(Date().timeIntervalSince(stepStarted), budget: stepBudget.seconds, layer: index)

@@ -24,6 +24,10 @@ public struct TuneRequest: Sendable {
     public var useSeeds: Bool
     /// Continue an interrupted run with the same key instead of starting afresh.
     public var resume: Bool
+    /// Also continue a run another host left unfinished. Off by default: in a shared database
+    /// an unfinished run of another machine may be alive (two unshared autotunes of one layer
+    /// at once); a shared autotune turns it on, since its lease proves the other tuner dead.
+    public var resumeOtherHosts = false
     /// Asked before each trial is written and before the winner is: false stops the run with
     /// `TuneInterrupted` and writes nothing more (a shared layer whose claim another tuner
     /// took over: its lease expired).

@@ -46,7 +46,7 @@ public struct Tuner {
                             provenance: .current(profile: profile))
         var earlier: [String: TrialRecord] = [:]
         var resumed = false
-        if request.resume, let existing = try database.resumableRun(like: run) {
+        if request.resume, let existing = try database.resumableRun(like: run), existing.host == run.host || request.resumeOtherHosts {
             run = existing
             resumed = true
             for trial in try database.trials(runID: existing.id) where earlier[trial.config] == nil { earlier[trial.config] = trial }

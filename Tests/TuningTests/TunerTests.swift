@@ -78,6 +78,24 @@ struct TunerTests {
         #expect(third.trials.map(\.config) == stored.map(\.config))
     }
 
+    @Test("an unfinished run of another host is not resumed unless asked (it may be alive)")
+    func resumeOtherHost() throws {
+        let path = try temporaryPath("t.sqlite")
+        let tuner = try Self.tuner(path)
+        let database = try #require(tuner.database as? TuningDatabase)
+        var request = Self.quick(KernelProblem(kernel: "gemm", shape: "16x24x32"), budget: 3, fixed: "threads=1,loop=n,order=jr,pack_b=2,nc=240")
+        request.useSeeds = false
+        let first = try tuner.tune(request)
+        try database.write { db in
+            try db.execute(sql: "UPDATE runs SET status = 'running', finished_at = NULL, host = 'elsewhere'")
+        }
+        let second = try tuner.tune(request)
+        #expect(!second.resumed && second.runID != first.runID)
+        request.resumeOtherHosts = true
+        let third = try tuner.tune(request)
+        #expect(third.resumed && third.runID == first.runID && third.reusedTrials == 3)
+    }
+
     @Test("transfer: a nearby shape's best configuration seeds the next search")
     func transfer() throws {
         let tuner = try Self.tuner(try temporaryPath("t.sqlite"))
@@ -153,7 +171,9 @@ struct VerifierTests {
         let gemm = try GEMMKernel(m: 24, n: 32, k: 32, epilogue: Epilogue(bias: true), limits: limits).defaultConfig
         let gemv = try GEMVKernel(m: 2, n: 64, k: 64, precision: .int8, limits: limits).defaultConfig
         try database.record(best: best("gemm m=24 n=32 k=32 bias", kernel: "gemm", config: gemm, seconds: 1e-12, speedup: nil))
-        try database.record(best: best("gemm m=2 n=64 k=64 int8", kernel: "gemv", config: gemv, seconds: 10, speedup: 1))
+        // A configuration raced against itself: about 1x, recorded below that so that the race's
+        // noise on a tiny layer (one CI run measured under 1/1.15) does not flag it.
+        try database.record(best: best("gemm m=2 n=64 k=64 int8", kernel: "gemv", config: gemv, seconds: 10, speedup: 0.8))
         // Racing a configuration against itself: its speed-up over the "default" is about 1, not 3.
         try database.record(best: best("gemm m=24 n=32 k=64", kernel: "gemm", config: gemm, seconds: 10, speedup: 3))
         var broken = gemm
