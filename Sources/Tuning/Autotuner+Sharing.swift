@@ -61,7 +61,10 @@ extension Autotuner {
                 Thread.sleep(forTimeInterval: sharing.pollSeconds)
                 continue
             }
-            guard let index = items.firstIndex(of: claim.item) else { continue }
+            guard let index = items.firstIndex(of: claim.item) else {
+                // The queue's digest covers the layers, so only a hand-edited table gets here.
+                throw TuningDatabaseError(path: tuner.database.address, message: "shared queue \"\(queue)\" holds \"\(claim.item)\", which is not a layer of this workload")
+            }
             progress(.claimed(layer: plan.unique[index].layer, claim: claim))
             let keeper = LeaseKeeper(work: sharing.work, claim: claim, leaseSeconds: sharing.leaseSeconds)
             do {

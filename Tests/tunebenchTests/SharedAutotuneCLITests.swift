@@ -23,7 +23,7 @@ struct SharedAutotuneCLITests {
         let process = Process()
         process.executableURL = CLITests.binary
         process.arguments = ["autotune", "--layers", workload, "--precision", "fp32", "--time", "\(seconds)s", "--threads", "1",
-                             "--db", url, "--share", share, "--lease", "3s", "--time-cap", "0.02", "--json", "\(folder)/\(name).json"]
+                             "--db", url, "--share", share, "--lease", "5s", "--time-cap", "0.02", "--json", "\(folder)/\(name).json"]
         _ = FileManager.default.createFile(atPath: "\(folder)/\(name).out", contents: nil)
         _ = FileManager.default.createFile(atPath: "\(folder)/\(name).err", contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(folder)/\(name).out"))
@@ -41,7 +41,6 @@ struct SharedAutotuneCLITests {
         let folder = try CLITests.temporaryDirectory()
         let workload = try Self.workload(in: folder)
         let share = "kill-test-\(UUID().uuidString.prefix(8))"
-        let started = Date()
         var tuners = try (0..<4).map { try Self.startTuner("tuner\($0)", share: share, workload: workload, folder: folder, seconds: 24) }
 
         // The victim: tuner 0, once it is measuring trials of a layer it claimed.
@@ -63,7 +62,6 @@ struct SharedAutotuneCLITests {
         let victim = try #require(Self.text(victimErr).firstMatch(of: /sharing as (\S+) under/)?.1).description
 
         for tuner in tuners.dropFirst() { tuner.waitUntilExit() }
-        let wall = Date().timeIntervalSince(started)
         for index in 1..<4 {
             #expect(tuners[index].terminationStatus == 0, "tuner \(index): \(Self.text("\(folder)/tuner\(index).err"))")
         }
@@ -112,8 +110,6 @@ struct SharedAutotuneCLITests {
         let victimDone = Self.text(victimErr).split(separator: "\n").filter { $0.hasPrefix("claimed ") }.count - 1
         #expect(Set(tunedHere).count == tunedHere.count, "a layer tuned by two survivors: \(tunedHere)")
         #expect(tunedHere.count == 8 - victimDone && tunedHere.contains(layer))
-        // 8 layers of 2.7 s each on 3-4 tuners, plus the 3-second lease: far below one tuner's 22 s.
-        #expect(wall < 120)
     }
 
     @Test("--share needs a PostgreSQL database; db work too")
