@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Reports
+import Tuning
 import TuningDatabase
 
 extension DatabaseCommand {
@@ -21,12 +22,7 @@ extension DatabaseCommand {
                     throw ValidationError("shared work lives in a PostgreSQL database: give --db postgres://user@host:port/dbname")
                 }
                 let items = try work.items(matching: queue)
-                if json {
-                    let encoder = JSONEncoder()
-                    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                    print(String(decoding: try encoder.encode(items), as: UTF8.self))
-                    return
-                }
+                if json { return print(String(decoding: try JSONFile.encode(items), as: UTF8.self), terminator: "") }
                 guard !items.isEmpty else { return print("no shared work\(queue.isEmpty ? "" : " in queues matching \"\(queue)\"")") }
                 for (name, rows) in Dictionary(grouping: items, by: \.queue).sorted(by: { $0.key < $1.key }) {
                     let done = rows.filter { $0.status == "done" }.count
