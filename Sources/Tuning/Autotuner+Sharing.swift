@@ -51,7 +51,11 @@ extension Autotuner {
                    progress: (Progress) -> Void) throws -> [LayerResult] {
         let queue = queueName(request, plan: plan, sharing: sharing)
         let items = plan.unique.map(\.layer.description)
-        try sharing.work.enqueue(queue: queue, items: items)
+        // Longest first (each layer's planned search time): the last layers claimed are then the
+        // short ones, and the tuners finish close together.
+        let time = { (index: Int) in plan.shares[index] * Double(plan.precisions[index].count) }
+        let longestFirst = items.indices.sorted { (time($0), -$0) > (time($1), -$1) }
+        try sharing.work.enqueue(queue: queue, items: longestFirst.map { items[$0] })
         var mine: [Int: LayerResult] = [:]
         while true {
             guard let claim = try sharing.work.claim(queue: queue, worker: sharing.worker, lease: sharing.leaseSeconds) else {
