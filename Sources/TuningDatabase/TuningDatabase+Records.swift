@@ -18,10 +18,6 @@ extension TuningDatabase {
         try read { db in try ProfileRecord.order(Column("id")).fetchAll(db) }
     }
 
-    public func profile(id: String) throws -> ProfileRecord? {
-        try read { db in try ProfileRecord.fetchOne(db, key: id) }
-    }
-
     public func insert(run: RunRecord) throws {
         try write { db in try run.insert(db) }
     }
