@@ -5,7 +5,7 @@ import Foundation
 // The CPU the hot code is compiled for. Default: this build machine's CPU. A fleet build picks a
 // portable level instead, e.g. `TUNEBENCH_MARCH=x86-64-v3 swift build -c release`.
 // Measured here: without a target CPU no FMA/AVX2 instruction is emitted and `addingProduct`
-// becomes a call to fmaf, about 100x slower (DESIGN.md).
+// becomes a call to fmaf, about 100x slower (docs/DESIGN.md).
 let targetCPU = ProcessInfo.processInfo.environment["TUNEBENCH_MARCH"] ?? "native"
 
 // Flags for the targets that hold hot loops (roofline micro-benchmarks, later the kernels).
@@ -31,16 +31,19 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
     ],
     targets: [
+        // Layer 0 (docs/DESIGN.md, "Targets and layers"): system-library shims, C helpers and
+        // what every target shares. A test (Tests/tunebenchTests/LayeringTests.swift) checks that
+        // every dependency below points to a lower layer of that table.
         .systemLibrary(name: "CHwloc", pkgConfig: "hwloc", providers: [.apt(["libhwloc-dev"])]),
         .systemLibrary(name: "CPAPI", pkgConfig: "papi", providers: [.apt(["libpapi-dev"])]),
         // libxml2, to locate the syntax error in an XML topology hwloc refused.
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
-        .target(name: "CXMLCheck", dependencies: ["CLibXML2"]),
         // OpenBLAS, the peer in GEMM benchmarks (never used by tunebench's own kernels).
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
-        .target(name: "Peers", dependencies: ["COpenBLAS", "Kernels"]),
         // Type declarations for NVML, which is loaded with dlopen and never linked.
         .systemLibrary(name: "CNVML"),
+        // Prefetch and vector conversions for the kernels (header only).
+        .systemLibrary(name: "CKernelSupport"),
         // cpuid and XCR0 (no build flags: the probe and the runtime library build anywhere).
         .target(name: "CCPUInfo"),
         // The ISA this build's kernels were compiled for: C sees the -march macros.
@@ -51,34 +54,8 @@ let package = Package(
                 .unsafeFlags(["-march=\(targetCPU)"]),
             ]
         ),
-        .target(name: "Counters", dependencies: ["CPAPI"]),
-        .target(
-            name: "HardwareProbe",
-            dependencies: [
-                "CHwloc", "CXMLCheck", "CNVML", "CCPUInfo", "Counters", "KernelModel",
-                .product(name: "Crypto", package: "swift-crypto"),
-            ]
-        ),
-        // Kernel configurations, precisions, the kernel-library version and the analytical
-        // defaults: no build flags, shared by the kernels and the runtime library.
-        .target(name: "KernelModel"),
-        // The tunable kernels: hot loops, so -Ounchecked and the target CPU.
-        // Prefetch and vector conversions for the kernels (header only).
-        .systemLibrary(name: "CKernelSupport"),
-        .target(name: "Kernels", dependencies: ["CKernelSupport", "CBuildTarget", "KernelModel"], swiftSettings: hotLoopSwiftSettings),
-        .target(
-            name: "Measurement",
-            dependencies: ["HardwareProbe", "Kernels", "Counters"],
-            swiftSettings: hotLoopSwiftSettings
-        ),
-        // Search spaces and strategies; never touches the database (DESIGN.md).
-        .target(name: "Search", dependencies: ["Kernels"]),
-        .target(name: "Reports", dependencies: ["HardwareProbe", "TunebenchRuntime", "KernelModel"]),
-        // Trials, best configurations and provenance in SQLite (GRDB); knows nothing of kernels.
-        .target(name: "TuningDatabase", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
-        // `tunebench bench`: one kernel configuration measured, placed on the roofline, and
-        // compared with its peer.
-        .target(name: "Benchmarks", dependencies: ["HardwareProbe", "Kernels", "Measurement", "Peers", "Counters"]),
+        // The error protocol, timestamps and JSON encoding every target shares.
+        .target(name: "TunebenchCore"),
         // The ONNX messages tunebench reads, generated once from onnx-subset.proto
         // (scripts/generate-onnx-proto) and committed: no protoc in the build.
         .target(
@@ -86,49 +63,95 @@ let package = Package(
             dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
             exclude: ["onnx-subset.proto"]
         ),
-        // What deployments link: configurations for layers from a tuning database or an
-        // exported artifact, with DESIGN.md's fallback chain. No unsafe build flags anywhere in
-        // its dependencies, so it works as a SwiftPM dependency of other packages.
-        .target(name: "TunebenchRuntime", dependencies: ["HardwareProbe", "KernelModel", "TuningDatabase"]),
+
+        // Layer 1
+        .target(name: "CXMLCheck", dependencies: ["CLibXML2"]),
+        // The layer identity, kernel configurations, precisions, the kernel-library version and
+        // the analytical defaults: no build flags, shared by the kernels and the runtime library.
+        .target(name: "KernelModel", dependencies: ["TunebenchCore"]),
+        // Trials, best configurations and provenance in SQLite (GRDB); knows nothing of kernels.
+        .target(name: "TuningDatabase", dependencies: ["TunebenchCore", .product(name: "GRDB", package: "GRDB.swift")]),
+
+        // Layer 2
+        // The hardware profile, its fingerprint and the live machine's identity (hwloc, cpuid):
+        // what a deployment needs of the probe, without PAPI or libxml2.
+        .target(
+            name: "MachineIdentity",
+            dependencies: ["CHwloc", "CCPUInfo", "KernelModel", "TunebenchCore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // The tunable kernels and their factory: hot loops, so -Ounchecked and the target CPU.
+        .target(name: "Kernels", dependencies: ["CKernelSupport", "CBuildTarget", "KernelModel"], swiftSettings: hotLoopSwiftSettings),
         // The tuning database in PostgreSQL (fleets): same tables and records, postgres-nio.
         .target(name: "TuningDatabasePostgres", dependencies: ["TuningDatabase", .product(name: "PostgresNIO", package: "postgres-nio")]),
+
+        // Layer 3
+        .target(name: "Counters", dependencies: ["CPAPI", "MachineIdentity"]),
+        // Search spaces and strategies; never touches the database (docs/DESIGN.md).
+        .target(name: "Search", dependencies: ["Kernels", "TunebenchCore"]),
+        // Models as layers to tune: ONNX, Hugging Face config.json, layer lists.
+        .target(name: "Workloads", dependencies: ["Kernels", "ONNXProto", "TunebenchCore"]),
+        // What deployments link: configurations for layers from a tuning database or an
+        // exported artifact, with the fallback chain of docs/DESIGN.md. No unsafe build flags,
+        // PAPI or libxml2 anywhere in its dependencies, so it works as a SwiftPM dependency.
+        .target(name: "TunebenchRuntime", dependencies: ["MachineIdentity", "KernelModel", "TuningDatabase"]),
+        .target(name: "Peers", dependencies: ["COpenBLAS", "Kernels"]),
+
+        // Layer 4
+        // The full probe: identity plus counters (PAPI), NVML, frequencies, XML diagnostics.
+        .target(name: "HardwareProbe", dependencies: ["MachineIdentity", "CXMLCheck", "CNVML", "Counters"]),
         // `tunebench export`: the artifact as JSON, YAML or a C header.
         .target(name: "DeploymentExport", dependencies: ["TunebenchRuntime", "KernelModel", .product(name: "Yams", package: "Yams")]),
-        // Models as layers to tune: ONNX, Hugging Face config.json, layer lists.
-        .target(name: "Workloads", dependencies: ["Kernels", "ONNXProto"]),
         // `tunebench run`: an ONNX model through the tuned kernels, checked against a reference.
-        .target(name: "ModelRunner", dependencies: ["Kernels", "Workloads", "ONNXProto", "TunebenchRuntime", "HardwareProbe", "Reports"]),
-        // `tunebench tune`: search + measurement (in a worker process) + the database.
+        .target(name: "ModelRunner", dependencies: ["Kernels", "Workloads", "ONNXProto", "TunebenchRuntime", "MachineIdentity"]),
+
+        // Layer 5
+        .target(name: "Measurement", dependencies: ["HardwareProbe", "Kernels", "Counters"], swiftSettings: hotLoopSwiftSettings),
+
+        // Layer 6
+        // `tunebench tune` and `autotune`: search + measurement (in a worker process) + the database.
         .target(
             name: "Tuning",
             dependencies: [
-                "HardwareProbe", "Kernels", "Measurement", "Search", "Benchmarks", "TuningDatabase", "Reports", "Workloads", "TunebenchRuntime",
+                "HardwareProbe", "Kernels", "Measurement", "Search", "TuningDatabase", "Workloads",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // `tunebench bench`: one kernel configuration measured, placed on the roofline, and
+        // compared with its peer.
+        .target(name: "Benchmarks", dependencies: ["HardwareProbe", "Kernels", "Measurement", "Peers", "Counters"]),
+
+        // Layer 7: presentation, the one home of every text, Markdown and HTML report.
+        .target(
+            name: "Reports",
+            dependencies: ["HardwareProbe", "TunebenchRuntime", "TuningDatabase", "Tuning", "Benchmarks", "ModelRunner", "Search", "Measurement", "Workloads"]
+        ),
+
+        // Layer 8
         .executableTarget(
             name: "tunebench",
             dependencies: [
-                "HardwareProbe", "Measurement", "Reports", "Counters", "Kernels", "Peers", "Benchmarks",
+                "HardwareProbe", "Measurement", "Reports", "Counters", "Kernels", "Benchmarks",
                 "Search", "Tuning", "TuningDatabase", "TuningDatabasePostgres", "Workloads", "TunebenchRuntime", "DeploymentExport", "ModelRunner",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Benchmark: a runtime lookup after loading (scripts/bench-runtime).
-        .executableTarget(name: "runtime-lookup-bench", dependencies: ["TunebenchRuntime", "HardwareProbe", "KernelModel"]),
-        .testTarget(name: "HardwareProbeTests", dependencies: ["HardwareProbe", "Kernels"]),
-        .testTarget(name: "CountersTests", dependencies: ["Counters"]),
+        .executableTarget(name: "runtime-lookup-bench", dependencies: ["TunebenchRuntime", "MachineIdentity", "KernelModel"]),
+
+        .testTarget(name: "HardwareProbeTests", dependencies: ["HardwareProbe", "MachineIdentity", "Kernels"]),
+        .testTarget(name: "CountersTests", dependencies: ["Counters", "MachineIdentity"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "Kernels"]),
         .testTarget(name: "MeasurementTests", dependencies: ["Measurement", "HardwareProbe"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "HardwareProbe", "TunebenchRuntime", "KernelModel"]),
-        .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Kernels"]),
-        .testTarget(name: "ModelRunnerTests", dependencies: ["ModelRunner", "Workloads", "TunebenchRuntime", "TuningDatabase", "HardwareProbe", "Kernels"]),
+        .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Kernels", "TunebenchCore"]),
+        .testTarget(name: "ModelRunnerTests", dependencies: ["ModelRunner", "Workloads", "TunebenchRuntime", "TuningDatabase", "MachineIdentity", "Kernels", "TunebenchCore"]),
         .testTarget(name: "TuningDatabaseTests", dependencies: ["TuningDatabase", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "TuningDatabasePostgresTests", dependencies: ["TuningDatabasePostgres", "TuningDatabase"]),
-        .testTarget(name: "TuningTests", dependencies: ["Tuning", "Search", "Kernels", "TuningDatabase", "HardwareProbe", "Workloads", "TunebenchRuntime"]),
-        .testTarget(name: "TunebenchRuntimeTests", dependencies: ["TunebenchRuntime", "TuningDatabase", "HardwareProbe", "KernelModel", "DeploymentExport"]),
-        // Runs the built `tunebench` binary: exit codes, one-line errors, files written.
+        .testTarget(name: "TuningTests", dependencies: ["Tuning", "Search", "Kernels", "TuningDatabase", "HardwareProbe", "Workloads", "Reports", "TunebenchCore"]),
+        .testTarget(name: "TunebenchRuntimeTests", dependencies: ["TunebenchRuntime", "TuningDatabase", "HardwareProbe", "KernelModel", "DeploymentExport", "TunebenchCore"]),
+        // Runs the built `tunebench` binary: exit codes, one-line errors, files written; and
+        // checks the target graph against docs/DESIGN.md.
         .testTarget(name: "tunebenchTests", dependencies: [.product(name: "Yams", package: "Yams")]),
     ],
     swiftLanguageModes: [.v6]

@@ -9,10 +9,7 @@ import Peers
 /// the profile's roofline and, for fp32 GEMMs, races it against OpenBLAS in the same run.
 public struct KernelBenchmark {
     public struct Request: Sendable {
-        public var kernel: String
-        public var shape: String
-        public var precision: Precision
-        public var epilogue: Epilogue
+        public var problem: KernelProblem
         /// "k=v,k=v" applied over the kernel's default configuration.
         public var overrides: String
         public var threads: Int?
@@ -28,13 +25,9 @@ public struct KernelBenchmark {
         /// Also measure what the harness adds over a bare loop of the same instance.
         public var checkHarness = false
 
-        public init(kernel: String, shape: String, precision: Precision = .fp32, epilogue: Epilogue = .none,
-                    overrides: String = "", threads: Int? = nil, counters: [String] = [], vsOpenBLAS: Bool = false,
+        public init(problem: KernelProblem, overrides: String = "", threads: Int? = nil, counters: [String] = [], vsOpenBLAS: Bool = false,
                     options: MeasurementOptions = .init(), rounds: Int = 15) {
-            self.kernel = kernel
-            self.shape = shape
-            self.precision = precision
-            self.epilogue = epilogue
+            self.problem = problem
             self.overrides = overrides
             self.threads = threads
             self.counters = counters
@@ -45,7 +38,7 @@ public struct KernelBenchmark {
     }
 
     public struct Report: Sendable {
-        public var signature: String
+        public var problem: KernelProblem
         public var config: KernelConfig
         public var profileID: String
         public var measurement: KernelMeasurement
@@ -90,16 +83,15 @@ public struct KernelBenchmark {
     }
 
     public func run(_ request: Request, progress: (String) -> Void = { _ in }) throws -> Report {
-        let limits = HardwareLimits(profile: profile)
-        let kernel = try KernelCatalog.kernel(named: request.kernel, shape: request.shape, precision: request.precision,
-                                              epilogue: request.epilogue, limits: limits)
+        let limits = MachineSizes(profile: profile)
+        let kernel = try KernelCatalog.kernel(for: request.problem, limits: limits)
         // Refuse an impossible comparison before spending time on the measurement.
         if request.vsOpenBLAS { _ = try gemmDimensions(kernel) }
         var config = try kernel.defaultConfig.applying(overrides: request.overrides)
         if let threads = request.threads { config.values["threads"] = .int(threads) }
         let threads = config.int("threads") ?? 1
         let team = PinnedTeam.make(size: threads, topology: topology)
-        progress("preparing \(kernel.signature) with \(config)")
+        progress("preparing \(request.problem.key) with \(config)")
         let instance = try kernel.instantiate(config, team: team)
         var options = request.options
         options.counters = request.counters
@@ -113,7 +105,7 @@ public struct KernelBenchmark {
             peer = try raceOpenBLAS(kernel: kernel, instance: instance, measurement: measurement, threads: threads,
                                     rounds: request.rounds, team: team)
         }
-        var report = Report(signature: kernel.signature, config: config, profileID: profile.id, measurement: measurement,
+        var report = Report(problem: request.problem, config: config, profileID: profile.id, measurement: measurement,
                             gflops: gflops, boundGFLOPS: bound?.gflops, boundKind: bound?.description, peer: peer)
         if request.checkHarness {
             progress("checking the harness against a bare loop")
@@ -149,18 +141,19 @@ public struct KernelBenchmark {
 
     /// The same problem and configuration in other weight precisions, each validated, then all
     /// raced in interleaved rounds against the requested one.
-    private func racePrecisions(_ request: Request, limits: HardwareLimits, config: KernelConfig, first: any KernelInstance,
+    private func racePrecisions(_ request: Request, limits: MachineSizes, config: KernelConfig, first: any KernelInstance,
                                 firstRuns: Int, firstValidation: Validation, team: ParallelTeam) throws -> [PrecisionComparison] {
         var instances: [any KernelInstance] = [first]
         var runs = [firstRuns]
         var validations = [firstValidation]
         let others = request.comparePrecisions
-        let precisions = [request.precision] + others.map(\.precision)
+        let precisions = [request.problem.precision] + others.map(\.precision)
         var configs = [config]
         let measurer = KernelMeasurer(options: request.options, team: team)
         for (precision, overrides) in others {
-            let kernel = try KernelCatalog.kernel(named: request.kernel, shape: request.shape, precision: precision,
-                                                  epilogue: request.epilogue, limits: limits)
+            var problem = request.problem
+            problem.precision = precision
+            let kernel = try KernelCatalog.kernel(for: problem, limits: limits)
             var adjusted = config
             adjusted.values["group"] = precision.isQuantized ? (config.values["group"] ?? 0) : nil
             adjusted = try adjusted.applying(overrides: overrides)
@@ -174,8 +167,7 @@ public struct KernelBenchmark {
             validations.append(validation)
         }
         let comparison = InterleavedComparison.run(instances.map { instance in { instance.run() } }, runsPerSample: runs, rounds: request.rounds)
-        let flops = try KernelCatalog.kernel(named: request.kernel, shape: request.shape, precision: request.precision,
-                                             epilogue: request.epilogue, limits: limits).flops
+        let flops = try KernelCatalog.kernel(for: request.problem, limits: limits).flops
         return precisions.indices.map { index in
             let ratio = comparison.ratios[index]
             // ratios are time(i) / time(first); speed-up is the inverse, and the interval flips.
@@ -189,17 +181,5 @@ public struct KernelBenchmark {
         if let gemm = kernel as? GEMMKernel { return (gemm.m, gemm.n, gemm.k) }
         if let gemv = kernel as? GEMVKernel { return (gemv.m, gemv.n, gemv.k) }
         throw KernelError.unsupported("--vs-openblas compares GEMMs (gemm, gemv); \(kernel.name) has no OpenBLAS peer here")
-    }
-}
-
-/// A kernel team whose threads are pinned one per core through hwloc; the calling thread is
-/// pinned to the first core's PU too, as thread 0.
-public enum PinnedTeam {
-    public static func make(size: Int, topology: HwlocTopology) -> ParallelTeam {
-        let pus = topology.pinningPUs(threads: size)
-        if let first = pus.first { topology.bindCurrentThread(toPU: first) }
-        return ParallelTeam(size: size) { index in
-            if index < pus.count { topology.bindCurrentThread(toPU: pus[index]) }
-        }
     }
 }

@@ -1,4 +1,5 @@
 import CPAPI
+import MachineIdentity
 
 extension CounterInventory {
     /// Lists PAPI's components and every preset and native event, and keeps those that can be

@@ -1,8 +1,9 @@
 import CPAPI
 import Foundation
+import MachineIdentity
 
 /// Counts events around a measured region on the calling thread, following the fallback chain
-/// of DESIGN.md: the requested PAPI events that really start here; if none of them counts
+/// of docs/DESIGN.md: the requested PAPI events that really start here; if none of them counts
 /// hardware, PAPI's perf_event software events; if PAPI cannot start anything, clocks only
 /// (the thread's CPU time). It never fails a measurement for a missing counter.
 ///

@@ -1,5 +1,6 @@
 import CPAPI
 import Foundation
+import MachineIdentity
 import Synchronization
 
 /// The process-wide PAPI library: initialized once, on first use.

@@ -1,5 +1,6 @@
 import Foundation
 import KernelModel
+import TunebenchCore
 import TunebenchRuntime
 import Yams
 
@@ -19,11 +20,11 @@ public enum DeploymentExport {
     public static func load(path: String) throws -> DeploymentArtifact {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw RuntimeError(path: path, message: "cannot be read (\(error.localizedDescription))")
+            throw FileError(path: path, message: "cannot be read (\(error.localizedDescription))")
         }
         if text.first(where: { !$0.isWhitespace }) == "{" { return try DeploymentArtifact.load(path: path) }
         do { return try YAMLDecoder().decode(DeploymentArtifact.self, from: text) } catch {
-            throw RuntimeError(path: path, message: "is not a tunebench deployment artifact in YAML (\(error))")
+            throw FileError(path: path, message: "is not a tunebench deployment artifact in YAML (\(error))")
         }
     }
 }

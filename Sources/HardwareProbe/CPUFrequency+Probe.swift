@@ -1,4 +1,5 @@
 import Foundation
+import MachineIdentity
 
 extension CPUFrequency {
     /// Base and maximum frequency and the scaling governor, from the first source that tells:
@@ -23,13 +24,5 @@ extension CPUFrequency {
             )
         }
         return fromCPUKinds(cpuKinds, governor: governor, driver: driver)
-    }
-
-    /// What hwloc's CPU kinds say (FrequencyBaseMHz, FrequencyMaxMHz): the highest of the kinds.
-    static func fromCPUKinds(_ kinds: [CPUKind], governor: String? = nil, driver: String? = nil) -> CPUFrequency {
-        let base = kinds.compactMap { $0.info["FrequencyBaseMHz"].flatMap(Double.init) }.max()
-        let top = kinds.compactMap { $0.info["FrequencyMaxMHz"].flatMap(Double.init) }.max()
-        let source = base != nil || top != nil ? "hwloc cpukinds" : "none"
-        return CPUFrequency(baseMHz: base, maxMHz: top, governor: governor, driver: driver, source: source)
     }
 }

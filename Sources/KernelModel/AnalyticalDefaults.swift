@@ -7,7 +7,7 @@ public enum AnalyticalDefaults {
     /// nest here), the KC x NR panel of B up to 3/4 of L1d, the MC x KC block of A up to 1/3
     /// of L2 (the rest holds B panels and C), the KC x NC panel of B a quarter of one core's
     /// share of L3; one thread, loop over N; B packed per call.
-    public static func gemm(limits: HardwareLimits, quantized: Bool, kernel: String = "gemm") -> KernelConfig {
+    public static func gemm(limits: MachineSizes, quantized: Bool, kernel: String = "gemm") -> KernelConfig {
         let (mr, nr) = (4, 24)
         let kc = [512, 384, 256, 192, 128, 64].first { $0 * nr * 4 <= limits.l1dBytes * 3 / 4 } ?? 64
         let mcLimit = limits.l2Bytes / 3 / (kc * 4)
@@ -36,18 +36,17 @@ public enum AnalyticalDefaults {
         return KernelConfig(kernel: "gemv", values: values)
     }
 
-    /// The analytical configuration of `kernel` (KernelChoice's name: gemm, gemv, matmul,
-    /// conv2d) for a layer of `m` rows.
-    public static func config(kernel: String, m: Int, precision: Precision, limits: HardwareLimits) -> KernelConfig {
+    /// The analytical configuration of `kernel` for a layer of `m` rows.
+    public static func config(kernel: KernelKind, m: Int, precision: Precision, limits: MachineSizes) -> KernelConfig {
         switch kernel {
-        case "gemv": gemv(m: m, precision: precision)
-        case "conv2d": conv2d(limits: limits, quantized: precision.isQuantized)
-        default: gemm(limits: limits, quantized: precision.isQuantized, kernel: kernel)
+        case .gemv: gemv(m: m, precision: precision)
+        case .conv2d: conv2d(limits: limits, quantized: precision.isQuantized)
+        case .gemm, .matmul: gemm(limits: limits, quantized: precision.isQuantized, kernel: kernel.rawValue)
         }
     }
 
     /// conv2d: the GEMM blocking over the im2col matrix, in chunks of 256 output pixels.
-    public static func conv2d(limits: HardwareLimits, quantized: Bool) -> KernelConfig {
+    public static func conv2d(limits: MachineSizes, quantized: Bool) -> KernelConfig {
         var config = gemm(limits: limits, quantized: quantized, kernel: "conv2d")
         config.values["chunk"] = 256
         return config

@@ -20,8 +20,12 @@ public struct KernelConfig: Codable, Hashable, Sendable, CustomStringConvertible
     public func text(_ name: String) -> String? { values[name]?.textValue }
 
     /// "kernel k1=v1,k2=v2" with names sorted: stable, and the format `--config` reads.
-    public var description: String {
-        "\(kernel) " + values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+    public var description: String { "\(kernel) \(parameterText)" }
+
+    /// The parameters alone, "k1=v1,k2=v2" with names sorted: what `--fix` and `--config`
+    /// overrides look like.
+    public var parameterText: String {
+        values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
     }
 
     /// Applies "k=v,k=v" overrides (as typed after `--config`); values that look like
@@ -83,14 +87,6 @@ public enum ParameterValue: Codable, Hashable, Sendable, CustomStringConvertible
 extension ParameterValue: ExpressibleByIntegerLiteral, ExpressibleByStringLiteral {
     public init(integerLiteral value: Int) { self = .int(value) }
     public init(stringLiteral value: String) { self = .text(value) }
-}
-
-public struct KernelError: Error, CustomStringConvertible, Equatable, Sendable {
-    public let message: String
-    public var description: String { message }
-
-    public static func invalidConfig(_ message: String) -> KernelError { KernelError(message: "invalid configuration: \(message)") }
-    public static func unsupported(_ message: String) -> KernelError { KernelError(message: message) }
 }
 
 extension KernelConfig {

@@ -1,5 +1,6 @@
 import Counters
 import Foundation
+import HardwareProbe
 import Kernels
 
 /// The outcome of measuring one kernel configuration.
@@ -19,18 +20,7 @@ public struct KernelMeasurement: Sendable {
     public var converged: Bool
 }
 
-public enum MeasurementError: Error, CustomStringConvertible, Sendable {
-    /// The configuration computed a wrong result; no timing was taken.
-    case wrongResult(Validation)
-
-    public var description: String {
-        switch self {
-        case .wrongResult(let validation): "wrong result: \(validation)"
-        }
-    }
-}
-
-/// Measures kernel instances as DESIGN.md prescribes: validate against the reference before any
+/// Measures kernel instances as docs/DESIGN.md prescribes: validate against the reference before any
 /// timing counts, warm up, then sample until the median's 95% confidence interval is narrow
 /// enough or the time cap is reached.
 public struct KernelMeasurer: Sendable {

@@ -1,4 +1,4 @@
-/// How hard to measure one candidate: the methodology of DESIGN.md in numbers.
+/// How hard to measure one candidate: the methodology of docs/DESIGN.md in numbers.
 public struct MeasurementOptions: Sendable {
     /// Runs before timing counts (caches, page faults, frequency ramp-up); at least this many
     /// and at least `warmupSeconds`.
@@ -17,7 +17,7 @@ public struct MeasurementOptions: Sendable {
     /// Bytes to overwrite between samples to empty the caches (0: no flush). With a flush,
     /// each sample is one run.
     public var flushBytes: Int
-    /// PAPI events to count (names); the counter backend falls back as DESIGN.md says.
+    /// PAPI events to count (names); the counter backend falls back as docs/DESIGN.md says.
     public var counters: [String]
     /// Let PAPI time-share the counters when more events are asked for than the CPU has.
     public var multiplexCounters = false

@@ -1,6 +1,7 @@
 import Dispatch
 import Kernels
 import ONNXProto
+import TunebenchCore
 import Workloads
 
 /// A tuned layer ready to run: a kernel configuration bound to the model's weights (or, for a
@@ -46,13 +47,13 @@ struct ModelExecutor {
             }
             let outputs: [Tensor]
             do { outputs = try ReferenceOperators.evaluate(node, arguments, opset: plan.file.opset) } catch let failure as ReferenceOperators.Failure {
-                throw WorkloadError(path: plan.file.path, message: "node \"\(node.label(index: index))\" (\(node.opType)): \(failure.message)")
+                throw FileError(path: plan.file.path, message: "node \"\(node.label(index: index))\" (\(node.opType)): \(failure.message)")
             }
             for (name, value) in zip(node.output, outputs) where !name.isEmpty { values[name] = value }
         }
         let outputs = try plan.file.graph.output.map { output in
             guard let value = values[output.name] else {
-                throw WorkloadError(path: plan.file.path, message: "graph output \"\(output.name)\" was not computed")
+                throw FileError(path: plan.file.path, message: "graph output \"\(output.name)\" was not computed")
             }
             return value
         }
@@ -60,7 +61,7 @@ struct ModelExecutor {
     }
 
     private func run(_ step: BoundStep, node: Onnx_NodeProto, _ arguments: [Tensor?]) throws -> Tensor {
-        guard let first = arguments.first ?? nil else { throw WorkloadError(path: plan.file.path, message: "layer \(step.binding.name): input missing") }
+        guard let first = arguments.first ?? nil else { throw FileError(path: plan.file.path, message: "layer \(step.binding.name): input missing") }
         let a = step.binding.transposeA ? ReferenceOperators.transpose(first, perm: [1, 0]) : first
         switch step.kernel {
         case .layer(let kernel):
@@ -83,7 +84,7 @@ struct ModelExecutor {
             }
             return Tensor(shape: shape, data: output)
         case let .product(kernel, m, n, k):
-            guard arguments.count > 1, var b = arguments[1] else { throw WorkloadError(path: plan.file.path, message: "layer \(step.binding.name): B missing") }
+            guard arguments.count > 1, var b = arguments[1] else { throw FileError(path: plan.file.path, message: "layer \(step.binding.name): B missing") }
             if step.binding.transposeB { b = ReferenceOperators.transpose(b, perm: [1, 0]) }
             let pa = a.shape.count == 1 ? [1] + a.shape : a.shape
             let pb = b.shape.count == 1 ? b.shape + [1] : b.shape

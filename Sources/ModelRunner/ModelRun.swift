@@ -1,6 +1,7 @@
 import Foundation
-import HardwareProbe
 import Kernels
+import MachineIdentity
+import TunebenchCore
 import TunebenchRuntime
 import Workloads
 
@@ -54,19 +55,19 @@ public struct ModelRun {
 
     public func run(inputs: [String: Tensor], passes: Int = 20, progress: (String) -> Void = { _ in }) throws -> Report {
         for input in plan.inputs {
-            guard let given = inputs[input.name] else { throw WorkloadError(path: plan.file.path, message: "no value for input \"\(input.name)\"") }
+            guard let given = inputs[input.name] else { throw FileError(path: plan.file.path, message: "no value for input \"\(input.name)\"") }
             guard given.shape == input.shape else {
-                throw WorkloadError(path: plan.file.path, message: "input \"\(input.name)\" has shape \(given.shape), the model at these dimensions takes \(input.shape)")
+                throw FileError(path: plan.file.path, message: "input \"\(input.name)\" has shape \(given.shape), the model at these dimensions takes \(input.shape)")
             }
         }
         let initializers = try Self.initializers(plan)
         let team = ParallelTeam(size: max(1, machine.topology.cores))
-        let limits = HardwareLimits(profile: machine)
+        let limits = MachineSizes(profile: machine)
         var choices: [LayerChoice] = []
         var tunedSteps: [BoundStep] = []
         var defaultSteps: [BoundStep] = []
         for binding in plan.bindings {
-            let answer = try runtime.config(for: binding.layer.description)
+            let answer = runtime.config(for: binding.layer)
             let analytical = Self.analytical(binding.layer, limits: limits)
             var choice = LayerChoice(name: binding.name, layer: binding.layer, answer: answer)
             do {
@@ -124,38 +125,32 @@ public struct ModelRun {
     }
 
     /// The fp32 analytical configuration of the kernel that serves `layer`.
-    static func analytical(_ layer: Layer, limits: HardwareLimits) -> KernelConfig {
-        AnalyticalDefaults.config(kernel: KernelChoice.kernel(operation: layer.operation.rawValue, m: layer.m), m: layer.m ?? 1,
-                                  precision: .fp32, limits: limits)
+    static func analytical(_ layer: Layer, limits: MachineSizes) -> KernelConfig {
+        AnalyticalDefaults.config(kernel: layer.kernel, m: layer.m ?? 1, precision: .fp32, limits: limits)
     }
 
-    private func bind(_ binding: ONNXLayerBinding, kernel: String, config: KernelConfig, precision: Precision,
-                      limits: HardwareLimits, team: ParallelTeam) throws -> BoundStep {
-        let layer = binding.layer
+    /// The layer's kernel (from KernelCatalog) bound to the model's weights, or for matmul to
+    /// the bias alone (its B is an activation).
+    private func bind(_ binding: ONNXLayerBinding, kernel name: String, config: KernelConfig, precision: Precision,
+                      limits: MachineSizes, team: ParallelTeam) throws -> BoundStep {
+        guard let kind = KernelKind(rawValue: name) else { throw KernelError.invalidConfig("unknown kernel \"\(name)\"") }
         let bias = try binding.bias.map { name -> [Float] in
             guard let values = try plan.file.tensor(name)?.floats else {
-                throw WorkloadError(path: plan.file.path, message: "bias \"\(name)\" is not a floating-point initializer")
+                throw FileError(path: plan.file.path, message: "bias \"\(name)\" is not a floating-point initializer")
             }
             return values
         }
-        if kernel == "matmul" {
-            let gemm = try GEMMKernel(m: layer.m ?? 0, n: layer.n ?? 0, k: layer.k ?? 0, epilogue: layer.epilogue, limits: limits, activationB: true)
+        // matmul is fp32 only: its weights are an activation.
+        let problem = KernelProblem(layer: binding.layer, precision: kind == .matmul ? .fp32 : precision, kernel: kind)
+        let kernel = try KernelCatalog.kernel(for: problem, limits: limits)
+        if let gemm = kernel as? GEMMKernel, gemm.activationB {
             return BoundStep(binding: binding, kernel: .product(try gemm.bindProduct(config, bias: bias, team: team), m: gemm.m, n: gemm.n, k: gemm.k))
         }
         guard let weights = binding.weights else { throw KernelError.invalidConfig("layer \(binding.name) has no constant weights") }
-        let operands = LayerOperands(weights: weights.values, bias: bias)
-        let bound: any BoundLayer
-        switch kernel {
-        case "gemv":
-            bound = try GEMVKernel(m: layer.m ?? 0, n: layer.n ?? 0, k: layer.k ?? 0, epilogue: layer.epilogue, precision: precision, limits: limits)
-                .bind(config, operands: operands, team: team)
-        case "conv2d":
-            guard let shape = layer.conv else { throw KernelError.invalidConfig("layer \(binding.name) is not a convolution") }
-            bound = try Conv2DKernel(shape: shape, epilogue: layer.epilogue, precision: precision, limits: limits).bind(config, operands: operands, team: team)
-        default:
-            bound = try GEMMKernel(m: layer.m ?? 0, n: layer.n ?? 0, k: layer.k ?? 0, epilogue: layer.epilogue, precision: precision, limits: limits)
-                .bind(config, operands: operands, team: team)
+        guard let bindable = kernel as? any WeightBindingKernel else {
+            throw KernelError.invalidConfig("the \(name) kernel cannot be bound to weights")
         }
+        let bound = try bindable.bind(config, operands: LayerOperands(weights: weights.values, bias: bias), team: team)
         return BoundStep(binding: binding, kernel: .layer(bound))
     }
 }

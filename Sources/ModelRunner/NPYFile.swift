@@ -1,11 +1,12 @@
 import Foundation
+import TunebenchCore
 import Workloads
 
 /// Reads a NumPy .npy file (format 1.0–3.0) holding float32 little-endian values in C order:
 /// how `tunebench run --input` takes a model's input (numpy.save(path, array.astype("float32"))).
 public enum NPYFile {
     public static func load(path: String) throws -> Tensor {
-        func fail(_ message: String) -> WorkloadError { WorkloadError(path: path, message: message) }
+        func fail(_ message: String) -> FileError { FileError(path: path, message: message) }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch { throw fail("cannot be read (\(error.localizedDescription))") }
         let bytes = [UInt8](data)

@@ -65,8 +65,8 @@ public enum ComparisonHTML {
         var marks: [(x: Double, y: Double, label: String)] = []
         for row in comparison.rows {
             let chosen = side == "A" ? row.a : row.b
-            guard let key = row.key, let gflops = row.gflops(chosen) else { continue }
-            let intensity = key.flops / key.minimumBytes(precision: chosen.answer.precision)
+            guard let layer = row.parsed, let gflops = row.gflops(chosen) else { continue }
+            let intensity = layer.flops / layer.minimumBytes(precision: chosen.answer.precision)
             marks.append((intensity, gflops, "\(row.layer) \(chosen.answer.precision.rawValue): \(String(format: "%.1f", gflops)) GFLOP/s, \(String(format: "%.2f", intensity)) FLOP/B"))
         }
         let xs = marks.map(\.x) + [0.1, 100], ys = marks.map(\.y) + [point?.peakGFLOPS ?? 1]

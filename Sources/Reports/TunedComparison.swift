@@ -3,7 +3,7 @@ import HardwareProbe
 import KernelModel
 import TunebenchRuntime
 
-/// Two profiles' tuned results side by side (DESIGN.md's "compare"): per layer, what each
+/// Two profiles' tuned results side by side (docs/DESIGN.md, "Data flow"): per layer, what each
 /// runs and how fast, which serves it faster, the model total and the cost per million
 /// inferences at given hourly prices. Times are the tuned medians of exact records; a layer
 /// answered by a fallback on a profile has no measured time there.
@@ -19,7 +19,8 @@ public struct TunedComparison: Sendable {
         public var multiplicity: Int
         public var a: Side
         public var b: Side
-        public var key: LayerKey?
+        /// The layer the key names (nil when it is not a layer key).
+        public var parsed: Layer?
 
         /// Time on B over time on A (above 1: A is faster).
         public var ratio: Double? {
@@ -31,8 +32,8 @@ public struct TunedComparison: Sendable {
 
         /// GFLOP/s on a side (exact records only).
         public func gflops(_ side: Side) -> Double? {
-            guard let key, let seconds = side.seconds, seconds > 0 else { return nil }
-            return key.flops / seconds / 1e9
+            guard let parsed, let seconds = side.seconds, seconds > 0 else { return nil }
+            return parsed.flops / seconds / 1e9
         }
     }
 
@@ -56,7 +57,7 @@ public struct TunedComparison: Sendable {
         rows = try layers.map { layer in
             Row(layer: layer.key, multiplicity: layer.multiplicity,
                 a: Side(answer: try runtime.config(for: layer.key, on: a.id)), b: Side(answer: try runtime.config(for: layer.key, on: b.id)),
-                key: LayerKey(layer.key))
+                parsed: try? Layer.parse(key: layer.key).layer)
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
-import HardwareProbe
 import KernelModel
+import MachineIdentity
+import TunebenchCore
 import TuningDatabase
 
 extension DeploymentArtifact {
@@ -12,19 +13,19 @@ extension DeploymentArtifact {
         let choices = try database.choices(kernelLibraryVersion: kernelLibraryVersion).filter { wanted($0.profileId) }
         var entries: [Entry] = []
         for best in try database.best(kernelLibraryVersion: kernelLibraryVersion) where wanted(best.profileId) {
-            let (layer, precision) = LayerKey.splitPrecision(best.layer)
+            let (layer, precision) = try Layer.parse(key: best.layer)
             let config = try KernelConfig(parsing: best.config)
             // The autotuned choice (a max-error policy) before a locked precision.
             let choice = choices.filter { $0.profileId == best.profileId && $0.bestLayer == best.layer }
                 .sorted { ($0.policy.hasPrefix("max-error") ? 0 : 1, $0.policy) < ($1.policy.hasPrefix("max-error") ? 0 : 1, $1.policy) }.first
-            entries.append(Entry(profile: best.profileId, layer: layer, precision: precision, kernel: config.kernel,
+            entries.append(Entry(profile: best.profileId, layer: layer.description, precision: precision, kernel: config.kernel,
                                  parameters: config.values, expectedSeconds: best.medianSeconds, gflops: best.gflops,
                                  chosenBy: choice?.policy, relativeError: choice?.relativeError))
         }
         let decoder = JSONDecoder()
         let profiles = try database.profiles().filter { wanted($0.id) }.map { record in
             do { return try decoder.decode(HardwareProfile.self, from: Data(record.json.utf8)) } catch {
-                throw RuntimeError(path: database.address, message: "profile \(record.id) in the database is not a valid profile document (\(error))")
+                throw FileError(path: database.address, message: "profile \(record.id) in the database is not a valid profile document (\(error))")
             }
         }
         return DeploymentArtifact(kernelLibraryVersion: kernelLibraryVersion,

@@ -1,6 +1,7 @@
 import Foundation
-import HardwareProbe
 import KernelModel
+import MachineIdentity
+import TunebenchCore
 
 /// What a deployment needs from a tuning database, in one self-contained JSON document
 /// (docs/deployment.md): the profiles, and per profile and layer the tuned configuration of
@@ -67,31 +68,18 @@ public struct DeploymentArtifact: Codable, Equatable, Sendable {
     public static func load(path: String) throws -> DeploymentArtifact {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw RuntimeError(path: path, message: "cannot be read (\(error.localizedDescription))")
+            throw FileError(path: path, message: "cannot be read (\(error.localizedDescription))")
         }
         let artifact: DeploymentArtifact
         do { artifact = try JSONDecoder().decode(DeploymentArtifact.self, from: data) } catch {
-            throw RuntimeError(path: path, message: "is not a tunebench deployment artifact (\(error))")
+            throw FileError(path: path, message: "is not a tunebench deployment artifact (\(error))")
         }
         guard artifact.format == formatName else {
-            throw RuntimeError(path: path, message: "has format \"\(artifact.format)\", expected \"\(formatName)\"")
+            throw FileError(path: path, message: "has format \"\(artifact.format)\", expected \"\(formatName)\"")
         }
         guard artifact.version <= currentVersion else {
-            throw RuntimeError(path: path, message: "is version \(artifact.version) of the artifact format; this runtime reads up to \(currentVersion)")
+            throw FileError(path: path, message: "is version \(artifact.version) of the artifact format; this runtime reads up to \(currentVersion)")
         }
         return artifact
     }
-}
-
-/// The runtime could not open what it was given: the file and the problem.
-public struct RuntimeError: Error, CustomStringConvertible, Equatable, Sendable {
-    public let path: String
-    public let message: String
-
-    public init(path: String, message: String) {
-        self.path = path
-        self.message = message
-    }
-
-    public var description: String { "\(path): \(message)" }
 }

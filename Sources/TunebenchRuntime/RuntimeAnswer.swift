@@ -1,7 +1,7 @@
 import KernelModel
 
 /// The runtime's answer for one layer: what to run, and which step of the fallback chain
-/// (DESIGN.md) produced it.
+/// (docs/DESIGN.md) produced it.
 public struct RuntimeAnswer: Equatable, Sendable {
     public enum Step: String, Codable, Sendable {
         /// Tuned on this profile for this layer and kernel-library version.

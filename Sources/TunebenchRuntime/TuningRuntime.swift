@@ -1,11 +1,12 @@
 import Foundation
-import HardwareProbe
 import KernelModel
+import MachineIdentity
 import Synchronization
+import TunebenchCore
 import TuningDatabase
 
 /// Gives a deployment the configuration for each layer on the machine it runs on, from a
-/// tuning database or an exported artifact, following DESIGN.md's fallback chain: exact
+/// tuning database or an exported artifact, following the fallback chain of docs/DESIGN.md: exact
 /// record → same profile, nearest tuned shape → most similar profile → analytical model. The
 /// answer says which step produced it; a missing record never fails. Answers are computed once
 /// per layer and then served from memory; each fallback is reported once per layer through
@@ -34,7 +35,7 @@ public final class TuningRuntime: Sendable {
     public init(artifact: DeploymentArtifact, machine: HardwareProfile? = nil, kernelLibraryVersion: String = KernelLibrary.version,
                 warn: @escaping @Sendable (String) -> Void = TuningRuntime.standardError) throws {
         self.artifact = artifact
-        self.machine = try machine ?? HardwareProbe.identifyLiveMachine()
+        self.machine = try machine ?? LiveMachine.identify()
         self.kernelLibraryVersion = kernelLibraryVersion
         self.warn = warn
         let usable = artifact.kernelLibraryVersion == kernelLibraryVersion ? artifact.entries : []
@@ -85,21 +86,36 @@ public final class TuningRuntime: Sendable {
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
-    /// The configuration for `layer` (a layer key without precision, e.g. "gemm m=32 n=4096
-    /// k=4096 bias") on `profile` (default: this machine), in `precision` (default: the one the
-    /// profile's precision policy chose, else fp32).
+    /// The configuration for `layer` on `profile` (default: this machine), in `precision`
+    /// (default: the one the profile's precision policy chose, else fp32).
+    public func config(for layer: Layer, precision: Precision? = nil, on profile: String? = nil) -> RuntimeAnswer {
+        // Artifacts name layers by their key, so answers are kept by that text.
+        answer(for: Key(profile: profile ?? machine.id, layer: layer.description, precision: precision)) { layer }
+    }
+
+    /// The configuration for the layer a key names, e.g. "gemm m=32 n=4096 k=4096 bias" (as
+    /// layer lists and artifacts write them), otherwise as `config(for: Layer, …)`.
     /// - Throws: only when `layer` is not a layer key.
     public func config(for layer: String, precision: Precision? = nil, on profile: String? = nil) throws -> RuntimeAnswer {
-        let key = Key(profile: profile ?? machine.id, layer: layer, precision: precision)
+        try answer(for: Key(profile: profile ?? machine.id, layer: layer, precision: precision)) {
+            guard let parsed = try? Layer.parse(key: layer).layer else {
+                throw FileError(path: layer, message: "is not a layer key (e.g. \"gemm m=32 n=4096 k=4096 bias\")")
+            }
+            return parsed
+        }
+    }
+
+    /// The kept answer, else the fallback chain's (kept, and reported once).
+    private func answer(for key: Key, layer: () throws -> Layer) rethrows -> RuntimeAnswer {
         if let known = answers.withLock({ $0[key] }) { return known }
-        let answer = try resolve(key)
+        let answer = resolve(key, layer: try layer())
         let first = answers.withLock { table in
             if table[key] != nil { return false }
             table[key] = answer
             return true
         }
         if first {
-            warn("tunebench runtime: \(layer)\(precision.map { " \($0.rawValue)" } ?? "") on \(key.profile): \(answer.step.rawValue): \(answer.source)")
+            warn("tunebench runtime: \(key.layer)\(key.precision.map { " \($0.rawValue)" } ?? "") on \(key.profile): \(answer.step.rawValue): \(answer.source)")
         }
         return answer
     }
@@ -121,13 +137,10 @@ public final class TuningRuntime: Sendable {
                              source: "tuned for \(layer) \(entry.precision.rawValue) on \(profile)\(why)", expectedSeconds: entry.expectedSeconds)
     }
 
-    private func resolve(_ key: Key) throws -> RuntimeAnswer {
-        guard let layer = LayerKey(key.layer) else {
-            throw RuntimeError(path: key.layer, message: "is not a layer key (e.g. \"gemm m=32 n=4096 k=4096 bias\")")
-        }
+    private func resolve(_ key: Key, layer: Layer) -> RuntimeAnswer {
         // A fallback never guesses a lower precision: its accuracy was not measured on this layer.
         let precision = key.precision ?? .fp32
-        if let answer = nearest(to: key.layer, kernel: layer.kernel, precision: precision, in: entriesByProfile[key.profile] ?? []) {
+        if let answer = nearest(to: layer, kernel: layer.kernel, precision: precision, in: entriesByProfile[key.profile] ?? []) {
             return RuntimeAnswer(kernel: answer.kernel, config: answer.config, precision: precision, step: .nearestShape,
                                  source: "no record for this layer; tuned for \(answer.layer) on \(key.profile)", expectedSeconds: nil)
         }
@@ -136,24 +149,25 @@ public final class TuningRuntime: Sendable {
             let others = artifact.profiles.filter { $0.id != key.profile && ProfileSimilarity.isaClass($0) == ProfileSimilarity.isaClass(target) }
                 .sorted { ProfileSimilarity.distance(target, $0) < ProfileSimilarity.distance(target, $1) }
             for other in others {
-                if let entry = nearest(to: key.layer, kernel: layer.kernel, precision: precision, in: entriesByProfile[other.id] ?? []) {
+                if let entry = nearest(to: layer, kernel: layer.kernel, precision: precision, in: entriesByProfile[other.id] ?? []) {
                     return RuntimeAnswer(kernel: entry.kernel, config: entry.config, precision: precision, step: .similarProfile,
                                          source: "nothing tuned on \(key.profile); tuned for \(entry.layer) on \(other.id) (\(other.name))", expectedSeconds: nil)
                 }
             }
         }
-        let config = AnalyticalDefaults.config(kernel: layer.kernel, m: layer.dimensions["m"] ?? 1, precision: precision,
-                                               limits: HardwareLimits(profile: target ?? machine))
+        let config = AnalyticalDefaults.config(kernel: layer.kernel, m: layer.m ?? 1, precision: precision,
+                                               limits: MachineSizes(profile: target ?? machine))
         let why = artifact.kernelLibraryVersion == kernelLibraryVersion
             ? "nothing tuned for this kernel on \(key.profile) or a similar profile"
             : "the records are for kernel library \(artifact.kernelLibraryVersion), not \(kernelLibraryVersion)"
-        return RuntimeAnswer(kernel: layer.kernel, config: config, precision: precision, step: .analytical,
+        return RuntimeAnswer(kernel: layer.kernel.rawValue, config: config, precision: precision, step: .analytical,
                              source: "\(why); analytical configuration for the caches of \((target ?? machine).id)", expectedSeconds: nil)
     }
 
     /// The entry of the same kernel and precision whose shape is nearest `layer`.
-    private func nearest(to layer: String, kernel: String, precision: Precision, in entries: [DeploymentArtifact.Entry]) -> DeploymentArtifact.Entry? {
-        entries.filter { $0.kernel == kernel && $0.precision == precision }
-            .min { ShapeSimilarity.distance(layer, $0.layer) < ShapeSimilarity.distance(layer, $1.layer) }
+    private func nearest(to layer: Layer, kernel: KernelKind, precision: Precision, in entries: [DeploymentArtifact.Entry]) -> DeploymentArtifact.Entry? {
+        let candidates = entries.filter { $0.kernel == kernel.rawValue && $0.precision == precision }
+            .compactMap { entry in (try? Layer.parse(key: entry.layer)).map { (entry, Layer.distance((layer, precision), ($0.layer, precision))) } }
+        return candidates.min { $0.1 < $1.1 }?.0
     }
 }

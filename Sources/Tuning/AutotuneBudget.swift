@@ -41,7 +41,7 @@ final class AutotuneBudget {
         let left = max(0, planned - Date().timeIntervalSince(started))
         if fixed { return (planned * plan.shares[layer] / max(plan.totalShares, 1e-12), left) }
         let expectedOverrun = overrunBytes > 0 ? overrunSeconds / overrunBytes * bytesLeft : 0
-        bytesLeft -= plan.unique[layer].layer.minimumBytes
+        bytesLeft -= plan.unique[layer].layer.minimumBytes()
         let seconds = max(0, left - expectedOverrun) * plan.shares[layer] / max(sharesLeft, 1e-12)
         sharesLeft -= plan.shares[layer]
         return (seconds, left)
@@ -50,6 +50,6 @@ final class AutotuneBudget {
     /// A step of `layer` took `seconds` with a search budget of `budget`.
     func stepTook(_ seconds: Double, budget: Double, layer: Int) {
         overrunSeconds += max(0, seconds - budget)
-        overrunBytes += plan.unique[layer].layer.minimumBytes
+        overrunBytes += plan.unique[layer].layer.minimumBytes()
     }
 }

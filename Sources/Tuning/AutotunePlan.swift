@@ -21,7 +21,7 @@ struct AutotunePlan {
         // Time is shared by what a trial of each layer costs: its execution time, estimated
         // from a typical core (50 GFLOP/s, 10 GB/s), with a floor so that small layers still
         // get a search.
-        let costs = unique.map { max($0.layer.flops / 50e9, $0.layer.minimumBytes / 10e9) }
+        let costs = unique.map { max($0.layer.flops / 50e9, $0.layer.minimumBytes() / 10e9) }
         let totalCost = max(costs.reduce(0, +), 1e-12)
         let floor = min(0.05, 1 / Double(2 * max(1, unique.count)))
         shares = costs.map { max($0 / totalCost, floor) }
@@ -39,5 +39,5 @@ struct AutotunePlan {
     var totalShares: Double { zip(shares, precisions).reduce(0) { $0 + $1.0 * Double($1.1.count) } }
 
     /// Each layer's weight bytes times its precisions, summed.
-    var totalBytes: Double { zip(unique, precisions).reduce(0.0) { $0 + $1.0.layer.minimumBytes * Double($1.1.count) } }
+    var totalBytes: Double { zip(unique, precisions).reduce(0.0) { $0 + $1.0.layer.minimumBytes() * Double($1.1.count) } }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Kernels
+import TunebenchCore
 
 /// An autotune's result as JSON (`autotune --json FILE`), for scripts and other tools.
 public struct AutotuneSummary: Codable, Sendable {
@@ -49,7 +50,7 @@ public struct AutotuneSummary: Codable, Sendable {
         layers = result.layers.map { layer in
             let winner = layer.winner
             return LayerEntry(
-                layer: layer.layer.description, multiplicity: layer.multiplicity, names: layer.names, kernel: layer.kernel,
+                layer: layer.layer.description, multiplicity: layer.multiplicity, names: layer.names, kernel: layer.kernel.rawValue,
                 shape: layer.layer.shapeArgument, epilogue: layer.layer.epilogue.argument, precision: winner?.precision.rawValue,
                 config: winner?.best.map { String($0.config.drop { $0 != " " }.dropFirst()) }, relativeError: winner?.relativeError,
                 gflops: winner?.best?.gflops, medianSeconds: winner?.best?.medianSeconds, defaultSeconds: layer.defaultSeconds,
@@ -66,6 +67,6 @@ public struct AutotuneSummary: Codable, Sendable {
     }
 
     public func encoded() throws -> Data {
-        try JSONFile.encode(self)
+        try StableJSON.encode(self)
     }
 }

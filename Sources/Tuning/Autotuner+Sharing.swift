@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Kernels
+import TunebenchCore
 import TuningDatabase
 
 extension Autotuner {
@@ -67,7 +68,7 @@ extension Autotuner {
             }
             guard let index = items.firstIndex(of: claim.item) else {
                 // The queue's digest covers the layers, so only a hand-edited table gets here.
-                throw TuningDatabaseError(path: tuner.database.address, message: "shared queue \"\(queue)\" holds \"\(claim.item)\", which is not a layer of this workload")
+                throw FileError(path: tuner.database.address, message: "shared queue \"\(queue)\" holds \"\(claim.item)\", which is not a layer of this workload")
             }
             progress(.claimed(layer: plan.unique[index].layer, claim: claim))
             let keeper = LeaseKeeper(work: sharing.work, claim: claim, leaseSeconds: sharing.leaseSeconds)

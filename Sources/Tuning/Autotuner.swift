@@ -1,6 +1,7 @@
 import Foundation
 import HardwareProbe
 import Kernels
+import TunebenchCore
 import TuningDatabase
 import Workloads
 
@@ -63,7 +64,7 @@ public struct Autotuner {
         public var layer: Layer
         public var multiplicity: Int
         public var names: [String]
-        public var kernel: String
+        public var kernel: KernelKind
         public var candidates: [Candidate]
         /// The winning candidate's index in `candidates`.
         public var chosen: Int?
@@ -115,11 +116,6 @@ public struct Autotuner {
         self.tuner = tuner
     }
 
-    /// The kernel that serves a layer (KernelChoice).
-    public static func kernelName(for layer: Layer) -> String {
-        KernelChoice.kernel(operation: layer.operation.rawValue, m: layer.m)
-    }
-
     /// Tunes the workload alone, or with the other tuners of `sharing`.
     public func run(_ request: Request, sharing: Sharing? = nil, progress: (Progress) -> Void = { _ in }) throws -> Result {
         let plan = AutotunePlan(request)
@@ -148,16 +144,14 @@ public struct Autotuner {
     func layer(_ index: Int, plan: AutotunePlan, request: Request, existing: [BestRecord], budget: AutotuneBudget?,
                stillOwned: (@Sendable () throws -> Bool)? = nil, progress: (Progress) -> Void) throws -> LayerResult {
         let entry = plan.unique[index]
-        let profile = tuner.profile
-        let kernel = Self.kernelName(for: entry.layer)
         var candidates: [Candidate] = []
         for (offset, precision) in plan.precisions[index].enumerated() {
             let step = plan.firstStep[index] + offset + 1
-            let problem = KernelProblem(kernel: kernel, shape: entry.layer.shapeArgument, precision: precision, epilogue: entry.layer.epilogue.argument)
-            let signature = try problem.make(limits: .init(profile: profile)).signature
+            let problem = KernelProblem(layer: entry.layer, precision: precision)
+            // Every step takes its share of the budget, reused or not (AutotuneBudget).
             let stepBudget = budget?.nextStep(layer: index)
             var candidate = Candidate(precision: precision, best: nil, relativeError: nil, rejection: nil, reused: false)
-            if let recorded = existing.first(where: { $0.layer == signature && $0.kernel == kernel }) {
+            if let recorded = existing.first(where: { $0.layer == problem.key && $0.kernel == problem.kernel.rawValue }) {
                 progress(.layerReused(index: step, of: plan.totalSteps, layer: entry.layer, precision: precision))
                 candidate.best = recorded
                 candidate.reused = true
@@ -165,31 +159,13 @@ public struct Autotuner {
             } else if let budget, let stepBudget {
                 progress(.layerStarted(index: step, of: plan.totalSteps, layer: entry.layer, precision: precision,
                                        seconds: stepBudget.seconds, remainingSeconds: stepBudget.left))
-                var tune = TuneRequest(problem: problem, strategy: request.strategy, budgetTrials: nil, budgetSeconds: stepBudget.seconds)
-                tune.settings = request.settings
-                tune.fixed = request.fixed
-                tune.stillOwned = stillOwned
-                // A layer claimed from a dead tuner continues its run (the lease says it is dead).
-                tune.resumeOtherHosts = stillOwned != nil
                 let stepStarted = Date()
-                let result = try tuner.tune(tune) { progress(.trial($0)) }
+                let result = try tune(problem, request: request, seconds: stepBudget.seconds, stillOwned: stillOwned, progress: progress)
                 budget.stepTook(Date().timeIntervalSince(stepStarted), budget: stepBudget.seconds, layer: index)
                 candidate.best = result.best
                 candidate.relativeError = result.best.flatMap { best in result.trials.first { $0.config == best.config }?.relativeError }
             }
-            if let best = candidate.best, !entry.weights.isEmpty {
-                do {
-                    candidate.relativeError = try ModelWeightError.worst(over: entry.weights, precision: precision, group: (try? KernelConfig(parsing: best.config))?.int("group") ?? 0)
-                    candidate.errorOnModelWeights = true
-                } catch let error as KernelError {
-                    candidate.rejection = "the model's weights cannot be stored in \(precision.rawValue): \(error.message)"
-                }
-            }
-            if candidate.best == nil {
-                candidate.rejection = "no configuration ran successfully"
-            } else if candidate.rejection == nil, let error = candidate.relativeError, error > request.maxError {
-                candidate.rejection = String(format: "error %.2g above the limit %.2g", error, request.maxError)
-            }
+            try judge(&candidate, weights: entry.weights, maxError: request.maxError)
             candidates.append(candidate)
         }
         let eligible = candidates.indices.filter { candidates[$0].rejection == nil && candidates[$0].best != nil }
@@ -197,16 +173,52 @@ public struct Autotuner {
         // The baseline: the fp32 default configuration, from the fp32 run's race with it.
         let fp32 = candidates.first { $0.precision == .fp32 }?.best
         let defaultSeconds = fp32.flatMap { best in best.speedupOverDefault.map { best.medianSeconds * $0 } }
-        if budget != nil, let chosen, let best = candidates[chosen].best {
+        if budget != nil, let chosen {
             if let stillOwned, try !stillOwned() { throw TuneInterrupted(message: "another tuner took over \(entry.layer)") }
-            // What deployments of this profile get for the layer (TunebenchRuntime, export).
-            try tuner.database.record(choice: ChoiceRecord(
-                profileId: profile.id, layer: entry.layer.description, kernelLibraryVersion: KernelLibrary.version,
-                policy: request.policy, precision: candidates[chosen].precision.rawValue, bestLayer: best.layer,
-                relativeError: candidates[chosen].relativeError, errorOnModelWeights: candidates[chosen].errorOnModelWeights,
-                decidedAt: Timestamp.now()))
+            try recordChoice(candidates[chosen], layer: entry.layer, policy: request.policy)
         }
-        return LayerResult(layer: entry.layer, multiplicity: entry.multiplicity, names: entry.names, kernel: kernel,
+        return LayerResult(layer: entry.layer, multiplicity: entry.multiplicity, names: entry.names, kernel: entry.layer.kernel,
                            candidates: candidates, chosen: chosen, defaultSeconds: defaultSeconds, tunedHere: budget != nil)
+    }
+
+    /// One precision of a layer, searched for `seconds`.
+    private func tune(_ problem: KernelProblem, request: Request, seconds: Double, stillOwned: (@Sendable () throws -> Bool)?,
+                      progress: (Progress) -> Void) throws -> TuneResult {
+        var tune = TuneRequest(problem: problem, strategy: request.strategy, budgetTrials: nil, budgetSeconds: seconds)
+        tune.settings = request.settings
+        tune.fixed = request.fixed
+        tune.stillOwned = stillOwned
+        // A layer claimed from a dead tuner continues its run (the lease says it is dead).
+        tune.resumeOtherHosts = stillOwned != nil
+        return try tuner.tune(tune) { progress(.trial($0)) }
+    }
+
+    /// Measures the candidate's error on the model's own weights where the layer has them, and
+    /// rejects it when it has no result or its error exceeds `maxError`.
+    private func judge(_ candidate: inout Candidate, weights: [LayerWeights], maxError: Double) throws {
+        if let best = candidate.best, !weights.isEmpty {
+            do {
+                let group = (try? KernelConfig(parsing: best.config))?.int("group") ?? 0
+                candidate.relativeError = try ModelWeightAccuracy.worst(over: weights, precision: candidate.precision, group: group)
+                candidate.errorOnModelWeights = true
+            } catch let error as KernelError {
+                candidate.rejection = "the model's weights cannot be stored in \(candidate.precision.rawValue): \(error.message)"
+            }
+        }
+        if candidate.best == nil {
+            candidate.rejection = "no configuration ran successfully"
+        } else if candidate.rejection == nil, let error = candidate.relativeError, error > maxError {
+            candidate.rejection = String(format: "error %.2g above the limit %.2g", error, maxError)
+        }
+    }
+
+    /// What deployments of this profile get for the layer (TunebenchRuntime, export).
+    private func recordChoice(_ winner: Candidate, layer: Layer, policy: String) throws {
+        guard let best = winner.best else { return }
+        try tuner.database.record(choice: ChoiceRecord(
+            profileId: tuner.profile.id, layer: layer.description, kernelLibraryVersion: KernelLibrary.version,
+            policy: policy, precision: winner.precision.rawValue, bestLayer: best.layer,
+            relativeError: winner.relativeError, errorOnModelWeights: winner.errorOnModelWeights,
+            decidedAt: Timestamp.now()))
     }
 }

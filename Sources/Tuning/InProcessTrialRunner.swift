@@ -1,4 +1,3 @@
-import Benchmarks
 import HardwareProbe
 import Kernels
 import Measurement
@@ -22,9 +21,9 @@ public final class InProcessTrialRunner: TrialRunner {
         return team
     }
 
-    public func measure(_ problem: KernelProblem, limits: HardwareLimits, config: KernelConfig, settings: TrialSettings) -> TrialOutcome {
+    public func measure(_ problem: KernelProblem, limits: MachineSizes, config: KernelConfig, settings: TrialSettings) -> TrialOutcome {
         do {
-            let kernel = try problem.make(limits: limits)
+            let kernel = try KernelCatalog.kernel(for: problem, limits: limits)
             let violations = kernel.space.violations(config)
             guard violations.isEmpty else { return .failed(.invalid, violations.joined(separator: "; ")) }
             let team = team(size: max(1, config.int("threads") ?? 1))
@@ -42,9 +41,9 @@ public final class InProcessTrialRunner: TrialRunner {
         }
     }
 
-    public func race(_ problem: KernelProblem, limits: HardwareLimits, configs: [KernelConfig], rounds: Int,
+    public func race(_ problem: KernelProblem, limits: MachineSizes, configs: [KernelConfig], rounds: Int,
                      settings: TrialSettings) throws -> RaceOutcome {
-        let kernel = try problem.make(limits: limits)
+        let kernel = try KernelCatalog.kernel(for: problem, limits: limits)
         let team = team(size: configs.map { max(1, $0.int("threads") ?? 1) }.max() ?? 1)
         let measurer = KernelMeasurer(options: settings.measurementOptions, team: team)
         var instances: [any KernelInstance] = []

@@ -1,6 +1,7 @@
 import Foundation
 import Kernels
 import Search
+import TunebenchCore
 import TuningDatabase
 
 /// An exhaustively measured space, as `tune --strategy exhaustive --write-space FILE` writes
@@ -68,7 +69,7 @@ public struct RecordedSpace: Codable, Sendable {
     }
 
     public func encoded() throws -> Data {
-        try JSONFile.encode(self)
+        try StableJSON.encode(self)
     }
 
     /// Several recordings of the same space (each configuration freshly instantiated and

@@ -2,7 +2,6 @@ import Foundation
 import HardwareProbe
 import Kernels
 import Search
-import TunebenchRuntime
 import TuningDatabase
 
 /// The configurations a search measures first: the analytical model's choice (BLIS-style
@@ -37,11 +36,12 @@ public struct SeedConfigurations {
     /// Up to `limit` distinct valid configurations from `best`, nearest first (a different
     /// machine counts more than a different shape).
     public func transfer(from best: [BestRecord], profiles: [String: HardwareProfile], current: HardwareProfile,
-                         kernel: any TunableKernel, limit: Int = 3) -> [Seed] {
-        let ranked = best.filter { $0.kernel == kernel.name && $0.kernelLibraryVersion == KernelLibrary.version }
-            .map { record -> (BestRecord, Double) in
+                         problem: KernelProblem, kernel: any TunableKernel, limit: Int = 3) -> [Seed] {
+        let ranked = best.filter { $0.kernel == problem.kernel.rawValue && $0.kernelLibraryVersion == KernelLibrary.version }
+            .compactMap { record -> (BestRecord, Double)? in
+                guard let recorded = try? KernelProblem(key: record.layer, kernel: problem.kernel) else { return nil }
                 let machine = record.profileId == current.id ? 0 : profiles[record.profileId].map { ProfileSimilarity.distance(current, $0) } ?? 20
-                return (record, 2 * machine + ShapeSimilarity.distance(kernel.signature, record.layer))
+                return (record, 2 * machine + problem.distance(to: recorded))
             }
             .sorted { ($0.1, $0.0.layer) < ($1.1, $1.0.layer) }
         var seeds: [Seed] = []

@@ -1,5 +1,6 @@
 import Foundation
 import Kernels
+import TunebenchCore
 import TuningDatabase
 
 /// The T4 autotuning-results format (schema 1.0.0, as Kernel Tuner's `store_output_file`
@@ -60,7 +61,7 @@ public struct T4Results: Codable, Sendable {
     }
 
     public func encoded() throws -> Data {
-        try JSONFile.encode(self, pretty: false)
+        try StableJSON.encode(self, pretty: false)
     }
 }
 

@@ -10,7 +10,7 @@ public struct TrialSettings: Codable, Equatable, Sendable {
     public var targetRelativeHalfWidth = 0.02
     /// Seconds of sampling per candidate at most.
     public var timeCap = 0.3
-    /// PAPI events to count per trial (the counter backend falls back as DESIGN.md says).
+    /// PAPI events to count per trial (the counter backend falls back as docs/DESIGN.md says).
     public var counters: [String] = []
 
     public init() {}

@@ -52,9 +52,3 @@ public struct TuneRequest: Sendable {
         self.resume = resume
     }
 }
-
-/// A run stopped because its request's `stillOwned` said so.
-public struct TuneInterrupted: Error, CustomStringConvertible, Sendable {
-    public let message: String
-    public var description: String { message }
-}

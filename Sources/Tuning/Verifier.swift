@@ -39,12 +39,13 @@ public struct Verifier {
                     settings: TrialSettings = TrialSettings(), progress: (Int, Int, BestRecord) -> Void = { _, _, _ in }) throws -> [Check] {
         let records = try database.best(profileID: profile.id, kernelLibraryVersion: KernelLibrary.version)
             .filter { filter.map($0.layer.contains) ?? true }
-        let limits = HardwareLimits(profile: profile)
+        let limits = MachineSizes(profile: profile)
         var checks: [Check] = []
         for (index, best) in records.enumerated() {
             progress(index + 1, records.count, best)
             do {
-                let problem = try KernelProblem(layerKey: best.layer, kernel: best.kernel)
+                guard let kernel = KernelKind(rawValue: best.kernel) else { throw KernelError.invalidConfig("unknown kernel \"\(best.kernel)\"") }
+                let problem = try KernelProblem(key: best.layer, kernel: kernel)
                 let configs = [try KernelConfig(parsing: best.config), try KernelConfig(parsing: best.defaultConfig)]
                 let race = try runner.race(problem, limits: limits, configs: configs, rounds: rounds, settings: settings)
                 let now = race.statistics[0].median

@@ -1,5 +1,6 @@
 import Foundation
 import HardwareProbe
+import TunebenchCore
 
 /// The worker process's main loop (`tunebench worker`): one JSON request per line on stdin,
 /// one JSON response per line on stdout, until stdin closes (the tuner finished or died).
@@ -51,7 +52,7 @@ public enum WorkerLoop {
     }
 }
 
-struct WorkerProtocolError: Error, CustomStringConvertible {
+struct WorkerProtocolError: TunebenchError {
     var message: String
     var description: String { message }
 }

@@ -6,7 +6,7 @@ struct WorkerRequest: Codable, Sendable {
 
     var operation: Operation
     var problem: KernelProblem
-    var limits: HardwareLimits
+    var limits: MachineSizes
     var configs: [KernelConfig]
     var rounds: Int
     var settings: TrialSettings

@@ -1,5 +1,6 @@
 import Foundation
 import Kernels
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -31,7 +32,7 @@ public final class WorkerProcess: TrialRunner {
 
     deinit { stop() }
 
-    public func measure(_ problem: KernelProblem, limits: HardwareLimits, config: KernelConfig, settings: TrialSettings) -> TrialOutcome {
+    public func measure(_ problem: KernelProblem, limits: MachineSizes, config: KernelConfig, settings: TrialSettings) -> TrialOutcome {
         let request = WorkerRequest(operation: .measure, problem: problem, limits: limits, configs: [config], rounds: 0, settings: settings)
         switch exchange(request, timeout: timeout) {
         case .success(let response):
@@ -41,7 +42,7 @@ public final class WorkerProcess: TrialRunner {
         }
     }
 
-    public func race(_ problem: KernelProblem, limits: HardwareLimits, configs: [KernelConfig], rounds: Int,
+    public func race(_ problem: KernelProblem, limits: MachineSizes, configs: [KernelConfig], rounds: Int,
                      settings: TrialSettings) throws -> RaceOutcome {
         let request = WorkerRequest(operation: .race, problem: problem, limits: limits, configs: configs, rounds: rounds, settings: settings)
         let limit = timeout * Double(max(1, configs.count))

@@ -1,4 +1,5 @@
 import Foundation
+import TunebenchCore
 
 /// A whole tuning database as one JSON document (docs/tuning-database.md): what `db export`
 /// writes and `db import` reads. Rows are in key order, so the same database always exports
@@ -47,18 +48,27 @@ public struct DatabaseDump: Codable, Equatable, Sendable {
     }
 
     /// Reads an export, naming the file and the problem when it is not one.
+    /// Reads a file `db export` wrote.
+    public static func load(path: String) throws -> DatabaseDump {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw FileError(path: path, message: "cannot be read: \(error.localizedDescription)")
+        }
+        return try decode(data, path: path)
+    }
+
     public static func decode(_ data: Data, path: String) throws -> DatabaseDump {
         let dump: DatabaseDump
         do {
             dump = try JSONDecoder().decode(DatabaseDump.self, from: data)
         } catch let error as DecodingError {
-            throw TuningDatabaseError(path: path, message: "is not a tunebench database export: \(describe(error))")
+            throw FileError(path: path, message: "is not a tunebench database export: \(describe(error))")
         }
         guard dump.format == formatName else {
-            throw TuningDatabaseError(path: path, message: "has format \"\(dump.format)\", expected \"\(formatName)\"")
+            throw FileError(path: path, message: "has format \"\(dump.format)\", expected \"\(formatName)\"")
         }
         guard dump.schemaVersion <= TuningDatabase.currentSchemaVersion else {
-            throw TuningDatabaseError(path: path, message: "was exported by a newer tunebench (schema \(dump.schemaVersion), this build knows \(TuningDatabase.currentSchemaVersion))")
+            throw FileError(path: path, message: "was exported by a newer tunebench (schema \(dump.schemaVersion), this build knows \(TuningDatabase.currentSchemaVersion))")
         }
         return dump
     }

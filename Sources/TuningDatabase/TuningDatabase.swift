@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import TunebenchCore
 
 /// The tuning database in one SQLite file (WAL, so readers never wait for the writer; a busy
 /// timeout, so several tuner processes can write one file at once).
@@ -20,10 +21,10 @@ public final class TuningDatabase: Sendable {
         let fileManager = FileManager.default
         var isDirectory: ObjCBool = false
         if fileManager.fileExists(atPath: path, isDirectory: &isDirectory) {
-            guard !isDirectory.boolValue else { throw TuningDatabaseError(path: path, message: "is a directory, not a database file") }
+            guard !isDirectory.boolValue else { throw FileError(path: path, message: "is a directory, not a database file") }
             try Self.inspectExisting(path: path)
         } else {
-            guard create else { throw TuningDatabaseError(path: path, message: "no such database") }
+            guard create else { throw FileError(path: path, message: "no such database") }
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
             try? fileManager.createDirectory(atPath: folder, withIntermediateDirectories: true)
         }
@@ -63,12 +64,12 @@ public final class TuningDatabase: Sendable {
     /// not newer than this build.
     static func inspectExisting(path: String) throws {
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw TuningDatabaseError(path: path, message: "cannot be read (permissions?)")
+            throw FileError(path: path, message: "cannot be read (permissions?)")
         }
         let header = (try? handle.read(upToCount: 16)) ?? Data()
         try? handle.close()
         guard header.isEmpty || header == Data("SQLite format 3\0".utf8) else {
-            throw TuningDatabaseError(path: path, message: "is not a SQLite database (its first bytes are not \"SQLite format 3\"); left untouched")
+            throw FileError(path: path, message: "is not a SQLite database (its first bytes are not \"SQLite format 3\"); left untouched")
         }
         guard !header.isEmpty else { return }
         var configuration = Configuration()
@@ -78,17 +79,17 @@ public final class TuningDatabase: Sendable {
             try queue.read { db in
                 let check = try String.fetchOne(db, sql: "PRAGMA quick_check(1)") ?? "ok"
                 guard check == "ok" else {
-                    throw TuningDatabaseError(path: path, message: "is corrupt (SQLite quick_check: \(check)); left untouched")
+                    throw FileError(path: path, message: "is corrupt (SQLite quick_check: \(check)); left untouched")
                 }
                 let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
                 if !tables.isEmpty, !tables.contains("grdb_migrations") {
-                    throw TuningDatabaseError(path: path, message: "is a SQLite database but not a tunebench tuning database (tables: \(tables.joined(separator: ", "))); left untouched")
+                    throw FileError(path: path, message: "is a SQLite database but not a tunebench tuning database (tables: \(tables.joined(separator: ", "))); left untouched")
                 }
                 if tables.contains("grdb_migrations") {
                     let applied = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
                     let unknown = applied.filter { !Schema.versions.contains($0) }
                     guard unknown.isEmpty else {
-                        throw TuningDatabaseError(path: path, message: "was written by a newer tunebench (schema \(unknown.joined(separator: ", ")); this build knows version \(Schema.versions.count)); left untouched")
+                        throw FileError(path: path, message: "was written by a newer tunebench (schema \(unknown.joined(separator: ", ")); this build knows version \(Schema.versions.count)); left untouched")
                     }
                 }
             }
@@ -97,13 +98,13 @@ public final class TuningDatabase: Sendable {
         }
     }
 
-    static func describe(_ error: DatabaseError, path: String) -> TuningDatabaseError {
+    static func describe(_ error: DatabaseError, path: String) -> FileError {
         switch error.resultCode {
-        case .SQLITE_NOTADB: TuningDatabaseError(path: path, message: "is not a SQLite database; left untouched")
-        case .SQLITE_CORRUPT: TuningDatabaseError(path: path, message: "is corrupt (\(error.message ?? "SQLITE_CORRUPT")); left untouched")
-        case .SQLITE_BUSY, .SQLITE_LOCKED: TuningDatabaseError(path: path, message: "stayed locked by another process for 60 s")
-        case .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_CANTOPEN: TuningDatabaseError(path: path, message: "cannot be opened for writing (\(error.message ?? "\(error.resultCode)"))")
-        default: TuningDatabaseError(path: path, message: error.message ?? "\(error)")
+        case .SQLITE_NOTADB: FileError(path: path, message: "is not a SQLite database; left untouched")
+        case .SQLITE_CORRUPT: FileError(path: path, message: "is corrupt (\(error.message ?? "SQLITE_CORRUPT")); left untouched")
+        case .SQLITE_BUSY, .SQLITE_LOCKED: FileError(path: path, message: "stayed locked by another process for 60 s")
+        case .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_CANTOPEN: FileError(path: path, message: "cannot be opened for writing (\(error.message ?? "\(error.resultCode)"))")
+        default: FileError(path: path, message: error.message ?? "\(error)")
         }
     }
 

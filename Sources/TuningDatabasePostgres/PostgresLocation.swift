@@ -1,4 +1,5 @@
 import Foundation
+import TunebenchCore
 import TuningDatabase
 
 /// Where a PostgreSQL tuning database is: `postgres://user@host:port/dbname` (also
@@ -21,7 +22,7 @@ public struct PostgresLocation: Equatable, Sendable, CustomStringConvertible {
         var shown = components
         if shown?.password != nil { shown?.password = "***" }
         let name = shown?.string ?? "the database location"
-        func fail(_ message: String) -> TuningDatabaseError { TuningDatabaseError(path: name, message: message) }
+        func fail(_ message: String) -> FileError { FileError(path: name, message: message) }
         guard Self.isPostgres(text), let components else {
             throw fail("is not a postgres://user@host:port/dbname location")
         }
@@ -46,7 +47,7 @@ public struct PostgresLocation: Equatable, Sendable, CustomStringConvertible {
         if let password = environment["PGPASSWORD"] { return password }
         let file = environment["PGPASSFILE"] ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.pgpass")
         guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-            throw TuningDatabaseError(path: description, message: "no password: set PGPASSWORD or write it to a password file (PGPASSFILE, ~/.pgpass)")
+            throw FileError(path: description, message: "no password: set PGPASSWORD or write it to a password file (PGPASSFILE, ~/.pgpass)")
         }
         for line in text.split(separator: "\n") where !line.hasPrefix("#") {
             let fields = line.split(separator: ":", maxSplits: 4, omittingEmptySubsequences: false).map(String.init)
@@ -54,6 +55,6 @@ public struct PostgresLocation: Equatable, Sendable, CustomStringConvertible {
             let wanted = [host, String(port), database, user]
             if zip(fields.prefix(4), wanted).allSatisfy({ $0 == "*" || $0 == $1 }) { return fields[4] }
         }
-        throw TuningDatabaseError(path: description, message: "no line of \(file) matches \(host):\(port):\(database):\(user)")
+        throw FileError(path: description, message: "no line of \(file) matches \(host):\(port):\(database):\(user)")
     }
 }

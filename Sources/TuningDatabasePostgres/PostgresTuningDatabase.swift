@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOPosix
 import PostgresNIO
+import TunebenchCore
 import TuningDatabase
 
 /// The tuning database in PostgreSQL, for fleets: the same tables and the same records as the
@@ -28,7 +29,7 @@ public final class PostgresTuningDatabase: TuningStore, @unchecked Sendable {
             connection = try PostgresConnection.connect(on: group.next(), configuration: configuration, id: 1, logger: logger).wait()
         } catch {
             try? group.syncShutdownGracefully()
-            throw TuningDatabaseError(path: location.description, message: "cannot connect (\(Self.describe(error)))")
+            throw FileError(path: location.description, message: "cannot connect (\(Self.describe(error)))")
         }
         try migrate()
     }
@@ -60,7 +61,7 @@ public final class PostgresTuningDatabase: TuningStore, @unchecked Sendable {
             for statement in PostgresSchema.statements { try execute(PostgresQuery(unsafeSQL: statement)) }
             let versions = try execute("SELECT version FROM tunebench_schema").rows.map { try $0.decode(Int.self) }
             if let version = versions.max(), version > PostgresSchema.version {
-                throw TuningDatabaseError(path: location.description, message: "was written by a newer tunebench (schema \(version), this build knows \(PostgresSchema.version))")
+                throw FileError(path: location.description, message: "was written by a newer tunebench (schema \(version), this build knows \(PostgresSchema.version))")
             }
             if versions.isEmpty { try execute("INSERT INTO tunebench_schema (version) VALUES (\(PostgresSchema.version))") }
         }
@@ -68,8 +69,8 @@ public final class PostgresTuningDatabase: TuningStore, @unchecked Sendable {
 
     @discardableResult
     func execute(_ query: PostgresQuery) throws -> PostgresQueryResult {
-        do { return try connection.query(query, logger: logger).wait() } catch let error as TuningDatabaseError { throw error } catch {
-            throw TuningDatabaseError(path: location.description, message: Self.describe(error))
+        do { return try connection.query(query, logger: logger).wait() } catch let error as FileError { throw error } catch {
+            throw FileError(path: location.description, message: Self.describe(error))
         }
     }
 
@@ -155,7 +156,7 @@ public final class PostgresTuningDatabase: TuningStore, @unchecked Sendable {
             guard try !insert(trial, into: PostgresSchema.trials) else { return }
             let present: [TrialRecord] = try select(PostgresSchema.trials, as: TrialRecord.self, where: [("run_id", trial.runId), ("seq", trial.seq)])
             guard present == [trial] else {
-                throw TuningDatabaseError(path: address, message: "trial \(trial.seq) of run \(trial.runId) was written by another tuner: two tuners are continuing the same run (split the work with autotune --share)")
+                throw FileError(path: address, message: "trial \(trial.seq) of run \(trial.runId) was written by another tuner: two tuners are continuing the same run (split the work with autotune --share)")
             }
         }
     }

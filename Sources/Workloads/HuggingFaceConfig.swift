@@ -1,4 +1,5 @@
 import Kernels
+import TunebenchCore
 
 /// The GEMMs of a Hugging Face transformer from its `config.json`, per token count: the
 /// attention projections, the MLP and the LM head. Decoder families (Llama, Mistral, Qwen2,
@@ -9,7 +10,7 @@ public enum HuggingFaceConfig {
 
     public static func load(path: String, tokens: [Int]) throws -> Workload {
         guard !tokens.isEmpty, tokens.allSatisfy({ $0 > 0 }) else {
-            throw WorkloadError(path: path, message: "give at least one positive token count")
+            throw FileError(path: path, message: "give at least one positive token count")
         }
         let fields = try JSONFields.load(path: path)
         let type = try fields.string("model_type")
@@ -19,7 +20,7 @@ public enum HuggingFaceConfig {
         case "gpt2": workload = try gpt2(fields, tokens: tokens)
         case "bert": workload = try bert(fields, tokens: tokens)
         default:
-            throw WorkloadError(path: path, message: "model_type \"\(type)\" is not supported (supported: \(supported.joined(separator: ", ")))")
+            throw FileError(path: path, message: "model_type \"\(type)\" is not supported (supported: \(supported.joined(separator: ", ")))")
         }
         workload.notes.append("no checkpoint: weights are random at the layer's scale (1/sqrt(in_features)); accuracy figures use them")
         workload.unsupported.append("attention scores and weighted sum (Q·Kᵀ, softmax, P·V): batched products over the sequence, not imported")
@@ -37,10 +38,10 @@ public enum HuggingFaceConfig {
         let vocabulary = try fields.positiveInt("vocab_size", context: context)
         let headDim = try fields.optionalPositiveInt("head_dim") ?? hidden / heads
         guard hidden % heads == 0 || fields.has("head_dim") else {
-            throw WorkloadError(path: fields.path, message: "field \"hidden_size\" (\(hidden)) is not a multiple of \"num_attention_heads\" (\(heads))")
+            throw FileError(path: fields.path, message: "field \"hidden_size\" (\(hidden)) is not a multiple of \"num_attention_heads\" (\(heads))")
         }
         guard heads % kvHeads == 0 else {
-            throw WorkloadError(path: fields.path, message: "field \"num_attention_heads\" (\(heads)) is not a multiple of \"num_key_value_heads\" (\(kvHeads))")
+            throw FileError(path: fields.path, message: "field \"num_attention_heads\" (\(heads)) is not a multiple of \"num_key_value_heads\" (\(kvHeads))")
         }
         // Qwen2 has biases on q, k and v; Llama only when attention_bias is set; Mistral none.
         let attentionBias = try fields.optionalBool("attention_bias") ?? false

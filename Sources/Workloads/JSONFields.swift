@@ -1,4 +1,5 @@
 import Foundation
+import TunebenchCore
 
 /// Typed access to a JSON object's fields with errors that name the file and the field.
 struct JSONFields {
@@ -17,13 +18,13 @@ struct JSONFields {
     static func load(path: String) throws -> JSONFields {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw WorkloadError(path: path, message: "cannot be read (\(error.localizedDescription))")
+            throw FileError(path: path, message: "cannot be read (\(error.localizedDescription))")
         }
         let parsed: JSONValue
         do { parsed = try JSONDecoder().decode(JSONValue.self, from: data) } catch {
-            throw WorkloadError(path: path, message: "is not valid JSON")
+            throw FileError(path: path, message: "is not valid JSON")
         }
-        guard case .object(let object) = parsed else { throw WorkloadError(path: path, message: "must hold a JSON object at the top level") }
+        guard case .object(let object) = parsed else { throw FileError(path: path, message: "must hold a JSON object at the top level") }
         return JSONFields(object, path: path)
     }
 
@@ -33,7 +34,7 @@ struct JSONFields {
 
     /// A positive integer (4096 or 4096.0).
     func positiveInt(_ field: String, context: String = "") throws -> Int {
-        guard let raw = object[field], raw != .null else { throw WorkloadError(path: path, message: "missing field \(name(field))\(context)") }
+        guard let raw = object[field], raw != .null else { throw FileError(path: path, message: "missing field \(name(field))\(context)") }
         return try positiveInt(raw, field: field)
     }
 
@@ -44,12 +45,12 @@ struct JSONFields {
 
     private func positiveInt(_ raw: JSONValue, field: String) throws -> Int {
         if case .number(let value) = raw, value == value.rounded(), value >= 1, value < 1e12 { return Int(value) }
-        throw WorkloadError(path: path, message: "field \(name(field)) must be a positive integer, got \(raw.shown)")
+        throw FileError(path: path, message: "field \(name(field)) must be a positive integer, got \(raw.shown)")
     }
 
     func string(_ field: String) throws -> String {
-        guard let raw = object[field], raw != .null else { throw WorkloadError(path: path, message: "missing field \(name(field))") }
-        guard case .string(let text) = raw else { throw WorkloadError(path: path, message: "field \(name(field)) must be a string, got \(raw.shown)") }
+        guard let raw = object[field], raw != .null else { throw FileError(path: path, message: "missing field \(name(field))") }
+        guard case .string(let text) = raw else { throw FileError(path: path, message: "field \(name(field)) must be a string, got \(raw.shown)") }
         return text
     }
 
@@ -60,17 +61,17 @@ struct JSONFields {
 
     func optionalBool(_ field: String) throws -> Bool? {
         guard let raw = object[field], raw != .null else { return nil }
-        guard case .bool(let value) = raw else { throw WorkloadError(path: path, message: "field \(name(field)) must be true or false, got \(raw.shown)") }
+        guard case .bool(let value) = raw else { throw FileError(path: path, message: "field \(name(field)) must be true or false, got \(raw.shown)") }
         return value
     }
 
     /// The objects of a list field, each with its location for errors.
     func objects(_ field: String) throws -> [JSONFields] {
-        guard let raw = object[field], raw != .null else { throw WorkloadError(path: path, message: "missing field \(name(field))") }
-        guard case .array(let list) = raw else { throw WorkloadError(path: path, message: "field \(name(field)) must be a list, got \(raw.shown)") }
+        guard let raw = object[field], raw != .null else { throw FileError(path: path, message: "missing field \(name(field))") }
+        guard case .array(let list) = raw else { throw FileError(path: path, message: "field \(name(field)) must be a list, got \(raw.shown)") }
         return try list.enumerated().map { index, item in
             let here = "\(location.isEmpty ? "" : location + ".")\(field)[\(index)]"
-            guard case .object(let object) = item else { throw WorkloadError(path: path, message: "\"\(here)\" must be an object, got \(item.shown)") }
+            guard case .object(let object) = item else { throw FileError(path: path, message: "\"\(here)\" must be an object, got \(item.shown)") }
             return JSONFields(object, path: path, location: here)
         }
     }

@@ -1,4 +1,5 @@
 import Kernels
+import TunebenchCore
 
 /// The layer-list format (docs/workloads.md): a JSON object with an optional "name" and a
 /// "layers" list; each entry has "op" ("gemm" or "matmul" with "m", "n", "k", or "conv2d" with "shape"
@@ -15,7 +16,7 @@ public enum LayerList {
             let name = try entry.optionalString("name") ?? "layers[\(index)]"
             let epilogue: Epilogue
             do { epilogue = try Epilogue(parsing: try entry.optionalString("epilogue") ?? "none") } catch let error as KernelError {
-                throw WorkloadError(path: path, message: "field \(entry.name("epilogue")): \(error.message)")
+                throw FileError(path: path, message: "field \(entry.name("epilogue")): \(error.message)")
             }
             let count = try entry.optionalPositiveInt("count") ?? 1
             switch op {
@@ -26,14 +27,14 @@ public enum LayerList {
             case "conv2d":
                 let shape: Conv2DShape
                 do { shape = try Conv2DShape(parsing: try entry.string("shape")) } catch let error as KernelError {
-                    throw WorkloadError(path: path, message: "field \(entry.name("shape")): \(error.message)")
+                    throw FileError(path: path, message: "field \(entry.name("shape")): \(error.message)")
                 }
                 instances.append(.init(name: name, layer: .conv2d(shape, epilogue: epilogue), count: count))
             default:
                 unsupported.append("\(name): op \"\(op)\" (supported: gemm, matmul, conv2d)")
             }
         }
-        guard !instances.isEmpty else { throw WorkloadError(path: path, message: "has no gemm, matmul or conv2d layer to tune") }
+        guard !instances.isEmpty else { throw FileError(path: path, message: "has no gemm, matmul or conv2d layer to tune") }
         return Workload(name: try fields.optionalString("name") ?? "layer list", source: path, instances: instances, unsupported: unsupported)
     }
 }

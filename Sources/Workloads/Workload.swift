@@ -1,3 +1,5 @@
+import KernelModel
+
 /// A model as the layers it executes: every instance with its name, what could not be
 /// imported (listed, never dropped silently) and notes (e.g. "weights are random").
 public struct Workload: Sendable {

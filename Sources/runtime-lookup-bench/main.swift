@@ -1,6 +1,6 @@
 import Foundation
-import HardwareProbe
 import KernelModel
+import MachineIdentity
 import TunebenchRuntime
 
 // Measures a TuningRuntime lookup after loading: an artifact of this machine with LAYERS tuned
@@ -9,7 +9,7 @@ import TunebenchRuntime
 // and a peer: a plain Dictionary read of the same keys. Prints ns per lookup (median, min, max).
 // Usage: runtime-lookup-bench [LAYERS]
 let layerCount = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 500
-let machine = try HardwareProbe.identifyLiveMachine()
+let machine = try LiveMachine.identify()
 var entries: [DeploymentArtifact.Entry] = []
 for index in 0..<layerCount {
     for precision in Precision.allCases {

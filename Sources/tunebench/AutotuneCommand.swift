@@ -2,6 +2,9 @@ import ArgumentParser
 import Foundation
 import HardwareProbe
 import Kernels
+import Reports
+import Search
+import TunebenchCore
 import Tuning
 import TuningDatabase
 import Workloads
@@ -30,32 +33,34 @@ struct AutotuneCommand: ParsableCommand {
     @Option(help: "An ONNX model: its Gemm, MatMul and Conv nodes become layers, its initializers the weights of the error checks.")
     var model: String?
 
-    @Option(name: .customLong("dim"), help: ArgumentHelp("A symbolic dimension of --model and its sizes, e.g. batch=1,32 (repeat for each).", valueName: "name=sizes"))
-    var dims: [String] = []
+    @Option(name: .customLong("dim"), help: ArgumentHelp("A symbolic dimension of --model and its sizes, e.g. batch=1,32 (repeat for each).", valueName: "name=sizes"),
+            transform: DimensionBinding.parse)
+    var dims: [DimensionBinding] = []
 
     @Option(name: .customLong("hf-config"), help: "A Hugging Face config.json (llama, mistral, qwen2, gpt2, bert).")
     var hfConfig: String?
 
-    @Option(help: "Token counts for --hf-config, e.g. 1,32 (1 = a decode step).")
-    var tokens = "1"
+    @Option(help: "Token counts for --hf-config, e.g. 1,32 (1 = a decode step).", transform: TokenCounts.parse)
+    var tokens = [1]
 
     @Option(help: "A layer list (JSON, docs/workloads.md).")
     var layers: String?
 
-    @Option(help: "Candidate weight precisions: auto (fp32, fp16, bf16, int8, int4) or a list, e.g. fp32 or fp32,int8.")
-    var precision = "auto"
+    @Option(help: "Candidate weight precisions: auto (fp32, fp16, bf16, int8, int4) or a list, e.g. fp32 or fp32,int8.", transform: PrecisionList.parse)
+    var precision = Precision.allCases
 
     @Option(name: .customLong("max-error"), help: "Largest relative L2 error of a layer's output against fp32 (default 1%).")
     var maxError = 0.01
 
-    @Option(help: "Total time budget for the searches, e.g. 10m.")
-    var time = "10m"
+    @Option(help: "Total time budget for the searches, e.g. 10m.", transform: DurationArgument.parse)
+    var time = 600.0
 
     @Option(help: "Search strategy for every layer.")
-    var strategy = "auto"
+    var strategy = StrategyName.auto
 
     @Option(help: ArgumentHelp(StoreLocation.help))
     var db = TuningDatabase.defaultPath
+
     @Flag(help: "Search again layers that already have a best configuration for this profile.")
     var retune = false
 
@@ -65,8 +70,9 @@ struct AutotuneCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Split the layers with the other tuners started with this name (needs a postgres:// --db).", valueName: "name"))
     var share: String?
 
-    @Option(help: "With --share: how long a claimed layer stays claimed without renewal, e.g. 60s (a dead tuner's layer waits this long).")
-    var lease = "60s"
+    @Option(help: "With --share: how long a claimed layer stays claimed without renewal, e.g. 60s (a dead tuner's layer waits this long).",
+            transform: DurationArgument.parse)
+    var lease = 60.0
 
     @Option(help: "Also write the result as JSON to this file.")
     var json: String?
@@ -80,17 +86,13 @@ struct AutotuneCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            let workload = try loadWorkload()
-            let candidates: [Precision] = try precision == "auto" ? Precision.allCases : precision.split(separator: ",").map { name in
-                guard let value = Precision(rawValue: String(name)) else {
-                    throw ValidationError("--precision: \(name) is not one of auto, \(Precision.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                return value
-            }
+            let source = try WorkloadSource.from(model: model, dimensions: try DimensionBinding.sizes(dims), hfConfig: hfConfig,
+                                                 tokens: tokens, layers: layers)
+            let workload = try source.load()
             for item in workload.unsupported { printToStderr("warning: not imported: \(item)") }
             for note in workload.notes { printToStderr("note: \(note)") }
-            var request = Autotuner.Request(workload: workload, precisions: candidates, maxError: maxError, totalSeconds: try parseDuration(time),
-                                            strategy: strategy, retune: retune)
+            var request = Autotuner.Request(workload: workload, precisions: precision, maxError: maxError, totalSeconds: time,
+                                            strategy: strategy.rawValue, retune: retune)
             request.settings.timeCap = trials.timeCap
             if let threads {
                 guard threads >= 1 else { throw ValidationError("--threads takes a positive count") }
@@ -103,12 +105,10 @@ struct AutotuneCommand: ParsableCommand {
                 guard let work = database as? any SharedWork else {
                     throw ValidationError("--share splits the work through a PostgreSQL database: give --db postgres://user@host:port/dbname")
                 }
-                return Autotuner.Sharing(work: work, name: name, leaseSeconds: try parseDuration(lease))
+                return Autotuner.Sharing(work: work, name: name, leaseSeconds: lease)
             }
-            let runner = try trials.runner()
-            let autotuner = Autotuner(tuner: Tuner(profile: profile, database: database, runner: runner))
-            printToStderr("autotuning \(workload.name): \(workload.uniqueLayers.count) unique layers x \(Set(candidates + [.fp32]).count) precisions within \(time) on profile \(profile.id) into \(database.address)"
-                + (sharing.map { ", sharing as \($0.worker) under \"\($0.name)\"" } ?? ""))
+            let autotuner = Autotuner(tuner: Tuner(profile: profile, database: database, runner: try trials.runner()))
+            printToStderr(AutotuneReportText.startLine(request, profileID: profile.id, database: database.address, sharing: sharing))
             var lastWaiting: WorkProgress?
             let result = try autotuner.run(request, sharing: sharing) { progress in
                 switch progress {
@@ -128,40 +128,5 @@ struct AutotuneCommand: ParsableCommand {
                 printToStderr("wrote \(json)")
             }
         }
-    }
-
-    /// The workload of --model, --hf-config or --layers (at most one), or the bundled example.
-    private func loadWorkload() throws -> Workload {
-        guard [model, hfConfig, layers].compactMap({ $0 }).count <= 1 else { throw ValidationError("give one of --model, --hf-config, --layers") }
-        guard dims.isEmpty || model != nil else { throw ValidationError("--dim binds the dimensions of an ONNX --model") }
-        do {
-            if let model {
-                return try ONNXImport.load(path: model, dimensions: try parseDimensions(dims))
-            }
-            if let hfConfig {
-                let counts = tokens.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-                guard !counts.isEmpty, counts.allSatisfy({ $0 > 0 }) else { throw ValidationError("--tokens takes positive counts, e.g. 1,32") }
-                return try HuggingFaceConfig.load(path: hfConfig, tokens: counts)
-            }
-            return try LayerList.load(path: layers ?? "examples/example-layers.json")
-        } catch let error as WorkloadError {
-            printToStderr("tunebench: error: \(error)")
-            throw ExitCode(1)
-        }
-    }
-
-    /// "--dim batch=1,32 --dim seq=128" → ["batch": [1, 32], "seq": [128]].
-    private func parseDimensions(_ items: [String]) throws -> [String: [Int]] {
-        var result: [String: [Int]] = [:]
-        for item in items {
-            let parts = item.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            let sizes = parts.count == 2 ? parts[1].split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) } : []
-            guard parts.count == 2, !parts[0].isEmpty, !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) > 0 }) else {
-                throw ValidationError("--dim takes name=sizes with positive sizes, e.g. batch=1,32; got \"\(item)\"")
-            }
-            guard result[parts[0]] == nil else { throw ValidationError("--dim \(parts[0]) is given twice") }
-            result[parts[0]] = sizes.compactMap { $0 }
-        }
-        return result
     }
 }

@@ -4,6 +4,7 @@ import Foundation
 import HardwareProbe
 import Kernels
 import Measurement
+import Reports
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,8 +17,8 @@ struct BenchCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: "gemm, gemv or conv2d.")
-    var kernel: String
+    @Argument(help: "The kernel.")
+    var kernel: KernelKind
 
     @Option(help: "The problem shape (see above).")
     var shape: String
@@ -25,14 +26,14 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Parameters over the default configuration, e.g. mr=6,nr=16,kc=256,loop=n.")
     var config = ""
 
-    @Option(help: "Weight precision: fp32, fp16, bf16, int8, int4.")
-    var precision = "fp32"
+    @Option(help: "Weight precision.")
+    var precision = Precision.fp32
 
     @Option(help: "Thread count (overrides threads= in --config).")
     var threads: Int?
 
-    @Option(help: "Fused epilogue: none, bias, relu, gelu, bias+relu, bias+gelu.")
-    var epilogue = "none"
+    @Option(help: "Fused epilogue: none, bias, relu, gelu, bias+relu, bias+gelu.", transform: EpilogueArgument.parse)
+    var epilogue = Epilogue.none
 
     @Option(help: "PAPI events to count, comma-separated, or 'default' (cycles, instructions, cache misses, FP ops).")
     var counters: String?
@@ -43,8 +44,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .customLong("vs-openblas"), help: "Race OpenBLAS cblas_sgemm on the same shape, interleaved, and print the ratio.")
     var vsOpenBLAS = false
 
-    @Option(name: .customLong("vs-precisions"), help: "Race these weight precisions, interleaved, with the same configuration or their own overrides after @ joined by +, e.g. fp16,int8@prefetch=1024+nb=8.")
-    var vsPrecisions: String?
+    @Option(name: .customLong("vs-precisions"), help: "Race these weight precisions, interleaved, with the same configuration or their own overrides after @ joined by +, e.g. fp16,int8@prefetch=1024+nb=8.",
+            transform: PrecisionOverrides.parse)
+    var vsPrecisions: [(precision: Precision, overrides: String)] = []
 
     @Flag(name: .customLong("check-harness"), help: "Also measure what the harness adds over a bare loop of the same kernel.")
     var checkHarness = false
@@ -62,40 +64,29 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            guard let precision = Precision(rawValue: precision) else {
-                throw ValidationError("--precision is one of \(Precision.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            let live = try HardwareProbe.probeLiveMachine(build: .thisBuild)
-            // The saved profile of this machine carries the roofline; without one, no % is printed.
-            let profile = (try? profiles.store.load(profiles.store.path(for: live.id))) ?? live
+            let profile = try profiles.currentMachine()
+            let problem = KernelProblem(layer: try Layer(kernel: kernel, shape: shape, epilogue: epilogue), precision: precision, kernel: kernel)
             var request = KernelBenchmark.Request(
-                kernel: kernel, shape: shape, precision: precision, epilogue: try parseEpilogue(epilogue),
-                overrides: config, threads: threads,
+                problem: problem, overrides: config, threads: threads,
                 counters: counters.map { $0.split(separator: ",").map(String.init) } ?? [],
-                vsOpenBLAS: vsOpenBLAS,
-                options: MeasurementOptions(timeCap: timeCap, flushBytes: flush), rounds: rounds
+                vsOpenBLAS: vsOpenBLAS, options: MeasurementOptions(timeCap: timeCap, flushBytes: flush), rounds: rounds
             )
             request.checkHarness = checkHarness
             request.options.multiplexCounters = multiplex
-            request.comparePrecisions = try (vsPrecisions ?? "").split(separator: ",").map { item in
-                let parts = item.split(separator: "@", maxSplits: 1).map(String.init)
-                guard let value = Precision(rawValue: parts[0]) else { throw ValidationError("--vs-precisions: unknown precision \(parts[0])") }
-                return (value, parts.count > 1 ? parts[1].replacingOccurrences(of: "+", with: ",") : "")
-            }
-            do {
-                let report = try KernelBenchmark(profile: profile, topology: try HwlocTopology()).run(request) { printToStderr($0) }
-                print(BenchReportText.render(report))
-            } catch let error as KernelError {
-                printToStderr("tunebench: error: \(error.message)")
-                throw ExitCode(1)
-            } catch let error as MeasurementError {
-                printToStderr("tunebench: error: \(error.description)")
-                throw ExitCode(2)
-            }
+            request.comparePrecisions = vsPrecisions
+            let report = try KernelBenchmark(profile: profile, topology: try HwlocTopology()).run(request) { printToStderr($0) }
+            print(BenchReportText.render(report))
         }
     }
 }
 
-func parseEpilogue(_ text: String) throws -> Epilogue {
-    do { return try Epilogue(parsing: text) } catch let error as KernelError { throw ValidationError("--epilogue: \(error.message)") }
+/// `--vs-precisions fp16,int8@prefetch=1024+nb=8`: precisions, each with its own overrides.
+enum PrecisionOverrides {
+    static func parse(_ text: String) throws -> [(precision: Precision, overrides: String)] {
+        try text.split(separator: ",").map { item in
+            let parts = item.split(separator: "@", maxSplits: 1).map(String.init)
+            guard let value = Precision(rawValue: parts[0]) else { throw ValidationError("--vs-precisions: unknown precision \(parts[0])") }
+            return (value, parts.count > 1 ? parts[1].replacingOccurrences(of: "+", with: ",") : "")
+        }
+    }
 }

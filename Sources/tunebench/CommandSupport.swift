@@ -2,61 +2,28 @@ import ArgumentParser
 import Foundation
 import HardwareProbe
 import Kernels
-import Search
-import TunebenchRuntime
-import TuningDatabase
+import TunebenchCore
 
 extension BuildTarget {
     /// What this binary's kernels were compiled for, recorded in every profile it probes.
     static var thisBuild: BuildTarget { BuildTarget(march: KernelLibrary.buildMarch, isa: KernelLibrary.buildISA) }
 }
 
-/// One way for every subcommand to fail: a one-line message on stderr and exit status 1.
+/// One way for every subcommand to fail (docs/DESIGN.md, "Errors"): a tunebench error is one
+/// line on stderr and its exit status; an option a library found unusable is a usage error.
 func runReportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
-    } catch let error as ProbeError {
-        printToStderr("tunebench: error: \(error.message)")
-        throw ExitCode(1)
-    } catch let error as TuningDatabaseError {
+    } catch let error as OptionError {
+        throw ValidationError(error.message)
+    } catch let error as any TunebenchError {
         printToStderr("tunebench: error: \(error)")
-        throw ExitCode(1)
-    } catch let error as SearchError {
-        printToStderr("tunebench: error: \(error.message)")
-        throw ExitCode(1)
-    } catch let error as KernelError {
-        printToStderr("tunebench: error: \(error.message)")
-        throw ExitCode(1)
-    } catch let error as RuntimeError {
-        printToStderr("tunebench: error: \(error)")
-        throw ExitCode(1)
+        throw ExitCode(error.exitCode)
     }
 }
 
 func printToStderr(_ line: String) {
     FileHandle.standardError.write(Data("\(line)\n".utf8))
-}
-
-/// `--dim batch=1 --dim seq=128` (one size each, as `run` and `compare` take them) → ["batch": 1, "seq": 128].
-func parseDimensionSizes(_ items: [String]) throws -> [String: Int] {
-    var dimensions: [String: Int] = [:]
-    for item in items {
-        let parts = item.split(separator: "=", maxSplits: 1)
-        guard parts.count == 2, let size = Int(parts[1]), size > 0 else {
-            throw ValidationError("--dim takes name=size with a positive size, e.g. batch=1; got \"\(item)\"")
-        }
-        dimensions[String(parts[0])] = size
-    }
-    return dimensions
-}
-
-/// "1,2,4" → [1, 2, 4].
-func parseThreadCounts(_ text: String) throws -> [Int] {
-    let counts = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-    guard !counts.isEmpty, counts.allSatisfy({ ($0 ?? 0) >= 1 }) else {
-        throw ValidationError("--threads takes a comma-separated list of positive counts, e.g. 1,2,4; got \"\(text)\"")
-    }
-    return counts.compactMap { $0 }
 }
 
 struct ProfileOptions: ParsableArguments {
@@ -67,8 +34,7 @@ struct ProfileOptions: ParsableArguments {
 
     /// This machine's saved profile (it carries the measured roofline), else a fresh probe.
     func currentMachine() throws -> HardwareProfile {
-        let live = try HardwareProbe.probeLiveMachine(build: .thisBuild)
-        return (try? store.load(store.path(for: live.id))) ?? live
+        try HardwareProbe.currentMachine(store: store, build: .thisBuild)
     }
 }
 
@@ -80,8 +46,8 @@ struct ProfileOutputOptions: ParsableArguments {
     @Flag(help: "Write the profile to <profiles>/<id>.json.")
     var save = false
 
-    @Option(help: "Thread counts to measure the roofline at, e.g. 1,2 (default: 1..cores).")
-    var threads: String?
+    @Option(help: "Thread counts to measure the roofline at, e.g. 1,2 (default: 1..cores).", transform: ThreadCounts.parse)
+    var threads: [Int]?
 
     @OptionGroup var profiles: ProfileOptions
 

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Reports
+import TunebenchCore
 import Tuning
 import TuningDatabase
 import TuningDatabasePostgres
@@ -50,7 +52,7 @@ struct DatabaseCommand: ParsableCommand {
             abstract: "Write the whole database as JSON (docs/tuning-database.md), or one run's trials as T4.")
         @OptionGroup var location: Location
         @Option(help: "json (the whole database) or t4 (one run's trials; needs --run).")
-        var format = "json"
+        var format = DatabaseExportFormat.json
         @Option(name: .customLong("run"), help: "The run to export as T4.")
         var runID: String?
         @Option(name: .shortAndLong, help: "Output file (default: standard output).")
@@ -58,16 +60,7 @@ struct DatabaseCommand: ParsableCommand {
 
         func run() throws {
             try runReportingErrors {
-                let dump = try location.open().dump()
-                let data: Data
-                switch format {
-                case "json": data = try dump.encoded()
-                case "t4":
-                    guard let run = runID else { throw ValidationError("--format t4 exports one run: give --run ID (see `db show --runs`)") }
-                    guard dump.runs.contains(where: { $0.id == run }) else { throw TuningDatabaseError(path: location.db, message: "has no run \(run)") }
-                    data = try T4Results(trials: dump.trials.filter { $0.runId == run }).encoded()
-                default: throw ValidationError("--format is json or t4")
-                }
+                let data = try location.open().dump().exported(as: format, runID: runID, location: location.db)
                 if let output { try data.write(to: URL(fileURLWithPath: output)) } else { FileHandle.standardOutput.write(data) }
             }
         }
@@ -81,12 +74,7 @@ struct DatabaseCommand: ParsableCommand {
 
         func run() throws {
             try runReportingErrors {
-                let data: Data
-                do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
-                    throw TuningDatabaseError(path: file, message: "cannot be read: \(error.localizedDescription)")
-                }
-                let dump = try DatabaseDump.decode(data, path: file)
-                print(try location.open(create: true).merge(dump))
+                print(try location.open(create: true).merge(try DatabaseDump.load(path: file)))
             }
         }
     }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Reports
-import Tuning
+import TunebenchCore
 import TuningDatabase
 
 extension DatabaseCommand {
@@ -22,18 +22,8 @@ extension DatabaseCommand {
                     throw ValidationError("shared work lives in a PostgreSQL database: give --db postgres://user@host:port/dbname")
                 }
                 let items = try work.items(matching: queue)
-                if json { return print(String(decoding: try JSONFile.encode(items), as: UTF8.self), terminator: "") }
-                guard !items.isEmpty else { return print("no shared work\(queue.isEmpty ? "" : " in queues matching \"\(queue)\"")") }
-                for (name, rows) in Dictionary(grouping: items, by: \.queue).sorted(by: { $0.key < $1.key }) {
-                    let done = rows.filter { $0.status == "done" }.count
-                    print("\(name): \(done) of \(rows.count) done")
-                    var table = TextTable(header: ["item", "status", "claimed by", "lease", "attempts", "done at"])
-                    for row in rows {
-                        let lease = row.leaseSecondsLeft.map { $0 >= 0 ? String(format: "%.0f s left", $0) : "expired" } ?? "-"
-                        table.add([row.item, row.status, row.claimedBy ?? "-", lease, "\(row.attempts)", row.doneAt ?? "-"])
-                    }
-                    print(table.render())
-                }
+                if json { return print(String(decoding: try StableJSON.encode(items), as: UTF8.self), terminator: "") }
+                print(SharedWorkText.render(items, queueFilter: queue))
             }
         }
     }

@@ -1,8 +1,7 @@
 import ArgumentParser
 import DeploymentExport
 import Foundation
-import HardwareProbe
-import Kernels
+import TunebenchCore
 import TunebenchRuntime
 import TuningDatabase
 
@@ -20,8 +19,8 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "The profile: a fingerprint, current (this machine) or all.")
     var profile = "current"
 
-    @Option(help: "json, yaml or c-header.")
-    var format = "json"
+    @Option(help: "The artifact's format.")
+    var format = DeploymentExport.Format.json
 
     @Option(help: ArgumentHelp(StoreLocation.help))
     var db = TuningDatabase.defaultPath
@@ -31,24 +30,8 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            guard let format = DeploymentExport.Format(rawValue: format) else {
-                throw ValidationError("--format is one of \(DeploymentExport.Format.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
             let database = try StoreLocation.open(db, create: false)
-            let wanted: Set<String>? = switch profile {
-            case "all": nil
-            case "current": [try HardwareProbe.identifyLiveMachine().id]
-            default: [profile]
-            }
-            let artifact = try DeploymentArtifact.from(database, profileIDs: wanted)
-            if artifact.entries.isEmpty {
-                let others = Set(try database.best().filter { wanted?.contains($0.profileId) ?? true }.map(\.kernelLibraryVersion)).sorted()
-                let tuned = Set(try database.best(kernelLibraryVersion: KernelLibrary.version).map(\.profileId)).sorted()
-                var message = "has no tuned layer for profile \(wanted.map { $0.sorted().joined(separator: ", ") } ?? "any") with kernel library \(KernelLibrary.version)"
-                if !others.isEmpty { message += " (records of kernel library \(others.joined(separator: ", ")) exist: tune again with this build)" }
-                if !tuned.isEmpty { message += "; profiles with records: \(tuned.joined(separator: ", "))" }
-                throw RuntimeError(path: database.address, message: message)
-            }
+            let artifact = try DeploymentArtifact.forExport(from: database, profiles: .init(profile))
             let text = try DeploymentExport.render(artifact, as: format)
             if let output {
                 try Data(text.utf8).write(to: URL(fileURLWithPath: output))

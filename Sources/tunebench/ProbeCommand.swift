@@ -23,7 +23,9 @@ struct ProbeCommand: ParsableCommand {
             let store = output.profiles.store
             var profile = try probe()
             if measure {
-                profile.roofline = try measureRoofline(threadsOption: output.threads, profile: profile)
+                profile.roofline = try RooflineMeasurement.measureLiveMachine(threadCounts: output.threads, cores: profile.topology.cores) {
+                    printToStderr($0)
+                }
             } else if output.save, let saved = try? store.load(store.path(for: profile.id)) {
                 // Re-probing without measuring keeps the roofline measured earlier on this machine.
                 profile.roofline = saved.roofline
@@ -39,13 +41,4 @@ struct ProbeCommand: ParsableCommand {
         }
         return try HardwareProbe.probe(topologyFile: topologyFile, build: .thisBuild)
     }
-}
-
-/// Measures the live machine's roofline, printing progress on stderr.
-func measureRoofline(threadsOption: String?, profile: HardwareProfile) throws -> Roofline {
-    let topology = try HwlocTopology()
-    let counts = try threadsOption.map(parseThreadCounts)
-        ?? RooflineMeasurement.defaultThreadCounts(cores: profile.topology.cores)
-    let measurement = RooflineMeasurement(topology: topology)
-    return measurement.measure(.init(threadCounts: counts)) { printToStderr($0) }
 }

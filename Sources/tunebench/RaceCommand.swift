@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import HardwareProbe
 import Kernels
+import Reports
 import Tuning
 
 struct RaceCommand: ParsableCommand {
@@ -11,17 +11,17 @@ struct RaceCommand: ParsableCommand {
         discussion: "Each --config is a full configuration as `tune` prints it (\"gemm kc=256,…\") or overrides of the default (\"mr=6,nr=16\")."
     )
 
-    @Option(help: "gemm, gemv or conv2d.")
-    var kernel: String
+    @Option(help: "The kernel.")
+    var kernel: KernelKind
 
     @Option(help: "The problem shape.")
     var shape: String
 
     @Option(help: "Weight precision.")
-    var precision = "fp32"
+    var precision = Precision.fp32
 
-    @Option(help: "Fused epilogue: none, bias, relu, gelu, bias+relu, bias+gelu.")
-    var epilogue = "none"
+    @Option(help: "Fused epilogue: none, bias, relu, gelu, bias+relu, bias+gelu.", transform: EpilogueArgument.parse)
+    var epilogue = Epilogue.none
 
     @Option(help: "A configuration to race (give two or more).")
     var config: [String] = []
@@ -33,25 +33,12 @@ struct RaceCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            guard let precision = Precision(rawValue: precision) else { throw ValidationError("--precision is one of \(Precision.allCases.map(\.rawValue).joined(separator: ", "))") }
             guard config.count >= 2 else { throw ValidationError("give at least two --config") }
-            let profile = try profiles.currentMachine()
-            let problem = KernelProblem(kernel: kernel, shape: shape, precision: precision, epilogue: epilogue)
-            let limits = HardwareLimits(profile: profile)
-            let made = try problem.make(limits: limits)
-            let configs = try config.map { text in
-                text.hasPrefix(made.name + " ") ? try KernelConfig(parsing: text) : try made.defaultConfig.applying(overrides: text)
-            }
+            let problem = KernelProblem(layer: try Layer(kernel: kernel, shape: shape, epilogue: epilogue), precision: precision, kernel: kernel)
             var settings = TrialSettings()
             settings.timeCap = 1
-            let race = try InProcessTrialRunner(topology: try HwlocTopology())
-                .race(problem, limits: limits, configs: configs, rounds: rounds, settings: settings)
-            print("\(made.signature), \(rounds) interleaved rounds, profile \(profile.id)")
-            for (index, config) in configs.enumerated() {
-                let median = race.statistics[index].median
-                print(String(format: "  %8.3f ms  %8.2f GFLOP/s  time ratio to the first %.3f  ", median * 1e3, made.flops / median / 1e9,
-                             race.timeRatios[index]) + config.description)
-            }
+            let race = try ConfigurationRace.run(problem, configs: config, rounds: rounds, profile: try profiles.currentMachine(), settings: settings)
+            print(RaceReportText.render(race))
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import HardwareProbe
+import Measurement
 import Reports
 
 struct RooflineCommand: ParsableCommand {
@@ -13,7 +14,9 @@ struct RooflineCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             var profile = try HardwareProbe.probeLiveMachine(build: .thisBuild)
-            let roofline = try measureRoofline(threadsOption: output.threads, profile: profile)
+            let roofline = try RooflineMeasurement.measureLiveMachine(threadCounts: output.threads, cores: profile.topology.cores) {
+                printToStderr($0)
+            }
             profile.roofline = roofline
             try output.emit(profile) {
                 print("Roofline of \(profile.id) (\(profile.name)):")

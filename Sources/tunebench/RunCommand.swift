@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
-import HardwareProbe
+import MachineIdentity
 import ModelRunner
+import Reports
+import TunebenchCore
 import TunebenchRuntime
 import TuningDatabase
 import Workloads
@@ -23,8 +25,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "The ONNX model.")
     var model: String
 
-    @Option(name: .customLong("dim"), help: ArgumentHelp("A symbolic dimension and its size, e.g. batch=1 (repeat for each).", valueName: "name=size"))
-    var dims: [String] = []
+    @Option(name: .customLong("dim"), help: ArgumentHelp("A symbolic dimension and its size, e.g. batch=1 (repeat for each).", valueName: "name=size"),
+            transform: DimensionBinding.parse)
+    var dims: [DimensionBinding] = []
 
     @Option(help: "The model's input as a float32 .npy file (default: random values in [-1, 1)).")
     var input: String?
@@ -40,28 +43,17 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            let dimensions = try parseDimensionSizes(dims)
             guard passes >= 1 else { throw ValidationError("--passes must be at least 1") }
-            do {
-                let plan = try ONNXImport.plan(path: model, dimensions: dimensions)
-                for item in plan.workload.unsupported { printToStderr("warning: \(item)") }
-                let machine = try HardwareProbe.identifyLiveMachine()
-                let runtime = try artifact.map { try TuningRuntime(artifactPath: $0, machine: machine) }
-                    ?? TuningRuntime(store: try StoreLocation.open(db, create: false), machine: machine)
-                let runner = ModelRun(plan: plan, runtime: runtime, machine: machine)
-                var inputs = runner.randomInputs()
-                if let input {
-                    guard plan.inputs.count == 1, let name = plan.inputs.first?.name else {
-                        throw ValidationError("--input gives one tensor; the model has \(plan.inputs.count) inputs")
-                    }
-                    inputs = [name: try NPYFile.load(path: input)]
-                }
-                let report = try runner.run(inputs: inputs, passes: passes) { printToStderr($0) }
-                print(RunReportText.render(report, plan: plan, profileID: machine.id, inputSource: input ?? "random values in [-1, 1)"))
-            } catch let error as WorkloadError {
-                printToStderr("tunebench: error: \(error)")
-                throw ExitCode(1)
-            }
+            let dimensions = Dictionary(try DimensionBinding.single(dims).map { ($0.name, $0.size) }, uniquingKeysWith: { _, last in last })
+            let plan = try ONNXImport.plan(path: model, dimensions: dimensions)
+            for item in plan.workload.unsupported { printToStderr("warning: \(item)") }
+            let machine = try LiveMachine.identify()
+            let runtime = try artifact.map { try TuningRuntime(artifactPath: $0, machine: machine) }
+                ?? TuningRuntime(store: try StoreLocation.open(db, create: false), machine: machine)
+            let runner = ModelRun(plan: plan, runtime: runtime, machine: machine)
+            let inputs = try input.map(runner.inputs(npyPath:)) ?? runner.randomInputs()
+            let report = try runner.run(inputs: inputs, passes: passes) { printToStderr($0) }
+            print(RunReportText.render(report, plan: plan, profileID: machine.id, inputSource: input ?? "random values in [-1, 1)"))
         }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HardwareProbe
 import Kernels
+import Reports
 import Search
 import Tuning
 import TuningDatabase
@@ -21,26 +22,26 @@ struct TuneCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "gemm, gemv or conv2d.")
-    var kernel: String
+    @Option(help: "The kernel.")
+    var kernel: KernelKind
 
     @Option(help: "The problem shape: MxNxK for gemm and gemv, N,C,H,W,K,R,S[,stride[,pad[,dilation]]] for conv2d.")
     var shape: String
 
-    @Option(help: "Weight precision: fp32, fp16, bf16, int8, int4.")
-    var precision = "fp32"
+    @Option(help: "Weight precision.")
+    var precision = Precision.fp32
 
-    @Option(help: "Fused epilogue: none, bias, relu, gelu, bias+relu, bias+gelu.")
-    var epilogue = "none"
+    @Option(help: "Fused epilogue: none, bias, relu, gelu, bias+relu, bias+gelu.", transform: EpilogueArgument.parse)
+    var epilogue = Epilogue.none
 
     @Option(help: "Search strategy.")
-    var strategy = "auto"
+    var strategy = StrategyName.auto
 
     @Option(help: "Trials at most (default 100, or none when --time is given).")
     var budget: Int?
 
-    @Option(help: "Time budget for the trials, e.g. 90s, 2m, 1h.")
-    var time: String?
+    @Option(help: "Time budget for the trials, e.g. 90s, 2m, 1h.", transform: DurationArgument.parse)
+    var time: Double?
 
     @Option(help: "Stop when nothing improved the best by more than 1% for this many trials.")
     var patience: Int?
@@ -57,8 +58,6 @@ struct TuneCommand: ParsableCommand {
     @Option(help: ArgumentHelp(StoreLocation.help))
     var db = TuningDatabase.defaultPath
 
-
-
     @Option(help: "Finalists raced interleaved at the end (with the default configuration).")
     var finalists = 3
 
@@ -70,7 +69,6 @@ struct TuneCommand: ParsableCommand {
 
     @Flag(help: "Start a new run even if an interrupted one with the same key exists.")
     var fresh = false
-
 
     @Option(name: .customLong("write-space"), help: "Write the run's configurations and scores as a recorded space for `simulate`.")
     var writeSpace: String?
@@ -87,29 +85,20 @@ struct TuneCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            guard let precision = Precision(rawValue: precision) else {
-                throw ValidationError("--precision is one of \(Precision.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            let seconds = try time.map(parseDuration)
-            var request = TuneRequest(problem: KernelProblem(kernel: kernel, shape: shape, precision: precision, epilogue: epilogue),
-                                      strategy: strategy, seed: seed, budgetTrials: budget ?? (seconds == nil ? 100 : nil),
-                                      budgetSeconds: seconds, patience: patience, stopAtRooflineFraction: stopAt, fixed: fix,
+            let problem = KernelProblem(layer: try Layer(kernel: kernel, shape: shape, epilogue: epilogue), precision: precision, kernel: kernel)
+            var request = TuneRequest(problem: problem, strategy: strategy.rawValue, seed: seed, budgetTrials: budget ?? (time == nil ? 100 : nil),
+                                      budgetSeconds: time, patience: patience, stopAtRooflineFraction: stopAt, fixed: fix,
                                       finalists: finalists, raceRounds: rounds, useSeeds: !noSeeds, resume: !fresh)
             request.settings.timeCap = trials.timeCap
             let profile = try profiles.currentMachine()
-            let database = try StoreLocation.open(db, create: true)
-            let runner = try trials.runner()
-            let tuner = Tuner(profile: profile, database: database, runner: runner)
-            printToStderr("tuning \(kernel) \(shape) \(precision.rawValue) on profile \(profile.id) into \(db)")
+            let tuner = Tuner(profile: profile, database: try StoreLocation.open(db, create: true), runner: try trials.runner())
+            printToStderr("tuning \(kernel.rawValue) \(shape) \(precision.rawValue) on profile \(profile.id) into \(db)")
             let result = try tuner.tune(request) { progress in
                 if !quiet { printToStderr(TuneReportText.progressLine(progress)) }
             }
             print(TuneReportText.render(result))
             if let writeSpace {
-                let kernel = try request.problem.make(limits: .init(profile: profile))
-                let recorded = RecordedSpace(result: result, space: try kernel.space.fixing(fix), profileID: profile.id, fixed: fix,
-                                             analytical: try? kernel.defaultConfig.applying(overrides: fix))
-                try recorded.encoded().write(to: URL(fileURLWithPath: writeSpace))
+                try RecordedSpace(result: result, request: request, profile: profile).encoded().write(to: URL(fileURLWithPath: writeSpace))
                 printToStderr("wrote the recorded space to \(writeSpace)")
             }
             if let t4 {
@@ -118,15 +107,6 @@ struct TuneCommand: ParsableCommand {
             }
         }
     }
-}
-
-/// "90", "90s", "2m", "1h" → seconds.
-func parseDuration(_ text: String) throws -> Double {
-    let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600]
-    let trimmed = text.trimmingCharacters(in: .whitespaces)
-    if let last = trimmed.last, let unit = units[last], let value = Double(trimmed.dropLast()), value > 0 { return value * unit }
-    if let value = Double(trimmed), value > 0 { return value }
-    throw ValidationError("a duration is a positive number with s, m or h, e.g. 90s, 2m, 1h; got \"\(text)\"")
 }
 
 /// How `tune` and `autotune` measure each trial.

@@ -1,5 +1,6 @@
 @testable import Counters
 import Foundation
+import MachineIdentity
 import Testing
 
 @Suite("PAPI counter inventory", .serialized)
@@ -19,6 +20,12 @@ struct CounterInventoryTests {
         return (Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 3) < 3
     }
 
+    /// PAPI's perf_event component needs libpfm4 to know the CPU (a default PMU) even for its
+    /// software events: on a CPU newer than the installed libpfm4 (seen: an Intel family 6 model
+    /// 207 KVM guest with Debian 12's libpfm4 4.13, "no default PMU found") it is disabled and
+    /// no PAPI event starts, although perf_event_open itself works.
+    static var papiPerfEventEnabled: Bool { inventory.components.contains { $0.name == "perf_event" && $0.enabled } }
+
     @Test("PAPI initializes and lists its components")
     func initialized() {
         #expect(Self.inventory.papiError == nil)
@@ -35,11 +42,15 @@ struct CounterInventoryTests {
 
     @Test("at least one software event works, or the backend falls back to clocks")
     func softwareEvents() {
-        if Self.perfEventsAllowed {
+        if Self.perfEventsAllowed && Self.papiPerfEventEnabled {
             #expect(Self.inventory.softwareEvents.contains("perf::TASK-CLOCK"))
             #expect(Self.inventory.backend != .clock)
         } else {
             #expect(Self.inventory.backend == .clock)
+            if Self.perfEventsAllowed {
+                // The fallback says why: PAPI's reason for disabling the component is kept.
+                #expect(Self.inventory.components.first { $0.name == "perf_event" }?.disabledReason?.isEmpty == false)
+            }
         }
     }
 
@@ -86,8 +97,10 @@ struct CounterSessionTests {
         } else {
             #expect(session.dropped == ["PAPI_TOT_CYC"])
             #expect(session.backend != .papiHardware)
-            if CounterInventoryTests.perfEventsAllowed {
+            if CounterInventoryTests.perfEventsAllowed && CounterInventoryTests.papiPerfEventEnabled {
                 #expect(session.events == CounterSession.softwareEvents)
+            } else {
+                #expect(session.backend == .clock)
             }
         }
     }

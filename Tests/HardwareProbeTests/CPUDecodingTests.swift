@@ -1,4 +1,5 @@
 @testable import HardwareProbe
+@testable import MachineIdentity
 import Testing
 
 @Suite("CPU identity decoding")

@@ -1,5 +1,7 @@
 import Foundation
+
 @testable import HardwareProbe
+@testable import MachineIdentity
 import Testing
 
 @Suite("CPU frequency")

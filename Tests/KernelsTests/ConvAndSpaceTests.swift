@@ -73,10 +73,30 @@ struct ConvAndSpaceTests {
         #expect(throws: KernelError.self) { try config.applying(overrides: "mr") }
     }
 
-    @Test("signatures are canonical")
+    @Test("layer keys are canonical")
     func signatures() throws {
-        #expect(try GEMMKernel(m: 32, n: 4096, k: 4096, epilogue: Epilogue(bias: true, activation: .relu), limits: .typical).signature
+        #expect(KernelProblem(layer: .gemm(m: 32, n: 4096, k: 4096, epilogue: Epilogue(bias: true, activation: .relu)), kernel: .gemm).key
                 == "gemm m=32 n=4096 k=4096 bias relu")
-        #expect(try GEMVKernel(m: 1, n: 8, k: 8, precision: .int8, limits: .typical).signature == "gemm m=1 n=8 k=8 int8")
+        #expect(KernelProblem(layer: .gemm(m: 1, n: 8, k: 8), precision: .int8, kernel: .gemv).key == "gemm m=1 n=8 k=8 int8")
+    }
+
+    @Test("layer keys parse back to the same problem; the factory builds the kernel each names")
+    func keysRoundTrip() throws {
+        let conv = try Conv2DShape(batch: 1, channels: 64, height: 56, width: 56, outChannels: 64, kernelHeight: 3, kernelWidth: 3, padding: 1)
+        let problems = [
+            KernelProblem(layer: .gemm(m: 32, n: 4096, k: 4096, epilogue: Epilogue(bias: true, activation: .gelu)), precision: .bf16),
+            KernelProblem(layer: .gemm(m: 1, n: 8, k: 8), precision: .int4),
+            KernelProblem(layer: .matmul(m: 16, n: 16, k: 64)),
+            KernelProblem(layer: .conv2d(conv, epilogue: Epilogue(bias: true, activation: .relu)), precision: .int8),
+        ]
+        #expect(problems.map(\.kernel) == [.gemm, .gemv, .matmul, .conv2d])
+        for problem in problems {
+            #expect(try KernelProblem(key: problem.key, kernel: problem.kernel) == problem)
+            #expect(try KernelCatalog.kernel(for: problem, limits: .typical).name == problem.kernel.rawValue)
+        }
+        #expect(problems[3].key == "conv2d n=1 c=64 h=56 w=56 k=64 r=3 s=3 stride=1 pad=1 dilation=1 bias relu int8")
+        #expect(throws: KernelError.self) { try Layer.parse(key: "gemm m=32 n=4096") }
+        #expect(throws: KernelError.self) { try Layer.parse(key: "softmax n=3") }
+        #expect(throws: KernelError.self) { try KernelCatalog.kernel(for: KernelProblem(layer: .conv2d(conv), kernel: .gemm), limits: .typical) }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import HardwareProbe
+
 @testable import Measurement
 import Testing
 

@@ -1,4 +1,5 @@
 import Kernels
+
 @testable import Measurement
 import Testing
 

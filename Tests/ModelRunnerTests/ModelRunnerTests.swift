@@ -1,6 +1,8 @@
 import Foundation
-import HardwareProbe
 import Kernels
+import MachineIdentity
+import TunebenchCore
+
 @testable import ModelRunner
 import Testing
 import TunebenchRuntime
@@ -10,7 +12,7 @@ import Workloads
 enum Models {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static func path(_ name: String) -> String { root.appendingPathComponent("examples/onnx/\(name)").path }
-    static let machine = try! HardwareProbe.identifyLiveMachine()
+    static let machine = try! LiveMachine.identify()
     /// No records: every layer runs its analytical configuration.
     static let empty = DeploymentArtifact(kernelLibraryVersion: KernelLibrary.version, exportedAt: "test", profiles: [], entries: [])
 }
@@ -52,7 +54,7 @@ struct ModelRunnerTests {
     @Test("an int8 configuration from the artifact runs with its quantization error, well within int8's tolerance")
     func quantized() throws {
         let plan = try ONNXImport.plan(path: Models.path("mlp.onnx"), dimensions: ["batch": 32])
-        let limits = HardwareLimits(profile: Models.machine)
+        let limits = MachineSizes(profile: Models.machine)
         let entries = plan.bindings.map { binding in
             DeploymentArtifact.Entry(profile: Models.machine.id, layer: binding.layer.description, precision: .int8, kernel: "gemm",
                                      parameters: AnalyticalDefaults.gemm(limits: limits, quantized: true).values, expectedSeconds: 1, gflops: 1,
@@ -70,7 +72,7 @@ struct ModelRunnerTests {
     func wrongInput() throws {
         let plan = try ONNXImport.plan(path: Models.path("mlp.onnx"), dimensions: ["batch": 2])
         let run = ModelRun(plan: plan, runtime: try TuningRuntime(artifact: Models.empty, machine: Models.machine, warn: { _ in }), machine: Models.machine)
-        let error = #expect(throws: WorkloadError.self) { try run.run(inputs: ["x": Tensor(shape: [3, 64], data: Array(repeating: 0, count: 192))]) }
+        let error = #expect(throws: FileError.self) { try run.run(inputs: ["x": Tensor(shape: [3, 64], data: Array(repeating: 0, count: 192))]) }
         #expect(error?.message == "input \"x\" has shape [3, 64], the model at these dimensions takes [2, 64]")
     }
 }
@@ -109,8 +111,8 @@ struct ReferenceOperatorTests {
         let tensor = try NPYFile.load(path: good)
         #expect(tensor.shape == [2, 3] && tensor.data == [1, 2, 3, 4, 5, 6])
         let double = try file("'<f8', 'fortran_order': False", [1, 2, 3, 4, 5, 6])
-        #expect((#expect(throws: WorkloadError.self) { try NPYFile.load(path: double) })?.message == "holds <f8 values; float32 ('<f4') is needed")
+        #expect((#expect(throws: FileError.self) { try NPYFile.load(path: double) })?.message == "holds <f8 values; float32 ('<f4') is needed")
         let short = try file("'<f4', 'fortran_order': False", [1, 2])
-        #expect((#expect(throws: WorkloadError.self) { try NPYFile.load(path: short) })?.message == "holds 8 bytes of data; shape [2, 3] needs 24")
+        #expect((#expect(throws: FileError.self) { try NPYFile.load(path: short) })?.message == "holds 8 bytes of data; shape [2, 3] needs 24")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Kernels
+
 @testable import Search
 import Testing
 

@@ -3,6 +3,8 @@ import HardwareProbe
 import KernelModel
 import Synchronization
 import Testing
+import TunebenchCore
+
 @testable import TunebenchRuntime
 import TuningDatabase
 
@@ -93,11 +95,11 @@ struct TuningRuntimeTests {
         let conv = "conv2d n=1 c=3 h=32 w=32 k=16 r=3 s=3 stride=1 pad=1 dilation=1 bias relu"
         let analytical = try runtime.config(for: conv)
         #expect(analytical.step == .analytical && analytical.kernel == "conv2d")
-        #expect(analytical.config == AnalyticalDefaults.conv2d(limits: HardwareLimits(profile: RuntimeFixture.primary), quantized: false))
+        #expect(analytical.config == AnalyticalDefaults.conv2d(limits: MachineSizes(profile: RuntimeFixture.primary), quantized: false))
         let matmul = try runtime.config(for: "matmul m=128 n=128 k=16", on: RuntimeFixture.haswell.id)
         #expect(matmul.step == .analytical && matmul.kernel == "matmul")
-        #expect(matmul.config == AnalyticalDefaults.gemm(limits: HardwareLimits(profile: RuntimeFixture.haswell), quantized: false, kernel: "matmul"))
-        #expect(throws: RuntimeError.self) { try runtime.config(for: "not a layer") }
+        #expect(matmul.config == AnalyticalDefaults.gemm(limits: MachineSizes(profile: RuntimeFixture.haswell), quantized: false, kernel: "matmul"))
+        #expect(throws: FileError.self) { try runtime.config(for: "not a layer") }
     }
 
     @Test("records of another kernel-library version are never used")
@@ -132,7 +134,7 @@ struct TuningRuntimeTests {
             #expect(try fromFile.config(for: layer) == fromDatabase.config(for: layer))
         }
         try Data("{\"format\": \"something else\"}".utf8).write(to: URL(fileURLWithPath: file))
-        let error = #expect(throws: RuntimeError.self) { try DeploymentArtifact.load(path: file) }
+        let error = #expect(throws: FileError.self) { try DeploymentArtifact.load(path: file) }
         #expect(error?.path == file)
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 import TuningDatabase
+
 @testable import TuningDatabasePostgres
 
 @Suite("PostgreSQL store: reads and shared work", .serialized, .enabled(if: TestServer.available, "needs the server scripts/test starts (TUNEBENCH_TEST_POSTGRES)"))

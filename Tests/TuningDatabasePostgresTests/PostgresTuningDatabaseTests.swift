@@ -2,7 +2,9 @@ import Foundation
 import PostgresNIO
 import Synchronization
 import Testing
+import TunebenchCore
 import TuningDatabase
+
 @testable import TuningDatabasePostgres
 
 /// The real PostgreSQL server scripts/test starts (scripts/postgres-test-server): its location
@@ -127,7 +129,7 @@ struct PostgresTuningDatabaseTests {
 
     @Test("the location: no password in it, the password from PGPASSWORD or a password file, never in any message")
     func location() throws {
-        #expect(throws: TuningDatabaseError.self) { try PostgresLocation(parsing: "postgres://tb:secret@127.0.0.1:5432/db") }
+        #expect(throws: FileError.self) { try PostgresLocation(parsing: "postgres://tb:secret@127.0.0.1:5432/db") }
         #expect((try? PostgresLocation(parsing: "postgres://127.0.0.1/db")) == nil)
         #expect((try? PostgresLocation(parsing: "postgres://tb@127.0.0.1:5432/")) == nil)
         let location = try PostgresLocation(parsing: "postgresql://tb@db.example:6543/tuning")
@@ -136,11 +138,11 @@ struct PostgresTuningDatabaseTests {
         try Data("# comment\nother:5432:*:tb:nope\ndb.example:6543:*:tb:s3cret\n".utf8).write(to: URL(fileURLWithPath: file))
         #expect(try location.password(environment: ["PGPASSFILE": file]) == "s3cret")
         #expect(try location.password(environment: ["PGPASSWORD": "from-env", "PGPASSFILE": file]) == "from-env")
-        #expect(throws: TuningDatabaseError.self) { try location.password(environment: ["PGPASSFILE": "/nonexistent", "HOME": "/nonexistent"]) }
+        #expect(throws: FileError.self) { try location.password(environment: ["PGPASSFILE": "/nonexistent", "HOME": "/nonexistent"]) }
         // A wrong password: refused by the server, and the message does not carry it.
         var real = try PostgresLocation(parsing: TestServer.location!)
         real.database = "tunebench"
-        let error = #expect(throws: TuningDatabaseError.self) { try PostgresTuningDatabase(location: real, environment: ["PGPASSWORD": "wrong-password-123"]) }
+        let error = #expect(throws: FileError.self) { try PostgresTuningDatabase(location: real, environment: ["PGPASSWORD": "wrong-password-123"]) }
         let text = error.map { "\($0)" } ?? ""
         #expect(text.contains("cannot connect") && !text.contains("wrong-password-123"), "\(text)")
     }
@@ -150,7 +152,7 @@ struct PostgresTuningDatabaseTests {
         let location = try TestServer.freshDatabase()
         let database = try PostgresTuningDatabase(location: location)
         try database.execute("UPDATE tunebench_schema SET version = 99")
-        let error = #expect(throws: TuningDatabaseError.self) { try PostgresTuningDatabase(location: location) }
+        let error = #expect(throws: FileError.self) { try PostgresTuningDatabase(location: location) }
         #expect(error?.message == "was written by a newer tunebench (schema 99, this build knows 3)")
     }
 }

@@ -1,6 +1,8 @@
 import Foundation
 import GRDB
 import Testing
+import TunebenchCore
+
 @testable import TuningDatabase
 
 /// Records with every kind of field, failed trials included.
@@ -202,7 +204,7 @@ struct TuningDatabaseBadFileTests {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
         let listing = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
-        let error = #expect(throws: TuningDatabaseError.self) { try TuningDatabase(path: path) }
+        let error = #expect(throws: FileError.self) { try TuningDatabase(path: path) }
         #expect(error?.path == path)
         #expect(error?.message.contains(text) == true, "\(error?.message ?? "")")
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
@@ -238,7 +240,7 @@ struct TuningDatabaseBadFileTests {
         #expect(data.count > 8192)
         try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: path))
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
-        let error = #expect(throws: TuningDatabaseError.self) {
+        let error = #expect(throws: FileError.self) {
             let database = try TuningDatabase(path: path)
             _ = try database.dump()
         }
@@ -254,21 +256,21 @@ struct TuningDatabaseBadFileTests {
             try database.write { db in try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v9-from-the-future')") }
             try database.pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
         }
-        let error = #expect(throws: TuningDatabaseError.self) { try TuningDatabase(path: path) }
+        let error = #expect(throws: FileError.self) { try TuningDatabase(path: path) }
         #expect(error?.message.contains("newer tunebench") == true)
     }
 
     @Test("a broken export names the file and the field")
     func brokenExport() throws {
-        let missing = #expect(throws: TuningDatabaseError.self) {
+        let missing = #expect(throws: FileError.self) {
             try DatabaseDump.decode(Data("{\"format\":\"tunebench-tuning-database\",\"schemaVersion\":2,\"profiles\":[],\"runs\":[],\"trials\":[{\"runId\":\"x\"}],\"best\":[]}".utf8), path: "dump.json")
         }
         #expect(missing?.description.hasPrefix("dump.json: ") == true)
         #expect(missing?.message.contains("trials[0]") == true, "\(missing?.message ?? "")")
-        let wrongFormat = #expect(throws: TuningDatabaseError.self) {
+        let wrongFormat = #expect(throws: FileError.self) {
             try DatabaseDump.decode(Data("{\"format\":\"something-else\",\"schemaVersion\":2,\"profiles\":[],\"runs\":[],\"trials\":[],\"best\":[]}".utf8), path: "x.json")
         }
         #expect(wrongFormat?.message.contains("something-else") == true)
-        #expect(throws: TuningDatabaseError.self) { try DatabaseDump.decode(Data("not json".utf8), path: "x.json") }
+        #expect(throws: FileError.self) { try DatabaseDump.decode(Data("not json".utf8), path: "x.json") }
     }
 }

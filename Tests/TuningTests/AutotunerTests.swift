@@ -1,7 +1,9 @@
 import Foundation
 import HardwareProbe
 import Kernels
+import Reports
 import Testing
+
 @testable import Tuning
 import TuningDatabase
 import Workloads
@@ -24,7 +26,7 @@ struct AutotunerTests {
         let result = try Autotuner(tuner: tuner).run(request)
         #expect(result.layers.map(\.layer.description) == ["gemm m=2 n=64 k=64", "gemm m=24 n=40 k=24 bias relu"])
         #expect(result.layers.map(\.multiplicity) == [4, 1])
-        #expect(result.layers.map(\.kernel) == ["gemv", "gemm"])
+        #expect(result.layers.map(\.kernel.rawValue) == ["gemv", "gemm"])
         for layer in result.layers {
             #expect(layer.candidates.map(\.precision) == [.fp32, .int8, .int4])
             let int4 = try #require(layer.candidates.last)
@@ -76,15 +78,15 @@ struct ModelWeightAutotuneTests {
         // Every column holds -1, 0, 1 times a power of two: fp16, bf16 and int8 store them exactly.
         let exact = LayerWeights(source: "exact", rows: 64, columns: 16, values: (0..<64 * 16).map { Float(($0 * 5) % 3 - 1) * 0.25 })
         for precision in [Precision.fp32, .fp16, .bf16, .int8] {
-            #expect(try ModelWeightError.relativeError(of: exact, precision: precision, group: 0) < 1e-6, "\(precision)")
+            #expect(try ModelWeightAccuracy.relativeError(of: exact, precision: precision, group: 0) < 1e-6, "\(precision)")
         }
         // One outlier per column: groups of 32 rows confine it to one group.
         let outliers = Self.outlierWeights(k: 128, n: 32, every: 128)
-        let perChannel = try ModelWeightError.relativeError(of: outliers, precision: .int8, group: 0)
-        let perGroup = try ModelWeightError.relativeError(of: outliers, precision: .int8, group: 32)
+        let perChannel = try ModelWeightAccuracy.relativeError(of: outliers, precision: .int8, group: 0)
+        let perGroup = try ModelWeightAccuracy.relativeError(of: outliers, precision: .int8, group: 32)
         #expect(perChannel > 0.01)
         #expect(perGroup < perChannel)
-        #expect(try ModelWeightError.relativeError(of: outliers, precision: .fp16, group: 0) < 1e-3)
+        #expect(try ModelWeightAccuracy.relativeError(of: outliers, precision: .fp16, group: 0) < 1e-3)
     }
 
     @Test("a precision that passes on random weights is rejected on the model's weights when they quantize badly")
@@ -108,7 +110,7 @@ struct ModelWeightAutotuneTests {
         #expect(onModel.errorOnModelWeights)
         let best = try #require(onModel.best)
         let group = try KernelConfig(parsing: best.config).int("group") ?? 0
-        #expect(onModel.relativeError == (try ModelWeightError.relativeError(of: model.instances[0].weights!, precision: .int8, group: group)))
+        #expect(onModel.relativeError == (try ModelWeightAccuracy.relativeError(of: model.instances[0].weights!, precision: .int8, group: group)))
         #expect(onModel.rejection?.contains("above the limit") == true, "int8 on the model's weights: \(onModel.relativeError ?? -1)")
     }
 }

@@ -2,8 +2,9 @@ import Foundation
 import HardwareProbe
 import Kernels
 import Search
-import TunebenchRuntime
 import Testing
+import TunebenchRuntime
+
 @testable import Tuning
 import TuningDatabase
 
@@ -102,11 +103,12 @@ struct RecordedSpaceTests {
 @Suite("similarity for transfer")
 struct SimilarityTests {
     @Test("shapes: log distance of dimensions plus a step per differing word")
-    func shapes() {
-        #expect(ShapeSimilarity.distance("gemm m=32 n=4096 k=4096", "gemm m=32 n=4096 k=4096") == 0)
-        #expect(ShapeSimilarity.distance("gemm m=32 n=4096 k=4096", "gemm m=64 n=4096 k=4096") == 1)
-        #expect(ShapeSimilarity.distance("gemm m=32 n=4096 k=4096", "gemm m=32 n=4096 k=4096 bias relu") == 1)
-        #expect(ShapeSimilarity.distance("gemm m=1 n=1024 k=1024", "gemm m=4 n=4096 k=1024") == 4)
+    func shapes() throws {
+        func distance(_ a: String, _ b: String) throws -> Double { Layer.distance(try Layer.parse(key: a), try Layer.parse(key: b)) }
+        #expect(try distance("gemm m=32 n=4096 k=4096", "gemm m=32 n=4096 k=4096") == 0)
+        #expect(try distance("gemm m=32 n=4096 k=4096", "gemm m=64 n=4096 k=4096") == 1)
+        #expect(try distance("gemm m=32 n=4096 k=4096", "gemm m=32 n=4096 k=4096 bias relu") == 1)
+        #expect(try distance("gemm m=1 n=1024 k=1024", "gemm m=4 n=4096 k=1024") == 4)
     }
 
     @Test("profiles: 0 for itself, cache sizes on a log scale, a different ISA class far away")

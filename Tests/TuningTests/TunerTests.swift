@@ -3,6 +3,7 @@ import HardwareProbe
 import Kernels
 import Search
 import Testing
+
 @testable import Tuning
 @testable import TuningDatabase
 
@@ -28,7 +29,7 @@ struct TunerTests {
     func exhaustive() throws {
         let path = try temporaryPath("t.sqlite")
         let tuner = try Self.tuner(path)
-        let result = try tuner.tune(Self.quick(KernelProblem(kernel: "gemm", shape: "24x40x24"), strategy: "exhaustive", budget: 100))
+        let result = try tuner.tune(Self.quick(KernelProblem(layer: .gemm(m: 24, n: 40, k: 24), kernel: .gemm), strategy: "exhaustive", budget: 100))
         #expect(result.validSpaceSize == 5)
         #expect(result.trials.count == 5)
         #expect(Set(result.trials.map(\.config)).count == 5)
@@ -50,7 +51,7 @@ struct TunerTests {
     func resume() throws {
         let path = try temporaryPath("t.sqlite")
         let tuner = try Self.tuner(path)
-        let problem = KernelProblem(kernel: "gemm", shape: "16x32x32")
+        let problem = KernelProblem(layer: .gemm(m: 16, n: 32, k: 32), kernel: .gemm)
         let fixed = "threads=1,loop=n,order=jr,pack_b=2,nc=240"
         func request(budget: Int) -> TuneRequest {
             var request = Self.quick(problem, budget: budget, fixed: fixed)
@@ -83,7 +84,7 @@ struct TunerTests {
         let path = try temporaryPath("t.sqlite")
         let tuner = try Self.tuner(path)
         let database = try #require(tuner.database as? TuningDatabase)
-        var request = Self.quick(KernelProblem(kernel: "gemm", shape: "16x24x32"), budget: 3, fixed: "threads=1,loop=n,order=jr,pack_b=2,nc=240")
+        var request = Self.quick(KernelProblem(layer: .gemm(m: 16, n: 24, k: 32), kernel: .gemm), budget: 3, fixed: "threads=1,loop=n,order=jr,pack_b=2,nc=240")
         request.useSeeds = false
         let first = try tuner.tune(request)
         try database.write { db in
@@ -100,9 +101,9 @@ struct TunerTests {
     func transfer() throws {
         let tuner = try Self.tuner(try temporaryPath("t.sqlite"))
         let fixed = "threads=1,loop=n,pack_b=2,nc=240,mc=48"
-        let first = try tuner.tune(Self.quick(KernelProblem(kernel: "gemm", shape: "24x48x48"), budget: 8, fixed: fixed))
+        let first = try tuner.tune(Self.quick(KernelProblem(layer: .gemm(m: 24, n: 48, k: 48), kernel: .gemm), budget: 8, fixed: fixed))
         let winner = try #require(first.best?.config)
-        let second = try tuner.tune(Self.quick(KernelProblem(kernel: "gemm", shape: "24x48x64"), budget: 3, fixed: fixed))
+        let second = try tuner.tune(Self.quick(KernelProblem(layer: .gemm(m: 24, n: 48, k: 64), kernel: .gemm), budget: 3, fixed: fixed))
         let seeded = second.trials.filter { $0.source.hasPrefix("transfer:") }
         if winner == second.trials[0].config {
             #expect(seeded.isEmpty) // the analytical seed was already the winner
@@ -115,7 +116,7 @@ struct TunerTests {
     @Test("budgets and early stops: trials, time, patience")
     func stopping() throws {
         let tuner = try Self.tuner(try temporaryPath("t.sqlite"))
-        let problem = KernelProblem(kernel: "gemm", shape: "16x16x16")
+        let problem = KernelProblem(layer: .gemm(m: 16, n: 16, k: 16), kernel: .gemm)
         let fixed = "threads=1,pack_b=2"
         var timed = Self.quick(problem, budget: nil, fixed: fixed)
         timed.budgetSeconds = 0.4
@@ -142,7 +143,7 @@ struct TunerTests {
     @Test("fixed parameters must exist and take one of their values")
     func badFixed() throws {
         let tuner = try Self.tuner(try temporaryPath("t.sqlite"))
-        let problem = KernelProblem(kernel: "gemm", shape: "16x16x16")
+        let problem = KernelProblem(layer: .gemm(m: 16, n: 16, k: 16), kernel: .gemm)
         #expect(throws: SearchError.self) { try tuner.tune(Self.quick(problem, fixed: "colour=blue")) }
         let error = #expect(throws: SearchError.self) { try tuner.tune(Self.quick(problem, fixed: "threads=64")) }
         #expect(error?.message.contains("threads takes 1") == true)
@@ -162,7 +163,7 @@ struct VerifierTests {
     func verify() throws {
         let profile = TunerTests.profile
         let database = try TuningDatabase(path: try temporaryPath("v.sqlite"))
-        let limits = HardwareLimits(profile: profile)
+        let limits = MachineSizes(profile: profile)
         func best(_ layer: String, kernel: String, config: KernelConfig, seconds: Double, speedup: Double?) -> BestRecord {
             BestRecord(profileId: profile.id, layer: layer, kernelLibraryVersion: KernelLibrary.version, kernel: kernel, config: "\(config)",
                        medianSeconds: seconds, gflops: 1, rooflineFraction: nil, margin: nil, runnerUpConfig: nil,

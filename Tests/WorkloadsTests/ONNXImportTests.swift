@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+import TunebenchCore
+
 @testable import Workloads
 
 /// The committed models of scripts/generate-onnx-models.py.
@@ -105,7 +107,7 @@ struct ONNXImportTests {
             do {
                 _ = try ONNXImport.load(path: path, dimensions: dimensions)
                 return "no error"
-            } catch let error as WorkloadError {
+            } catch let error as FileError {
                 #expect(error.path == path)
                 return error.message
             } catch { return "unexpected \(error)" }

@@ -1,6 +1,8 @@
 import Foundation
 import Kernels
 import Testing
+import TunebenchCore
+
 @testable import Workloads
 
 func write(_ text: String, name: String = "config.json") throws -> String {
@@ -63,20 +65,20 @@ struct HuggingFaceConfigTests {
     @Test("broken configs name the file and the field")
     func errors() throws {
         let missing = try write(#"{"model_type": "llama", "hidden_size": 4096}"#)
-        let error = #expect(throws: WorkloadError.self) { try HuggingFaceConfig.load(path: missing, tokens: [1]) }
+        let error = #expect(throws: FileError.self) { try HuggingFaceConfig.load(path: missing, tokens: [1]) }
         #expect(error?.description == "\(missing): missing field \"intermediate_size\" (model_type llama)")
         let wrongType = try write(#"{"model_type": "mistral", "hidden_size": "4096", "intermediate_size": 1, "num_attention_heads": 1, "num_hidden_layers": 1, "vocab_size": 1}"#)
-        let typeError = #expect(throws: WorkloadError.self) { try HuggingFaceConfig.load(path: wrongType, tokens: [1]) }
+        let typeError = #expect(throws: FileError.self) { try HuggingFaceConfig.load(path: wrongType, tokens: [1]) }
         #expect(typeError?.message == "field \"hidden_size\" must be a positive integer, got \"4096\"")
         let boolean = try write(#"{"model_type": "gpt2", "n_embd": true, "n_layer": 1, "vocab_size": 1}"#)
-        #expect((#expect(throws: WorkloadError.self) { try HuggingFaceConfig.load(path: boolean, tokens: [1]) })?.message.contains("got true") == true)
+        #expect((#expect(throws: FileError.self) { try HuggingFaceConfig.load(path: boolean, tokens: [1]) })?.message.contains("got true") == true)
         let gqa = try write(#"{"model_type": "llama", "hidden_size": 4096, "intermediate_size": 1, "num_attention_heads": 32, "num_key_value_heads": 5, "num_hidden_layers": 1, "vocab_size": 1}"#)
-        #expect((#expect(throws: WorkloadError.self) { try HuggingFaceConfig.load(path: gqa, tokens: [1]) })?.message.contains("num_key_value_heads") == true)
+        #expect((#expect(throws: FileError.self) { try HuggingFaceConfig.load(path: gqa, tokens: [1]) })?.message.contains("num_key_value_heads") == true)
         let unknown = try write(#"{"model_type": "mamba"}"#)
-        #expect((#expect(throws: WorkloadError.self) { try HuggingFaceConfig.load(path: unknown, tokens: [1]) })?.message.contains("not supported") == true)
+        #expect((#expect(throws: FileError.self) { try HuggingFaceConfig.load(path: unknown, tokens: [1]) })?.message.contains("not supported") == true)
         let garbage = try write("{not json")
-        #expect((#expect(throws: WorkloadError.self) { try HuggingFaceConfig.load(path: garbage, tokens: [1]) })?.message == "is not valid JSON")
-        #expect(throws: WorkloadError.self) { try HuggingFaceConfig.load(path: "/no/such/config.json", tokens: [1]) }
+        #expect((#expect(throws: FileError.self) { try HuggingFaceConfig.load(path: garbage, tokens: [1]) })?.message == "is not valid JSON")
+        #expect(throws: FileError.self) { try HuggingFaceConfig.load(path: "/no/such/config.json", tokens: [1]) }
     }
 }
 
@@ -105,15 +107,15 @@ struct LayerListTests {
     @Test("a bad entry names the file, the entry and the field")
     func errors() throws {
         let negative = try write(#"{"layers": [{"op": "gemm", "m": 1, "n": 1, "k": 1}, {"op": "gemm", "m": -4, "n": 1, "k": 1}]}"#)
-        #expect((#expect(throws: WorkloadError.self) { try LayerList.load(path: negative) })?.message
+        #expect((#expect(throws: FileError.self) { try LayerList.load(path: negative) })?.message
             == "field \"layers[1].m\" must be a positive integer, got -4")
         let epilogue = try write(#"{"layers": [{"op": "gemm", "m": 1, "n": 1, "k": 1, "epilogue": "swish"}]}"#)
-        #expect((#expect(throws: WorkloadError.self) { try LayerList.load(path: epilogue) })?.message.hasPrefix("field \"layers[0].epilogue\"") == true)
+        #expect((#expect(throws: FileError.self) { try LayerList.load(path: epilogue) })?.message.hasPrefix("field \"layers[0].epilogue\"") == true)
         let conv = try write(#"{"layers": [{"op": "conv2d", "shape": "1,2,3"}]}"#)
-        #expect((#expect(throws: WorkloadError.self) { try LayerList.load(path: conv) })?.message.hasPrefix("field \"layers[0].shape\"") == true)
+        #expect((#expect(throws: FileError.self) { try LayerList.load(path: conv) })?.message.hasPrefix("field \"layers[0].shape\"") == true)
         let empty = try write(#"{"layers": [{"op": "softmax"}]}"#)
-        #expect((#expect(throws: WorkloadError.self) { try LayerList.load(path: empty) })?.message == "has no gemm, matmul or conv2d layer to tune")
+        #expect((#expect(throws: FileError.self) { try LayerList.load(path: empty) })?.message == "has no gemm, matmul or conv2d layer to tune")
         let notList = try write(#"{"layers": 3}"#)
-        #expect((#expect(throws: WorkloadError.self) { try LayerList.load(path: notList) })?.message == "field \"layers\" must be a list, got 3")
+        #expect((#expect(throws: FileError.self) { try LayerList.load(path: notList) })?.message == "field \"layers\" must be a list, got 3")
     }
 }

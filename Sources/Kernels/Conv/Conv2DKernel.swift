@@ -5,10 +5,10 @@ public struct Conv2DKernel: TunableKernel {
     public let shape: Conv2DShape
     public let epilogue: Epilogue
     public let precision: Precision
-    public let limits: HardwareLimits
+    public let limits: MachineSizes
     let gemm: GEMMKernel
 
-    public init(shape: Conv2DShape, epilogue: Epilogue = .none, precision: Precision = .fp32, limits: HardwareLimits) throws {
+    public init(shape: Conv2DShape, epilogue: Epilogue = .none, precision: Precision = .fp32, limits: MachineSizes) throws {
         self.shape = shape
         self.epilogue = epilogue
         self.precision = precision
@@ -17,11 +17,6 @@ public struct Conv2DKernel: TunableKernel {
     }
 
     public var name: String { "conv2d" }
-
-    public var signature: String {
-        let tail = epilogue.description
-        return "conv2d \(shape)\(tail.isEmpty ? "" : " " + tail)\(precision == .fp32 ? "" : " \(precision.rawValue)")"
-    }
 
     public var flops: Double { Double(shape.batch) * gemm.flops }
 

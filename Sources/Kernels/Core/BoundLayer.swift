@@ -37,7 +37,12 @@ public protocol BoundProduct: AnyObject {
     func run(a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>)
 }
 
-extension GEMMKernel {
+/// A kernel whose configurations can be bound to a model's own weights (gemm, gemv, conv2d).
+public protocol WeightBindingKernel: TunableKernel {
+    func bind(_ config: KernelConfig, operands: LayerOperands, team: ParallelTeam) throws -> any BoundLayer
+}
+
+extension GEMMKernel: WeightBindingKernel {
     /// This problem's configuration bound to a model's weights (not for matmul: see `bindProduct`).
     public func bind(_ config: KernelConfig, operands: LayerOperands, team: ParallelTeam) throws -> any BoundLayer {
         guard !activationB else { throw KernelError.invalidConfig("matmul multiplies two activations: bind it with bindProduct") }
@@ -52,14 +57,14 @@ extension GEMMKernel {
     }
 }
 
-extension GEMVKernel {
+extension GEMVKernel: WeightBindingKernel {
     public func bind(_ config: KernelConfig, operands: LayerOperands, team: ParallelTeam) throws -> any BoundLayer {
         try space.validate(config)
         return try GEMVInstance(kernel: self, config: config, team: team, operands: operands)
     }
 }
 
-extension Conv2DKernel {
+extension Conv2DKernel: WeightBindingKernel {
     public func bind(_ config: KernelConfig, operands: LayerOperands, team: ParallelTeam) throws -> any BoundLayer {
         try space.validate(config)
         return try Conv2DInstance(kernel: self, config: config, team: team, operands: operands)

@@ -4,8 +4,6 @@
 public protocol TunableKernel: Sendable {
     /// The kernel family, e.g. "gemm".
     var name: String { get }
-    /// The problem as canonical text, e.g. "gemm m=32 n=4096 k=4096 bias relu".
-    var signature: String { get }
     /// The tunable parameters for this problem and their constraints.
     var space: ParameterSpace { get }
     /// A sound configuration without tuning (the analytical choice).

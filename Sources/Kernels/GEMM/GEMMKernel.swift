@@ -7,7 +7,7 @@ public struct GEMMKernel: TunableKernel {
     public let k: Int
     public let epilogue: Epilogue
     public let precision: Precision
-    public let limits: HardwareLimits
+    public let limits: MachineSizes
     /// B is an activation, not a weight: it changes on every call (attention's Q·Kᵀ and P·V),
     /// so it cannot be packed once at load (no pack_b=2) nor stored quantized (fp32 only). Such
     /// a kernel is named "matmul".
@@ -16,7 +16,7 @@ public struct GEMMKernel: TunableKernel {
     /// The register tiles there are micro-kernels for.
     static let microTiles: [(mr: Int, nr: Int)] = [(4, 16), (6, 16), (8, 8), (12, 8), (4, 24)]
 
-    public init(m: Int, n: Int, k: Int, epilogue: Epilogue = .none, precision: Precision = .fp32, limits: HardwareLimits, activationB: Bool = false) throws {
+    public init(m: Int, n: Int, k: Int, epilogue: Epilogue = .none, precision: Precision = .fp32, limits: MachineSizes, activationB: Bool = false) throws {
         guard m > 0, n > 0, k > 0 else { throw KernelError.invalidConfig("gemm needs m, n, k >= 1 (got \(m)x\(n)x\(k))") }
         guard !activationB || precision == .fp32 else {
             throw KernelError.invalidConfig("matmul (B an activation) runs in fp32 only, not \(precision.rawValue)")
@@ -32,19 +32,7 @@ public struct GEMMKernel: TunableKernel {
 
     public var name: String { activationB ? "matmul" : "gemm" }
 
-    public var signature: String {
-        activationB ? "matmul m=\(m) n=\(n) k=\(k)\(epilogue.description.isEmpty ? "" : " " + epilogue.description)"
-            : Self.signature(m: m, n: n, k: k, epilogue: epilogue, precision: precision)
-    }
-
     public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
-
-    /// The canonical layer text shared by every kernel that computes a GEMM (gemm, gemv), e.g.
-    /// "gemm m=32 n=4096 k=4096 bias relu int8": the layer, not the kernel that runs it.
-    static func signature(m: Int, n: Int, k: Int, epilogue: Epilogue, precision: Precision) -> String {
-        let tail = epilogue.description
-        return "gemm m=\(m) n=\(n) k=\(k)\(tail.isEmpty ? "" : " " + tail)\(precision == .fp32 ? "" : " \(precision.rawValue)")"
-    }
 
     public func minimumBytes(_ config: KernelConfig) -> Double {
         let group = config.int("group") ?? 0

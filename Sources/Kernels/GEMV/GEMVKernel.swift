@@ -11,9 +11,9 @@ public struct GEMVKernel: TunableKernel {
     public let k: Int
     public let epilogue: Epilogue
     public let precision: Precision
-    public let limits: HardwareLimits
+    public let limits: MachineSizes
 
-    public init(m: Int, n: Int, k: Int, epilogue: Epilogue = .none, precision: Precision = .fp32, limits: HardwareLimits) throws {
+    public init(m: Int, n: Int, k: Int, epilogue: Epilogue = .none, precision: Precision = .fp32, limits: MachineSizes) throws {
         guard m > 0, n > 0, k > 0 else { throw KernelError.invalidConfig("gemv needs m, n, k >= 1 (got \(m)x\(n)x\(k))") }
         guard m <= Self.maxRows else {
             throw KernelError.invalidConfig("gemv is the skinny path for m <= \(Self.maxRows); m=\(m) belongs to gemm")
@@ -29,7 +29,6 @@ public struct GEMVKernel: TunableKernel {
 
     public var name: String { "gemv" }
 
-    public var signature: String { GEMMKernel.signature(m: m, n: n, k: k, epilogue: epilogue, precision: precision) }
 
     public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
 

@@ -1,6 +1,7 @@
 import Foundation
 import ONNXProto
 import SwiftProtobuf
+import TunebenchCore
 
 /// An ONNX model file, parsed and checked: the graph, its initializers by name, and where
 /// external tensor data lives. Every error names the file.
@@ -19,19 +20,19 @@ public struct ONNXFile: Sendable {
     public static func load(path: String) throws -> ONNXFile {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw WorkloadError(path: path, message: "cannot be read (\(error.localizedDescription))")
+            throw FileError(path: path, message: "cannot be read (\(error.localizedDescription))")
         }
-        guard !data.isEmpty else { throw WorkloadError(path: path, message: "is empty, not an ONNX model") }
+        guard !data.isEmpty else { throw FileError(path: path, message: "is empty, not an ONNX model") }
         let model: Onnx_ModelProto
         do { model = try Onnx_ModelProto(serializedBytes: data) } catch {
-            throw WorkloadError(path: path, message: "is not a valid ONNX model: \(Self.explain(error))")
+            throw FileError(path: path, message: "is not a valid ONNX model: \(Self.explain(error))")
         }
         // Protobuf accepts many byte strings as some message: check that this one is a model.
         guard model.irVersion > 0, model.hasGraph, !model.graph.node.isEmpty else {
-            throw WorkloadError(path: path, message: "is not an ONNX model (no IR version or no graph with nodes)")
+            throw FileError(path: path, message: "is not an ONNX model (no IR version or no graph with nodes)")
         }
         guard !model.opsetImport.isEmpty else {
-            throw WorkloadError(path: path, message: "declares no opset (opset_import is empty): truncated, or not an ONNX model")
+            throw FileError(path: path, message: "declares no opset (opset_import is empty): truncated, or not an ONNX model")
         }
         var initializers: [String: Onnx_TensorProto] = [:]
         for tensor in model.graph.initializer { initializers[tensor.name] = tensor }

@@ -1,5 +1,6 @@
 import Kernels
 import ONNXProto
+import TunebenchCore
 
 /// One pass over an ONNX graph at one binding of its symbolic dimensions: the layers it runs,
 /// with the nodes fused into their epilogues, and what was not imported.
@@ -115,7 +116,7 @@ struct ONNXGraphImport {
         func skip(_ why: String) { unsupported.append("Conv (node \"\(label)\") not imported: \(why)") }
         let window: ONNXWindow
         do { window = try ONNXWindow(node: node, input: x, weight: w) } catch let error as ONNXShapeError {
-            throw WorkloadError(path: file.path, message: "node \"\(label)\" (Conv): \(error.message)")
+            throw FileError(path: file.path, message: "node \"\(label)\" (Conv): \(error.message)")
         }
         guard x.count == 4 else { return skip("\(x.count - 2)-D convolution (the conv2d kernel is 2-D)") }
         guard window.group == 1 else { return skip("group = \(window.group) (grouped or depthwise convolutions are not in the conv2d kernel)") }
@@ -129,7 +130,7 @@ struct ONNXGraphImport {
             conv = try Conv2DShape(batch: x[0], channels: x[1], height: x[2], width: x[3], outChannels: w[0], kernelHeight: w[2], kernelWidth: w[3],
                                    stride: window.strides[0], padding: window.padsBegin[0], dilation: window.dilations[0])
         } catch let error as KernelError {
-            throw WorkloadError(path: file.path, message: "node \"\(label)\" (Conv): \(error.message)")
+            throw FileError(path: file.path, message: "node \"\(label)\" (Conv): \(error.message)")
         }
         var epilogue = Epilogue.none
         if let bias = node.input(2) {

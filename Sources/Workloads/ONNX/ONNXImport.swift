@@ -1,4 +1,5 @@
 import Kernels
+import TunebenchCore
 
 /// Imports an ONNX model's products as layers to tune: Gemm and MatMul (batched too) as GEMMs,
 /// Conv as conv2d. Shapes come from the graph with its symbolic dimensions bound, weights from
@@ -11,7 +12,7 @@ public enum ONNXImport {
     public static func load(path: String, dimensions: [String: [Int]] = [:]) throws -> Workload {
         let file = try ONNXFile.load(path: path)
         if let bad = dimensions.first(where: { $0.value.isEmpty || $0.value.contains { $0 <= 0 } }) {
-            throw WorkloadError(path: path, message: "--dim \(bad.key): sizes must be positive integers, got \(bad.value)")
+            throw FileError(path: path, message: "--dim \(bad.key): sizes must be positive integers, got \(bad.value)")
         }
         try ONNXShapeInference.checkNamesExist(dimensions.keys, in: file)
         let order = ONNXShapeInference.symbolicDimensions(of: file)
@@ -35,7 +36,7 @@ public enum ONNXImport {
         }
         guard !instances.isEmpty else {
             let skipped = unsupported.isEmpty ? "" : " (skipped: \(unsupported.joined(separator: "; ")))"
-            throw WorkloadError(path: path, message: "has no Gemm, MatMul or Conv to tune\(skipped)")
+            throw FileError(path: path, message: "has no Gemm, MatMul or Conv to tune\(skipped)")
         }
         if !weights.loaded.isEmpty {
             let megabytes = Double(weights.loaded.values.reduce(0) { $0 + $1.values.count } * 4) / 1e6
@@ -58,7 +59,7 @@ public enum ONNXImport {
         let file = try ONNXFile.load(path: path)
         try ONNXShapeInference.checkNamesExist(dimensions.keys, in: file)
         if let bad = dimensions.first(where: { $0.value <= 0 }) {
-            throw WorkloadError(path: path, message: "--dim \(bad.key): sizes must be positive integers, got \(bad.value)")
+            throw FileError(path: path, message: "--dim \(bad.key): sizes must be positive integers, got \(bad.value)")
         }
         let order = ONNXShapeInference.symbolicDimensions(of: file)
         var weights = ONNXWeightCache(file: file)
@@ -95,10 +96,10 @@ struct ONNXWeightCache {
         let key = "\(name)|\(transposed)|\(scale)"
         if let cached = loaded[key] { return cached }
         guard let tensor = try file.tensor(name), tensor.dims.count >= 2 else {
-            throw WorkloadError(path: file.path, message: "weight \"\(name)\" is not a matrix initializer")
+            throw FileError(path: file.path, message: "weight \"\(name)\" is not a matrix initializer")
         }
         guard var values = tensor.floats else {
-            throw WorkloadError(path: file.path, message: "weight \"\(name)\" is not floating point (integer-quantized models are not supported)")
+            throw FileError(path: file.path, message: "weight \"\(name)\" is not floating point (integer-quantized models are not supported)")
         }
         if scale != 1 { values = values.map { $0 * scale } }
         let outer = tensor.dims[0]

@@ -1,3 +1,5 @@
+import KernelModel
+
 /// How one imported layer maps onto its ONNX graph, for running the model: the node it comes
 /// from (its inputs are the node's), the nodes fused into its epilogue, the value it produces
 /// after them, and where its weights and bias come from.

@@ -1,4 +1,5 @@
 import ONNXProto
+import TunebenchCore
 
 /// What is known about one value of a graph: its shape, and its contents when it is a small
 /// integer tensor (the shape arithmetic that feeds Reshape, Slice or Expand in exported models).
@@ -53,7 +54,7 @@ public struct ONNXShapeInference {
         let symbols = symbolicDimensions(of: file)
         if let extra = names.sorted().first(where: { !symbols.contains($0) }) {
             let known = symbols.isEmpty ? "it has none" : "its symbolic dimensions: \(symbols.joined(separator: ", "))"
-            throw WorkloadError(path: file.path, message: "--dim \(extra): the model has no dimension named \"\(extra)\" (\(known))")
+            throw FileError(path: file.path, message: "--dim \(extra): the model has no dimension named \"\(extra)\" (\(known))")
         }
     }
 
@@ -63,18 +64,18 @@ public struct ONNXShapeInference {
         let unbound = symbols.filter { bindings[$0] == nil }
         guard unbound.isEmpty else {
             let hint = unbound.map { "--dim \($0)=N" }.joined(separator: " ")
-            throw WorkloadError(path: file.path, message: "symbolic dimension\(unbound.count > 1 ? "s" : "") \(unbound.joined(separator: ", ")) not bound: give \(hint)")
+            throw FileError(path: file.path, message: "symbolic dimension\(unbound.count > 1 ? "s" : "") \(unbound.joined(separator: ", ")) not bound: give \(hint)")
         }
         for input in file.graph.input where !file.isInitializer(input.name) {
             guard input.type.tensorType.hasShape else {
-                throw WorkloadError(path: file.path, message: "graph input \"\(input.name)\" has no shape")
+                throw FileError(path: file.path, message: "graph input \"\(input.name)\" has no shape")
             }
             let shape = try input.type.tensorType.shape.dim.enumerated().map { axis, dim -> Int in
                 switch dim.value {
                 case .dimValue(let size)?: return Int(size)
                 case .dimParam(let name)?: return bindings[name]!
                 case nil:
-                    throw WorkloadError(path: file.path, message: "graph input \"\(input.name)\" dimension \(axis) has neither a size nor a name to bind")
+                    throw FileError(path: file.path, message: "graph input \"\(input.name)\" dimension \(axis) has neither a size nor a name to bind")
                 }
             }
             values[input.name] = ONNXValue(shape: shape)
@@ -103,14 +104,14 @@ public struct ONNXShapeInference {
             if name.isEmpty { inputs.append(nil); continue }
             if let value = values[name] { inputs.append(value); continue }
             guard let cause = unknown[name] else {
-                throw WorkloadError(path: file.path, message: "node \"\(node.label(index: index))\" (\(node.opType)) reads \"\(name)\", which no earlier node, graph input or initializer produces (the graph is broken or not topologically sorted)")
+                throw FileError(path: file.path, message: "node \"\(node.label(index: index))\" (\(node.opType)) reads \"\(name)\", which no earlier node, graph input or initializer produces (the graph is broken or not topologically sorted)")
             }
             markUnknown(node, reason: cause)
             return .unknownInput("input \"\(name)\" has an unknown shape: it comes from the \(cause)")
         }
         let outputs: [ONNXValue?]?
         do { outputs = try ONNXOperatorShapes.outputs(of: node, inputs: inputs, opset: file.opset) } catch let error as ONNXShapeError {
-            throw WorkloadError(path: file.path, message: "node \"\(node.label(index: index))\" (\(node.opType)): \(error.message)")
+            throw FileError(path: file.path, message: "node \"\(node.label(index: index))\" (\(node.opType)): \(error.message)")
         }
         for (name, value) in zip(node.output, outputs ?? []) where !name.isEmpty {
             if let value { values[name] = value } else { unknown[name] = "optional output of \(node.opType) (node \"\(node.label(index: index))\"), whose shape is not inferred" }
@@ -121,11 +122,4 @@ public struct ONNXShapeInference {
     private mutating func markUnknown(_ node: Onnx_NodeProto, reason: String) {
         for name in node.output where !name.isEmpty { unknown[name] = reason }
     }
-}
-
-/// An operator's inputs do not fit its shape rule.
-public struct ONNXShapeError: Error, CustomStringConvertible {
-    public let message: String
-    init(_ message: String) { self.message = message }
-    public var description: String { message }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Kernels
 import ONNXProto
+import TunebenchCore
 
 /// A tensor's values as tunebench uses them: floating-point types as Float, integer and boolean
 /// types as Int64. Decoded from raw_data (little-endian), the typed fields, or external data.
@@ -21,7 +22,7 @@ public struct ONNXTensor: Sendable {
 
     init(_ proto: Onnx_TensorProto, file: ONNXFile) throws {
         let name = proto.name
-        func fail(_ message: String) -> WorkloadError { WorkloadError(path: file.path, message: "tensor \"\(name)\": \(message)") }
+        func fail(_ message: String) -> FileError { FileError(path: file.path, message: "tensor \"\(name)\": \(message)") }
         guard proto.dims.allSatisfy({ $0 >= 0 }) else { throw fail("negative dimension in \(proto.dims)") }
         self.name = name
         dims = proto.dims.map { Int($0) }
@@ -62,7 +63,7 @@ public struct ONNXTensor: Sendable {
 
     /// The raw little-endian bytes: raw_data, or the slice of the external file; nil when the
     /// values are in the typed fields.
-    private static func rawBytes(_ proto: Onnx_TensorProto, file: ONNXFile, fail: (String) -> WorkloadError) throws -> Data? {
+    private static func rawBytes(_ proto: Onnx_TensorProto, file: ONNXFile, fail: (String) -> FileError) throws -> Data? {
         guard proto.dataLocation == .external else { return proto.hasRawData ? proto.rawData : nil }
         let entries = Dictionary(proto.externalData.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
         guard let location = entries["location"], !location.isEmpty else { throw fail("external data without a location") }
@@ -77,7 +78,7 @@ public struct ONNXTensor: Sendable {
             let bytes = try handle.read(upToCount: length) ?? Data()
             guard bytes.count == length else { throw fail("external data file \(url.path) ends before offset \(offset) + \(length) bytes") }
             return bytes
-        } catch let error as WorkloadError { throw error } catch {
+        } catch let error as FileError { throw error } catch {
             throw fail("external data file \(url.path): \(error.localizedDescription)")
         }
     }

@@ -1,0 +1,54 @@
+import Foundation
+
+// The epilogue's arithmetic on float outputs, in the kernels' module: compiled with the hot-loop
+// flags and inlined into the kernels' loops (KernelModel holds only what an epilogue is).
+extension Epilogue {
+    /// GELU, tanh form (as in GPT-2 and most inference engines).
+    @inline(__always)
+    public static func gelu(_ x: Float) -> Float {
+        0.5 * x * (1 + fastTanh(0.797_884_56 * (x + 0.044_715 * x * x * x)))
+    }
+
+    /// tanh as a rational function (Eigen's float `ptanh`: degree 13 over degree 6 in x,
+    /// clamped where tanh rounds to ±1), within a few ulp of `tanhf`. It has no call and no
+    /// branch, so the epilogue loop vectorizes; `tanhf` is a library call per element
+    /// (measured effect on a GELU-fused GEMM: results/gelu-epilogue-*.md).
+    @inline(__always)
+    public static func fastTanh(_ value: Float) -> Float {
+        let x = Swift.min(Swift.max(value, -7.905_311_1), 7.905_311_1)
+        let x2 = x * x
+        var p: Float = -2.760_768_5e-16
+        p = p * x2 + 2.000_187_9e-13
+        p = p * x2 - 8.604_671_5e-11
+        p = p * x2 + 5.122_297_1e-08
+        p = p * x2 + 1.485_722_4e-05
+        p = p * x2 + 6.372_619_3e-04
+        p = p * x2 + 4.893_524_6e-03
+        var q: Float = 1.198_258_4e-06
+        q = q * x2 + 1.185_347_1e-04
+        q = q * x2 + 2.268_434_6e-03
+        q = q * x2 + 4.893_525_2e-03
+        return x * p / q
+    }
+
+    /// Applies the epilogue to columns `columns` of every row of a rows x ldc output.
+    func applyColumns(_ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, columns: Range<Int>, bias values: UnsafePointer<Float>?) {
+        guard self != .none else { return }
+        apply(c + columns.lowerBound, ldc: ldc, rows: rows, cols: columns.count, column: columns.lowerBound, bias: values)
+    }
+
+    /// Applies the epilogue to a rows x cols tile of C whose first column is `column`.
+    func apply(_ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, column: Int, bias values: UnsafePointer<Float>?) {
+        for row in 0..<rows {
+            let line = c + row * ldc
+            if bias, let values {
+                for j in 0..<cols { line[j] += values[column + j] }
+            }
+            switch activation {
+            case .none: break
+            case .relu: for j in 0..<cols { line[j] = max(line[j], 0) }
+            case .gelu: for j in 0..<cols { line[j] = Self.gelu(line[j]) }
+            }
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import Kernels
+import Tuning
+import Workloads
+
+/// What `autotune` prints: a table per layer, the candidates per precision, the model total,
+/// and what was not imported.
+public enum AutotuneReportText {
+    /// The line `autotune` starts with: what it tunes, how long, where.
+    public static func startLine(_ request: Autotuner.Request, profileID: String, database: String, sharing: Autotuner.Sharing?) -> String {
+        let workload = request.workload
+        let precisions = Set(request.precisions + [.fp32]).count
+        return "autotuning \(workload.name): \(workload.uniqueLayers.count) unique layers x \(precisions) precisions within "
+            + "\(seconds(request.totalSeconds)) on profile \(profileID) into \(database)"
+            + (sharing.map { ", sharing as \($0.worker) under \"\($0.name)\"" } ?? "")
+    }
+
+    /// "90 s", "10 min", "1.5 h".
+    static func seconds(_ value: Double) -> String {
+        if value >= 3600 { return String(format: "%g h", value / 3600) }
+        if value >= 60 { return String(format: "%g min", value / 60) }
+        return String(format: "%g s", value)
+    }
+
+    public static func progressLine(_ progress: Autotuner.Progress) -> String? {
+        switch progress {
+        case let .layerStarted(index, total, layer, precision, seconds, remaining):
+            return "[\(index)/\(total)] \(layer) \(precision.rawValue): tuning for \(TuneReportText.duration(seconds)) (budget left \(TuneReportText.duration(remaining)))"
+        case let .layerReused(index, total, layer, precision):
+            return "[\(index)/\(total)] \(layer) \(precision.rawValue): already tuned for this profile, reused (--retune to search again)"
+        case .trial:
+            return nil
+        case let .claimed(layer, claim):
+            let takeOver = claim.attempt > 1 ? " (attempt \(claim.attempt), taken over from \(claim.takenOverFrom ?? "an expired claim"))" : ""
+            return "claimed \(layer)\(takeOver)"
+        case let .waiting(state):
+            return "waiting: \(state.claimed) layers claimed by other tuners, \(state.open) open, \(state.done) done"
+        case let .claimLost(layer):
+            return "lost the claim of \(layer): another tuner took it over after this one stalled past its lease; its result is theirs"
+        }
+    }
+
+    public static func render(_ result: Autotuner.Result, maxError: Double) -> String {
+        var lines = ["\(result.workload.name) (\(result.workload.source)) on profile \(result.profileID): \(result.workload.instances.count) layer instances, \(result.layers.count) unique"]
+        var table = TextTable(header: ["layer", "x", "kernel", "precision", "error", "GFLOP/s", "roofline", "vs default", "configuration"])
+        for layer in result.layers {
+            guard let winner = layer.winner, let best = winner.best else {
+                table.add([layer.layer.description, "\(layer.multiplicity)", layer.kernel.rawValue, "-", "-", "-", "-", "-", "no configuration passed"])
+                continue
+            }
+            table.add([
+                layer.layer.description, "\(layer.multiplicity)", layer.kernel.rawValue, winner.precision.rawValue,
+                winner.relativeError.map { String(format: "%.1e", $0) } ?? "-", String(format: "%.2f", best.gflops),
+                best.rooflineFraction.map { String(format: "%.0f%%", $0 * 100) } ?? "-",
+                layer.defaultSeconds.map { String(format: "%.2fx", $0 / best.medianSeconds) } ?? "-",
+                String(best.config.drop { $0 != " " }.dropFirst()),
+            ])
+        }
+        lines.append(table.render())
+        let elsewhere = result.layers.filter { !$0.tunedHere }.count
+        if elsewhere > 0 {
+            lines.append("shared: \(result.layers.count - elsewhere) unique layers done by this tuner, \(elsewhere) by the others (read from the database)")
+        }
+        let onModelWeights = result.layers.contains { $0.candidates.contains(where: \.errorOnModelWeights) }
+        let errorSource = onModelWeights
+            ? "relative L2 error on the model's weights (layers with initializers; others on random weights), random calibration inputs"
+            : "relative L2 error on random weights and inputs (the kernels' validation)"
+        lines.append(String(format: "candidate precisions (GFLOP/s, error; limit %.2g; %@):", maxError, errorSource))
+        for layer in result.layers {
+            let cells = layer.candidates.map { candidate -> String in
+                guard let best = candidate.best else { return "\(candidate.precision.rawValue) failed" }
+                var cell = String(format: "%@ %.2f", candidate.precision.rawValue, best.gflops)
+                if let error = candidate.relativeError { cell += String(format: " (%.1e)", error) }
+                if candidate.rejection != nil { cell += " rejected" }
+                return cell
+            }
+            lines.append("  \(layer.layer): " + cells.joined(separator: ", "))
+        }
+        if let defaultSeconds = result.defaultSeconds, let tunedSeconds = result.tunedSeconds {
+            lines.append(String(format: "forward pass over the imported layers: default (fp32, analytical configuration) %.3f ms, tuned %.3f ms: %.2fx",
+                                defaultSeconds * 1e3, tunedSeconds * 1e3, defaultSeconds / tunedSeconds))
+        } else {
+            lines.append("forward pass: not every layer has a default and a tuned time (fp32 not tuned, or a layer failed)")
+        }
+        for item in result.workload.unsupported { lines.append("not imported: \(item)") }
+        for note in result.workload.notes { lines.append("note: \(note)") }
+        return lines.joined(separator: "\n")
+    }
+}

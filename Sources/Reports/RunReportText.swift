@@ -1,0 +1,29 @@
+import Foundation
+import ModelRunner
+import Workloads
+
+/// What `tunebench run` prints.
+public enum RunReportText {
+    public static func render(_ report: ModelRun.Report, plan: ONNXPlan, profileID: String, inputSource: String) -> String {
+        var table = TextTable(header: ["layer", "node(s)", "kernel", "precision", "answer", "configuration"])
+        for layer in report.layers {
+            let parameters = layer.answer.config.values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+            table.add([layer.layer.description, layer.name, layer.answer.kernel, layer.answer.precision.rawValue,
+                       layer.fallbackReason == nil ? layer.answer.step.rawValue : "analytical (bind failed)", parameters])
+        }
+        var lines = [
+            "\(plan.workload.name) (\(plan.file.path)) on profile \(profileID), input \(inputSource); outputs \(report.outputShapes)",
+            table.render(),
+        ]
+        for layer in report.layers {
+            if let reason = layer.fallbackReason { lines.append("note: \(layer.name): the runtime's configuration did not fit (\(reason)); ran the analytical one") }
+        }
+        lines.append(String(format: "output error against the fp32 reference (relative L2): tuned %.2e, default %.2e", report.tunedError, report.defaultError))
+        lines.append(String(format: "time in the layers per forward pass (median of %d interleaved passes each): default %.3f ms, tuned %.3f ms: %.2fx",
+                            report.passes, report.defaultLayerSeconds * 1e3, report.tunedLayerSeconds * 1e3,
+                            report.defaultLayerSeconds / report.tunedLayerSeconds))
+        lines.append(String(format: "whole forward pass, the other operators on their reference code: default %.3f ms, tuned %.3f ms; reference path %.1f ms (one pass)",
+                            report.defaultSeconds * 1e3, report.tunedSeconds * 1e3, report.referenceSeconds * 1e3))
+        return lines.joined(separator: "\n")
+    }
+}
