@@ -94,4 +94,13 @@ public struct ProfileStore: Sendable {
         @unknown default: return "\(decoding)"
         }
     }
+
+    /// The profile with the roofline measured earlier for the same machine, if this store has
+    /// one: re-probing without measuring must not drop it.
+    public func keepingSavedRoofline(_ profile: HardwareProfile) -> HardwareProfile {
+        guard profile.roofline == nil, let saved = try? load(path(for: profile.id)) else { return profile }
+        var copy = profile
+        copy.roofline = saved.roofline
+        return copy
+    }
 }

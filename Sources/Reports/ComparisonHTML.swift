@@ -65,9 +65,9 @@ public enum ComparisonHTML {
         var marks: [(x: Double, y: Double, label: String)] = []
         for row in comparison.rows {
             let chosen = side == "A" ? row.a : row.b
-            guard let layer = row.parsed, let gflops = row.gflops(chosen) else { continue }
-            let intensity = layer.flops / layer.minimumBytes(precision: chosen.answer.precision)
-            marks.append((intensity, gflops, "\(row.layer) \(chosen.answer.precision.rawValue): \(String(format: "%.1f", gflops)) GFLOP/s, \(String(format: "%.2f", intensity)) FLOP/B"))
+            guard let gflops = row.gflops(chosen) else { continue }
+            let intensity = row.layer.flops / row.layer.minimumBytes(precision: chosen.answer.precision)
+            marks.append((intensity, gflops, "\(row.layer.description) \(chosen.answer.precision.rawValue): \(String(format: "%.1f", gflops)) GFLOP/s, \(String(format: "%.2f", intensity)) FLOP/B"))
         }
         let xs = marks.map(\.x) + [0.1, 100], ys = marks.map(\.y) + [point?.peakGFLOPS ?? 1]
         let (xMin, xMax) = (log10(xs.min()!) - 0.5, log10(xs.max()!) + 0.5)
@@ -120,11 +120,11 @@ public enum ComparisonHTML {
                    "<rect class=\"legend bar-b\" x=\"\(left + 40)\" y=\"4\" width=\"10\" height=\"10\"/><text x=\"\(left + 54)\" y=\"13\">B</text>"]
         for (index, row) in comparison.rows.enumerated() {
             let y = 24 + Double(index) * rowHeight
-            svg.append("<text x=\"4\" y=\"\(y + 16)\">\(escape(String(row.layer.prefix(46)))) x\(row.multiplicity)</text>")
+            svg.append("<text x=\"4\" y=\"\(y + 16)\">\(escape(String(row.layer.description.prefix(46)))) x\(row.multiplicity)</text>")
             for (offset, side, cls) in [(0.0, row.a, "bar-a"), (14.0, row.b, "bar-b")] {
                 if let seconds = side.seconds {
                     let length = max(1, seconds / longest * (width - left - 90))
-                    svg.append("<rect class=\"bar \(cls)\" x=\"\(left)\" y=\"\(y + offset)\" width=\"\(length)\" height=\"12\"><title>\(escape(row.layer)): \(String(format: "%.4f", seconds * 1e3)) ms</title></rect>")
+                    svg.append("<rect class=\"bar \(cls)\" x=\"\(left)\" y=\"\(y + offset)\" width=\"\(length)\" height=\"12\"><title>\(escape(row.layer.description)): \(String(format: "%.4f", seconds * 1e3)) ms</title></rect>")
                     svg.append("<text x=\"\(left + length + 4)\" y=\"\(y + offset + 10)\">\(String(format: "%.4f ms", seconds * 1e3))</text>")
                 } else {
                     svg.append("<text x=\"\(left)\" y=\"\(y + offset + 10)\">not measured (\(side.answer.step.rawValue))</text>")
@@ -142,7 +142,7 @@ public enum ComparisonHTML {
                 let parameters = side.answer.config.values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
                 return "<td>\(escape(side.answer.kernel)) \(side.answer.precision.rawValue) [\(side.answer.step.rawValue)]<br><small>\(escape(parameters))</small></td><td>\(side.seconds.map { String(format: "%.4f", $0 * 1e3) } ?? "not measured")</td>"
             }
-            rows.append("<tr><td>\(escape(row.layer))</td><td>\(row.multiplicity)</td>\(cell(row.a))\(cell(row.b))<td>\(row.faster ?? "-")</td></tr>")
+            rows.append("<tr><td>\(escape(row.layer.description))</td><td>\(row.multiplicity)</td>\(cell(row.a))\(cell(row.b))<td>\(row.faster ?? "-")</td></tr>")
         }
         rows.append("</table>")
         return rows.joined(separator: "\n")

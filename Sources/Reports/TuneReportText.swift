@@ -20,7 +20,7 @@ public enum TuneReportText {
     }
 
     public static func render(_ result: TuneResult) -> String {
-        var lines = ["\(result.layer)"]
+        var lines = ["\(result.problem.key)"]
         let failed = result.trials.filter { $0.status != .ok }
         var summary = "  run \(result.runID)\(result.resumed ? " (resumed: \(result.reusedTrials) trials reused, not re-measured)" : ""): "
             + "\(result.trials.count) trials, \(failed.count) failed; stopped: \(result.stopReason.rawValue)"

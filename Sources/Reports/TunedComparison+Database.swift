@@ -1,3 +1,4 @@
+import KernelModel
 import MachineIdentity
 import TunebenchRuntime
 import TuningDatabase
@@ -10,16 +11,17 @@ extension TunedComparison {
                             model: (path: String, dimensions: [(name: String, size: Int)])?, prices: HourlyPrices) throws -> TunedComparison {
         let artifact = try DeploymentArtifact.from(database, profileIDs: [a.id, b.id])
         let runtime = try TuningRuntime(artifact: artifact, machine: a, warn: { _ in })
-        let layers: [(key: String, multiplicity: Int)]
+        let layers: [(layer: Layer, multiplicity: Int)]
         let scope: String
         if let model {
             let dimensions = Dictionary(model.dimensions.map { ($0.name, $0.size) }, uniquingKeysWith: { _, last in last })
             let plan = try ONNXImport.plan(path: model.path, dimensions: dimensions)
-            layers = plan.workload.uniqueLayers.map { ($0.layer.description, $0.multiplicity) }
+            layers = plan.workload.uniqueLayers.map { ($0.layer, $0.multiplicity) }
             let bound = model.dimensions.map { "\($0.name)=\($0.size)" }.joined(separator: ", ")
             scope = "the layers of \(model.path)\(bound.isEmpty ? "" : " (\(bound))")"
         } else {
-            layers = Array(Set(artifact.entries.map(\.layer))).sorted().map { ($0, 1) }
+            // The artifact names layers by key: read them back here, at its boundary.
+            layers = try Set(artifact.entries.map(\.layer)).sorted().map { (try Layer.parse(key: $0).layer, 1) }
             scope = "every layer tuned on A or B, each counted once"
         }
         return try TunedComparison(a: a, b: b, runtime: runtime, layers: layers, scope: scope, pricePerHourA: prices.a, pricePerHourB: prices.b)

@@ -11,7 +11,7 @@ extension TunedComparison {
         }
         func milliseconds(_ seconds: Double?) -> String { seconds.map { String(format: "%.4f", $0 * 1e3) } ?? "not measured" }
         for row in rows {
-            cells.append([row.layer, "\(row.multiplicity)", describe(row.a), milliseconds(row.a.seconds),
+            cells.append([row.layer.description, "\(row.multiplicity)", describe(row.a), milliseconds(row.a.seconds),
                           row.gflops(row.a).map { String(format: "%.1f", $0) } ?? "-", describe(row.b), milliseconds(row.b.seconds),
                           row.gflops(row.b).map { String(format: "%.1f", $0) } ?? "-", row.faster ?? "-",
                           row.ratio.map { String(format: "%.2fx", $0) } ?? "-"])

@@ -15,12 +15,10 @@ public struct TunedComparison: Sendable {
     }
 
     public struct Row: Sendable {
-        public var layer: String
+        public var layer: Layer
         public var multiplicity: Int
         public var a: Side
         public var b: Side
-        /// The layer the key names (nil when it is not a layer key).
-        public var parsed: Layer?
 
         /// Time on B over time on A (above 1: A is faster).
         public var ratio: Double? {
@@ -32,8 +30,8 @@ public struct TunedComparison: Sendable {
 
         /// GFLOP/s on a side (exact records only).
         public func gflops(_ side: Side) -> Double? {
-            guard let parsed, let seconds = side.seconds, seconds > 0 else { return nil }
-            return parsed.flops / seconds / 1e9
+            guard let seconds = side.seconds, seconds > 0 else { return nil }
+            return layer.flops / seconds / 1e9
         }
     }
 
@@ -46,8 +44,8 @@ public struct TunedComparison: Sendable {
     /// What the rows are: "the layers of model.onnx (batch=1)" or "every layer tuned on A or B".
     public var scope: String
 
-    /// - Parameter layers: layer keys (without precision) and how often one inference runs each.
-    public init(a: HardwareProfile, b: HardwareProfile, runtime: TuningRuntime, layers: [(key: String, multiplicity: Int)],
+    /// - Parameter layers: the layers and how often one inference runs each.
+    public init(a: HardwareProfile, b: HardwareProfile, runtime: TuningRuntime, layers: [(layer: Layer, multiplicity: Int)],
                 scope: String, pricePerHourA: Double? = nil, pricePerHourB: Double? = nil) throws {
         self.a = a
         self.b = b
@@ -55,9 +53,8 @@ public struct TunedComparison: Sendable {
         self.pricePerHourA = pricePerHourA
         self.pricePerHourB = pricePerHourB
         rows = try layers.map { layer in
-            Row(layer: layer.key, multiplicity: layer.multiplicity,
-                a: Side(answer: try runtime.config(for: layer.key, on: a.id)), b: Side(answer: try runtime.config(for: layer.key, on: b.id)),
-                parsed: try? Layer.parse(key: layer.key).layer)
+            Row(layer: layer.layer, multiplicity: layer.multiplicity,
+                a: Side(answer: runtime.config(for: layer.layer, on: a.id)), b: Side(answer: runtime.config(for: layer.layer, on: b.id)))
         }
     }
 

@@ -4,6 +4,10 @@ public enum StrategyName: String, CaseIterable, Sendable {
     /// and genetic search.
     case auto
     case exhaustive, random, annealing, genetic, bandit, model
+
+    /// What `simulate --strategy all` replays: every search, `auto` last (exhaustive replays
+    /// only reproduce the recording).
+    public static let replayedByDefault: [StrategyName] = [.random, .annealing, .genetic, .bandit, .model, .auto]
 }
 
 /// Strategies by the names users type (`--strategy`).

@@ -47,7 +47,7 @@ public struct RecordedSpace: Codable, Sendable {
 
     /// The space of a finished run: its (fixed) parameter space and its trials.
     public init(result: TuneResult, space: ParameterSpace, profileID: String, fixed: String, analytical: KernelConfig?) {
-        self.init(layer: result.layer, kernel: space.kernel, profileId: profileID, fixed: fixed,
+        self.init(layer: result.problem.key, kernel: space.kernel, profileId: profileID, fixed: fixed,
                   parameters: space.parameters.map { Parameter(name: $0.name, values: $0.values) },
                   analytical: analytical?.description,
                   entries: result.trials.map { Entry(config: $0.config, status: $0.status.rawValue, gflops: $0.status == .ok ? $0.gflops : nil) })

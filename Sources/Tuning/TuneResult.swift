@@ -12,7 +12,7 @@ public struct TuneResult: Sendable {
     }
 
     public var runID: String
-    public var layer: String
+    public var problem: KernelProblem
     /// True when an interrupted run was continued.
     public var resumed: Bool
     /// Trials of the run: measured now, and reused from before an interruption.

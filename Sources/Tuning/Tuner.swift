@@ -71,7 +71,7 @@ public struct Tuner {
         let (search, stopReason) = try searchLoop(setup, run: run, earlier: earlier, seeds: seeds, strategy: &strategy, progress: progress)
 
         let bound = setup.defaultConfig.flatMap { RooflineBound(profile: profile, kernel: setup.kernel, config: $0) }
-        var result = TuneResult(runID: run.id, layer: setup.key, resumed: resumed, trials: search.records, reusedTrials: search.reused,
+        var result = TuneResult(runID: run.id, problem: request.problem, resumed: resumed, trials: search.records, reusedTrials: search.reused,
                                 stopReason: stopReason, validSpaceSize: setup.validSize.count, validSpaceSizeIsEstimate: !setup.validSize.exact,
                                 best: nil,
                                 defaultGFLOPS: search.records.first { $0.config == setup.defaultConfig?.description && $0.status == .ok }?.gflops,

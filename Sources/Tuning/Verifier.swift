@@ -1,6 +1,7 @@
 import Foundation
 import HardwareProbe
 import Kernels
+import TunebenchCore
 import TuningDatabase
 
 /// Re-measures the recorded best configurations of this machine's profile and flags drift:
@@ -35,10 +36,15 @@ public struct Verifier {
     ///   - margin: a best is flagged when it now takes more than (1 + margin) x its recorded
     ///     time, or its speed-up over the default fell below recorded / (1 + margin).
     ///   - layerContaining: only layers whose key contains this text.
+    /// - Throws: when the database has no best configuration of this profile to check.
     public func run(margin: Double = 0.15, rounds: Int = 5, layerContaining filter: String? = nil,
                     settings: TrialSettings = TrialSettings(), progress: (Int, Int, BestRecord) -> Void = { _, _, _ in }) throws -> [Check] {
         let records = try database.best(profileID: profile.id, kernelLibraryVersion: KernelLibrary.version)
             .filter { filter.map($0.layer.contains) ?? true }
+        guard !records.isEmpty else {
+            throw FileError(path: database.address, message: "has no best configuration of profile \(profile.id) for kernel library \(KernelLibrary.version)"
+                            + (filter.map { " with a layer containing \"\($0)\"" } ?? ""))
+        }
         let limits = MachineSizes(profile: profile)
         var checks: [Check] = []
         for (index, best) in records.enumerated() {

@@ -10,7 +10,7 @@ public struct RunRecord: Codable, Equatable, Sendable {
     /// A UUID, so runs from different machines merge without colliding.
     public var id: String
     public var profileId: String
-    /// The layer signature, e.g. "gemm m=32 n=4096 k=4096 bias relu".
+    /// The layer key (KernelProblem.key), e.g. "gemm m=32 n=4096 k=4096 bias relu".
     public var layer: String
     public var kernel: String
     public var strategy: String

@@ -20,16 +20,26 @@ enum EpilogueArgument {
     }
 }
 
-/// `--precision auto` (every precision) or a list, e.g. fp32,int8.
-enum PrecisionList {
-    static func parse(_ text: String) throws -> [Precision] {
-        if text == "auto" { return Precision.allCases }
+/// A comma-separated list of an enumeration's values, or a keyword for a default list:
+/// `--precision auto` or fp32,int8; `--strategy all` or random,model.
+enum ValueList {
+    static func parse<Value: RawRepresentable & CaseIterable>(_ text: String, option: String, keyword: String, meaning all: [Value]) throws -> [Value]
+        where Value.RawValue == String {
+        if text == keyword { return all }
         return try text.split(separator: ",").map { name in
-            guard let value = Precision(rawValue: String(name)) else {
-                throw ValidationError("--precision: \(name) is not one of auto, \(Precision.allCases.map(\.rawValue).joined(separator: ", "))")
+            guard let value = Value(rawValue: String(name)) else {
+                throw ValidationError("\(option): \(name) is not one of \(keyword), \(Value.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             return value
         }
+    }
+
+    static func precisions(_ text: String) throws -> [Precision] {
+        try parse(text, option: "--precision", keyword: "auto", meaning: Precision.allCases)
+    }
+
+    static func strategies(_ text: String) throws -> [StrategyName] {
+        try parse(text, option: "--strategy", keyword: "all", meaning: StrategyName.replayedByDefault)
     }
 }
 

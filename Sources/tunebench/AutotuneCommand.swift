@@ -7,6 +7,7 @@ import Search
 import TunebenchCore
 import Tuning
 import TuningDatabase
+import TuningDatabasePostgres
 import Workloads
 
 struct AutotuneCommand: ParsableCommand {
@@ -46,7 +47,7 @@ struct AutotuneCommand: ParsableCommand {
     @Option(help: "A layer list (JSON, docs/workloads.md).")
     var layers: String?
 
-    @Option(help: "Candidate weight precisions: auto (fp32, fp16, bf16, int8, int4) or a list, e.g. fp32 or fp32,int8.", transform: PrecisionList.parse)
+    @Option(help: "Candidate weight precisions: auto (fp32, fp16, bf16, int8, int4) or a list, e.g. fp32 or fp32,int8.", transform: ValueList.precisions)
     var precision = Precision.allCases
 
     @Option(name: .customLong("max-error"), help: "Largest relative L2 error of a layer's output against fp32 (default 1%).")
@@ -99,7 +100,7 @@ struct AutotuneCommand: ParsableCommand {
                 request.fixed = "threads=\(threads)"
             }
             let profile = try profiles.currentMachine()
-            let database = try StoreLocation.open(db, create: true)
+            let database = try TuningStoreLocation.open(db, create: true)
             let sharing = try share.map { name in
                 guard !name.isEmpty else { throw ValidationError("--share takes a non-empty name") }
                 guard let work = database as? any SharedWork else {

@@ -18,7 +18,7 @@ struct DatabaseCommand: ParsableCommand {
         var db = TuningDatabase.defaultPath
 
         /// Reading commands never create a SQLite file.
-        func open(create: Bool = false) throws -> any TuningStore { try StoreLocation.open(db, create: create) }
+        func open(create: Bool = false) throws -> any TuningStore { try TuningStoreLocation.open(db, create: create) }
     }
 
     struct List: ParsableCommand {
@@ -35,7 +35,7 @@ struct DatabaseCommand: ParsableCommand {
         @OptionGroup var location: Location
         @Option(help: "Only this profile id.")
         var profile: String?
-        @Option(help: "Only layers whose signature contains this text, e.g. \"m=32 n=4096\".")
+        @Option(help: "Only layers whose key contains this text, e.g. \"m=32 n=4096\".")
         var layer: String?
         @Flag(help: "List the runs too.")
         var runs = false
@@ -89,7 +89,7 @@ struct DatabaseCommand: ParsableCommand {
 
         func run() throws {
             try runReportingErrors {
-                let source = try StoreLocation.open(other, create: false)
+                let source = try TuningStoreLocation.open(other, create: false)
                 print(try location.open(create: true).merge(try source.dump()))
             }
         }

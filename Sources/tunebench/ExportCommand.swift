@@ -4,6 +4,7 @@ import Foundation
 import TunebenchCore
 import TunebenchRuntime
 import TuningDatabase
+import TuningDatabasePostgres
 
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -30,7 +31,7 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            let database = try StoreLocation.open(db, create: false)
+            let database = try TuningStoreLocation.open(db, create: false)
             let artifact = try DeploymentArtifact.forExport(from: database, profiles: .init(profile))
             let text = try DeploymentExport.render(artifact, as: format)
             if let output {

@@ -26,9 +26,8 @@ struct ProbeCommand: ParsableCommand {
                 profile.roofline = try RooflineMeasurement.measureLiveMachine(threadCounts: output.threads, cores: profile.topology.cores) {
                     printToStderr($0)
                 }
-            } else if output.save, let saved = try? store.load(store.path(for: profile.id)) {
-                // Re-probing without measuring keeps the roofline measured earlier on this machine.
-                profile.roofline = saved.roofline
+            } else if output.save {
+                profile = store.keepingSavedRoofline(profile)
             }
             try output.emit(profile) { print(ProfileSummary.render(profile)) }
         }

@@ -6,6 +6,7 @@ import Reports
 import TunebenchCore
 import TunebenchRuntime
 import TuningDatabase
+import TuningDatabasePostgres
 import Workloads
 
 struct RunCommand: ParsableCommand {
@@ -49,7 +50,7 @@ struct RunCommand: ParsableCommand {
             for item in plan.workload.unsupported { printToStderr("warning: \(item)") }
             let machine = try LiveMachine.identify()
             let runtime = try artifact.map { try TuningRuntime(artifactPath: $0, machine: machine) }
-                ?? TuningRuntime(store: try StoreLocation.open(db, create: false), machine: machine)
+                ?? TuningRuntime(store: try TuningStoreLocation.open(db, create: false), machine: machine)
             let runner = ModelRun(plan: plan, runtime: runtime, machine: machine)
             let inputs = try input.map(runner.inputs(npyPath:)) ?? runner.randomInputs()
             let report = try runner.run(inputs: inputs, passes: passes) { printToStderr($0) }

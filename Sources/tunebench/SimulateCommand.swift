@@ -19,8 +19,8 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "The recorded space (JSON) or T4 results file; repeat it with more recordings of the same space to average them.")
     var space: [String]
 
-    @Option(help: "Strategies, comma-separated, or 'all'.")
-    var strategy = "all"
+    @Option(help: "Strategies, comma-separated, or 'all'.", transform: ValueList.strategies)
+    var strategy = StrategyName.replayedByDefault
 
     @Option(help: "Trials per replay (default: 5% of the space).")
     var budget: Int?
@@ -35,10 +35,8 @@ struct SimulateCommand: ParsableCommand {
         try runReportingErrors {
             guard !space.isEmpty else { throw ValidationError("give --space FILE") }
             let recorded = try RecordedSpace.averaging(try space.map(RecordedSpace.load(path:)))
-            let names = strategy == "all" ? StrategyCatalog.names.filter { $0 != "auto" && $0 != "exhaustive" } + ["auto"]
-                : strategy.split(separator: ",").map(String.init)
             guard repeats > 0, (budget ?? 1) > 0 else { throw ValidationError("--budget and --repeats must be positive") }
-            print(try StrategySimulation(space: recorded, strategies: names, budget: budget, repeats: repeats, seeded: !noSeeds).render())
+            print(try StrategySimulation(space: recorded, strategies: strategy.map(\.rawValue), budget: budget, repeats: repeats, seeded: !noSeeds).render())
         }
     }
 }

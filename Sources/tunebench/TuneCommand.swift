@@ -6,6 +6,7 @@ import Reports
 import Search
 import Tuning
 import TuningDatabase
+import TuningDatabasePostgres
 
 struct TuneCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -91,7 +92,7 @@ struct TuneCommand: ParsableCommand {
                                       finalists: finalists, raceRounds: rounds, useSeeds: !noSeeds, resume: !fresh)
             request.settings.timeCap = trials.timeCap
             let profile = try profiles.currentMachine()
-            let tuner = Tuner(profile: profile, database: try StoreLocation.open(db, create: true), runner: try trials.runner())
+            let tuner = Tuner(profile: profile, database: try TuningStoreLocation.open(db, create: true), runner: try trials.runner())
             printToStderr("tuning \(kernel.rawValue) \(shape) \(precision.rawValue) on profile \(profile.id) into \(db)")
             let result = try tuner.tune(request) { progress in
                 if !quiet { printToStderr(TuneReportText.progressLine(progress)) }

@@ -6,7 +6,6 @@ import Testing
 struct IncrementKernel: TunableKernel {
     let n: Int
     var name: String { "increment" }
-    var signature: String { "increment n=\(n)" }
     var space: ParameterSpace {
         ParameterSpace(kernel: "increment", parameters: [.init("variant", ["right", "wrong"]), .init("unroll", [1, 2, 4])],
                        constraints: [.init("n % unroll == 0") { n % ($0.int("unroll") ?? 1) == 0 }])

@@ -38,7 +38,7 @@ struct TunedComparisonTests {
     @Test("per layer the faster profile; model totals with multiplicities; cost per million inferences")
     func totalsAndCost() throws {
         let comparison = try TunedComparison(a: ComparisonFixture.a, b: ComparisonFixture.b, runtime: try ComparisonFixture.runtime(),
-                                             layers: [("gemm m=32 n=4096 k=4096", 2), ("gemm m=1 n=4096 k=4096", 10)], scope: "test",
+                                             layers: [(Layer.gemm(m: 32, n: 4096, k: 4096), 2), (Layer.gemm(m: 1, n: 4096, k: 4096), 10)], scope: "test",
                                              pricePerHourA: 3.06, pricePerHourB: 1.20)
         #expect(comparison.rows.map(\.faster) == ["B", "A"])
         #expect(comparison.rows[0].ratio == 0.5)
@@ -55,7 +55,7 @@ struct TunedComparisonTests {
     @Test("a layer measured on one profile only: shown with the other's fallback, not timed, no total")
     func holes() throws {
         let comparison = try TunedComparison(a: ComparisonFixture.a, b: ComparisonFixture.b, runtime: try ComparisonFixture.runtime(),
-                                             layers: [("gemm m=64 n=64 k=64 bias", 1)], scope: "test")
+                                             layers: [(Layer.gemm(m: 64, n: 64, k: 64, epilogue: Epilogue(bias: true)), 1)], scope: "test")
         #expect(comparison.rows[0].a.seconds == 1e-5 && comparison.rows[0].b.seconds == nil)
         #expect(comparison.rows[0].b.answer.step == .nearestShape)
         #expect(comparison.secondsB == nil && comparison.rows[0].faster == nil)
@@ -65,7 +65,7 @@ struct TunedComparisonTests {
     @Test("the HTML report holds both rooflines with the layers on them and the bar chart; Chromium lays them out")
     func html() throws {
         let comparison = try TunedComparison(a: ComparisonFixture.a, b: ComparisonFixture.b, runtime: try ComparisonFixture.runtime(),
-                                             layers: [("gemm m=32 n=4096 k=4096", 1), ("gemm m=1 n=4096 k=4096", 1), ("gemm m=64 n=64 k=64 bias", 1)],
+                                             layers: [(Layer.gemm(m: 32, n: 4096, k: 4096), 1), (Layer.gemm(m: 1, n: 4096, k: 4096), 1), (Layer.gemm(m: 64, n: 64, k: 64, epilogue: Epilogue(bias: true)), 1)],
                                              scope: "every <layer>")
         let page = ComparisonHTML.render(comparison, hardware: ProfileComparison(ComparisonFixture.a, ComparisonFixture.b))
         #expect(page.components(separatedBy: "<svg class=\"chart roofline\"").count - 1 == 2)
