@@ -47,7 +47,6 @@ public struct DatabaseDump: Codable, Equatable, Sendable {
         return try encoder.encode(self) + Data("\n".utf8)
     }
 
-    /// Reads an export, naming the file and the problem when it is not one.
     /// Reads a file `db export` wrote.
     public static func load(path: String) throws -> DatabaseDump {
         let data: Data
@@ -57,6 +56,7 @@ public struct DatabaseDump: Codable, Equatable, Sendable {
         return try decode(data, path: path)
     }
 
+    /// Reads an export, naming the file and the problem when it is not one.
     public static func decode(_ data: Data, path: String) throws -> DatabaseDump {
         let dump: DatabaseDump
         do {

@@ -1,4 +1,4 @@
-import Kernels
+import KernelModel
 import TunebenchCore
 
 /// The GEMMs of a Hugging Face transformer from its `config.json`, per token count: the

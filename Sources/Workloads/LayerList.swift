@@ -1,4 +1,4 @@
-import Kernels
+import KernelModel
 import TunebenchCore
 
 /// The layer-list format (docs/workloads.md): a JSON object with an optional "name" and a

@@ -93,19 +93,24 @@ struct TuneCLITests {
 
     @Test("two tune processes writing one database at the same time lose nothing")
     func concurrentProcesses() throws {
-        let db = try CLITests.temporaryDirectory() + "/t.sqlite"
-        let processes = try ["24x24x24", "32x24x24"].map { shape in
+        let folder = try CLITests.temporaryDirectory()
+        let db = folder + "/t.sqlite"
+        let shapes = ["24x24x24", "32x24x24"]
+        let processes = try shapes.map { shape in
             let process = Process()
             process.executableURL = CLITests.binary
             process.arguments = ["tune", "--kernel", "gemm", "--shape", shape, "--fix", "threads=1,pack_b=2", "--strategy", "random",
                                  "--budget", "25", "--time-cap", "0.01", "--rounds", "3", "--db", db, "--quiet"]
             process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
+            // Kept for the failure message: what a failing process said.
+            FileManager.default.createFile(atPath: "\(folder)/\(shape).stderr", contents: nil)
+            process.standardError = FileHandle(forWritingAtPath: "\(folder)/\(shape).stderr")
             try process.run()
             return process
         }
         for process in processes { process.waitUntilExit() }
-        #expect(processes.allSatisfy { $0.terminationStatus == 0 })
+        let said = shapes.map { (try? String(contentsOfFile: "\(folder)/\($0).stderr", encoding: .utf8)) ?? "" }.joined(separator: "\n")
+        #expect(processes.allSatisfy { $0.terminationStatus == 0 }, "\(said)")
         let dump = try Self.export(db)
         #expect((dump["trials"] as? [Any])?.count == 50)
         #expect((dump["runs"] as? [[String: Any]])?.allSatisfy { $0["status"] as? String == "finished" } == true)

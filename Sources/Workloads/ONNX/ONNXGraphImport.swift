@@ -1,4 +1,4 @@
-import Kernels
+import KernelModel
 import ONNXProto
 import TunebenchCore
 

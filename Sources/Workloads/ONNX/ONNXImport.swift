@@ -1,4 +1,4 @@
-import Kernels
+import KernelModel
 import TunebenchCore
 
 /// Imports an ONNX model's products as layers to tune: Gemm and MatMul (batched too) as GEMMs,
