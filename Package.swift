@@ -130,7 +130,7 @@ let package = Package(
         .executableTarget(
             name: "tunebench",
             dependencies: [
-                "HardwareProbe", "Measurement", "Reports", "Counters", "Kernels", "Benchmarks",
+                "TunebenchCore", "MachineIdentity", "HardwareProbe", "Measurement", "Reports", "Kernels", "Benchmarks",
                 "Search", "Tuning", "TuningDatabase", "TuningDatabasePostgres", "Workloads", "TunebenchRuntime", "DeploymentExport", "ModelRunner",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

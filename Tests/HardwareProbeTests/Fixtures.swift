@@ -1,6 +1,6 @@
 import Foundation
 
-/// Paths to the hwloc XML exports under Tests/Fixtures/hwloc (copied from shared/fixtures, with
+/// Paths to the hwloc XML exports under Tests/Fixtures/hwloc (real machines from hwloc's test suite, with
 /// their README and licence note).
 enum Fixtures {
     static let directory = URL(fileURLWithPath: #filePath)
