@@ -1,5 +1,6 @@
 import Kernels
 import TunebenchCore
+import Workloads
 
 extension ModelRun {
     /// The model's one input from a float32 .npy file (`run --input`).

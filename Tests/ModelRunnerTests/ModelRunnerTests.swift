@@ -116,3 +116,50 @@ struct ReferenceOperatorTests {
         #expect((#expect(throws: FileError.self) { try NPYFile.load(path: short) })?.message == "holds 8 bytes of data; shape [2, 3] needs 24")
     }
 }
+
+/// Graphs as exporters and model zoos write them (scripts/generate-onnx-zoo-patterns.py), with
+/// onnxruntime's output committed beside each.
+@Suite("exported graphs against onnxruntime")
+struct ExportedGraphTests {
+    static func fixture(_ name: String) -> String { Models.root.appendingPathComponent("Tests/Fixtures/onnx/\(name)").path }
+
+    static func relativeError(_ output: [Float], _ expected: [Float]) -> Double {
+        var accumulator = ErrorAccumulator()
+        for (value, reference) in zip(output, expected) { accumulator.add(output: value, reference: Double(reference)) }
+        return accumulator.validation(tolerance: .infinity).relativeError
+    }
+
+    @Test("a ResNet-style block: weights behind constant subgraphs, BN, Dropout, Sum and Identity are cleaned up; every Conv and Gemm is a layer")
+    func resnetBlockImports() throws {
+        let workload = try ONNXImport.load(path: Self.fixture("resnet-block.onnx"))
+        #expect(workload.unsupported.isEmpty, "\(workload.unsupported)")
+        #expect(workload.instances.map(\.layer.description) == [
+            "conv2d n=1 c=8 h=16 w=16 k=8 r=3 s=3 stride=1 pad=1 dilation=1 bias relu",
+            "conv2d n=1 c=8 h=16 w=16 k=8 r=3 s=3 stride=1 pad=1 dilation=1 bias",
+            "gemm m=1 n=10 k=8 bias",
+        ])
+        #expect(workload.notes.contains(
+            "graph clean-up: 4 constant node(s) evaluated into initializers, 1 Dropout removed, 1 Identity removed, 1 Sum of two read as Add, 3 BatchNormalization folded into the preceding Conv/Gemm"),
+            "\(workload.notes)")
+        // As written, the first convolution's weight is no initializer, and nothing runs BN.
+        let raw = try ONNXFile.load(path: Self.fixture("resnet-block.onnx"), cleanUp: false)
+        #expect(raw.graph.node.map(\.opType).filter { $0 == "BatchNormalization" }.count == 3)
+        #expect(!raw.isInitializer("conv_a.weight"))
+    }
+
+    @Test("the cleaned graph computes onnxruntime's output: reference path and kernels")
+    func resnetBlockMatchesOnnxruntime() throws {
+        let plan = try ONNXImport.plan(path: Self.fixture("resnet-block.onnx"))
+        let input = try NPYFile.load(path: Self.fixture("resnet-block.input.npy"))
+        let expected = try NPYFile.load(path: Self.fixture("resnet-block.expected.npy"))
+        let reference = ModelExecutor(plan: plan, initializers: try ModelRun.initializers(plan), steps: [])
+        let output = try reference.run(["x": input]).outputs[0]
+        #expect(output.shape == expected.shape)
+        #expect(Self.relativeError(output.data, expected.data) < 1e-4, "\(Self.relativeError(output.data, expected.data))")
+        // Through the kernels (analytical fp32 configurations) as `tunebench run` runs it.
+        let runtime = try TuningRuntime(artifact: Models.empty, machine: Models.machine, warn: { _ in })
+        let report = try ModelRun(plan: plan, runtime: runtime, machine: Models.machine).run(inputs: ["x": input], passes: 1)
+        #expect(report.layers.count == 3 && report.layers.allSatisfy { $0.fallbackReason == nil })
+        #expect(report.tunedError < 1e-5)
+    }
+}

@@ -9,6 +9,8 @@ public struct ONNXFile: Sendable {
     public let path: String
     public let model: Onnx_ModelProto
     let initializers: [String: Onnx_TensorProto]
+    /// What the clean-up before import changed (ONNXGraphCleanup); empty when it was not run.
+    let cleanup: ONNXGraphCleanup.Report
 
     public var graph: Onnx_GraphProto { model.graph }
 
@@ -17,7 +19,9 @@ public struct ONNXFile: Sendable {
         Int(model.opsetImport.first { $0.domain.isEmpty || $0.domain == "ai.onnx" }?.version ?? 0)
     }
 
-    public static func load(path: String) throws -> ONNXFile {
+    /// - Parameter cleanUp: fold constants, remove pass-through nodes and fold normalizations
+    ///   first (ONNXGraphCleanup); false reads the graph exactly as written.
+    public static func load(path: String, cleanUp: Bool = true) throws -> ONNXFile {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw FileError(path: path, message: "cannot be read (\(error.localizedDescription))")
@@ -34,9 +38,19 @@ public struct ONNXFile: Sendable {
         guard !model.opsetImport.isEmpty else {
             throw FileError(path: path, message: "declares no opset (opset_import is empty): truncated, or not an ONNX model")
         }
+        let file = ONNXFile(path: path, model: model)
+        guard cleanUp else { return file }
+        let (cleaned, report) = try ONNXGraphCleanup.apply(to: file)
+        return ONNXFile(path: path, model: cleaned, cleanup: report)
+    }
+
+    private init(path: String, model: Onnx_ModelProto, cleanup: ONNXGraphCleanup.Report = .init()) {
+        self.path = path
+        self.model = model
+        self.cleanup = cleanup
         var initializers: [String: Onnx_TensorProto] = [:]
         for tensor in model.graph.initializer { initializers[tensor.name] = tensor }
-        return ONNXFile(path: path, model: model, initializers: initializers)
+        self.initializers = initializers
     }
 
     static func explain(_ error: Error) -> String {

@@ -38,6 +38,7 @@ public enum ONNXImport {
             let skipped = unsupported.isEmpty ? "" : " (skipped: \(unsupported.joined(separator: "; ")))"
             throw FileError(path: path, message: "has no Gemm, MatMul or Conv to tune\(skipped)")
         }
+        if !file.cleanup.isEmpty { notes.append(file.cleanup.summary) }
         if !weights.loaded.isEmpty {
             let megabytes = Double(weights.loaded.values.reduce(0) { $0 + $1.values.count } * 4) / 1e6
             notes.append(String(format: "weights: the model's initializers (%d tensors, %.1f MB), used for the precision error checks; calibration inputs are random", weights.loaded.count, megabytes))

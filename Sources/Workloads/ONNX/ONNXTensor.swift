@@ -21,13 +21,18 @@ public struct ONNXTensor: Sendable {
     }
 
     init(_ proto: Onnx_TensorProto, file: ONNXFile) throws {
+        try self.init(proto, modelPath: file.path)
+    }
+
+    /// - Parameter modelPath: the model file: errors name it, external data lies beside it.
+    init(_ proto: Onnx_TensorProto, modelPath: String) throws {
         let name = proto.name
-        func fail(_ message: String) -> FileError { FileError(path: file.path, message: "tensor \"\(name)\": \(message)") }
+        func fail(_ message: String) -> FileError { FileError(path: modelPath, message: "tensor \"\(name)\": \(message)") }
         guard proto.dims.allSatisfy({ $0 >= 0 }) else { throw fail("negative dimension in \(proto.dims)") }
         self.name = name
         dims = proto.dims.map { Int($0) }
         let count = dims.reduce(1, *)
-        let raw = try Self.rawBytes(proto, file: file, fail: fail)
+        let raw = try Self.rawBytes(proto, modelPath: modelPath, fail: fail)
         typealias DataType = Onnx_TensorProto.DataType
         switch DataType(rawValue: Int(proto.dataType)) {
         case .float?:
@@ -63,11 +68,11 @@ public struct ONNXTensor: Sendable {
 
     /// The raw little-endian bytes: raw_data, or the slice of the external file; nil when the
     /// values are in the typed fields.
-    private static func rawBytes(_ proto: Onnx_TensorProto, file: ONNXFile, fail: (String) -> FileError) throws -> Data? {
+    private static func rawBytes(_ proto: Onnx_TensorProto, modelPath: String, fail: (String) -> FileError) throws -> Data? {
         guard proto.dataLocation == .external else { return proto.hasRawData ? proto.rawData : nil }
         let entries = Dictionary(proto.externalData.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
         guard let location = entries["location"], !location.isEmpty else { throw fail("external data without a location") }
-        let url = URL(fileURLWithPath: file.path).deletingLastPathComponent().appendingPathComponent(location)
+        let url = URL(fileURLWithPath: modelPath).deletingLastPathComponent().appendingPathComponent(location)
         guard let handle = try? FileHandle(forReadingFrom: url) else { throw fail("external data file \(url.path) cannot be read") }
         defer { try? handle.close() }
         let offset = UInt64(entries["offset"] ?? "0") ?? 0

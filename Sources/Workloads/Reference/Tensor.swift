@@ -20,7 +20,7 @@ public struct Tensor: Sendable {
     public var count: Int { shape.reduce(1, *) }
 
     /// Strides of a row-major layout.
-    static func strides(_ shape: [Int]) -> [Int] {
+    package static func strides(_ shape: [Int]) -> [Int] {
         var strides = [Int](repeating: 1, count: shape.count)
         var running = 1
         for axis in shape.indices.reversed() {

@@ -1,14 +1,13 @@
 import Foundation
 import ONNXProto
-import Workloads
 
 /// The ONNX operators of MLPs, small CNNs and transformer blocks, computed plainly in fp32
 /// with double accumulation for products: the reference path `tunebench run` checks the tuned
 /// kernels against, and what runs the operators that are not tuned layers.
-enum ReferenceOperators {
-    struct Failure: Error { let message: String }
+package enum ReferenceOperators {
+    package struct Failure: Error { package let message: String }
 
-    static func evaluate(_ node: Onnx_NodeProto, _ inputs: [Tensor?], opset: Int) throws -> [Tensor] {
+    package static func evaluate(_ node: Onnx_NodeProto, _ inputs: [Tensor?], opset: Int) throws -> [Tensor] {
         func input(_ index: Int) throws -> Tensor {
             guard index < inputs.count, let value = inputs[index] else { throw Failure(message: "input \(index) is missing") }
             return value
@@ -65,14 +64,14 @@ enum ReferenceOperators {
         }
     }
 
-    static func normalize(_ axis: Int, _ rank: Int) throws -> Int {
+    package static func normalize(_ axis: Int, _ rank: Int) throws -> Int {
         let value = axis < 0 ? axis + rank : axis
         guard (0..<max(rank, 1)).contains(value) else { throw Failure(message: "axis \(axis) out of range for rank \(rank)") }
         return value
     }
 
     /// Index of `index` (in `shape`) within a broadcast operand of shape `from`.
-    static func broadcastSource(_ coordinates: [Int], from shape: [Int]) -> Int {
+    package static func broadcastSource(_ coordinates: [Int], from shape: [Int]) -> Int {
         var offset = 0, stride = 1
         for axis in (0..<shape.count).reversed() {
             let coordinate = coordinates[coordinates.count - shape.count + axis]
@@ -82,7 +81,7 @@ enum ReferenceOperators {
         return offset
     }
 
-    static func broadcastShape(_ a: [Int], _ b: [Int]) throws -> [Int] {
+    package static func broadcastShape(_ a: [Int], _ b: [Int]) throws -> [Int] {
         let rank = max(a.count, b.count)
         let pa = Array(repeating: 1, count: rank - a.count) + a, pb = Array(repeating: 1, count: rank - b.count) + b
         return try zip(pa, pb).map { x, y in
@@ -91,7 +90,7 @@ enum ReferenceOperators {
         }
     }
 
-    static func coordinates(of index: Int, in shape: [Int]) -> [Int] {
+    package static func coordinates(of index: Int, in shape: [Int]) -> [Int] {
         var rest = index
         var result = [Int](repeating: 0, count: shape.count)
         for axis in shape.indices.reversed() {
@@ -101,7 +100,7 @@ enum ReferenceOperators {
         return result
     }
 
-    static func broadcastBinary(_ a: Tensor, _ b: Tensor, op: String) throws -> Tensor {
+    package static func broadcastBinary(_ a: Tensor, _ b: Tensor, op: String) throws -> Tensor {
         let shape = try broadcastShape(a.shape, b.shape)
         let f: (Float, Float) -> Float = switch op {
         case "Add": (+)
@@ -291,7 +290,7 @@ enum ReferenceOperators {
         return Tensor(shape: x.shape, data: data)
     }
 
-    static func transpose(_ x: Tensor, perm: [Int]) -> Tensor {
+    package static func transpose(_ x: Tensor, perm: [Int]) -> Tensor {
         let shape = perm.map { x.shape[$0] }
         let sourceStrides = Tensor.strides(x.shape)
         let strides = perm.map { sourceStrides[$0] } // source stride of each output axis
@@ -327,11 +326,16 @@ enum ReferenceOperators {
             var result = Tensor(shape: first.shape, data: x.data)
             result.ints = x.ints
             return [result]
-        case "Shape", "Constant", "ConstantOfShape" where first.ints != nil:
+        // Each pattern its own condition: a `where` after a list applies to its last item only.
+        case "Shape" where first.ints != nil, "Constant" where first.ints != nil, "ConstantOfShape" where first.ints != nil:
             return [Tensor(shape: first.shape, ints: first.ints!)]
         case "Constant":
-            guard let tensor = node.attribute("value")?.t else { throw Failure(message: "only tensor-valued Constant runs") }
-            return [Tensor(shape: first.shape, data: tensor.floatData.isEmpty ? decodeFloats(tensor.rawData) : tensor.floatData)]
+            guard let proto = node.attribute("value")?.t else { throw Failure(message: "only tensor-valued Constant runs") }
+            // Any stored type (float16 weights too) read as the initializers are.
+            guard let floats = (try? ONNXTensor(proto, modelPath: ""))?.floats, floats.count == first.count else {
+                throw Failure(message: "Constant value cannot be decoded as floats")
+            }
+            return [Tensor(shape: first.shape, data: floats)]
         case "ConstantOfShape":
             let value = node.attribute("value")?.t
             let fill = value.map { $0.floatData.first ?? decodeFloats($0.rawData).first ?? 0 } ?? 0

@@ -1,0 +1,258 @@
+import Foundation
+import ONNXProto
+import TunebenchCore
+
+/// The graph as exporters and model zoos write it, made importable before anything reads it,
+/// with the model's semantics kept:
+/// - every node whose inputs are all constants (initializers, `Constant`, earlier folded
+///   nodes) is evaluated once with the reference operators and becomes an initializer, so
+///   weights behind `Constant`/`Cast`/`Identity`/`Reshape`/`Unsqueeze` chains are initializers;
+/// - `Identity` and inference-mode `Dropout` are removed (their readers read the input);
+///   `Sum` of two inputs becomes `Add`, of one an identity;
+/// - a `BatchNormalization` that alone reads a `Conv` or `Gemm` output is folded into that
+///   node's weights and bias (new initializers; the originals are left to other readers).
+struct ONNXGraphCleanup {
+    /// What was changed, for the import's notes.
+    struct Report: Sendable, Equatable {
+        var foldedConstants = 0
+        var removed: [String: Int] = [:]
+        var sumsAsAdd = 0
+        var batchNormsFolded = 0
+
+        var isEmpty: Bool { foldedConstants == 0 && removed.isEmpty && sumsAsAdd == 0 && batchNormsFolded == 0 }
+
+        /// One line for the import's notes.
+        var summary: String {
+            var parts: [String] = []
+            if foldedConstants > 0 { parts.append("\(foldedConstants) constant node(s) evaluated into initializers") }
+            for (op, count) in removed.sorted(by: { $0.key < $1.key }) { parts.append("\(count) \(op) removed") }
+            if sumsAsAdd > 0 { parts.append("\(sumsAsAdd) Sum of two read as Add") }
+            if batchNormsFolded > 0 { parts.append("\(batchNormsFolded) BatchNormalization folded into the preceding Conv/Gemm") }
+            return "graph clean-up: " + parts.joined(separator: ", ")
+        }
+    }
+
+    /// Operators evaluated when all their inputs are constant; results larger than this many
+    /// values are left to run (a folded constant is stored in memory with the model).
+    static let foldable: Set<String> = [
+        "Constant", "Identity", "Cast", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Concat", "Gather", "Shape",
+        "ConstantOfShape", "Add", "Sub", "Mul", "Div", "Sqrt", "Neg", "Pow", "Expand", "Slice", "Exp",
+    ]
+    static let largestFolded = 1 << 26
+
+    private(set) var nodes: [Onnx_NodeProto]
+    private(set) var initializers: [String: Onnx_TensorProto]
+    private var newInitializers: [String] = []
+    private let graphOutputs: Set<String>
+    private let file: ONNXFile
+    private(set) var report = Report()
+
+    /// Cleans `file`'s graph; the result replaces it in the model.
+    static func apply(to file: ONNXFile) throws -> (model: Onnx_ModelProto, report: Report) {
+        var cleanup = ONNXGraphCleanup(file: file)
+        try cleanup.foldConstants()
+        cleanup.removePassThroughs()
+        try cleanup.foldBatchNormalizations()
+        var model = file.model
+        var graph = model.graph
+        graph.node = cleanup.nodes
+        let used = Set(cleanup.nodes.flatMap(\.input)).union(cleanup.graphOutputs)
+        graph.initializer = graph.initializer + cleanup.newInitializers.compactMap { name in used.contains(name) ? cleanup.initializers[name] : nil }
+        model.graph = graph
+        return (model, cleanup.report)
+    }
+
+    private init(file: ONNXFile) {
+        self.file = file
+        nodes = file.graph.node
+        initializers = file.initializers
+        graphOutputs = Set(file.graph.output.map(\.name))
+    }
+
+    private static func isOwnDomain(_ node: Onnx_NodeProto) -> Bool { node.domain.isEmpty || node.domain == "ai.onnx" }
+
+    // MARK: - Constant folding
+
+    private mutating func foldConstants() throws {
+        var constants: [String: Tensor] = [:]
+        func value(_ name: String) throws -> Tensor? {
+            if let known = constants[name] { return known }
+            guard let proto = initializers[name] else { return nil }
+            let tensor = try ONNXTensor(proto, file: file)
+            let decoded = tensor.ints.map { Tensor(shape: tensor.dims, ints: $0) } ?? Tensor(shape: tensor.dims, data: tensor.floats ?? [])
+            constants[name] = decoded
+            return decoded
+        }
+        var kept: [Onnx_NodeProto] = []
+        for node in nodes {
+            let inputs = node.input.filter { !$0.isEmpty }
+            guard Self.isOwnDomain(node), Self.foldable.contains(node.opType),
+                  inputs.allSatisfy({ constants[$0] != nil || initializers[$0] != nil }),
+                  !node.output.contains(where: graphOutputs.contains) else {
+                kept.append(node)
+                continue
+            }
+            let arguments = try node.input.map { $0.isEmpty ? nil : try value($0) }
+            guard let outputs = try? ReferenceOperators.evaluate(node, arguments, opset: file.opset),
+                  outputs.count >= node.output.filter({ !$0.isEmpty }).count,
+                  outputs.allSatisfy({ $0.count <= Self.largestFolded }) else {
+                kept.append(node)
+                continue
+            }
+            for (name, output) in zip(node.output, outputs) where !name.isEmpty {
+                constants[name] = Self.cast(output, node: node)
+                add(initializer: Self.proto(name: name, constants[name]!))
+            }
+            report.foldedConstants += 1
+        }
+        nodes = kept
+    }
+
+    /// The reference operators keep values as floats (and integers where they are integral);
+    /// a Cast decides which the folded initializer holds.
+    private static func cast(_ tensor: Tensor, node: Onnx_NodeProto) -> Tensor {
+        guard node.opType == "Cast", let to = node.int("to") else { return tensor }
+        switch Onnx_TensorProto.DataType(rawValue: to) {
+        case .float?, .double?, .float16?, .bfloat16?: return Tensor(shape: tensor.shape, data: tensor.data)
+        default: return Tensor(shape: tensor.shape, ints: tensor.ints ?? tensor.data.map { Int64($0.rounded(.towardZero)) })
+        }
+    }
+
+    private static func proto(name: String, _ tensor: Tensor) -> Onnx_TensorProto {
+        var proto = Onnx_TensorProto()
+        proto.name = name
+        proto.dims = tensor.shape.map { Int64($0) }
+        if let ints = tensor.ints {
+            proto.dataType = Int32(Onnx_TensorProto.DataType.int64.rawValue)
+            proto.int64Data = ints
+        } else {
+            proto.dataType = Int32(Onnx_TensorProto.DataType.float.rawValue)
+            proto.rawData = tensor.data.withUnsafeBufferPointer { buffer in
+                Data(buffer.flatMap { value in withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) } })
+            }
+        }
+        return proto
+    }
+
+    private mutating func add(initializer proto: Onnx_TensorProto) {
+        if initializers[proto.name] == nil { newInitializers.append(proto.name) }
+        initializers[proto.name] = proto
+    }
+
+    // MARK: - Identity, Dropout, Sum
+
+    private mutating func removePassThroughs() {
+        var replacement: [String: String] = [:]
+        func resolve(_ name: String) -> String {
+            var current = name
+            while let next = replacement[current] { current = next }
+            return current
+        }
+        let readers = Set(nodes.flatMap(\.input))
+        var kept: [Onnx_NodeProto] = []
+        for var node in nodes {
+            node.input = node.input.map { $0.isEmpty ? $0 : resolve($0) }
+            if Self.isOwnDomain(node), node.opType == "Sum", node.input.count == 2 {
+                node.opType = "Add"
+                report.sumsAsAdd += 1
+            }
+            let passThrough: Bool = switch node.opType {
+            case "Identity": true
+            case "Sum": node.input.count == 1
+            // Inference mode: a mask output nobody reads, and no training_mode input set true.
+            case "Dropout": node.output.dropFirst().allSatisfy { $0.isEmpty || (!readers.contains($0) && !graphOutputs.contains($0)) }
+                && (node.input(2).map { initializers[$0].flatMap { try? ONNXTensor($0, file: file) }?.ints == [0] } ?? true)
+            default: false
+            }
+            if Self.isOwnDomain(node), passThrough, let input = node.input(0), let output = node.output.first, !graphOutputs.contains(output) {
+                replacement[output] = input
+                report.removed[node.opType, default: 0] += 1
+                continue
+            }
+            kept.append(node)
+        }
+        nodes = kept
+    }
+
+    // MARK: - BatchNormalization into Conv and Gemm
+
+    private mutating func foldBatchNormalizations() throws {
+        var readers: [String: Int] = [:]
+        for node in nodes { for input in node.input where !input.isEmpty { readers[input, default: 0] += 1 } }
+        var producer: [String: Int] = [:]
+        for (index, node) in nodes.enumerated() { for output in node.output where !output.isEmpty { producer[output] = index } }
+        var removed: Set<Int> = []
+        for (index, node) in nodes.enumerated() where Self.isOwnDomain(node) && node.opType == "BatchNormalization" {
+            guard let x = node.input(0), let p = producer[x], !removed.contains(p), readers[x] == 1, !graphOutputs.contains(x),
+                  node.int("training_mode") ?? 0 == 0, node.output.dropFirst().allSatisfy({ $0.isEmpty || readers[$0] == nil }),
+                  let scale = try floats(node.input(1)), let shift = try floats(node.input(2)),
+                  let mean = try floats(node.input(3)), let variance = try floats(node.input(4)),
+                  [shift.count, mean.count, variance.count].allSatisfy({ $0 == scale.count }) else { continue }
+            let epsilon = Double(node.float("epsilon") ?? 1e-5)
+            let factors = scale.indices.map { Double(scale[$0]) / (Double(variance[$0]) + epsilon).squareRoot() }
+            guard var folded = try fold(nodes[p], factors: factors, shift: shift, mean: mean) else { continue }
+            folded.output[0] = node.output[0]
+            nodes[p] = folded
+            removed.insert(index)
+            report.batchNormsFolded += 1
+        }
+        nodes = nodes.indices.filter { !removed.contains($0) }.map { nodes[$0] }
+    }
+
+    private func floats(_ name: String?) throws -> [Float]? {
+        guard let name, let proto = initializers[name] else { return nil }
+        return try ONNXTensor(proto, file: file).floats
+    }
+
+    /// `node` (a Conv or Gemm) with the normalization y = (x − mean) · factor + shift applied
+    /// to its output channels through new weight and bias initializers; nil when it cannot be.
+    private mutating func fold(_ node: Onnx_NodeProto, factors: [Double], shift: [Float], mean: [Float]) throws -> Onnx_NodeProto? {
+        guard Self.isOwnDomain(node), node.opType == "Conv" || node.opType == "Gemm", let weightName = node.input(1),
+              let weights = try initializers[weightName].map({ try ONNXTensor($0, file: file) }), var values = weights.floats,
+              weights.dims.count >= 2 else { return nil }
+        let channels = factors.count
+        var bias = [Float](repeating: 0, count: channels)
+        var biasScale: Float = 1
+        if let biasName = node.input(2) {
+            guard let given = try floats(biasName), given.count == channels else { return nil }
+            bias = given
+        }
+        var updated = node
+        if node.opType == "Conv" {
+            guard weights.dims[0] == channels else { return nil }
+            let block = weights.count / channels
+            for channel in 0..<channels {
+                for i in 0..<block { values[channel * block + i] = Float(Double(values[channel * block + i]) * factors[channel]) }
+            }
+        } else {
+            let transB = node.int("transB") ?? 0 == 1
+            guard weights.dims.count == 2, (transB ? weights.dims[0] : weights.dims[1]) == channels else { return nil }
+            let (rows, columns) = (weights.dims[0], weights.dims[1])
+            for row in 0..<rows {
+                for column in 0..<columns {
+                    let channel = transB ? row : column
+                    values[row * columns + column] = Float(Double(values[row * columns + column]) * factors[channel])
+                }
+            }
+            // alpha multiplies A·B only: scaling B's output channels commutes with it; beta is
+            // folded into the new bias.
+            biasScale = node.float("beta") ?? 1
+            if let index = updated.attribute.firstIndex(where: { $0.name == "beta" }) { updated.attribute[index].f = 1 }
+        }
+        let newBias = (0..<channels).map { Float((Double(bias[$0] * biasScale) - Double(mean[$0])) * factors[$0] + Double(shift[$0])) }
+        let weightsOut = uniqueName(weightName + ".bn_folded")
+        let biasOut = uniqueName((node.input(2) ?? weightName) + ".bn_folded_bias")
+        add(initializer: Self.proto(name: weightsOut, Tensor(shape: weights.dims, data: values)))
+        add(initializer: Self.proto(name: biasOut, Tensor(shape: [channels], data: newBias)))
+        updated.input[1] = weightsOut
+        if updated.input.count > 2 { updated.input[2] = biasOut } else { updated.input.append(biasOut) }
+        return updated
+    }
+
+    private func uniqueName(_ base: String) -> String {
+        var name = base
+        var counter = 1
+        while initializers[name] != nil { counter += 1; name = "\(base).\(counter)" }
+        return name
+    }
+}
