@@ -9,6 +9,11 @@ seeds, so a rerun writes identical models, inputs and (for one onnxruntime versi
                       flat initializer, BatchNormalization after both convolutions and after the
                       final Gemm, an inference Dropout, the residual as Sum, an Identity before
                       the pooling
+  alexnet-lrn.onnx    an AlexNet-style net at opset 9: strided Conv with pads, LRN, MaxPool,
+                      Gemm with C, Dropout with its mask output
+  upsample-value-info.onnx  Conv -> Upsample (opset 9) -> Conv with the exporter's value_info:
+                      the second Conv imports although nothing here runs Upsample (no
+                      reference output)
   NAME.input.npy      the model's input (uniform in [-1, 1), seed 7)
   NAME.expected.npy   onnxruntime's output for it (CPU provider, fp32)
 """
@@ -79,6 +84,65 @@ def resnet_block(channels=8, size=16, classes=10):
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="tunebench generate-onnx-zoo-patterns.py")
 
 
+def alexnet_lrn(classes=10):
+    rng = np.random.default_rng(12)
+    inits = [
+        numpy_helper.from_array(weight(rng, (16, 3, 5, 5), 75), "conv1.weight"),
+        numpy_helper.from_array((0.1 * rng.standard_normal(16)).astype(np.float32), "conv1.bias"),
+        numpy_helper.from_array(weight(rng, (24, 16, 3, 3), 144), "conv2.weight"),
+        numpy_helper.from_array((0.1 * rng.standard_normal(24)).astype(np.float32), "conv2.bias"),
+        numpy_helper.from_array(weight(rng, (24 * 3 * 3, 64), 216), "fc1.weight"),
+        numpy_helper.from_array((0.1 * rng.standard_normal(64)).astype(np.float32), "fc1.bias"),
+        numpy_helper.from_array(weight(rng, (64, classes), 64), "fc2.weight"),
+        numpy_helper.from_array((0.1 * rng.standard_normal(classes)).astype(np.float32), "fc2.bias"),
+    ]
+    nodes = [
+        helper.make_node("Conv", ["x", "conv1.weight", "conv1.bias"], ["c1"], name="conv1", pads=[2, 2, 2, 2], strides=[2, 2], kernel_shape=[5, 5]),
+        helper.make_node("Relu", ["c1"], ["r1"], name="relu1"),
+        helper.make_node("LRN", ["r1"], ["n1"], name="lrn1", size=5, alpha=1e-4, beta=0.75, bias=1.0),
+        helper.make_node("MaxPool", ["n1"], ["p1"], name="pool1", kernel_shape=[3, 3], strides=[2, 2]),
+        helper.make_node("Conv", ["p1", "conv2.weight", "conv2.bias"], ["c2"], name="conv2", pads=[1, 1, 1, 1], kernel_shape=[3, 3]),
+        helper.make_node("Relu", ["c2"], ["r2"], name="relu2"),
+        helper.make_node("LRN", ["r2"], ["n2"], name="lrn2", size=3, alpha=2e-4, beta=0.75, bias=2.0),
+        helper.make_node("MaxPool", ["n2"], ["p2"], name="pool2", kernel_shape=[2, 2], strides=[2, 2]),
+        helper.make_node("Flatten", ["p2"], ["f"], name="flatten", axis=1),
+        helper.make_node("Gemm", ["f", "fc1.weight", "fc1.bias"], ["g1"], name="fc1"),
+        helper.make_node("Relu", ["g1"], ["h1"], name="relu3"),
+        helper.make_node("Dropout", ["h1"], ["d1", "d1.mask"], name="dropout", ratio=0.5),
+        helper.make_node("Gemm", ["d1", "fc2.weight", "fc2.bias"], ["g2"], name="fc2"),
+        helper.make_node("Softmax", ["g2"], ["y"], name="softmax", axis=1),
+    ]
+    graph = helper.make_graph(nodes, "alexnet-lrn",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 28, 28])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, classes])], inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 9)], ir_version=4,
+                             producer_name="tunebench generate-onnx-zoo-patterns.py")
+
+
+def upsample_value_info():
+    rng = np.random.default_rng(13)
+    inits = [
+        numpy_helper.from_array(weight(rng, (8, 4, 3, 3), 36), "conv1.weight"),
+        numpy_helper.from_array(weight(rng, (8, 8, 3, 3), 72), "conv2.weight"),
+        numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), "scales"),
+    ]
+    nodes = [
+        helper.make_node("Conv", ["x", "conv1.weight"], ["c1"], name="conv1", pads=[1, 1, 1, 1], kernel_shape=[3, 3]),
+        helper.make_node("Upsample", ["c1", "scales"], ["u"], name="upsample", mode="nearest"),
+        helper.make_node("Conv", ["u", "conv2.weight"], ["y"], name="conv2", pads=[1, 1, 1, 1], kernel_shape=[3, 3]),
+    ]
+    graph = helper.make_graph(nodes, "upsample-value-info",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 8, 8])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8, 16, 16])], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 9)], ir_version=4,
+                              producer_name="tunebench generate-onnx-zoo-patterns.py")
+    model = onnx.shape_inference.infer_shapes(model)  # the value_info an exporter writes
+    onnx.checker.check_model(model, full_check=True)
+    path = os.path.join(FIXTURES, "upsample-value-info.onnx")
+    onnx.save(model, path)
+    print(f"wrote {os.path.relpath(path, ROOT)}")
+
+
 def save_with_reference(model, name):
     onnx.checker.check_model(model, full_check=True)
     path = os.path.join(FIXTURES, f"{name}.onnx")
@@ -95,3 +159,5 @@ def save_with_reference(model, name):
 if __name__ == "__main__":
     os.makedirs(FIXTURES, exist_ok=True)
     save_with_reference(resnet_block(), "resnet-block")
+    save_with_reference(alexnet_lrn(), "alexnet-lrn")
+    upsample_value_info()

@@ -147,11 +147,12 @@ struct ExportedGraphTests {
         #expect(!raw.isInitializer("conv_a.weight"))
     }
 
-    @Test("the cleaned graph computes onnxruntime's output: reference path and kernels")
-    func resnetBlockMatchesOnnxruntime() throws {
-        let plan = try ONNXImport.plan(path: Self.fixture("resnet-block.onnx"))
-        let input = try NPYFile.load(path: Self.fixture("resnet-block.input.npy"))
-        let expected = try NPYFile.load(path: Self.fixture("resnet-block.expected.npy"))
+    @Test("the cleaned graph computes onnxruntime's output: reference path and kernels", arguments: [("resnet-block", 3), ("alexnet-lrn", 4)])
+    func matchesOnnxruntime(model: String, layers: Int) throws {
+        let plan = try ONNXImport.plan(path: Self.fixture("\(model).onnx"))
+        #expect(plan.workload.unsupported.isEmpty, "\(plan.workload.unsupported)")
+        let input = try NPYFile.load(path: Self.fixture("\(model).input.npy"))
+        let expected = try NPYFile.load(path: Self.fixture("\(model).expected.npy"))
         let reference = ModelExecutor(plan: plan, initializers: try ModelRun.initializers(plan), steps: [])
         let output = try reference.run(["x": input]).outputs[0]
         #expect(output.shape == expected.shape)
@@ -159,7 +160,18 @@ struct ExportedGraphTests {
         // Through the kernels (analytical fp32 configurations) as `tunebench run` runs it.
         let runtime = try TuningRuntime(artifact: Models.empty, machine: Models.machine, warn: { _ in })
         let report = try ModelRun(plan: plan, runtime: runtime, machine: Models.machine).run(inputs: ["x": input], passes: 1)
-        #expect(report.layers.count == 3 && report.layers.allSatisfy { $0.fallbackReason == nil })
+        #expect(report.layers.count == layers && report.layers.allSatisfy { $0.fallbackReason == nil })
         #expect(report.tunedError < 1e-5)
+    }
+
+    @Test("an operator without a shape rule takes its output shape from the model's value_info: the layers after it import")
+    func valueInfoKeepsShapes() throws {
+        let workload = try ONNXImport.load(path: Self.fixture("upsample-value-info.onnx"))
+        #expect(workload.instances.map(\.layer.description) == [
+            "conv2d n=1 c=4 h=8 w=8 k=8 r=3 s=3 stride=1 pad=1 dilation=1", "conv2d n=1 c=8 h=16 w=16 k=8 r=3 s=3 stride=1 pad=1 dilation=1",
+        ])
+        #expect(workload.unsupported == [
+            "unsupported operator Upsample (node \"upsample\"), its output shapes taken from the model's value_info: skipped",
+        ])
     }
 }

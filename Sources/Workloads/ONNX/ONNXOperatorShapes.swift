@@ -8,7 +8,7 @@ public enum ONNXOperatorShapes {
         "Relu", "Gelu", "Sigmoid", "Tanh", "Erf", "Sqrt", "Exp", "Log", "Neg", "Abs", "Reciprocal", "Softmax", "LogSoftmax",
         "LeakyRelu", "Elu", "Selu", "Celu", "HardSigmoid", "HardSwish", "Softplus", "Softsign", "Mish", "Clip", "Floor", "Ceil",
         "Round", "Sign", "Sin", "Cos", "Not", "IsNaN", "IsInf", "BatchNormalization", "InstanceNormalization",
-        "LayerNormalization", "Dropout",
+        "LayerNormalization", "Dropout", "LRN", "LpNormalization", "MeanVarianceNormalization",
     ]
     static let broadcasting: Set<String> = [
         "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Mod", "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual",

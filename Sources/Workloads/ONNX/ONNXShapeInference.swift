@@ -24,12 +24,17 @@ public struct ONNXShapeInference {
     public private(set) var values: [String: ONNXValue] = [:]
     /// Value name → the root cause of its unknown shape, e.g. "unsupported operator TopK (node \"topk\")".
     public private(set) var unknown: [String: String] = [:]
+    /// The shapes the model declares for its intermediate values and outputs, by name.
+    private let declared: [String: Onnx_ValueInfoProto]
+    private let bindings: [String: Int]
 
     /// Integer initializers up to this many values are decoded for shape arithmetic.
     static let constantLimit = 1024
 
     public init(file: ONNXFile, bindings: [String: Int]) throws {
         self.file = file
+        self.bindings = bindings
+        declared = Dictionary((file.graph.valueInfo + file.graph.output).map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         for tensor in file.graph.initializer {
             var value = ONNXValue(shape: tensor.dims.map { Int($0) })
             if value.count <= Self.constantLimit, let decoded = try? file.tensor(tensor.name), let ints = decoded.ints { value.ints = ints }
@@ -96,6 +101,11 @@ public struct ONNXShapeInference {
     public mutating func infer(_ node: Onnx_NodeProto, index: Int) throws -> Gap? {
         guard ONNXOperatorShapes.hasRule(node) else {
             let reason = "unsupported operator \(node.qualifiedOperator) (node \"\(node.label(index: index))\")"
+            // The exporter's own shape annotations keep the rest of the graph importable.
+            if let declared = declaredShapes(of: node) {
+                for (name, shape) in zip(node.output, declared) where !name.isEmpty { values[name] = ONNXValue(shape: shape) }
+                return .unsupportedOperator(reason + ", its output shapes taken from the model's value_info")
+            }
             markUnknown(node, reason: reason)
             return .unsupportedOperator(reason)
         }
@@ -117,6 +127,25 @@ public struct ONNXShapeInference {
             if let value { values[name] = value } else { unknown[name] = "optional output of \(node.opType) (node \"\(node.label(index: index))\"), whose shape is not inferred" }
         }
         return nil
+    }
+
+    /// Every output's shape as the model declares it (value_info or graph outputs), when each
+    /// is fully known at this binding; nil otherwise.
+    private func declaredShapes(of node: Onnx_NodeProto) -> [[Int]]? {
+        var shapes: [[Int]] = []
+        for name in node.output where !name.isEmpty {
+            guard let info = declared[name], info.type.tensorType.hasShape else { return nil }
+            var shape: [Int] = []
+            for dim in info.type.tensorType.shape.dim {
+                switch dim.value {
+                case .dimValue(let size)? where size > 0: shape.append(Int(size))
+                case .dimParam(let symbol)?: guard let size = bindings[symbol] else { return nil }; shape.append(size)
+                default: return nil
+                }
+            }
+            shapes.append(shape)
+        }
+        return shapes.isEmpty ? nil : shapes
     }
 
     private mutating func markUnknown(_ node: Onnx_NodeProto, reason: String) {

@@ -59,9 +59,35 @@ package enum ReferenceOperators {
             return [transpose(x, perm: node.ints("perm") ?? Array((0..<x.shape.count).reversed()))]
         case "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Shape", "Gather", "Concat", "Constant", "Expand", "Slice", "ConstantOfShape":
             return try shapeOperator(node, inputs, opset: opset)
+        case "LRN":
+            return [try localResponseNormalization(node, try input(0))]
         default:
             throw Failure(message: "operator \(node.opType) is not in the runner (Gemm, MatMul, Conv, pooling, Relu, Gelu, Sigmoid, Tanh, Add, Sub, Mul, Div, Softmax, LayerNormalization, Transpose, Reshape, Flatten, shape operators)")
         }
+    }
+
+    /// LRN across channels (AlexNet, GoogLeNet): x / (bias + alpha / size · Σ x²)^beta over the
+    /// window of `size` channels around each, [c − ⌊(size−1)/2⌋, c + ⌈(size−1)/2⌉].
+    static func localResponseNormalization(_ node: Onnx_NodeProto, _ x: Tensor) throws -> Tensor {
+        guard x.shape.count >= 3, let size = node.int("size"), size > 0 else { throw Failure(message: "LRN needs an N x C x … input and a positive size") }
+        let (alpha, beta, bias) = (Double(node.float("alpha") ?? 1e-4), Double(node.float("beta") ?? 0.75), Double(node.float("bias") ?? 1))
+        let (channels, inner) = (x.shape[1], x.shape.dropFirst(2).reduce(1, *))
+        let (below, above) = ((size - 1) / 2, (size - 1 + 1) / 2)
+        var data = [Float](repeating: 0, count: x.count)
+        for n in 0..<x.shape[0] {
+            for c in 0..<channels {
+                let base = (n * channels + c) * inner
+                for i in 0..<inner {
+                    var sum = 0.0
+                    for other in max(0, c - below)...min(channels - 1, c + above) {
+                        let value = Double(x.data[(n * channels + other) * inner + i])
+                        sum += value * value
+                    }
+                    data[base + i] = Float(Double(x.data[base + i]) / pow(bias + alpha / Double(size) * sum, beta))
+                }
+            }
+        }
+        return Tensor(shape: x.shape, data: data)
     }
 
     package static func normalize(_ axis: Int, _ rank: Int) throws -> Int {
