@@ -144,7 +144,7 @@ let package = Package(
         .testTarget(name: "SearchTests", dependencies: ["Search", "Kernels"]),
         .testTarget(name: "MeasurementTests", dependencies: ["Measurement", "HardwareProbe"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "HardwareProbe", "TunebenchRuntime", "KernelModel"]),
-        .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Kernels", "TunebenchCore"]),
+        .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Kernels", "TunebenchCore", "ONNXProto"]),
         .testTarget(name: "ModelRunnerTests", dependencies: ["ModelRunner", "Workloads", "TunebenchRuntime", "TuningDatabase", "MachineIdentity", "Kernels", "TunebenchCore"]),
         .testTarget(name: "TuningDatabaseTests", dependencies: ["TuningDatabase", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "TuningDatabasePostgresTests", dependencies: ["TuningDatabasePostgres", "TuningDatabase"]),

@@ -8,7 +8,7 @@ struct Tunebench: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             ProbeCommand.self, RooflineCommand.self, CompareCommand.self, BenchCommand.self, TuneCommand.self, SimulateCommand.self,
-            AutotuneCommand.self, RunCommand.self, ExportCommand.self, VerifyCommand.self, DatabaseCommand.self, RaceCommand.self, WorkerCommand.self,
+            AutotuneCommand.self, InspectCommand.self, RunCommand.self, ExportCommand.self, VerifyCommand.self, DatabaseCommand.self, RaceCommand.self, WorkerCommand.self,
         ]
     )
 }

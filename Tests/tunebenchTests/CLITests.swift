@@ -89,4 +89,22 @@ struct CLITests {
         #expect(result.status != 0)
         #expect(result.stderr.contains("--measure"))
     }
+
+    @Test("inspect: the layers of a model as text and JSON; a broken model or an unbound dimension is one line")
+    func inspect() throws {
+        let model = Self.root.appendingPathComponent("Tests/Fixtures/onnx/resnet-block.onnx").path
+        let text = try Self.tunebench(["inspect", "--model", model])
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.contains("3 unique layers to tune"))
+        #expect(text.stdout.contains("on reference code: Add x1, Flatten x1, GlobalAveragePool x1, Relu x1"))
+        let json = try Self.tunebench(["inspect", "--model", model, "--json"])
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect((summary["layers"] as? [[String: Any]])?.map { $0["kernel"] as? String } == ["conv2d", "conv2d", "gemv"])
+        let truncated = Self.root.appendingPathComponent("Tests/Fixtures/onnx/truncated.onnx").path
+        let broken = try Self.tunebench(["inspect", "--model", truncated])
+        #expect(broken.status == 1 && broken.stderr == "tunebench: error: \(truncated): is not a valid ONNX model: the file is truncated (its data ends inside a field)\n")
+        let mlp = Self.root.appendingPathComponent("examples/onnx/mlp.onnx").path
+        let unbound = try Self.tunebench(["inspect", "--model", mlp])
+        #expect(unbound.status == 1 && unbound.stderr == "tunebench: error: \(mlp): symbolic dimension batch not bound: give --dim batch=N\n")
+    }
 }

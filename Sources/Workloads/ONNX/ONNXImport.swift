@@ -10,6 +10,12 @@ public enum ONNXImport {
     /// - Parameter dimensions: symbolic dimension → the sizes to import it at, e.g.
     ///   ["batch": [1, 32], "seq": [128]]: one import per combination, instances named with it.
     public static func load(path: String, dimensions: [String: [Int]] = [:]) throws -> Workload {
+        try inspect(path: path, dimensions: dimensions).workload
+    }
+
+    /// The import with what it found along the way (`tunebench inspect`): the workload, what
+    /// the clean-up changed, and the operators that run outside the tuned kernels.
+    public static func inspect(path: String, dimensions: [String: [Int]] = [:]) throws -> ModelInspection {
         let file = try ONNXFile.load(path: path)
         if let bad = dimensions.first(where: { $0.value.isEmpty || $0.value.contains { $0 <= 0 } }) {
             throw FileError(path: path, message: "--dim \(bad.key): sizes must be positive integers, got \(bad.value)")
@@ -51,7 +57,8 @@ public enum ONNXImport {
             notes.append("matmul layers multiply two activations (attention's Q·Kᵀ and P·V): B changes on every call, so it is packed per call and stays fp32")
         }
         let name = file.graph.name.isEmpty ? path : file.graph.name
-        return Workload(name: name, source: path, instances: instances, unsupported: unsupported, notes: notes)
+        let workload = Workload(name: name, source: path, instances: instances, unsupported: unsupported, notes: notes)
+        return ModelInspection(workload: workload, dimensions: dimensions, opset: file.opset, cleanup: file.cleanup, notTuned: notTuned)
     }
 
     /// The model at one size of each symbolic dimension, ready to run: its layers and how they
