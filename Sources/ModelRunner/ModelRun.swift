@@ -32,6 +32,8 @@ public struct ModelRun {
         public var referenceSeconds: Double
         public var passes: Int
         public var outputShapes: [[Int]]
+        /// The graph outputs of the tuned pass, by the graph's output names, in order.
+        public var outputs: [(name: String, tensor: Tensor)]
     }
 
     public let plan: ONNXPlan
@@ -108,7 +110,8 @@ public struct ModelRun {
         return Report(layers: choices, tunedError: error(tunedOutputs), defaultError: error(defaultOutputs),
                       tunedSeconds: Self.median(tunedTimes), defaultSeconds: Self.median(defaultTimes),
                       tunedLayerSeconds: Self.median(tunedLayers), defaultLayerSeconds: Self.median(defaultLayers),
-                      referenceSeconds: referenceSeconds, passes: passes, outputShapes: expected.map(\.shape))
+                      referenceSeconds: referenceSeconds, passes: passes, outputShapes: expected.map(\.shape),
+                      outputs: Array(zip(plan.file.graph.output.map(\.name), tunedOutputs)))
     }
 
     /// The graph's initializers as tensors (integer ones keep their integers for shape arithmetic).

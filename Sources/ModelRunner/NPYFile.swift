@@ -3,8 +3,24 @@ import TunebenchCore
 import Workloads
 
 /// Reads a NumPy .npy file (format 1.0–3.0) holding float32 little-endian values in C order:
-/// how `tunebench run --input` takes a model's input (numpy.save(path, array.astype("float32"))).
+/// how `tunebench run --input` takes a model's input (numpy.save(path, array.astype("float32")));
+/// writes one (format 1.0) for `run --output`.
 public enum NPYFile {
+    /// The .npy bytes of `tensor`: float32 little-endian, C order, the header padded so the data
+    /// starts on a 64-byte boundary as NumPy writes it.
+    public static func encode(_ tensor: Tensor) -> Data {
+        let shape = tensor.shape.count == 1 ? "(\(tensor.shape[0]),)" : "(" + tensor.shape.map(String.init).joined(separator: ", ") + ")"
+        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': \(shape), }"
+        let unpadded = 10 + header.utf8.count + 1
+        header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
+        var data = Data([0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count & 0xff), UInt8(header.utf8.count >> 8)])
+        data.append(contentsOf: Array(header.utf8))
+        tensor.data.withUnsafeBufferPointer { values in
+            for value in values { withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+        }
+        return data
+    }
+
     public static func load(path: String) throws -> Tensor {
         func fail(_ message: String) -> FileError { FileError(path: path, message: message) }
         let data: Data

@@ -39,6 +39,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "A deployment artifact (tunebench export) instead of --db.")
     var artifact: String?
 
+    @Option(help: "Write the outputs of the tuned pass: a .npz archive (every output by name) or a .npy file (one output).")
+    var output: String?
+
     @Option(help: "Timed forward passes of each kind.")
     var passes = 20
 
@@ -55,6 +58,10 @@ struct RunCommand: ParsableCommand {
             let inputs = try input.map(runner.inputs(npyPath:)) ?? runner.randomInputs()
             let report = try runner.run(inputs: inputs, passes: passes) { printToStderr($0) }
             print(RunReportText.render(report, plan: plan, profileID: machine.id, inputSource: input ?? "random values in [-1, 1)"))
+            if let output {
+                try report.writeOutputs(to: output)
+                printToStderr("wrote \(output)")
+            }
         }
     }
 }

@@ -175,3 +175,50 @@ struct ExportedGraphTests {
         ])
     }
 }
+
+@Suite("run --output files")
+struct OutputFileTests {
+    @Test(".npy written and read back exactly; .npz read by an independent zip reader (Python's zipfile, CRCs checked)")
+    func roundTrips() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tb-npz-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let a = Tensor(shape: [2, 3], data: [1, -2.5, 3, .pi, 0, -0])
+        let b = Tensor(shape: [4], data: [7, 8, 9, 1e-30])
+        try NPYFile.encode(a).write(to: URL(fileURLWithPath: folder + "/a.npy"))
+        let back = try NPYFile.load(path: folder + "/a.npy")
+        #expect(back.shape == a.shape && back.data.map(\.bitPattern) == a.data.map(\.bitPattern))
+        // NumPy's layout: the data starts on a 64-byte boundary.
+        #expect((try Data(contentsOf: URL(fileURLWithPath: folder + "/a.npy")).count - 24) % 64 == 0)
+        try NPZFile.encode([("logits", a), ("probs", b)]).write(to: URL(fileURLWithPath: folder + "/out.npz"))
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = ["python3", "-c", "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; z.extractall(sys.argv[2]); print(','.join(z.namelist()))",
+                            folder + "/out.npz", folder + "/extracted"]
+        let out = Pipe()
+        python.standardOutput = out
+        try python.run()
+        let names = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        python.waitUntilExit()
+        #expect(python.terminationStatus == 0)
+        #expect(names.trimmingCharacters(in: .whitespacesAndNewlines) == "logits.npy,probs.npy")
+        let probs = try NPYFile.load(path: folder + "/extracted/probs.npy")
+        #expect(probs.shape == [4] && probs.data == b.data)
+    }
+
+    @Test("run's outputs: .npy for one output, .npz by name; another suffix or .npy for several is refused")
+    func reportOutputs() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tb-out-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let plan = try ONNXImport.plan(path: ExportedGraphTests.fixture("alexnet-lrn.onnx"))
+        let runtime = try TuningRuntime(artifact: Models.empty, machine: Models.machine, warn: { _ in })
+        let input = try NPYFile.load(path: ExportedGraphTests.fixture("alexnet-lrn.input.npy"))
+        var report = try ModelRun(plan: plan, runtime: runtime, machine: Models.machine).run(inputs: ["x": input], passes: 1)
+        try report.writeOutputs(to: folder + "/y.npy")
+        let written = try NPYFile.load(path: folder + "/y.npy")
+        let expected = try NPYFile.load(path: ExportedGraphTests.fixture("alexnet-lrn.expected.npy"))
+        #expect(written.shape == [1, 10] && ExportedGraphTests.relativeError(written.data, expected.data) < 1e-4)
+        #expect(throws: OptionError.self) { try report.writeOutputs(to: folder + "/y.txt") }
+        report.outputs.append(report.outputs[0])
+        #expect(throws: OptionError.self) { try report.writeOutputs(to: folder + "/y.npy") }
+    }
+}
