@@ -11,6 +11,10 @@ seeds, so a rerun writes identical models, inputs and (for one onnxruntime versi
                       the pooling
   alexnet-lrn.onnx    an AlexNet-style net at opset 9: strided Conv with pads, LRN, MaxPool,
                       Gemm with C, Dropout with its mask output
+  mobilenet-block.onnx  a MobileNetV2-style stack: strided stem conv, an inverted residual block
+                      (1x1 expand, 3x3 depthwise, 1x1 project, residual Add), a strided depthwise
+                      separable pair, each conv followed by BatchNormalization and Relu6 (Clip)
+                      or Relu, then pooling and a Gemm
   upsample-value-info.onnx  Conv -> Upsample (opset 9) -> Conv with the exporter's value_info:
                       the second Conv imports although nothing here runs Upsample (no
                       reference output)
@@ -119,6 +123,45 @@ def alexnet_lrn(classes=10):
                              producer_name="tunebench generate-onnx-zoo-patterns.py")
 
 
+def mobilenet_block(classes=10):
+    rng = np.random.default_rng(14)
+    inits, nodes = [], []
+    six = [numpy_helper.from_array(np.array(0, np.float32), "zero"), numpy_helper.from_array(np.array(6, np.float32), "six")]
+
+    def conv(name, x, cin, cout, k, stride=1, group=1, activation="clip"):
+        inits.append(numpy_helper.from_array(weight(rng, (cout, cin // group, k, k), cin // group * k * k), f"{name}.weight"))
+        inits.extend(batch_norm_parameters(rng, f"{name}.bn", cout))
+        nodes.append(helper.make_node("Conv", [x, f"{name}.weight"], [f"{name}.c"], name=name, kernel_shape=[k, k],
+                                      strides=[stride, stride], pads=[k // 2] * 4, group=group))
+        nodes.append(batch_norm(f"{name}.bn", f"{name}.c", f"{name}.n"))
+        if activation == "clip":
+            nodes.append(helper.make_node("Clip", [f"{name}.n", "zero", "six"], [f"{name}.y"], name=f"{name}.relu6"))
+        elif activation == "relu":
+            nodes.append(helper.make_node("Relu", [f"{name}.n"], [f"{name}.y"], name=f"{name}.relu"))
+        else:
+            return f"{name}.n"
+        return f"{name}.y"
+
+    stem = conv("stem", "x", 3, 16, 3, stride=2)
+    expand = conv("block.expand", stem, 16, 32, 1)
+    dw = conv("block.dw", expand, 32, 32, 3, group=32)
+    project = conv("block.project", dw, 32, 16, 1, activation=None)
+    nodes.append(helper.make_node("Add", [stem, project], ["block.y"], name="block.residual"))
+    dw2 = conv("down.dw", "block.y", 16, 16, 3, stride=2, group=16, activation="relu")
+    pw2 = conv("down.pw", dw2, 16, 24, 1, activation="relu")
+    inits += six + [numpy_helper.from_array(weight(rng, (classes, 24), 24), "fc.weight"),
+                    numpy_helper.from_array((0.1 * rng.standard_normal(classes)).astype(np.float32), "fc.bias")]
+    nodes += [
+        helper.make_node("GlobalAveragePool", [pw2], ["p"], name="pool"),
+        helper.make_node("Flatten", ["p"], ["f"], name="flatten"),
+        helper.make_node("Gemm", ["f", "fc.weight", "fc.bias"], ["y"], name="fc", transB=1),
+    ]
+    graph = helper.make_graph(nodes, "mobilenet-block",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 32, 32])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, classes])], inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="tunebench generate-onnx-zoo-patterns.py")
+
+
 def upsample_value_info():
     rng = np.random.default_rng(13)
     inits = [
@@ -160,4 +203,5 @@ if __name__ == "__main__":
     os.makedirs(FIXTURES, exist_ok=True)
     save_with_reference(resnet_block(), "resnet-block")
     save_with_reference(alexnet_lrn(), "alexnet-lrn")
+    save_with_reference(mobilenet_block(), "mobilenet-block")
     upsample_value_info()

@@ -41,8 +41,14 @@ public enum AnalyticalDefaults {
         switch kernel {
         case .gemv: gemv(m: m, precision: precision)
         case .conv2d: conv2d(limits: limits, quantized: precision.isQuantized)
+        case .dwconv2d: depthwise()
         case .gemm, .matmul: gemm(limits: limits, quantized: precision.isQuantized, kernel: kernel.rawValue)
         }
+    }
+
+    /// dwconv2d: one thread, each task a whole channel plane (rows=0).
+    public static func depthwise() -> KernelConfig {
+        KernelConfig(kernel: "dwconv2d", values: ["threads": 1, "rows": 0])
     }
 
     /// conv2d: the GEMM blocking over the im2col matrix, in chunks of 256 output pixels.

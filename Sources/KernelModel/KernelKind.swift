@@ -9,6 +9,8 @@ public enum KernelKind: String, Codable, CaseIterable, Sendable {
     case matmul
     /// 2-D convolution by im2col + GEMM.
     case conv2d
+    /// Depthwise 2-D convolution, computed directly (one filter per channel: no GEMM to map to).
+    case dwconv2d
 
     /// Rows up to which the GEMV kernel serves a GEMM.
     public static let gemvRows = 16
@@ -20,6 +22,7 @@ public enum KernelKind: String, Codable, CaseIterable, Sendable {
         case .gemm: (layer.m ?? 0) <= gemvRows ? .gemv : .gemm
         case .matmul: .matmul
         case .conv2d: .conv2d
+        case .dwconv2d: .dwconv2d
         }
     }
 }

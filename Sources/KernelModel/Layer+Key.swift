@@ -41,11 +41,11 @@ extension Layer {
         case .gemm, .matmul:
             let layer = Layer(operation: operation, m: try dimension("m"), n: try dimension("n"), k: try dimension("k"), conv: nil, epilogue: epilogue)
             return (layer, precision)
-        case .conv2d:
+        case .conv2d, .dwconv2d:
             let shape = try Conv2DShape(batch: try dimension("n"), channels: try dimension("c"), height: try dimension("h"), width: try dimension("w"),
                                         outChannels: try dimension("k"), kernelHeight: try dimension("r"), kernelWidth: try dimension("s"),
                                         stride: dimensions["stride"] ?? 1, padding: dimensions["pad"] ?? 0, dilation: dimensions["dilation"] ?? 1)
-            return (.conv2d(shape, epilogue: epilogue), precision)
+            return (operation == .conv2d ? .conv2d(shape, epilogue: epilogue) : try .depthwise(shape, epilogue: epilogue), precision)
         }
     }
 
@@ -54,7 +54,7 @@ extension Layer {
     public var dimensions: [String: Int] {
         switch operation {
         case .gemm, .matmul: return ["m": m ?? 0, "n": n ?? 0, "k": k ?? 0]
-        case .conv2d:
+        case .conv2d, .dwconv2d:
             guard let c = conv else { return [:] }
             return ["n": c.batch, "c": c.channels, "h": c.height, "w": c.width, "k": c.outChannels, "r": c.kernelHeight,
                     "s": c.kernelWidth, "stride": c.stride, "pad": c.padding, "dilation": c.dilation]

@@ -1,8 +1,9 @@
 /// One computation to tune, independent of precision and configuration: a GEMM
 /// (C[M x N] = A[M x K] · W[K x N], M = tokens), a matmul (the same product with B an
-/// activation, as attention's Q·Kᵀ) or a 2-D convolution, with its fused epilogue.
+/// activation, as attention's Q·Kᵀ), a 2-D convolution or a depthwise 2-D convolution (one
+/// filter per channel, as MobileNet's), with its fused epilogue.
 public struct Layer: Codable, Hashable, Sendable, CustomStringConvertible {
-    public enum Operation: String, Codable, Sendable { case gemm, matmul, conv2d }
+    public enum Operation: String, Codable, Sendable { case gemm, matmul, conv2d, dwconv2d }
 
     public var operation: Operation
     /// GEMM dimensions (nil for conv2d).
@@ -24,13 +25,21 @@ public struct Layer: Codable, Hashable, Sendable, CustomStringConvertible {
         Layer(operation: .conv2d, m: nil, n: nil, k: nil, conv: shape, epilogue: epilogue)
     }
 
+    /// A depthwise convolution: `shape.outChannels == shape.channels`, one R x S filter per channel.
+    public static func depthwise(_ shape: Conv2DShape, epilogue: Epilogue = .none) throws -> Layer {
+        guard shape.outChannels == shape.channels else {
+            throw KernelError.invalidConfig("a depthwise convolution has as many output channels as input channels: \(shape)")
+        }
+        return Layer(operation: .dwconv2d, m: nil, n: nil, k: nil, conv: shape, epilogue: epilogue)
+    }
+
     /// The canonical layer text of the tuning database (Layer+Key.swift), without a precision:
     /// "gemm m=32 n=4096 k=4096 bias relu".
     public var description: String {
         let tail = epilogue.description.isEmpty ? "" : " " + epilogue.description
         switch operation {
         case .gemm, .matmul: return "\(operation.rawValue) m=\(m ?? 0) n=\(n ?? 0) k=\(k ?? 0)\(tail)"
-        case .conv2d: return "conv2d \(conv.map { "\($0)" } ?? "?")\(tail)"
+        case .conv2d, .dwconv2d: return "\(operation.rawValue) \(conv.map { "\($0)" } ?? "?")\(tail)"
         }
     }
 
@@ -38,7 +47,7 @@ public struct Layer: Codable, Hashable, Sendable, CustomStringConvertible {
     public var shapeArgument: String {
         switch operation {
         case .gemm, .matmul: return "\(m ?? 0)x\(n ?? 0)x\(k ?? 0)"
-        case .conv2d:
+        case .conv2d, .dwconv2d:
             guard let c = conv else { return "" }
             return [c.batch, c.channels, c.height, c.width, c.outChannels, c.kernelHeight, c.kernelWidth, c.stride, c.padding, c.dilation]
                 .map(String.init).joined(separator: ",")
@@ -62,6 +71,8 @@ extension Layer {
             self = kernel == .matmul ? .matmul(m: m, n: n, k: k, epilogue: epilogue) : .gemm(m: m, n: n, k: k, epilogue: epilogue)
         case .conv2d:
             self = .conv2d(try Conv2DShape(parsing: shape), epilogue: epilogue)
+        case .dwconv2d:
+            self = try .depthwise(try Conv2DShape(parsing: shape), epilogue: epilogue)
         }
     }
 }

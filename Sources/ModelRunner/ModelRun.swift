@@ -143,8 +143,8 @@ public struct ModelRun {
             }
             return values
         }
-        // matmul is fp32 only: its weights are an activation.
-        let problem = KernelProblem(layer: binding.layer, precision: kind == .matmul ? .fp32 : precision, kernel: kind)
+        // matmul is fp32 only (its weights are an activation), and so is the depthwise kernel.
+        let problem = KernelProblem(layer: binding.layer, precision: [.matmul, .dwconv2d].contains(kind) ? .fp32 : precision, kernel: kind)
         let kernel = try KernelCatalog.kernel(for: problem, limits: limits)
         if let gemm = kernel as? GEMMKernel, gemm.activationB {
             return BoundStep(binding: binding, kernel: .product(try gemm.bindProduct(config, bias: bias, team: team), m: gemm.m, n: gemm.n, k: gemm.k))

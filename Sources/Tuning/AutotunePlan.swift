@@ -16,8 +16,9 @@ struct AutotunePlan {
     init(_ request: Autotuner.Request) {
         unique = request.workload.uniqueLayers
         let requested = [Precision.fp32] + request.precisions.filter { $0 != .fp32 }
-        // Products of two activations run in fp32 only (nothing to store in another precision).
-        precisions = unique.map { $0.layer.operation == .matmul ? [Precision.fp32] : requested }
+        // Products of two activations run in fp32 only (nothing to store in another precision);
+        // the depthwise kernel stores its weights in fp32 only.
+        precisions = unique.map { [.matmul, .dwconv2d].contains($0.layer.operation) ? [Precision.fp32] : requested }
         // Time is shared by what a trial of each layer costs: its execution time, estimated
         // from a typical core (50 GFLOP/s, 10 GB/s), with a floor so that small layers still
         // get a search.

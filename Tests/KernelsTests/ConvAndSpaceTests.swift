@@ -88,8 +88,9 @@ struct ConvAndSpaceTests {
             KernelProblem(layer: .gemm(m: 1, n: 8, k: 8), precision: .int4),
             KernelProblem(layer: .matmul(m: 16, n: 16, k: 64)),
             KernelProblem(layer: .conv2d(conv, epilogue: Epilogue(bias: true, activation: .relu)), precision: .int8),
+            KernelProblem(layer: try .depthwise(conv, epilogue: Epilogue(bias: true, activation: .gelu))),
         ]
-        #expect(problems.map(\.kernel) == [.gemm, .gemv, .matmul, .conv2d])
+        #expect(problems.map(\.kernel) == [.gemm, .gemv, .matmul, .conv2d, .dwconv2d])
         for problem in problems {
             #expect(try KernelProblem(key: problem.key, kernel: problem.kernel) == problem)
             #expect(try KernelCatalog.kernel(for: problem, limits: .typical).name == problem.kernel.rawValue)
@@ -97,6 +98,43 @@ struct ConvAndSpaceTests {
         #expect(problems[3].key == "conv2d n=1 c=64 h=56 w=56 k=64 r=3 s=3 stride=1 pad=1 dilation=1 bias relu int8")
         #expect(throws: KernelError.self) { try Layer.parse(key: "gemm m=32 n=4096") }
         #expect(throws: KernelError.self) { try Layer.parse(key: "softmax n=3") }
+        #expect(problems[4].key == "dwconv2d n=1 c=64 h=56 w=56 k=64 r=3 s=3 stride=1 pad=1 dilation=1 bias gelu")
         #expect(throws: KernelError.self) { try KernelCatalog.kernel(for: KernelProblem(layer: .conv2d(conv), kernel: .gemm), limits: .typical) }
+        #expect(throws: KernelError.self) { try KernelCatalog.kernel(for: KernelProblem(layer: .conv2d(conv), kernel: .dwconv2d), limits: .typical) }
+    }
+
+    @Test("depthwise conv: every configuration matches the direct reference across strides, pads, dilations and epilogues", arguments: [
+        "1,8,9,11,8,3,3,1,1,1", "2,5,13,7,5,3,3,2,1,1", "1,4,16,16,4,5,5,1,4,2", "1,3,6,6,3,1,1,1,0,1", "1,6,10,10,6,3,3,3,0,1",
+    ])
+    func depthwise(shape text: String) throws {
+        let shape = try Conv2DShape(parsing: text)
+        for epilogue in [Epilogue.none, Epilogue(bias: true, activation: .relu), Epilogue(bias: true, activation: .gelu)] {
+            let kernel = try DepthwiseConv2DKernel(shape: shape, epilogue: epilogue, limits: .typical)
+            let team = ParallelTeam(size: 2)
+            for rows in [0, 1, 4] {
+                for threads in [1, 2] {
+                    let instance = try kernel.instantiate(try kernel.defaultConfig.applying(overrides: "rows=\(rows),threads=\(threads)"), team: team)
+                    instance.run()
+                    let validation = instance.validate()
+                    #expect(validation.passed, "\(text) \(epilogue) rows=\(rows) threads=\(threads): \(validation)")
+                }
+            }
+        }
+        #expect(throws: KernelError.self) { try DepthwiseConv2DKernel(shape: shape, precision: .int8, limits: .typical) }
+        #expect(throws: KernelError.self) { try Layer.depthwise(try Conv2DShape(parsing: "1,8,9,9,16,3,3")) }
+    }
+
+    @Test("depthwise conv bound to given weights computes their convolution")
+    func depthwiseBound() throws {
+        // 2 channels, 3x3 input, 2x2 filter, no padding: each output is a 2x2 window's dot product.
+        let shape = try Conv2DShape(batch: 1, channels: 2, height: 3, width: 3, outChannels: 2, kernelHeight: 2, kernelWidth: 2)
+        let kernel = try DepthwiseConv2DKernel(shape: shape, epilogue: Epilogue(bias: true), limits: .typical)
+        let bound = try kernel.bind(kernel.defaultConfig, operands: LayerOperands(weights: [1, 0, 0, 1, 0, 1, 1, 0], bias: [10, 20]),
+                                    team: ParallelTeam(size: 1))
+        let input: [Float] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 8, 7, 6, 5, 4, 3, 2, 1]
+        var output = [Float](repeating: .nan, count: 8)
+        input.withUnsafeBufferPointer { x in output.withUnsafeMutableBufferPointer { y in bound.run(input: x.baseAddress!, output: y.baseAddress!) } }
+        // Channel 0: x[i][j] + x[i+1][j+1] + 10; channel 1: x[i][j+1] + x[i+1][j] + 20.
+        #expect(output == [16, 18, 22, 24, 34, 32, 28, 26])
     }
 }

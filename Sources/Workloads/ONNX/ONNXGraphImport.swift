@@ -119,7 +119,11 @@ struct ONNXGraphImport {
             throw FileError(path: file.path, message: "node \"\(label)\" (Conv): \(error.message)")
         }
         guard x.count == 4 else { return skip("\(x.count - 2)-D convolution (the conv2d kernel is 2-D)") }
-        guard window.group == 1 else { return skip("group = \(window.group) (grouped or depthwise convolutions are not in the conv2d kernel)") }
+        // Depthwise: one filter per channel (weights [C, 1, R, S]); other groupings have no kernel yet.
+        let depthwise = window.group > 1 && window.group == x[1] && w[0] == x[1] && w.count == 4 && w[1] == 1
+        guard window.group == 1 || depthwise else {
+            return skip("group = \(window.group) (grouped convolutions other than depthwise are not in the kernels)")
+        }
         guard window.strides[0] == window.strides[1], window.dilations[0] == window.dilations[1],
               window.padsBegin == window.padsEnd, window.padsBegin[0] == window.padsBegin[1] else {
             return skip("strides \(window.strides), pads \(window.padsBegin + window.padsEnd), dilations \(window.dilations) differ between axes or sides (the conv2d kernel takes one stride, pad and dilation)")
@@ -138,9 +142,10 @@ struct ONNXGraphImport {
         }
         let channels = w[0]
         let fusion = fuse(after: node.output[0], start: epilogue, isBias: { $0 == [channels, 1, 1] || $0 == [1, channels, 1, 1] })
-        let layerWeights = try weights.weights(node.input[1], transposed: true)
-        add(.conv2d(conv, epilogue: fusion.epilogue), node: index, label: label, fusion: fusion, weights: layerWeights,
-            bias: epilogue.bias ? node.input(2) : nil)
+        // conv2d's weights are the GEMM operand [C·R·S, K]; dwconv2d's stay [C, R·S].
+        let layerWeights = try weights.weights(node.input[1], transposed: !depthwise)
+        let layer = depthwise ? try Layer.depthwise(conv, epilogue: fusion.epilogue) : Layer.conv2d(conv, epilogue: fusion.epilogue)
+        add(layer, node: index, label: label, fusion: fusion, weights: layerWeights, bias: epilogue.bias ? node.input(2) : nil)
     }
 
     /// What `fuse` absorbed: the epilogue, the nodes, the value the chain ends at, and the bias

@@ -12,6 +12,7 @@ package enum ReferenceOperators {
         "Identity", "Cast", "Dropout", "Relu", "Sigmoid", "Tanh", "Erf", "Sqrt", "Exp", "Neg", "Gelu", "Add", "Sub", "Mul", "Div", "Pow",
         "MatMul", "Gemm", "Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "Softmax", "LayerNormalization", "Transpose",
         "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Shape", "Gather", "Concat", "Constant", "Expand", "Slice", "ConstantOfShape", "LRN",
+        "Clip",
     ]
 
     package static func evaluate(_ node: Onnx_NodeProto, _ inputs: [Tensor?], opset: Int) throws -> [Tensor] {
@@ -68,6 +69,11 @@ package enum ReferenceOperators {
             return try shapeOperator(node, inputs, opset: opset)
         case "LRN":
             return [try localResponseNormalization(node, try input(0))]
+        case "Clip":
+            // Bounds as inputs (opset 11 on) or attributes (before); absent: unbounded.
+            let low = inputs.count > 1 ? inputs[1]?.data.first : node.float("min")
+            let high = inputs.count > 2 ? inputs[2]?.data.first : node.float("max")
+            return try unary { Swift.min(Swift.max($0, low ?? -.infinity), high ?? .infinity) }
         default:
             throw Failure(message: "operator \(node.opType) is not in the runner (it runs \(operators.sorted().joined(separator: ", ")))")
         }
