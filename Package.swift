@@ -101,8 +101,10 @@ let package = Package(
         .target(name: "HardwareProbe", dependencies: ["MachineIdentity", "CXMLCheck", "CNVML", "Counters"]),
         // `tunebench export`: the artifact as JSON, YAML or a C header.
         .target(name: "DeploymentExport", dependencies: ["TunebenchRuntime", "KernelModel", .product(name: "Yams", package: "Yams")]),
+        // An ONNX plan's layers bound to kernels and run, the other operators on reference code.
+        .target(name: "ModelEngine", dependencies: ["Kernels", "Workloads", "ONNXProto", "TunebenchCore"]),
         // `tunebench run`: an ONNX model through the tuned kernels, checked against a reference.
-        .target(name: "ModelRunner", dependencies: ["Kernels", "Workloads", "ONNXProto", "TunebenchRuntime", "MachineIdentity"]),
+        .target(name: "ModelRunner", dependencies: ["ModelEngine", "Kernels", "Workloads", "ONNXProto", "TunebenchRuntime", "MachineIdentity"]),
 
         // Layer 5
         .target(name: "Measurement", dependencies: ["HardwareProbe", "Kernels", "Counters"], swiftSettings: hotLoopSwiftSettings),
@@ -145,7 +147,7 @@ let package = Package(
         .testTarget(name: "MeasurementTests", dependencies: ["Measurement", "HardwareProbe"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "HardwareProbe", "TunebenchRuntime", "KernelModel"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Kernels", "TunebenchCore", "ONNXProto"]),
-        .testTarget(name: "ModelRunnerTests", dependencies: ["ModelRunner", "Workloads", "TunebenchRuntime", "TuningDatabase", "MachineIdentity", "Kernels", "TunebenchCore"]),
+        .testTarget(name: "ModelRunnerTests", dependencies: ["ModelRunner", "ModelEngine", "Workloads", "TunebenchRuntime", "TuningDatabase", "MachineIdentity", "Kernels", "TunebenchCore"]),
         .testTarget(name: "TuningDatabaseTests", dependencies: ["TuningDatabase", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "TuningDatabasePostgresTests", dependencies: ["TuningDatabasePostgres", "TuningDatabase"]),
         .testTarget(name: "TuningTests", dependencies: ["Tuning", "Search", "Kernels", "TuningDatabase", "HardwareProbe", "Workloads", "Reports", "TunebenchCore"]),

@@ -1,6 +1,7 @@
 import Foundation
 import Kernels
 import MachineIdentity
+import ModelEngine
 import TunebenchCore
 import TunebenchRuntime
 import Workloads
@@ -62,7 +63,7 @@ public struct ModelRun {
                 throw FileError(path: plan.file.path, message: "input \"\(input.name)\" has shape \(given.shape), the model at these dimensions takes \(input.shape)")
             }
         }
-        let initializers = try Self.initializers(plan)
+        let initializers = try ModelBinding.initializers(plan)
         let team = ParallelTeam(size: max(1, machine.topology.cores))
         let limits = MachineSizes(profile: machine)
         var choices: [LayerChoice] = []
@@ -70,15 +71,15 @@ public struct ModelRun {
         var defaultSteps: [BoundStep] = []
         for binding in plan.bindings {
             let answer = runtime.config(for: binding.layer)
-            let analytical = Self.analytical(binding.layer, limits: limits)
+            let analytical = ModelBinding.analytical(binding.layer, limits: limits)
             var choice = LayerChoice(name: binding.name, layer: binding.layer, answer: answer)
             do {
-                tunedSteps.append(try bind(binding, kernel: answer.kernel, config: answer.config, precision: answer.precision, limits: limits, team: team))
+                tunedSteps.append(try ModelBinding.bind(binding, plan: plan, kernel: answer.kernel, config: answer.config, precision: answer.precision, limits: limits, team: team))
             } catch {
                 choice.fallbackReason = "\(error)"
-                tunedSteps.append(try bind(binding, kernel: analytical.kernel, config: analytical, precision: .fp32, limits: limits, team: team))
+                tunedSteps.append(try ModelBinding.bind(binding, plan: plan, kernel: analytical.kernel, config: analytical, precision: .fp32, limits: limits, team: team))
             }
-            defaultSteps.append(try bind(binding, kernel: analytical.kernel, config: analytical, precision: .fp32, limits: limits, team: team))
+            defaultSteps.append(try ModelBinding.bind(binding, plan: plan, kernel: analytical.kernel, config: analytical, precision: .fp32, limits: limits, team: team))
             choices.append(choice)
         }
         let reference = ModelExecutor(plan: plan, initializers: initializers, steps: [])
@@ -114,46 +115,8 @@ public struct ModelRun {
                       outputs: Array(zip(plan.file.graph.output.map(\.name), tunedOutputs)))
     }
 
-    /// The graph's initializers as tensors (integer ones keep their integers for shape arithmetic).
-    static func initializers(_ plan: ONNXPlan) throws -> [String: Tensor] {
-        try plan.file.graph.initializer.reduce(into: [String: Tensor]()) { table, proto in
-            guard let tensor = try plan.file.tensor(proto.name) else { return }
-            table[proto.name] = tensor.ints.map { Tensor(shape: tensor.dims, ints: $0) } ?? Tensor(shape: tensor.dims, data: tensor.floats ?? [])
-        }
-    }
-
     static func median(_ values: [Double]) -> Double {
         let sorted = values.sorted()
         return sorted.isEmpty ? .nan : sorted[sorted.count / 2]
-    }
-
-    /// The fp32 analytical configuration of the kernel that serves `layer`.
-    static func analytical(_ layer: Layer, limits: MachineSizes) -> KernelConfig {
-        AnalyticalDefaults.config(kernel: layer.kernel, m: layer.m ?? 1, precision: .fp32, limits: limits)
-    }
-
-    /// The layer's kernel (from KernelCatalog) bound to the model's weights, or for matmul to
-    /// the bias alone (its B is an activation).
-    private func bind(_ binding: ONNXLayerBinding, kernel name: String, config: KernelConfig, precision: Precision,
-                      limits: MachineSizes, team: ParallelTeam) throws -> BoundStep {
-        guard let kind = KernelKind(rawValue: name) else { throw KernelError.invalidConfig("unknown kernel \"\(name)\"") }
-        let bias = try binding.bias.map { name -> [Float] in
-            guard let values = try plan.file.tensor(name)?.floats else {
-                throw FileError(path: plan.file.path, message: "bias \"\(name)\" is not a floating-point initializer")
-            }
-            return values
-        }
-        // matmul is fp32 only (its weights are an activation), and so is the depthwise kernel.
-        let problem = KernelProblem(layer: binding.layer, precision: [.matmul, .dwconv2d].contains(kind) ? .fp32 : precision, kernel: kind)
-        let kernel = try KernelCatalog.kernel(for: problem, limits: limits)
-        if let gemm = kernel as? GEMMKernel, gemm.activationB {
-            return BoundStep(binding: binding, kernel: .product(try gemm.bindProduct(config, bias: bias, team: team), m: gemm.m, n: gemm.n, k: gemm.k))
-        }
-        guard let weights = binding.weights else { throw KernelError.invalidConfig("layer \(binding.name) has no constant weights") }
-        guard let bindable = kernel as? any WeightBindingKernel else {
-            throw KernelError.invalidConfig("the \(name) kernel cannot be bound to weights")
-        }
-        let bound = try bindable.bind(config, operands: LayerOperands(weights: weights.values, bias: bias), team: team)
-        return BoundStep(binding: binding, kernel: .layer(bound))
     }
 }

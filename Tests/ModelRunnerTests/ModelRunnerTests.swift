@@ -1,6 +1,7 @@
 import Foundation
 import Kernels
 import MachineIdentity
+import ModelEngine
 import TunebenchCore
 
 @testable import ModelRunner
@@ -30,7 +31,7 @@ struct ModelRunnerTests {
         // fp32 kernels against the double-accumulating reference.
         #expect(report.tunedError < 1e-5 && report.defaultError < 1e-5)
         // The softmax rows of the reference sum to one.
-        let reference = ModelExecutor(plan: plan, initializers: try ModelRun.initializers(plan), steps: [])
+        let reference = ModelExecutor(plan: plan, initializers: try ModelBinding.initializers(plan), steps: [])
         let output = try reference.run(inputs).outputs[0]
         for row in 0..<2 {
             let sum: Float = output.data[row * 10..<(row + 1) * 10].reduce(0, +)
@@ -153,7 +154,7 @@ struct ExportedGraphTests {
         #expect(plan.workload.unsupported.isEmpty, "\(plan.workload.unsupported)")
         let input = try NPYFile.load(path: Self.fixture("\(model).input.npy"))
         let expected = try NPYFile.load(path: Self.fixture("\(model).expected.npy"))
-        let reference = ModelExecutor(plan: plan, initializers: try ModelRun.initializers(plan), steps: [])
+        let reference = ModelExecutor(plan: plan, initializers: try ModelBinding.initializers(plan), steps: [])
         let output = try reference.run(["x": input]).outputs[0]
         #expect(output.shape == expected.shape)
         #expect(Self.relativeError(output.data, expected.data) < 1e-4, "\(Self.relativeError(output.data, expected.data))")

@@ -6,7 +6,7 @@ import Workloads
 
 /// A tuned layer ready to run: a kernel configuration bound to the model's weights (or, for a
 /// product of two activations, to nothing: B arrives per call).
-struct BoundStep {
+public struct BoundStep {
     enum Kernel {
         case layer(any BoundLayer)
         case product(any BoundProduct, m: Int, n: Int, k: Int)
@@ -19,13 +19,13 @@ struct BoundStep {
 /// Runs an ONNX plan's graph: the nodes of each bound layer through its kernel (the node and
 /// its fused epilogue in one call), every other node through the reference operators. With no
 /// bound steps it is the reference path.
-struct ModelExecutor {
+public struct ModelExecutor {
     let plan: ONNXPlan
     let initializers: [String: Tensor]
     let steps: [Int: BoundStep]
     let fused: Set<Int>
 
-    init(plan: ONNXPlan, initializers: [String: Tensor], steps: [BoundStep]) {
+    public init(plan: ONNXPlan, initializers: [String: Tensor], steps: [BoundStep]) {
         self.plan = plan
         self.initializers = initializers
         self.steps = Dictionary(uniqueKeysWithValues: steps.map { ($0.binding.node, $0) })
@@ -33,7 +33,7 @@ struct ModelExecutor {
     }
 
     /// One forward pass: the graph outputs in order, and the seconds spent in the bound layers.
-    func run(_ inputs: [String: Tensor]) throws -> (outputs: [Tensor], layerSeconds: Double) {
+    public func run(_ inputs: [String: Tensor]) throws -> (outputs: [Tensor], layerSeconds: Double) {
         var values = initializers.merging(inputs) { _, given in given }
         var layerNanoseconds: UInt64 = 0
         for (index, node) in plan.file.graph.node.enumerated() {
