@@ -114,7 +114,7 @@ let package = Package(
         .target(
             name: "Tuning",
             dependencies: [
-                "HardwareProbe", "Kernels", "Measurement", "Search", "TuningDatabase", "Workloads",
+                "HardwareProbe", "Kernels", "Measurement", "Search", "TuningDatabase", "Workloads", "ModelEngine",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

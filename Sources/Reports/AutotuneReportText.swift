@@ -76,6 +76,7 @@ public enum AutotuneReportText {
             }
             lines.append("  \(layer.layer): " + cells.joined(separator: ", "))
         }
+        lines.append(accuracyLine(result, maxError: maxError))
         if let defaultSeconds = result.defaultSeconds, let tunedSeconds = result.tunedSeconds {
             lines.append(String(format: "forward pass over the imported layers: default (fp32, analytical configuration) %.3f ms, tuned %.3f ms: %.2fx",
                                 defaultSeconds * 1e3, tunedSeconds * 1e3, defaultSeconds / tunedSeconds))
@@ -85,5 +86,20 @@ public enum AutotuneReportText {
         for item in result.workload.unsupported { lines.append("not imported: \(item)") }
         for note in result.workload.notes { lines.append("note: \(note)") }
         return lines.joined(separator: "\n")
+    }
+
+    /// Which rule held the precisions to `--max-error`, and what the model's output error is.
+    static func accuracyLine(_ result: Autotuner.Result, maxError: Double) -> String {
+        guard let budget = result.modelBudget else {
+            let why = result.modelBudgetUnavailable ?? "the workload has no graph to check the model's output on"
+            return String(format: "accuracy: each layer within %.2g on its own (%@)", maxError, why)
+        }
+        var line = String(format: "accuracy: the model's output error %.2e (relative L2 against fp32, worst of %d calibration inputs) %@ the limit %.2g",
+                          budget.error, budget.calibrationInputs, budget.holds ? "within" : "ABOVE", budget.limit)
+        if !budget.backedOff.isEmpty {
+            let steps = budget.backedOff.map { "\($0.layer) \($0.from.rawValue) → \($0.to.rawValue)" }.joined(separator: "; ")
+            line += String(format: "; with the per-layer choices it was %.2e, backed off: ", budget.errorBefore) + steps
+        }
+        return line
     }
 }

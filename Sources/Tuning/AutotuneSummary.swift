@@ -42,6 +42,12 @@ public struct AutotuneSummary: Codable, Sendable {
     public var tunedSeconds: Double?
     public var unsupported: [String]
     public var notes: [String]
+    /// For a workload with a graph: the model's output error with the chosen precisions (worst
+    /// over the calibration inputs), and the layers backed off to hold `--max-error`.
+    public var modelOutputError: Double?
+    public var modelOutputErrorBeforeBackOff: Double?
+    public var backedOff: [String]?
+    public var modelOutputErrorUnavailable: String?
 
     public init(_ result: Autotuner.Result) {
         workload = result.workload.name
@@ -52,7 +58,7 @@ public struct AutotuneSummary: Codable, Sendable {
             return LayerEntry(
                 layer: layer.layer.description, multiplicity: layer.multiplicity, names: layer.names, kernel: layer.kernel.rawValue,
                 shape: layer.layer.shapeArgument, epilogue: layer.layer.epilogue.argument, precision: winner?.precision.rawValue,
-                config: winner?.best.map { String($0.config.drop { $0 != " " }.dropFirst()) }, relativeError: winner?.relativeError,
+                config: winner?.best.flatMap { (try? KernelConfig(parsing: $0.config))?.parameterText }, relativeError: winner?.relativeError,
                 gflops: winner?.best?.gflops, medianSeconds: winner?.best?.medianSeconds, defaultSeconds: layer.defaultSeconds,
                 rooflineFraction: winner?.best?.rooflineFraction,
                 candidates: layer.candidates.map { Candidate(precision: $0.precision.rawValue, gflops: $0.best?.gflops, relativeError: $0.relativeError,
@@ -64,6 +70,10 @@ public struct AutotuneSummary: Codable, Sendable {
         tunedSeconds = result.tunedSeconds
         unsupported = result.workload.unsupported
         notes = result.workload.notes
+        modelOutputError = result.modelBudget?.error
+        modelOutputErrorBeforeBackOff = result.modelBudget?.errorBefore
+        backedOff = result.modelBudget.map { $0.backedOff.map { "\($0.layer) \($0.from.rawValue) → \($0.to.rawValue)" } }
+        modelOutputErrorUnavailable = result.modelBudgetUnavailable
     }
 
     public func encoded() throws -> Data {

@@ -27,6 +27,9 @@ public struct Autotuner {
         /// Parameters held fixed in every layer's search, e.g. "threads=1" (tuners sharing a
         /// machine's cores).
         public var fixed: String = ""
+        /// The model's graph at each binding of its dimensions (ONNX workloads): `maxError` then
+        /// holds for the model's outputs, not only for each layer (ModelBudget).
+        public var graphs: [ONNXPlan] = []
 
         /// How the precision is chosen, as the database records it with each choice.
         public var policy: String {
@@ -82,6 +85,11 @@ public struct Autotuner {
         public var workload: Workload
         public var layers: [LayerResult]
         public var profileID: String
+        /// The model-level check of the precision choices, for a workload with a graph.
+        public var modelBudget: ModelBudget.Outcome?
+        /// Why a workload with a graph was held to the limit per layer only (the graph has an
+        /// operator nothing here runs, or the work was shared).
+        public var modelBudgetUnavailable: String?
 
         /// Seconds per forward pass over the imported layers: each unique layer's time times its
         /// multiplicity (nil if a layer has no figure).
@@ -129,7 +137,20 @@ public struct Autotuner {
                 try layer(index, plan: plan, request: request, existing: existing, budget: budget, progress: progress)
             }
         }
-        return Result(workload: request.workload, layers: results, profileID: tuner.profile.id)
+        var result = Result(workload: request.workload, layers: results, profileID: tuner.profile.id)
+        if !request.graphs.isEmpty {
+            if sharing != nil {
+                result.modelBudgetUnavailable = "the work was shared: each tuner saw only its own layers' choices"
+            } else {
+                do {
+                    result.modelBudget = try ModelBudget(autotuner: self, request: request).enforce(on: &result.layers)
+                } catch let error as FileError {
+                    // The graph cannot run here (an operator without a reference implementation).
+                    result.modelBudgetUnavailable = "the model does not run here (\(error.message))"
+                }
+            }
+        }
+        return result
     }
 
     /// This profile's best configurations of this kernel-library version.
@@ -213,7 +234,7 @@ public struct Autotuner {
     }
 
     /// What deployments of this profile get for the layer (TunebenchRuntime, export).
-    private func recordChoice(_ winner: Candidate, layer: Layer, policy: String) throws {
+    func recordChoice(_ winner: Candidate, layer: Layer, policy: String) throws {
         guard let best = winner.best else { return }
         try tuner.database.record(choice: ChoiceRecord(
             profileId: tuner.profile.id, layer: layer.description, kernelLibraryVersion: KernelLibrary.version,

@@ -23,6 +23,13 @@ public enum WorkloadSource: Sendable, Equatable {
         return layers.map { .layerList(path: $0) } ?? bundledExample
     }
 
+    /// The graphs the model-level accuracy check runs: one per binding of an ONNX model's
+    /// dimensions; none for the sources without a graph.
+    public func graphs() throws -> [ONNXPlan] {
+        guard case .onnx(let path, let dimensions) = self else { return [] }
+        return try ONNXImport.plans(path: path, dimensions: dimensions)
+    }
+
     public func load() throws -> Workload {
         switch self {
         case .onnx(let path, let dimensions): try ONNXImport.load(path: path, dimensions: dimensions)

@@ -95,6 +95,7 @@ struct AutotuneCommand: ParsableCommand {
             var request = Autotuner.Request(workload: workload, precisions: precision, maxError: maxError, totalSeconds: time,
                                             strategy: strategy.rawValue, retune: retune)
             request.settings.timeCap = trials.timeCap
+            request.graphs = try source.graphs()
             if let threads {
                 guard threads >= 1 else { throw ValidationError("--threads takes a positive count") }
                 request.fixed = "threads=\(threads)"

@@ -207,6 +207,8 @@ struct TuneCLITests {
         #expect(result.stderr.contains("warning: not imported: unsupported operator com.example.FancyAttention (node \"custom\"): skipped"))
         #expect(result.stdout.contains("gemm m=8 n=16 k=32"))
         #expect(result.stdout.contains("error on the model's weights"))
+        // TopK has no reference implementation: the model cannot run, so the limit holds per layer.
+        #expect(result.stdout.contains("accuracy: each layer within 0.01 on its own (the model does not run here"), "\(result.stdout)")
         let before = try Data(contentsOf: URL(fileURLWithPath: db))
         let truncated = fixtures.appendingPathComponent("truncated.onnx").path
         let broken = try CLITests.tunebench(["autotune", "--model", truncated, "--db", db])

@@ -80,6 +80,14 @@ public enum ONNXImport {
         return ONNXPlan(file: file, workload: workload, bindings: graph.bindings, inputs: inputs)
     }
 
+    /// The model ready to run at every combination of the sizes (what `load` imports).
+    public static func plans(path: String, dimensions: [String: [Int]] = [:]) throws -> [ONNXPlan] {
+        let order = ONNXShapeInference.symbolicDimensions(of: try ONNXFile.load(path: path))
+        return try combinations(dimensions, order: order).map { binding in
+            try plan(path: path, dimensions: Dictionary(binding.map { ($0.name, $0.size) }, uniquingKeysWith: { first, _ in first }))
+        }
+    }
+
     /// Every combination of the sizes, in the model's order of its symbolic dimensions.
     static func combinations(_ dimensions: [String: [Int]], order: [String]) -> [[(name: String, size: Int)]] {
         var result: [[(name: String, size: Int)]] = [[]]

@@ -1,0 +1,95 @@
+import HardwareProbe
+import Kernels
+import ModelEngine
+import Workloads
+
+/// `--max-error` for a whole model: the layers' precisions are chosen one layer at a time
+/// (each within the limit on its own), but errors add up through a graph. This runs the model
+/// with the chosen precisions on calibration inputs and, while its output error is above the
+/// limit, backs off the layer that costs the most accuracy per second saved to its next more
+/// accurate candidate (ultimately fp32), recording the new choice.
+public struct ModelBudget {
+    public struct Outcome: Sendable {
+        /// The model's output error with the final choices (worst over graphs and inputs).
+        public var error: Double
+        /// The error with the per-layer choices, before any back-off.
+        public var errorBefore: Double
+        public var limit: Double
+        public var calibrationInputs: Int
+        /// Each back-off: the layer, and the precision it left and took.
+        public var backedOff: [(layer: Layer, from: Precision, to: Precision)]
+
+        public var holds: Bool { error <= limit }
+    }
+
+    let autotuner: Autotuner
+    let request: Autotuner.Request
+    static let calibrationInputs = 2
+
+    public init(autotuner: Autotuner, request: Autotuner.Request) {
+        self.autotuner = autotuner
+        self.request = request
+    }
+
+    func enforce(on results: inout [Autotuner.LayerResult]) throws -> Outcome {
+        let profile = autotuner.tuner.profile
+        let limits = MachineSizes(profile: profile)
+        let checks = try request.graphs.map {
+            try ModelAccuracy(plan: $0, limits: limits, threads: max(1, profile.topology.cores), calibration: Self.calibrationInputs)
+        }
+        func error() throws -> Double {
+            let choices = Dictionary(results.map { ($0.layer, Self.choice(for: $0, limits: limits)) }, uniquingKeysWith: { first, _ in first })
+            return try checks.map { check in
+                try check.error { layer in choices[layer] ?? Self.analytical(layer, limits: limits) }
+            }.max() ?? 0
+        }
+        let before = try error()
+        var current = before
+        var backedOff: [(layer: Layer, from: Precision, to: Precision)] = []
+        while current > request.maxError, let (index, next) = Self.nextBackOff(results) {
+            let from = results[index].winner?.precision ?? .fp32
+            results[index].chosen = next
+            backedOff.append((results[index].layer, from, results[index].candidates[next].precision))
+            current = try error()
+        }
+        for (layer, _, _) in backedOff {
+            guard let result = results.first(where: { $0.layer == layer }), result.tunedHere, let winner = result.winner else { continue }
+            try autotuner.recordChoice(winner, layer: layer, policy: request.policy)
+        }
+        return Outcome(error: current, errorBefore: before, limit: request.maxError, calibrationInputs: Self.calibrationInputs, backedOff: backedOff)
+    }
+
+    /// The layer whose chosen precision costs the most error per second it saves over its next
+    /// more accurate eligible candidate, and that candidate's index; nil when every layer runs
+    /// its most accurate candidate.
+    static func nextBackOff(_ results: [Autotuner.LayerResult]) -> (Int, Int)? {
+        var best: (index: Int, next: Int, ratio: Double)?
+        for (index, result) in results.enumerated() {
+            guard let chosen = result.chosen, let winner = result.winner, let seconds = winner.best?.medianSeconds else { continue }
+            let error = winner.relativeError ?? 0
+            let alternatives = result.candidates.indices.filter { other in
+                other != chosen && result.candidates[other].rejection == nil && result.candidates[other].best != nil
+                    && (result.candidates[other].relativeError ?? 0) < error
+            }
+            // The fastest of the more accurate candidates.
+            guard let next = alternatives.min(by: {
+                (result.candidates[$0].best?.medianSeconds ?? .infinity) < (result.candidates[$1].best?.medianSeconds ?? .infinity)
+            }) else { continue }
+            let saved = max(((result.candidates[next].best?.medianSeconds ?? seconds) - seconds) * Double(result.multiplicity), 1e-12)
+            let ratio = error / saved
+            if ratio > best?.ratio ?? -1 { best = (index, next, ratio) }
+        }
+        return best.map { ($0.index, $0.next) }
+    }
+
+    static func choice(for result: Autotuner.LayerResult, limits: MachineSizes) -> ModelAccuracy.Choice {
+        guard let winner = result.winner, let best = winner.best, let config = try? KernelConfig(parsing: best.config) else {
+            return analytical(result.layer, limits: limits)
+        }
+        return ModelAccuracy.Choice(kernel: best.kernel, config: config, precision: winner.precision)
+    }
+
+    static func analytical(_ layer: Layer, limits: MachineSizes) -> ModelAccuracy.Choice {
+        ModelAccuracy.Choice(kernel: layer.kernel.rawValue, config: ModelBinding.analytical(layer, limits: limits), precision: .fp32)
+    }
+}
