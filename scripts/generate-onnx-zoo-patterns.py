@@ -18,6 +18,8 @@ seeds, so a rerun writes identical models, inputs and (for one onnxruntime versi
   upsample-value-info.onnx  Conv -> Upsample (opset 9) -> Conv with the exporter's value_info:
                       the second Conv imports although nothing here runs Upsample (no
                       reference output)
+  hostile-dims.onnx   a Gemm whose weight initializer claims dims [2^40, 2^40] (a product that
+                      overflows 64 bits) with no data: refused before anything is allocated
   NAME.input.npy      the model's input (uniform in [-1, 1), seed 7)
   NAME.expected.npy   onnxruntime's output for it (CPU provider, fp32)
 """
@@ -186,6 +188,17 @@ def upsample_value_info():
     print(f"wrote {os.path.relpath(path, ROOT)}")
 
 
+def hostile_dims():
+    huge = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[1 << 40, 1 << 40], raw_data=b"")
+    nodes = [helper.make_node("Gemm", ["x", "w"], ["y"], name="gemm")]
+    graph = helper.make_graph(nodes, "hostile-dims", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 1 << 40])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], [huge])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="tunebench generate-onnx-zoo-patterns.py")
+    path = os.path.join(FIXTURES, "hostile-dims.onnx")
+    onnx.save(model, path)  # not checked: the checker refuses it, on purpose
+    print(f"wrote {os.path.relpath(path, ROOT)}")
+
+
 def save_with_reference(model, name):
     onnx.checker.check_model(model, full_check=True)
     path = os.path.join(FIXTURES, f"{name}.onnx")
@@ -205,3 +218,4 @@ if __name__ == "__main__":
     save_with_reference(alexnet_lrn(), "alexnet-lrn")
     save_with_reference(mobilenet_block(), "mobilenet-block")
     upsample_value_info()
+    hostile_dims()

@@ -54,4 +54,17 @@ struct GraphCleanupTests {
         #expect(cleaned.graph.node[0].input[1] == "conv_a.weight.bn_folded" && cleaned.isInitializer("conv_a.weight.bn_folded"))
         #expect(!raw.isInitializer("conv_a.weight"))
     }
+
+    @Test("shapes larger than memory or overflowing 64 bits are refused in one line, before anything is allocated")
+    func hostileSizes() throws {
+        let hostile = ONNXModels.fixture("hostile-dims.onnx")
+        let error = #expect(throws: FileError.self) { try ONNXImport.load(path: hostile) }
+        #expect(error?.message.hasPrefix("initializer \"w\" would have shape [1099511627776, 1099511627776]: more elements than fit") == true,
+                "\(String(describing: error))")
+        for batch in [1 << 40, 1 << 62] {
+            let bound = #expect(throws: FileError.self) { try ONNXImport.load(path: ONNXModels.example("mlp.onnx"), dimensions: ["batch": [batch]]) }
+            #expect(bound?.message.hasPrefix("graph input \"x\" would have shape [\(batch), 64]") == true)
+        }
+        #expect([1 << 40, 1 << 40].saturatingProduct == .max && [3, 5].saturatingProduct == 15)
+    }
 }

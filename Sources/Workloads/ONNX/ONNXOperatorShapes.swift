@@ -198,15 +198,15 @@ public enum ONNXOperatorShapes {
             }
             return size
         }
-        let count = shape.reduce(1, *)
+        let count = shape.saturatingProduct
         let inferred = result.indices.filter { result[$0] == -1 }
         guard inferred.count <= 1, result.allSatisfy({ $0 >= -1 }) else { throw ONNXShapeError("invalid target shape \(target)") }
         if let axis = inferred.first {
-            let known = result.enumerated().filter { $0.offset != axis }.reduce(1) { $0 * $1.element }
+            let known = result.enumerated().filter { $0.offset != axis }.map(\.element).saturatingProduct
             guard known > 0, count % known == 0 else { throw ONNXShapeError("cannot reshape \(shape) to \(target)") }
             result[axis] = count / known
         }
-        guard result.reduce(1, *) == count else { throw ONNXShapeError("cannot reshape \(shape) (\(count) elements) to \(target)") }
+        guard result.saturatingProduct == count else { throw ONNXShapeError("cannot reshape \(shape) (\(count) elements) to \(target)") }
         return result
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import ONNXProto
 import TunebenchCore
 
@@ -12,7 +13,22 @@ public struct ONNXValue: Equatable, Sendable {
         self.ints = ints
     }
 
-    public var count: Int { shape.reduce(1, *) }
+    /// The number of elements, Int.max when the product overflows (a hostile shape is then
+    /// refused by the size check instead of trapping).
+    public var count: Int { shape.saturatingProduct }
+}
+
+extension Array where Element == Int {
+    /// The product of the elements, Int.max when it overflows.
+    var saturatingProduct: Int {
+        var product = 1
+        for value in self {
+            let (result, overflow) = product.multipliedReportingOverflow(by: value)
+            if overflow { return .max }
+            product = result
+        }
+        return product
+    }
 }
 
 /// The shape of every value of a graph, from its inputs with their symbolic dimensions bound
@@ -36,6 +52,7 @@ public struct ONNXShapeInference {
         self.bindings = bindings
         declared = Dictionary((file.graph.valueInfo + file.graph.output).map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         for tensor in file.graph.initializer {
+            try checkSize(tensor.dims.map { Int(clamping: $0) }, of: "initializer \"\(tensor.name)\"")
             var value = ONNXValue(shape: tensor.dims.map { Int($0) })
             if value.count <= Self.constantLimit, let decoded = try? file.tensor(tensor.name), let ints = decoded.ints { value.ints = ints }
             values[tensor.name] = value
@@ -83,7 +100,20 @@ public struct ONNXShapeInference {
                     throw FileError(path: file.path, message: "graph input \"\(input.name)\" dimension \(axis) has neither a size nor a name to bind")
                 }
             }
+            try checkSize(shape, of: "graph input \"\(input.name)\"")
             values[input.name] = ONNXValue(shape: shape)
+        }
+    }
+
+    /// The largest value a graph may hold: as many fp32 elements as this machine has bytes of
+    /// memory. A dimension product beyond it (or one that overflows) is refused before anything
+    /// is allocated.
+    static let largestValue = Int(clamping: ProcessInfo.processInfo.physicalMemory / 4)
+
+    private func checkSize(_ shape: [Int], of what: String) throws {
+        guard shape.allSatisfy({ $0 >= 0 }), shape.saturatingProduct <= Self.largestValue else {
+            let gib = Double(ProcessInfo.processInfo.physicalMemory) / Double(1 << 30)
+            throw FileError(path: file.path, message: String(format: "%@ would have shape %@: more elements than fit in this machine's %.0f GiB of memory", what, "\(shape)", gib))
         }
     }
 
@@ -124,6 +154,7 @@ public struct ONNXShapeInference {
             throw FileError(path: file.path, message: "node \"\(node.label(index: index))\" (\(node.opType)): \(error.message)")
         }
         for (name, value) in zip(node.output, outputs ?? []) where !name.isEmpty {
+            if let value { try checkSize(value.shape, of: "output \"\(name)\" of node \"\(node.label(index: index))\" (\(node.opType))") }
             if let value { values[name] = value } else { unknown[name] = "optional output of \(node.opType) (node \"\(node.label(index: index))\"), whose shape is not inferred" }
         }
         return nil

@@ -11,7 +11,7 @@ public struct ONNXTensor: Sendable {
     public var floats: [Float]?
     public var ints: [Int64]?
 
-    public var count: Int { dims.reduce(1, *) }
+    public var count: Int { dims.saturatingProduct }
 
     public init(name: String, dims: [Int], floats: [Float]? = nil, ints: [Int64]? = nil) {
         self.name = name
@@ -30,8 +30,10 @@ public struct ONNXTensor: Sendable {
         func fail(_ message: String) -> FileError { FileError(path: modelPath, message: "tensor \"\(name)\": \(message)") }
         guard proto.dims.allSatisfy({ $0 >= 0 }) else { throw fail("negative dimension in \(proto.dims)") }
         self.name = name
-        dims = proto.dims.map { Int($0) }
-        let count = dims.reduce(1, *)
+        dims = proto.dims.map { Int(clamping: $0) }
+        let count = dims.saturatingProduct
+        // Refused before any byte is read or allocated.
+        guard count <= ONNXShapeInference.largestValue else { throw fail("dims \(dims) hold more values than fit in this machine's memory") }
         let raw = try Self.rawBytes(proto, modelPath: modelPath, fail: fail)
         typealias DataType = Onnx_TensorProto.DataType
         switch DataType(rawValue: Int(proto.dataType)) {
@@ -77,7 +79,8 @@ public struct ONNXTensor: Sendable {
         defer { try? handle.close() }
         let offset = UInt64(entries["offset"] ?? "0") ?? 0
         let elementBytes = Self.elementBytes(proto.dataType)
-        let length = entries["length"].flatMap { Int($0) } ?? proto.dims.reduce(1) { $0 * Int($1) } * elementBytes
+        let length = entries["length"].flatMap { Int($0) } ?? proto.dims.map { Int(clamping: $0) }.saturatingProduct * elementBytes
+        guard length >= 0, length <= 8 * ONNXShapeInference.largestValue else { throw fail("external data of \(length) bytes is larger than this machine's memory") }
         do {
             try handle.seek(toOffset: offset)
             let bytes = try handle.read(upToCount: length) ?? Data()
