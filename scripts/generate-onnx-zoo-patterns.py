@@ -15,6 +15,8 @@ seeds, so a rerun writes identical models, inputs and (for one onnxruntime versi
                       (1x1 expand, 3x3 depthwise, 1x1 project, residual Add), a strided depthwise
                       separable pair, each conv followed by BatchNormalization and Relu6 (Clip)
                       or Relu, then pooling and a Gemm
+  tf-same-pads.onnx   convolutions as TensorFlow exports them: auto_pad SAME_UPPER with stride 2 on
+                      even inputs (pads differ between sides), a depthwise one too
   upsample-value-info.onnx  Conv -> Upsample (opset 9) -> Conv with the exporter's value_info:
                       the second Conv imports although nothing here runs Upsample (no
                       reference output)
@@ -164,6 +166,30 @@ def mobilenet_block(classes=10):
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="tunebench generate-onnx-zoo-patterns.py")
 
 
+def tf_same_pads(classes=10):
+    rng = np.random.default_rng(15)
+    inits = [
+        numpy_helper.from_array(weight(rng, (8, 3, 3, 3), 27), "conv.weight"),
+        numpy_helper.from_array((0.1 * rng.standard_normal(8)).astype(np.float32), "conv.bias"),
+        numpy_helper.from_array(weight(rng, (8, 1, 3, 3), 9), "dw.weight"),
+        numpy_helper.from_array(weight(rng, (16, 8, 1, 1), 8), "pw.weight"),
+        numpy_helper.from_array(weight(rng, (16, classes), 16), "fc.weight"),
+    ]
+    nodes = [
+        helper.make_node("Conv", ["x", "conv.weight", "conv.bias"], ["c"], name="conv", strides=[2, 2], auto_pad="SAME_UPPER"),
+        helper.make_node("Relu", ["c"], ["r"], name="relu"),
+        helper.make_node("Conv", ["r", "dw.weight"], ["d"], name="dw", strides=[2, 2], auto_pad="SAME_UPPER", group=8),
+        helper.make_node("Conv", ["d", "pw.weight"], ["p"], name="pw", pads=[0, 1, 1, 0]),
+        helper.make_node("GlobalAveragePool", ["p"], ["g"], name="pool"),
+        helper.make_node("Flatten", ["g"], ["f"], name="flatten"),
+        helper.make_node("MatMul", ["f", "fc.weight"], ["y"], name="fc"),
+    ]
+    graph = helper.make_graph(nodes, "tf-same-pads",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 32, 32])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, classes])], inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="tunebench generate-onnx-zoo-patterns.py")
+
+
 def upsample_value_info():
     rng = np.random.default_rng(13)
     inits = [
@@ -217,5 +243,6 @@ if __name__ == "__main__":
     save_with_reference(resnet_block(), "resnet-block")
     save_with_reference(alexnet_lrn(), "alexnet-lrn")
     save_with_reference(mobilenet_block(), "mobilenet-block")
+    save_with_reference(tf_same_pads(), "tf-same-pads")
     upsample_value_info()
     hostile_dims()

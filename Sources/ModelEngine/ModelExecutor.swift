@@ -62,7 +62,8 @@ public struct ModelExecutor {
 
     private func run(_ step: BoundStep, node: Onnx_NodeProto, _ arguments: [Tensor?]) throws -> Tensor {
         guard let first = arguments.first ?? nil else { throw FileError(path: plan.file.path, message: "layer \(step.binding.name): input missing") }
-        let a = step.binding.transposeA ? ReferenceOperators.transpose(first, perm: [1, 0]) : first
+        var a = step.binding.transposeA ? ReferenceOperators.transpose(first, perm: [1, 0]) : first
+        if let padding = step.binding.inputPadding { a = Self.pad(a, padding) }
         switch step.kernel {
         case .layer(let kernel):
             let layer = step.binding.layer
@@ -108,5 +109,21 @@ public struct ModelExecutor {
             let shape = pb.count == 2 ? (a.shape.count == 1 ? [] : Array(a.shape.dropLast())) + [n] : batch + [m, n]
             return Tensor(shape: shape, data: output)
         }
+    }
+
+    /// An N x C x H x W tensor with zeros around each plane: [top, left, bottom, right].
+    static func pad(_ x: Tensor, _ padding: [Int]) -> Tensor {
+        let (top, left, bottom, right) = (padding[0], padding[1], padding[2], padding[3])
+        let (planes, height, width) = (x.shape[0] * x.shape[1], x.shape[2], x.shape[3])
+        let (paddedHeight, paddedWidth) = (height + top + bottom, width + left + right)
+        var data = [Float](repeating: 0, count: planes * paddedHeight * paddedWidth)
+        for plane in 0..<planes {
+            for row in 0..<height {
+                let source = (plane * height + row) * width
+                let destination = (plane * paddedHeight + row + top) * paddedWidth + left
+                data[destination..<destination + width] = x.data[source..<source + width]
+            }
+        }
+        return Tensor(shape: [x.shape[0], x.shape[1], paddedHeight, paddedWidth], data: data)
     }
 }

@@ -124,15 +124,18 @@ struct ONNXGraphImport {
         guard window.group == 1 || depthwise else {
             return skip("group = \(window.group) (grouped convolutions other than depthwise are not in the kernels)")
         }
-        guard window.strides[0] == window.strides[1], window.dilations[0] == window.dilations[1],
-              window.padsBegin == window.padsEnd, window.padsBegin[0] == window.padsBegin[1] else {
-            return skip("strides \(window.strides), pads \(window.padsBegin + window.padsEnd), dilations \(window.dilations) differ between axes or sides (the conv2d kernel takes one stride, pad and dilation)")
+        guard window.strides[0] == window.strides[1], window.dilations[0] == window.dilations[1] else {
+            return skip("strides \(window.strides) or dilations \(window.dilations) differ between axes (the conv kernels take one stride and dilation)")
         }
+        // The kernels take one pad for every side; other pads are added to the input before them.
+        let symmetric = window.padsBegin == window.padsEnd && window.padsBegin[0] == window.padsBegin[1]
+        let inputPadding = symmetric ? nil : [window.padsBegin[0], window.padsBegin[1], window.padsEnd[0], window.padsEnd[1]]
         guard file.isInitializer(node.input[1]) else { return skip("its weights \"\(node.input[1])\" are not an initializer") }
         let conv: Conv2DShape
         do {
-            conv = try Conv2DShape(batch: x[0], channels: x[1], height: x[2], width: x[3], outChannels: w[0], kernelHeight: w[2], kernelWidth: w[3],
-                                   stride: window.strides[0], padding: window.padsBegin[0], dilation: window.dilations[0])
+            let (height, width) = inputPadding.map { (x[2] + $0[0] + $0[2], x[3] + $0[1] + $0[3]) } ?? (x[2], x[3])
+            conv = try Conv2DShape(batch: x[0], channels: x[1], height: height, width: width, outChannels: w[0], kernelHeight: w[2], kernelWidth: w[3],
+                                   stride: window.strides[0], padding: inputPadding == nil ? window.padsBegin[0] : 0, dilation: window.dilations[0])
         } catch let error as KernelError {
             throw FileError(path: file.path, message: "node \"\(label)\" (Conv): \(error.message)")
         }
@@ -145,7 +148,11 @@ struct ONNXGraphImport {
         // conv2d's weights are the GEMM operand [C·R·S, K]; dwconv2d's stay [C, R·S].
         let layerWeights = try weights.weights(node.input[1], transposed: !depthwise)
         let layer = depthwise ? try Layer.depthwise(conv, epilogue: fusion.epilogue) : Layer.conv2d(conv, epilogue: fusion.epilogue)
-        add(layer, node: index, label: label, fusion: fusion, weights: layerWeights, bias: epilogue.bias ? node.input(2) : nil)
+        if let inputPadding {
+            notes.append("Conv \"\(label)\": pads \(window.padsBegin + window.padsEnd) differ between sides; the input is padded to \(conv.height)x\(conv.width) before the kernel (padding \(inputPadding) as top, left, bottom, right)")
+        }
+        add(layer, node: index, label: label, fusion: fusion, weights: layerWeights, bias: epilogue.bias ? node.input(2) : nil,
+            inputPadding: inputPadding)
     }
 
     /// What `fuse` absorbed: the epilogue, the nodes, the value the chain ends at, and the bias
@@ -159,11 +166,13 @@ struct ONNXGraphImport {
     }
 
     private mutating func add(_ layer: Layer, node: Int, label: String, fusion: Fusion, weights: LayerWeights?, bias: String?,
+                              inputPadding: [Int]? = nil,
                               count: Int = 1, transposeA: Bool = false, transposeB: Bool = false) {
         let name = ([label] + fusion.names).joined(separator: " + ")
         instances.append(.init(name: name, layer: layer, count: count, weights: weights))
         bindings.append(ONNXLayerBinding(node: node, fusedNodes: fusion.nodes, layer: layer, name: name, output: fusion.output,
-                                         bias: bias ?? fusion.biasFromAdd, transposeA: transposeA, transposeB: transposeB, weights: weights))
+                                         bias: bias ?? fusion.biasFromAdd, transposeA: transposeA, transposeB: transposeB, weights: weights,
+                                         inputPadding: inputPadding))
     }
 
     /// Absorbs what follows `output` into the epilogue while it is fusable: a bias Add of a

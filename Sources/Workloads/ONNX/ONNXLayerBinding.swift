@@ -20,4 +20,8 @@ public struct ONNXLayerBinding: Sendable {
     public var transposeB: Bool
     /// The K x N operand (constant weights), as the error checks use it.
     public var weights: LayerWeights?
+    /// A convolution with pads that differ between sides (TensorFlow's SAME with an even
+    /// input): [top, left, bottom, right] zeros added around the input before the kernel, whose
+    /// layer then has no padding. nil otherwise.
+    public var inputPadding: [Int]? = nil
 }
