@@ -15,6 +15,9 @@ seeds, so a rerun writes identical models, inputs and (for one onnxruntime versi
                       (1x1 expand, 3x3 depthwise, 1x1 project, residual Add), a strided depthwise
                       separable pair, each conv followed by BatchNormalization and Relu6 (Clip)
                       or Relu, then pooling and a Gemm
+  shufflenet-block.onnx  a ShuffleNet-style unit: grouped 1x1 convolutions (4 groups), a channel
+                      shuffle (Reshape -> Transpose -> Reshape), a 3x3 depthwise convolution, BN
+                      after each, the residual Add
   tf-same-pads.onnx   convolutions as TensorFlow exports them: auto_pad SAME_UPPER with stride 2 on
                       even inputs (pads differ between sides), a depthwise one too
   upsample-value-info.onnx  Conv -> Upsample (opset 9) -> Conv with the exporter's value_info:
@@ -166,6 +169,39 @@ def mobilenet_block(classes=10):
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="tunebench generate-onnx-zoo-patterns.py")
 
 
+def shufflenet_block(channels=16, groups=4, size=16, classes=10):
+    rng = np.random.default_rng(16)
+    inits = [
+        numpy_helper.from_array(weight(rng, (channels, channels // groups, 1, 1), channels // groups), "g1.weight"),
+        numpy_helper.from_array(weight(rng, (channels, 1, 3, 3), 9), "dw.weight"),
+        numpy_helper.from_array(weight(rng, (channels, channels // groups, 1, 1), channels // groups), "g2.weight"),
+        numpy_helper.from_array(np.array([1, groups, channels // groups, size, size], np.int64), "shuffle.split"),
+        numpy_helper.from_array(np.array([1, channels, size, size], np.int64), "shuffle.merge"),
+        numpy_helper.from_array(weight(rng, (classes, channels), channels), "fc.weight"),
+    ] + batch_norm_parameters(rng, "bn1", channels) + batch_norm_parameters(rng, "bn2", channels) + batch_norm_parameters(rng, "bn3", channels)
+    nodes = [
+        helper.make_node("Conv", ["x", "g1.weight"], ["a"], name="g1", group=groups),
+        batch_norm("bn1", "a", "a.bn"),
+        helper.make_node("Relu", ["a.bn"], ["a.relu"], name="relu1"),
+        helper.make_node("Reshape", ["a.relu", "shuffle.split"], ["s1"], name="shuffle.split"),
+        helper.make_node("Transpose", ["s1"], ["s2"], name="shuffle.transpose", perm=[0, 2, 1, 3, 4]),
+        helper.make_node("Reshape", ["s2", "shuffle.merge"], ["s3"], name="shuffle.merge"),
+        helper.make_node("Conv", ["s3", "dw.weight"], ["d"], name="dw", pads=[1, 1, 1, 1], group=channels),
+        batch_norm("bn2", "d", "d.bn"),
+        helper.make_node("Conv", ["d.bn", "g2.weight"], ["b"], name="g2", group=groups),
+        batch_norm("bn3", "b", "b.bn"),
+        helper.make_node("Add", ["x", "b.bn"], ["r"], name="residual"),
+        helper.make_node("Relu", ["r"], ["r.relu"], name="relu2"),
+        helper.make_node("GlobalAveragePool", ["r.relu"], ["p"], name="pool"),
+        helper.make_node("Flatten", ["p"], ["f"], name="flatten"),
+        helper.make_node("Gemm", ["f", "fc.weight"], ["y"], name="fc", transB=1),
+    ]
+    graph = helper.make_graph(nodes, "shufflenet-block",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, channels, size, size])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, classes])], inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="tunebench generate-onnx-zoo-patterns.py")
+
+
 def tf_same_pads(classes=10):
     rng = np.random.default_rng(15)
     inits = [
@@ -244,5 +280,6 @@ if __name__ == "__main__":
     save_with_reference(alexnet_lrn(), "alexnet-lrn")
     save_with_reference(mobilenet_block(), "mobilenet-block")
     save_with_reference(tf_same_pads(), "tf-same-pads")
+    save_with_reference(shufflenet_block(), "shufflenet-block")
     upsample_value_info()
     hostile_dims()

@@ -44,7 +44,8 @@ extension Layer {
         case .conv2d, .dwconv2d:
             let shape = try Conv2DShape(batch: try dimension("n"), channels: try dimension("c"), height: try dimension("h"), width: try dimension("w"),
                                         outChannels: try dimension("k"), kernelHeight: try dimension("r"), kernelWidth: try dimension("s"),
-                                        stride: dimensions["stride"] ?? 1, padding: dimensions["pad"] ?? 0, dilation: dimensions["dilation"] ?? 1)
+                                        stride: dimensions["stride"] ?? 1, padding: dimensions["pad"] ?? 0, dilation: dimensions["dilation"] ?? 1,
+                                        groups: dimensions["groups"] ?? 1)
             return (operation == .conv2d ? .conv2d(shape, epilogue: epilogue) : try .depthwise(shape, epilogue: epilogue), precision)
         }
     }
@@ -56,8 +57,10 @@ extension Layer {
         case .gemm, .matmul: return ["m": m ?? 0, "n": n ?? 0, "k": k ?? 0]
         case .conv2d, .dwconv2d:
             guard let c = conv else { return [:] }
-            return ["n": c.batch, "c": c.channels, "h": c.height, "w": c.width, "k": c.outChannels, "r": c.kernelHeight,
-                    "s": c.kernelWidth, "stride": c.stride, "pad": c.padding, "dilation": c.dilation]
+            var dimensions = ["n": c.batch, "c": c.channels, "h": c.height, "w": c.width, "k": c.outChannels, "r": c.kernelHeight,
+                              "s": c.kernelWidth, "stride": c.stride, "pad": c.padding, "dilation": c.dilation]
+            if c.groups > 1 { dimensions["groups"] = c.groups }
+            return dimensions
         }
     }
 }

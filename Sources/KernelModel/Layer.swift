@@ -49,8 +49,8 @@ public struct Layer: Codable, Hashable, Sendable, CustomStringConvertible {
         case .gemm, .matmul: return "\(m ?? 0)x\(n ?? 0)x\(k ?? 0)"
         case .conv2d, .dwconv2d:
             guard let c = conv else { return "" }
-            return [c.batch, c.channels, c.height, c.width, c.outChannels, c.kernelHeight, c.kernelWidth, c.stride, c.padding, c.dilation]
-                .map(String.init).joined(separator: ",")
+            return ([c.batch, c.channels, c.height, c.width, c.outChannels, c.kernelHeight, c.kernelWidth, c.stride, c.padding, c.dilation]
+                + (c.groups > 1 ? [c.groups] : [])).map(String.init).joined(separator: ",")
         }
     }
 

@@ -12,7 +12,8 @@ struct BenchCommand: ParsableCommand {
         abstract: "Measure one kernel configuration: GFLOP/s, % of the roofline bound, statistics, counters.",
         discussion: """
         Kernels: gemm (--shape MxNxK), gemv (the skinny path, M <= 16; --shape MxNxK),
-        conv2d and dwconv2d (depthwise, K = C; --shape N,C,H,W,K,R,S[,stride[,pad[,dilation]]]).
+        conv2d (--shape N,C,H,W,K,R,S[,stride[,pad[,dilation[,groups]]]]) and dwconv2d
+        (depthwise, K = C; the same shape without groups).
         The result is checked against the reference before any timing counts.
         """
     )

@@ -1,3 +1,4 @@
+import Foundation
 @testable import Kernels
 import Testing
 
@@ -136,5 +137,38 @@ struct ConvAndSpaceTests {
         input.withUnsafeBufferPointer { x in output.withUnsafeMutableBufferPointer { y in bound.run(input: x.baseAddress!, output: y.baseAddress!) } }
         // Channel 0: x[i][j] + x[i+1][j+1] + 10; channel 1: x[i][j+1] + x[i+1][j] + 20.
         #expect(output == [16, 18, 22, 24, 34, 32, 28, 26])
+    }
+
+    @Test("grouped conv: one im2col + GEMM per group matches the direct reference in every packing and precision", arguments: [
+        "1,8,9,9,12,3,3,1,1,1,4", "2,6,10,7,6,3,3,2,1,1,2", "1,16,8,8,32,1,1,1,0,1,8",
+    ])
+    func grouped(shape text: String) throws {
+        let shape = try Conv2DShape(parsing: text)
+        #expect(shape.groups > 1 && shape.reduction == shape.channels / shape.groups * shape.kernelHeight * shape.kernelWidth)
+        let team = ParallelTeam(size: 1)
+        for precision in [Precision.fp32, .int8] {
+            let kernel = try Conv2DKernel(shape: shape, epilogue: Epilogue(bias: true, activation: .relu), precision: precision, limits: .typical)
+            for overrides in ["pack_b=1", "pack_b=2,chunk=64"] {
+                let instance = try kernel.instantiate(try kernel.defaultConfig.applying(overrides: overrides), team: team)
+                instance.run()
+                let validation = instance.validate()
+                #expect(validation.passed, "\(text) \(precision) \(overrides): \(validation)")
+            }
+        }
+        let problem = KernelProblem(layer: .conv2d(shape))
+        #expect(problem.key.hasSuffix("groups=\(shape.groups)"))
+        #expect(try KernelProblem(key: problem.key, kernel: .conv2d) == problem)
+        #expect(throws: KernelError.self) { try Conv2DShape(parsing: "1,8,9,9,12,3,3,1,1,1,3") }
+    }
+
+    @Test("a conv shape written without groups reads as one group")
+    func shapeWithoutGroups() throws {
+        let json = #"{"batch":1,"channels":8,"height":9,"width":9,"outChannels":4,"kernelHeight":3,"kernelWidth":3,"stride":1,"padding":1,"dilation":1}"#
+        let shape = try JSONDecoder().decode(Conv2DShape.self, from: Data(json.utf8))
+        let expected = try Conv2DShape(parsing: "1,8,9,9,4,3,3,1,1,1")
+        #expect(shape.groups == 1 && shape == expected)
+        let grouped = try Conv2DShape(parsing: "1,8,9,9,4,3,3,1,1,1,2")
+        let decoded = try JSONDecoder().decode(Conv2DShape.self, from: try JSONEncoder().encode(grouped))
+        #expect(decoded == grouped)
     }
 }

@@ -4,14 +4,16 @@ final class Conv2DInstance: KernelInstance, BoundLayer {
     let kernel: Conv2DKernel
     let shape: Conv2DShape
     let input: FloatBuffer
-    let weightsFP32: FloatBuffer      // [K, C, R, S]
-    let weights: WeightMatrix         // [C·R·S, K]
+    let weightsFP32: FloatBuffer      // [K, C/G, R, S]
+    /// Per group: its filters as the GEMM operand [C/G·R·S, K/G].
+    let weights: [WeightMatrix]
     let bias: FloatBuffer
     let output: FloatBuffer           // [N, K, P, Q]
     let columns: FloatBuffer          // im2col of one chunk, column-major: (pixel p, reduction r) at r * chunk + p
-    let product: FloatBuffer          // GEMM output of one chunk, [chunk, K]
+    let product: FloatBuffer          // GEMM output of one chunk and group, [chunk, K/G]
     let chunk: Int
-    let driver: GEMMDriver
+    /// One per group: a driver packs its group's weights once at load (pack_b=2).
+    let drivers: [GEMMDriver]
     let team: ParallelTeam
 
     /// - Parameter operands: the model's weights as the GEMM operand [C·R·S, K] and bias; nil:
@@ -38,15 +40,24 @@ final class Conv2DInstance: KernelInstance, BoundLayer {
                 for r in 0..<shape.reduction { transposed.pointer[r * shape.outChannels + k] = weightsFP32.pointer[k * shape.reduction + r] }
             }
         }
-        weights = try WeightMatrix(transposed.pointer, rows: shape.reduction, columns: shape.outChannels, precision: kernel.precision, group: config.int("group") ?? 0)
-        let outChannels = kernel.shape.outChannels
+        // Group g's operand: columns g·K/G ..< (g+1)·K/G of the [C/G·R·S, K] matrix.
+        let (reduction, perGroup, outChannels) = (kernel.shape.reduction, kernel.shape.outChannels / kernel.shape.groups, kernel.shape.outChannels)
+        let precision = kernel.precision, quantizationGroup = config.int("group") ?? 0
+        weights = try (0..<kernel.shape.groups).map { g in
+            let slice = FloatBuffer(count: reduction * perGroup)
+            for r in 0..<reduction {
+                for j in 0..<perGroup { slice.pointer[r * perGroup + j] = transposed.pointer[r * outChannels + g * perGroup + j] }
+            }
+            return try WeightMatrix(slice.pointer, rows: reduction, columns: perGroup, precision: precision, group: quantizationGroup)
+        }
         bias = try operands.map { try $0.biasBuffer(columns: outChannels) } ?? FloatBuffer(random: outChannels, seed: 3)
         output = FloatBuffer(count: shape.batch * shape.outChannels * shape.pixels)
         columns = FloatBuffer(count: chunk * shape.reduction)
-        product = FloatBuffer(count: chunk * shape.outChannels)
+        product = FloatBuffer(count: chunk * perGroup)
         var gemmConfig = config
         gemmConfig.kernel = "gemm"
-        driver = GEMMDriver(config: gemmConfig, m: chunk, n: shape.outChannels, k: shape.reduction, epilogue: kernel.epilogue, weights: weights)
+        let (rows, epilogue) = (chunk, kernel.epilogue)
+        drivers = weights.map { GEMMDriver(config: gemmConfig, m: rows, n: perGroup, k: reduction, epilogue: epilogue, weights: $0) }
     }
 
     func run() {
@@ -58,10 +69,13 @@ final class Conv2DInstance: KernelInstance, BoundLayer {
             var first = 0
             while first < shape.pixels {
                 let count = min(chunk, shape.pixels - first)
-                im2col(input, image: image, firstPixel: first, count: count)
-                driver.run(a: columns.pointer, weights: weights, bias: bias.pointer, c: product.pointer, team: team,
-                           rows: count, aStrides: (row: 1, k: chunk))
-                scatter(into: output, image: image, firstPixel: first, count: count)
+                let perGroup = shape.outChannels / shape.groups
+                for g in 0..<shape.groups {
+                    im2col(input, image: image, group: g, firstPixel: first, count: count)
+                    drivers[g].run(a: columns.pointer, weights: weights[g], bias: bias.pointer + g * perGroup, c: product.pointer, team: team,
+                               rows: count, aStrides: (row: 1, k: chunk))
+                    scatter(into: output, image: image, group: g, firstPixel: first, count: count)
+                }
                 first += count
             }
         }
@@ -71,11 +85,12 @@ final class Conv2DInstance: KernelInstance, BoundLayer {
     /// runs of input row into contiguous pixels (Caffe's layout), zero-filling where the kernel
     /// window hangs over the padding. (Pixel by pixel, gathering each receptive field, took
     /// half of the conv's time, measured.)
-    private func im2col(_ input: UnsafePointer<Float>, image: Int, firstPixel: Int, count: Int) {
+    private func im2col(_ input: UnsafePointer<Float>, image: Int, group: Int, firstPixel: Int, count: Int) {
         let s = shape
         let plane = s.height * s.width
-        let base = input + image * s.channels * plane
-        for c in 0..<s.channels {
+        let channels = s.channels / s.groups
+        let base = input + (image * s.channels + group * channels) * plane
+        for c in 0..<channels {
             for r in 0..<s.kernelHeight {
                 for q in 0..<s.kernelWidth {
                     let row = (c * s.kernelHeight + r) * s.kernelWidth + q
@@ -110,10 +125,10 @@ final class Conv2DInstance: KernelInstance, BoundLayer {
         }
     }
 
-    /// [count, K] → output[image, k, pixel].
-    private func scatter(into output: UnsafeMutablePointer<Float>, image: Int, firstPixel: Int, count: Int) {
-        let k = shape.outChannels
-        let base = output + image * k * shape.pixels
+    /// [count, K/G] → output[image, group's k, pixel].
+    private func scatter(into output: UnsafeMutablePointer<Float>, image: Int, group: Int, firstPixel: Int, count: Int) {
+        let k = shape.outChannels / shape.groups
+        let base = output + (image * shape.outChannels + group * k) * shape.pixels
         for channel in 0..<k {
             let destination = base + channel * shape.pixels + firstPixel
             for p in 0..<count { destination[p] = product.pointer[p * k + channel] }
@@ -132,15 +147,17 @@ final class Conv2DInstance: KernelInstance, BoundLayer {
             let pixel = index % s.pixels
             let oh = pixel / s.outWidth, ow = pixel % s.outWidth
             var sum = kernel.epilogue.bias ? Double(bias.pointer[channel]) : 0
-            for c in 0..<s.channels {
+            let channels = s.channels / s.groups
+            let firstChannel = channel / (s.outChannels / s.groups) * channels
+            for c in 0..<channels {
                 for r in 0..<s.kernelHeight {
                     let ih = oh * s.stride - s.padding + r * s.dilation
                     guard ih >= 0 && ih < s.height else { continue }
                     for q in 0..<s.kernelWidth {
                         let iw = ow * s.stride - s.padding + q * s.dilation
                         guard iw >= 0 && iw < s.width else { continue }
-                        let x = input.pointer[((image * s.channels + c) * s.height + ih) * s.width + iw]
-                        let w = weightsFP32.pointer[((channel * s.channels + c) * s.kernelHeight + r) * s.kernelWidth + q]
+                        let x = input.pointer[((image * s.channels + firstChannel + c) * s.height + ih) * s.width + iw]
+                        let w = weightsFP32.pointer[((channel * channels + c) * s.kernelHeight + r) * s.kernelWidth + q]
                         sum += Double(x) * Double(w)
                     }
                 }

@@ -1,6 +1,7 @@
 /// conv2d (NCHW) as im2col + the GEMM: each chunk of output pixels becomes a [pixels x C·R·S]
 /// matrix multiplied by the weights as [C·R·S x K], then written back channel-major. Tunes the
-/// GEMM's parameters plus the im2col chunk (how many output pixels per GEMM call).
+/// GEMM's parameters plus the im2col chunk (how many output pixels per GEMM call). A grouped
+/// convolution runs one such GEMM per group (its channels' im2col times its filters).
 public struct Conv2DKernel: TunableKernel {
     public let shape: Conv2DShape
     public let epilogue: Epilogue
@@ -13,12 +14,13 @@ public struct Conv2DKernel: TunableKernel {
         self.epilogue = epilogue
         self.precision = precision
         self.limits = limits
-        gemm = try GEMMKernel(m: shape.pixels, n: shape.outChannels, k: shape.reduction, epilogue: epilogue, precision: precision, limits: limits)
+        gemm = try GEMMKernel(m: shape.pixels, n: shape.outChannels / shape.groups, k: shape.reduction, epilogue: epilogue, precision: precision,
+                              limits: limits)
     }
 
     public var name: String { "conv2d" }
 
-    public var flops: Double { Double(shape.batch) * gemm.flops }
+    public var flops: Double { Double(shape.batch * shape.groups) * gemm.flops }
 
     public func minimumBytes(_ config: KernelConfig) -> Double {
         let input = 4 * Double(shape.batch * shape.channels * shape.height * shape.width)

@@ -119,11 +119,9 @@ struct ONNXGraphImport {
             throw FileError(path: file.path, message: "node \"\(label)\" (Conv): \(error.message)")
         }
         guard x.count == 4 else { return skip("\(x.count - 2)-D convolution (the conv2d kernel is 2-D)") }
-        // Depthwise: one filter per channel (weights [C, 1, R, S]); other groupings have no kernel yet.
+        // Depthwise (one filter per channel, weights [C, 1, R, S]) has its own kernel; other
+        // groupings run conv2d's im2col + GEMM once per group.
         let depthwise = window.group > 1 && window.group == x[1] && w[0] == x[1] && w.count == 4 && w[1] == 1
-        guard window.group == 1 || depthwise else {
-            return skip("group = \(window.group) (grouped convolutions other than depthwise are not in the kernels)")
-        }
         guard window.strides[0] == window.strides[1], window.dilations[0] == window.dilations[1] else {
             return skip("strides \(window.strides) or dilations \(window.dilations) differ between axes (the conv kernels take one stride and dilation)")
         }
@@ -135,7 +133,8 @@ struct ONNXGraphImport {
         do {
             let (height, width) = inputPadding.map { (x[2] + $0[0] + $0[2], x[3] + $0[1] + $0[3]) } ?? (x[2], x[3])
             conv = try Conv2DShape(batch: x[0], channels: x[1], height: height, width: width, outChannels: w[0], kernelHeight: w[2], kernelWidth: w[3],
-                                   stride: window.strides[0], padding: inputPadding == nil ? window.padsBegin[0] : 0, dilation: window.dilations[0])
+                                   stride: window.strides[0], padding: inputPadding == nil ? window.padsBegin[0] : 0, dilation: window.dilations[0],
+                                   groups: depthwise ? 1 : window.group)
         } catch let error as KernelError {
             throw FileError(path: file.path, message: "node \"\(label)\" (Conv): \(error.message)")
         }
