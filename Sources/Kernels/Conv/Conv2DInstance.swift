@@ -149,18 +149,10 @@ final class Conv2DInstance: KernelInstance, BoundLayer {
             var sum = kernel.epilogue.bias ? Double(bias.pointer[channel]) : 0
             let channels = s.channels / s.groups
             let firstChannel = channel / (s.outChannels / s.groups) * channels
+            let (plane, filter) = (s.height * s.width, s.kernelHeight * s.kernelWidth)
             for c in 0..<channels {
-                for r in 0..<s.kernelHeight {
-                    let ih = oh * s.stride - s.padding + r * s.dilation
-                    guard ih >= 0 && ih < s.height else { continue }
-                    for q in 0..<s.kernelWidth {
-                        let iw = ow * s.stride - s.padding + q * s.dilation
-                        guard iw >= 0 && iw < s.width else { continue }
-                        let x = input.pointer[((image * s.channels + firstChannel + c) * s.height + ih) * s.width + iw]
-                        let w = weightsFP32.pointer[((channel * channels + c) * s.kernelHeight + r) * s.kernelWidth + q]
-                        sum += Double(x) * Double(w)
-                    }
-                }
+                sum += s.windowSum(oh: oh, ow: ow, plane: input.pointer + (image * s.channels + firstChannel + c) * plane,
+                                   filter: weightsFP32.pointer + (channel * channels + c) * filter)
             }
             errors.add(output: output.pointer[index], reference: kernel.epilogue.activate(sum))
         }

@@ -94,16 +94,9 @@ final class DepthwiseConv2DInstance: KernelInstance, BoundLayer {
         for index in GEMMReference.sample(s.batch * s.channels * s.pixels, limit: 4096) {
             let plane = index / s.pixels, channel = plane % s.channels
             let oh = (index % s.pixels) / s.outWidth, ow = index % s.outWidth
-            var sum = kernel.epilogue.bias ? Double(bias.pointer[channel]) : 0
-            for r in 0..<s.kernelHeight {
-                let ih = oh * s.stride - s.padding + r * s.dilation
-                guard ih >= 0 && ih < s.height else { continue }
-                for q in 0..<s.kernelWidth {
-                    let iw = ow * s.stride - s.padding + q * s.dilation
-                    guard iw >= 0 && iw < s.width else { continue }
-                    sum += Double(input.pointer[(plane * s.height + ih) * s.width + iw]) * Double(weights.pointer[(channel * s.kernelHeight + r) * s.kernelWidth + q])
-                }
-            }
+            let bias = kernel.epilogue.bias ? Double(self.bias.pointer[channel]) : 0
+            let sum = bias + s.windowSum(oh: oh, ow: ow, plane: input.pointer + plane * s.height * s.width,
+                                         filter: weights.pointer + channel * s.kernelHeight * s.kernelWidth)
             errors.add(output: output.pointer[index], reference: kernel.epilogue.activate(sum))
         }
         return errors.validation(tolerance: Precision.fp32.tolerance)
