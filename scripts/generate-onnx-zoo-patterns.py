@@ -18,6 +18,9 @@ seeds, so a rerun writes identical models, inputs and (for one onnxruntime versi
   shufflenet-block.onnx  a ShuffleNet-style unit: grouped 1x1 convolutions (4 groups), a channel
                       shuffle (Reshape -> Transpose -> Reshape), a 3x3 depthwise convolution, BN
                       after each, the residual Add
+  scaled-conv.onnx    per-channel scale and shift as separate Mul and Add after a Conv (and a
+                      scalar Mul and a [1, N] Add after a Gemm), as some exporters write a
+                      frozen normalization
   tf-same-pads.onnx   convolutions as TensorFlow exports them: auto_pad SAME_UPPER with stride 2 on
                       even inputs (pads differ between sides), a depthwise one too
   upsample-value-info.onnx  Conv -> Upsample (opset 9) -> Conv with the exporter's value_info:
@@ -202,6 +205,34 @@ def shufflenet_block(channels=16, groups=4, size=16, classes=10):
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="tunebench generate-onnx-zoo-patterns.py")
 
 
+def scaled_conv(classes=10):
+    rng = np.random.default_rng(17)
+    inits = [
+        numpy_helper.from_array(weight(rng, (8, 3, 3, 3), 27), "conv.weight"),
+        numpy_helper.from_array((1 + 0.3 * rng.standard_normal((1, 8, 1, 1))).astype(np.float32), "conv.scale"),
+        numpy_helper.from_array((0.1 * rng.standard_normal((8, 1, 1))).astype(np.float32), "conv.shift"),
+        numpy_helper.from_array(weight(rng, (8, classes), 8), "fc.weight"),
+        numpy_helper.from_array((0.1 * rng.standard_normal(classes)).astype(np.float32), "fc.bias"),
+        numpy_helper.from_array(np.array(0.5, np.float32), "fc.scale"),
+        numpy_helper.from_array((0.1 * rng.standard_normal((1, classes))).astype(np.float32), "fc.shift"),
+    ]
+    nodes = [
+        helper.make_node("Conv", ["x", "conv.weight"], ["c"], name="conv", pads=[1, 1, 1, 1]),
+        helper.make_node("Mul", ["c", "conv.scale"], ["c.scaled"], name="conv.scale"),
+        helper.make_node("Add", ["conv.shift", "c.scaled"], ["c.shifted"], name="conv.shift"),
+        helper.make_node("Relu", ["c.shifted"], ["r"], name="relu"),
+        helper.make_node("GlobalAveragePool", ["r"], ["p"], name="pool"),
+        helper.make_node("Flatten", ["p"], ["f"], name="flatten"),
+        helper.make_node("Gemm", ["f", "fc.weight", "fc.bias"], ["g"], name="fc", beta=2.0),
+        helper.make_node("Mul", ["g", "fc.scale"], ["g.scaled"], name="fc.scale"),
+        helper.make_node("Add", ["g.scaled", "fc.shift"], ["y"], name="fc.shift"),
+    ]
+    graph = helper.make_graph(nodes, "scaled-conv",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 12, 12])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, classes])], inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="tunebench generate-onnx-zoo-patterns.py")
+
+
 def tf_same_pads(classes=10):
     rng = np.random.default_rng(15)
     inits = [
@@ -281,5 +312,6 @@ if __name__ == "__main__":
     save_with_reference(mobilenet_block(), "mobilenet-block")
     save_with_reference(tf_same_pads(), "tf-same-pads")
     save_with_reference(shufflenet_block(), "shufflenet-block")
+    save_with_reference(scaled_conv(), "scaled-conv")
     upsample_value_info()
     hostile_dims()

@@ -148,7 +148,7 @@ struct ExportedGraphTests {
         #expect(!raw.isInitializer("conv_a.weight"))
     }
 
-    @Test("the cleaned graph computes onnxruntime's output: reference path and kernels", arguments: [("resnet-block", 3), ("alexnet-lrn", 4), ("mobilenet-block", 7), ("tf-same-pads", 4), ("shufflenet-block", 4)])
+    @Test("the cleaned graph computes onnxruntime's output: reference path and kernels", arguments: [("resnet-block", 3), ("alexnet-lrn", 4), ("mobilenet-block", 7), ("tf-same-pads", 4), ("shufflenet-block", 4), ("scaled-conv", 2)])
     func matchesOnnxruntime(model: String, layers: Int) throws {
         let plan = try ONNXImport.plan(path: Self.fixture("\(model).onnx"))
         #expect(plan.workload.unsupported.isEmpty, "\(plan.workload.unsupported)")

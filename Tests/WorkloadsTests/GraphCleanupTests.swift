@@ -67,4 +67,13 @@ struct GraphCleanupTests {
         }
         #expect([1 << 40, 1 << 40].saturatingProduct == .max && [3, 5].saturatingProduct == 15)
     }
+
+    @Test("Mul and Add by per-channel or scalar constants after a Conv or Gemm fold into its weights and bias; beta too")
+    func channelOperations() throws {
+        let file = try ONNXFile.load(path: ONNXModels.fixture("scaled-conv.onnx"))
+        #expect(file.graph.node.map(\.opType) == ["Conv", "Relu", "GlobalAveragePool", "Flatten", "Gemm"])
+        #expect(file.cleanup.channelOpsFolded == 4 && file.cleanup.batchNormsFolded == 0)
+        let gemm = try #require(file.graph.node.last)
+        #expect(gemm.float("beta") == 1 && gemm.output == ["y"])
+    }
 }

@@ -9,8 +9,9 @@ import TunebenchCore
 ///   weights behind `Constant`/`Cast`/`Identity`/`Reshape`/`Unsqueeze` chains are initializers;
 /// - `Identity` and inference-mode `Dropout` are removed (their readers read the input);
 ///   `Sum` of two inputs becomes `Add`, of one an identity;
-/// - a `BatchNormalization` that alone reads a `Conv` or `Gemm` output is folded into that
-///   node's weights and bias (new initializers; the originals are left to other readers).
+/// - a `BatchNormalization`, or a `Mul`/`Add` by a per-channel (or scalar) constant, that alone
+///   reads a `Conv` or `Gemm` output is folded into that node's weights and bias (new
+///   initializers; the originals are left to other readers).
 struct ONNXGraphCleanup {
     /// What was changed, for the import's notes.
     struct Report: Sendable, Equatable {
@@ -18,8 +19,9 @@ struct ONNXGraphCleanup {
         var removed: [String: Int] = [:]
         var sumsAsAdd = 0
         var batchNormsFolded = 0
+        var channelOpsFolded = 0
 
-        var isEmpty: Bool { foldedConstants == 0 && removed.isEmpty && sumsAsAdd == 0 && batchNormsFolded == 0 }
+        var isEmpty: Bool { foldedConstants == 0 && removed.isEmpty && sumsAsAdd == 0 && batchNormsFolded == 0 && channelOpsFolded == 0 }
 
         /// One line for the import's notes.
         var summary: String {
@@ -28,6 +30,7 @@ struct ONNXGraphCleanup {
             for (op, count) in removed.sorted(by: { $0.key < $1.key }) { parts.append("\(count) \(op) removed") }
             if sumsAsAdd > 0 { parts.append("\(sumsAsAdd) Sum of two read as Add") }
             if batchNormsFolded > 0 { parts.append("\(batchNormsFolded) BatchNormalization folded into the preceding Conv/Gemm") }
+            if channelOpsFolded > 0 { parts.append("\(channelOpsFolded) Mul/Add by a per-channel constant folded into the preceding Conv/Gemm") }
             return "graph clean-up: " + parts.joined(separator: ", ")
         }
     }
@@ -182,21 +185,60 @@ struct ONNXGraphCleanup {
         var producer: [String: Int] = [:]
         for (index, node) in nodes.enumerated() { for output in node.output where !output.isEmpty { producer[output] = index } }
         var removed: Set<Int> = []
-        for (index, node) in nodes.enumerated() where Self.isOwnDomain(node) && node.opType == "BatchNormalization" {
-            guard let x = node.input(0), let p = producer[x], !removed.contains(p), readers[x] == 1, !graphOutputs.contains(x),
-                  node.int("training_mode") ?? 0 == 0, node.output.dropFirst().allSatisfy({ $0.isEmpty || readers[$0] == nil }),
-                  let scale = try floats(node.input(1)), let shift = try floats(node.input(2)),
-                  let mean = try floats(node.input(3)), let variance = try floats(node.input(4)),
-                  [shift.count, mean.count, variance.count].allSatisfy({ $0 == scale.count }) else { continue }
-            let epsilon = Double(node.float("epsilon") ?? 1e-5)
-            let factors = scale.indices.map { Double(scale[$0]) / (Double(variance[$0]) + epsilon).squareRoot() }
-            guard var folded = try fold(nodes[p], factors: factors, shift: shift, mean: mean) else { continue }
+        for (index, node) in nodes.enumerated() where Self.isOwnDomain(node) {
+            // The node's input from a Conv or Gemm that nothing else reads.
+            func producerAlone(_ x: String?) -> Int? {
+                guard let x, let p = producer[x], !removed.contains(p), readers[x] == 1, !graphOutputs.contains(x),
+                      ["Conv", "Gemm"].contains(nodes[p].opType) else { return nil }
+                return p
+            }
+            let p: Int
+            let normalization: (factors: [Double], shift: [Float], mean: [Float])
+            switch node.opType {
+            case "BatchNormalization":
+                guard let found = producerAlone(node.input(0)), node.int("training_mode") ?? 0 == 0,
+                      node.output.dropFirst().allSatisfy({ $0.isEmpty || readers[$0] == nil }),
+                      let scale = try floats(node.input(1)), let shift = try floats(node.input(2)),
+                      let mean = try floats(node.input(3)), let variance = try floats(node.input(4)),
+                      [shift.count, mean.count, variance.count].allSatisfy({ $0 == scale.count }) else { continue }
+                let epsilon = Double(node.float("epsilon") ?? 1e-5)
+                p = found
+                normalization = (scale.indices.map { Double(scale[$0]) / (Double(variance[$0]) + epsilon).squareRoot() }, shift, mean)
+            case "Mul", "Add":
+                guard node.input.count == 2, let index = [0, 1].first(where: { producerAlone(node.input[$0]) != nil }),
+                      let found = producerAlone(node.input[index]), let channels = try channelCount(nodes[found]),
+                      let values = try perChannel(node.input[1 - index], channels: channels, of: nodes[found]) else { continue }
+                p = found
+                let zeros = [Float](repeating: 0, count: channels)
+                normalization = node.opType == "Mul" ? (values.map(Double.init), zeros, zeros) : (Array(repeating: 1, count: channels), values, zeros)
+            default:
+                continue
+            }
+            guard var folded = try fold(nodes[p], factors: normalization.factors, shift: normalization.shift, mean: normalization.mean) else { continue }
             folded.output[0] = node.output[0]
             nodes[p] = folded
+            producer[node.output[0]] = p
             removed.insert(index)
-            report.batchNormsFolded += 1
+            if node.opType == "BatchNormalization" { report.batchNormsFolded += 1 } else { report.channelOpsFolded += 1 }
         }
         nodes = nodes.indices.filter { !removed.contains($0) }.map { nodes[$0] }
+    }
+
+    /// The output channels of a Conv (weights [K, …]) or Gemm (N: B's columns, rows with transB).
+    private func channelCount(_ node: Onnx_NodeProto) throws -> Int? {
+        guard let name = node.input(1), let proto = initializers[name], proto.dims.count >= 2 else { return nil }
+        if node.opType == "Conv" { return Int(proto.dims[0]) }
+        return Int(node.int("transB") ?? 0 == 1 ? proto.dims[0] : proto.dims[1])
+    }
+
+    /// A constant's values, one per output channel of `producer`, when it broadcasts that way:
+    /// a scalar, [K, 1, 1] or [1, K, 1, 1] after a Conv, [N] or [1, N] after a Gemm.
+    private func perChannel(_ name: String, channels: Int, of producer: Onnx_NodeProto) throws -> [Float]? {
+        guard let proto = initializers[name], let values = try floats(name) else { return nil }
+        if values.count == 1 { return Array(repeating: values[0], count: channels) }
+        let dims = Array(proto.dims.map { Int($0) }.drop { $0 == 1 })
+        let fits = producer.opType == "Conv" ? dims == [channels, 1, 1] : dims == [channels]
+        return fits && values.count == channels ? values : nil
     }
 
     private func floats(_ name: String?) throws -> [Float]? {
