@@ -54,14 +54,8 @@ public struct ModelAccuracy {
                                          limits: limits, team: team)
         }
         let executor = ModelExecutor(plan: plan, initializers: initializers, steps: steps)
-        var worst = 0.0
-        for (input, reference) in zip(inputs, expected) {
-            var accumulator = ErrorAccumulator()
-            for (output, value) in zip(try executor.run(input).outputs.flatMap(\.data), reference.flatMap(\.data)) {
-                accumulator.add(output: output, reference: Double(value))
-            }
-            worst = max(worst, accumulator.validation(tolerance: .infinity).relativeError)
-        }
-        return worst
+        return try zip(inputs, expected).map { input, reference in
+            ModelExecutor.relativeError(try executor.run(input).outputs, against: reference)
+        }.max() ?? 0
     }
 }

@@ -11,7 +11,7 @@ public enum ModelBinding {
     public static func initializers(_ plan: ONNXPlan) throws -> [String: Tensor] {
         try plan.file.graph.initializer.reduce(into: [String: Tensor]()) { table, proto in
             guard let tensor = try plan.file.tensor(proto.name) else { return }
-            table[proto.name] = tensor.ints.map { Tensor(shape: tensor.dims, ints: $0) } ?? Tensor(shape: tensor.dims, data: tensor.floats ?? [])
+            table[proto.name] = Tensor(tensor)
         }
     }
 

@@ -126,4 +126,12 @@ public struct ModelExecutor {
         }
         return Tensor(shape: [x.shape[0], x.shape[1], paddedHeight, paddedWidth], data: data)
     }
+
+    /// Relative L2 error of `outputs` against `reference` over all their values, as the
+    /// kernels' validation measures it.
+    public static func relativeError(_ outputs: [Tensor], against reference: [Tensor]) -> Double {
+        var accumulator = ErrorAccumulator()
+        for (output, expected) in zip(outputs.flatMap(\.data), reference.flatMap(\.data)) { accumulator.add(output: output, reference: Double(expected)) }
+        return accumulator.validation(tolerance: .infinity).relativeError
+    }
 }

@@ -91,12 +91,7 @@ public struct ModelRun {
         let referenceSeconds = Double(DispatchTime.now().uptimeNanoseconds - referenceStart) / 1e9
         let tunedOutputs = try tuned.run(inputs).outputs
         let defaultOutputs = try standard.run(inputs).outputs
-        // Relative L2 over all outputs, as the kernels' validation measures it.
-        func error(_ outputs: [Tensor]) -> Double {
-            var accumulator = ErrorAccumulator()
-            for (output, reference) in zip(outputs.flatMap(\.data), expected.flatMap(\.data)) { accumulator.add(output: output, reference: Double(reference)) }
-            return accumulator.validation(tolerance: .infinity).relativeError
-        }
+        func error(_ outputs: [Tensor]) -> Double { ModelExecutor.relativeError(outputs, against: expected) }
         progress("timing \(passes) interleaved passes, default and tuned")
         var tunedTimes: [Double] = [], defaultTimes: [Double] = []
         var tunedLayers: [Double] = [], defaultLayers: [Double] = []

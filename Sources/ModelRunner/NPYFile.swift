@@ -15,9 +15,7 @@ public enum NPYFile {
         header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
         var data = Data([0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count & 0xff), UInt8(header.utf8.count >> 8)])
         data.append(contentsOf: Array(header.utf8))
-        tensor.data.withUnsafeBufferPointer { values in
-            for value in values { withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
-        }
+        data.append(tensor.littleEndianBytes)
         return data
     }
 

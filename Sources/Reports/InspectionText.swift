@@ -22,8 +22,7 @@ public enum InspectionText {
             lines.append("no implementation (`run` refuses the graph): \(counts(summary.withoutImplementation))")
         }
         for item in summary.unsupported { lines.append("not imported: \(item)") }
-        // The operators outside the kernels are listed above, split by whether they can run.
-        for note in summary.notes where !note.hasPrefix("not tuned") { lines.append("note: \(note)") }
+        for note in summary.notes { lines.append("note: \(note)") }
         return lines.joined(separator: "\n")
     }
 }

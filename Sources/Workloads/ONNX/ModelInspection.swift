@@ -14,14 +14,19 @@ public struct ModelInspection: Sendable {
     public var onReferenceCode: [String: Int]
     /// Operators outside the tuned kernels with no reference implementation: `run` refuses the graph.
     public var withoutImplementation: [String: Int]
+    /// The workload's notes but the one counting the operators outside the kernels (the two
+    /// lists above say more).
+    public var notes: [String]
 
-    init(workload: Workload, dimensions: [String: [Int]], opset: Int, cleanup: ONNXGraphCleanup.Report, notTuned: [String: Int]) {
+    init(workload: Workload, dimensions: [String: [Int]], opset: Int, cleanup: ONNXGraphCleanup.Report, notTuned: [String: Int],
+         notTunedNote: String?) {
         self.workload = workload
         self.dimensions = dimensions
         self.opset = opset
         self.cleanup = cleanup.isEmpty ? [] : [cleanup.summary]
         onReferenceCode = notTuned.filter { ReferenceOperators.operators.contains($0.key) }
         withoutImplementation = notTuned.filter { !ReferenceOperators.operators.contains($0.key) }
+        notes = workload.notes.filter { $0 != notTunedNote }
     }
 
     /// The inspection as the JSON `inspect --json` prints (docs/workloads.md).
@@ -32,7 +37,7 @@ public struct ModelInspection: Sendable {
                                   flops: unique.layer.flops, names: unique.names)
                 },
                 flopsPerPass: workload.flops, cleanup: cleanup, onReferenceCode: onReferenceCode,
-                withoutImplementation: withoutImplementation, unsupported: workload.unsupported, notes: workload.notes)
+                withoutImplementation: withoutImplementation, unsupported: workload.unsupported, notes: notes)
     }
 
     public struct Summary: Codable, Sendable, Equatable {

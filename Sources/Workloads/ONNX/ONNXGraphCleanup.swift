@@ -81,8 +81,7 @@ struct ONNXGraphCleanup {
         func value(_ name: String) throws -> Tensor? {
             if let known = constants[name] { return known }
             guard let proto = initializers[name] else { return nil }
-            let tensor = try ONNXTensor(proto, file: file)
-            let decoded = tensor.ints.map { Tensor(shape: tensor.dims, ints: $0) } ?? Tensor(shape: tensor.dims, data: tensor.floats ?? [])
+            let decoded = Tensor(try ONNXTensor(proto, file: file))
             constants[name] = decoded
             return decoded
         }
@@ -130,9 +129,7 @@ struct ONNXGraphCleanup {
             proto.int64Data = ints
         } else {
             proto.dataType = Int32(Onnx_TensorProto.DataType.float.rawValue)
-            proto.rawData = tensor.data.withUnsafeBufferPointer { buffer in
-                Data(buffer.flatMap { value in withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) } })
-            }
+            proto.rawData = tensor.littleEndianBytes
         }
         return proto
     }

@@ -49,22 +49,29 @@ public enum ONNXImport {
             let megabytes = Double(weights.loaded.values.reduce(0) { $0 + $1.values.count } * 4) / 1e6
             notes.append(String(format: "weights: the model's initializers (%d tensors, %.1f MB), used for the precision error checks; calibration inputs are random", weights.loaded.count, megabytes))
         }
+        var notTunedNote: String?
         if !notTuned.isEmpty {
             let counts = notTuned.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { "\($0.key) x\($0.value)" }
-            notes.append("not tuned (run outside the tuned kernels), per forward pass: \(counts.joined(separator: ", "))")
+            notTunedNote = "not tuned (run outside the tuned kernels), per forward pass: \(counts.joined(separator: ", "))"
+            notes.append(notTunedNote!)
         }
         if instances.contains(where: { $0.layer.operation == .matmul }) {
             notes.append("matmul layers multiply two activations (attention's Q·Kᵀ and P·V): B changes on every call, so it is packed per call and stays fp32")
         }
         let name = file.graph.name.isEmpty ? path : file.graph.name
         let workload = Workload(name: name, source: path, instances: instances, unsupported: unsupported, notes: notes)
-        return ModelInspection(workload: workload, dimensions: dimensions, opset: file.opset, cleanup: file.cleanup, notTuned: notTuned)
+        return ModelInspection(workload: workload, dimensions: dimensions, opset: file.opset, cleanup: file.cleanup, notTuned: notTuned,
+                               notTunedNote: notTunedNote)
     }
 
     /// The model at one size of each symbolic dimension, ready to run: its layers and how they
     /// map onto the graph, and the shapes of the graph's inputs.
     public static func plan(path: String, dimensions: [String: Int] = [:]) throws -> ONNXPlan {
-        let file = try ONNXFile.load(path: path)
+        try plan(file: try ONNXFile.load(path: path), dimensions: dimensions)
+    }
+
+    static func plan(file: ONNXFile, dimensions: [String: Int]) throws -> ONNXPlan {
+        let path = file.path
         try ONNXShapeInference.checkNamesExist(dimensions.keys, in: file)
         if let bad = dimensions.first(where: { $0.value <= 0 }) {
             throw FileError(path: path, message: "--dim \(bad.key): sizes must be positive integers, got \(bad.value)")
@@ -82,9 +89,9 @@ public enum ONNXImport {
 
     /// The model ready to run at every combination of the sizes (what `load` imports).
     public static func plans(path: String, dimensions: [String: [Int]] = [:]) throws -> [ONNXPlan] {
-        let order = ONNXShapeInference.symbolicDimensions(of: try ONNXFile.load(path: path))
-        return try combinations(dimensions, order: order).map { binding in
-            try plan(path: path, dimensions: Dictionary(binding.map { ($0.name, $0.size) }, uniquingKeysWith: { first, _ in first }))
+        let file = try ONNXFile.load(path: path)
+        return try combinations(dimensions, order: ONNXShapeInference.symbolicDimensions(of: file)).map { binding in
+            try plan(file: file, dimensions: Dictionary(binding.map { ($0.name, $0.size) }, uniquingKeysWith: { first, _ in first }))
         }
     }
 

@@ -85,7 +85,7 @@ package enum ReferenceOperators {
         guard x.shape.count >= 3, let size = node.int("size"), size > 0 else { throw Failure(message: "LRN needs an N x C x … input and a positive size") }
         let (alpha, beta, bias) = (Double(node.float("alpha") ?? 1e-4), Double(node.float("beta") ?? 0.75), Double(node.float("bias") ?? 1))
         let (channels, inner) = (x.shape[1], x.shape.dropFirst(2).reduce(1, *))
-        let (below, above) = ((size - 1) / 2, (size - 1 + 1) / 2)
+        let (below, above) = ((size - 1) / 2, size / 2) // ⌊(size−1)/2⌋, ⌈(size−1)/2⌉
         var data = [Float](repeating: 0, count: x.count)
         for n in 0..<x.shape[0] {
             for c in 0..<channels {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A value flowing through the graph: floats, or integers for shape arithmetic (Shape,
 /// Gather on shapes, Reshape targets). Row-major.
 public struct Tensor: Sendable {
@@ -18,6 +20,20 @@ public struct Tensor: Sendable {
     }
 
     public var count: Int { shape.reduce(1, *) }
+
+    /// An initializer's values (integer ones keep their integers, for shape arithmetic).
+    public init(_ tensor: ONNXTensor) {
+        if let ints = tensor.ints { self.init(shape: tensor.dims, ints: ints) } else { self.init(shape: tensor.dims, data: tensor.floats ?? []) }
+    }
+
+    /// The values as little-endian float32 bytes (.npy data, ONNX raw_data).
+    public var littleEndianBytes: Data {
+        #if _endian(little)
+        data.withUnsafeBufferPointer { Data(buffer: $0) }
+        #else
+        Data(data.flatMap { value in withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) } })
+        #endif
+    }
 
     /// Strides of a row-major layout.
     package static func strides(_ shape: [Int]) -> [Int] {
