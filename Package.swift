@@ -125,7 +125,7 @@ let package = Package(
         // Layer 7: presentation, the one home of every text, Markdown and HTML report.
         .target(
             name: "Reports",
-            dependencies: ["HardwareProbe", "TunebenchRuntime", "TuningDatabase", "Tuning", "Benchmarks", "ModelRunner", "Search", "Measurement", "Workloads"]
+            dependencies: ["HardwareProbe", "TunebenchRuntime", "TuningDatabase", "Tuning", "Benchmarks", "ModelRunner", "ModelEngine", "Search", "Measurement", "Workloads"]
         ),
 
         // Layer 8
@@ -133,7 +133,7 @@ let package = Package(
             name: "tunebench",
             dependencies: [
                 "TunebenchCore", "MachineIdentity", "HardwareProbe", "Measurement", "Reports", "Kernels", "Benchmarks",
-                "Search", "Tuning", "TuningDatabase", "TuningDatabasePostgres", "Workloads", "TunebenchRuntime", "DeploymentExport", "ModelRunner",
+                "Search", "Tuning", "TuningDatabase", "TuningDatabasePostgres", "Workloads", "TunebenchRuntime", "DeploymentExport", "ModelRunner", "ModelEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -147,7 +147,7 @@ let package = Package(
         .testTarget(name: "MeasurementTests", dependencies: ["Measurement", "HardwareProbe"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "HardwareProbe", "TunebenchRuntime", "KernelModel"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Kernels", "TunebenchCore", "ONNXProto"]),
-        .testTarget(name: "ModelRunnerTests", dependencies: ["ModelRunner", "ModelEngine", "Workloads", "TunebenchRuntime", "TuningDatabase", "MachineIdentity", "Kernels", "TunebenchCore"]),
+        .testTarget(name: "ModelRunnerTests", dependencies: ["ModelRunner", "ModelEngine", "Workloads", "ONNXProto", "TunebenchRuntime", "TuningDatabase", "MachineIdentity", "Kernels", "TunebenchCore"]),
         .testTarget(name: "TuningDatabaseTests", dependencies: ["TuningDatabase", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "TuningDatabasePostgresTests", dependencies: ["TuningDatabasePostgres", "TuningDatabase"]),
         .testTarget(name: "TuningTests", dependencies: ["Tuning", "Search", "Kernels", "TuningDatabase", "HardwareProbe", "Workloads", "Reports", "TunebenchCore"]),

@@ -23,13 +23,27 @@ seeds, so a rerun writes identical models, inputs and (for one onnxruntime versi
                       frozen normalization
   tf-same-pads.onnx   convolutions as TensorFlow exports them: auto_pad SAME_UPPER with stride 2 on
                       even inputs (pads differ between sides), a depthwise one too
-  upsample-value-info.onnx  Conv -> Upsample (opset 9) -> Conv with the exporter's value_info:
-                      the second Conv imports although nothing here runs Upsample (no
-                      reference output)
+  upsample-value-info.onnx  Conv -> Upsample (opset 9) -> Conv with the exporter's value_info
+                      (the tests rename Upsample to an unknown operator: the second Conv still
+                      imports, its input shape taken from value_info)
+  bert-encoder.onnx   a BERT encoder layer as torch.onnx writes it at opset 14: symbolic batch and
+                      seq, an int64 attention_mask turned into an additive mask by Unsqueeze ->
+                      Equal -> Expand (to a shape computed with Shape/Gather/Concat) -> Where, a
+                      fused QKV projection cut by Split, heads by Reshape/Transpose with computed
+                      shapes, decomposed LayerNorm (ReduceMean/Sub/Pow/Sqrt/Div/Mul/Add) twice,
+                      erf GELU written out (Div/Erf/Add/Mul/Mul), and a pooler on the first token
+                      (Slice -> Squeeze -> MatMul -> Tanh): two outputs
+  conv1d-decoder.onnx 1-D convolutions (padded, strided, grouped, depthwise), Resize (nearest,
+                      asymmetric) and a 1-D ConvTranspose, as audio and sequence models use them
+  unet-block.onnx     a U-Net-style block: MaxPool with pads and ceil_mode, Resize (linear,
+                      half_pixel, to given sizes), a skip Concat, a strided 2-D ConvTranspose, AveragePool
+                      counting its pads, Relu6 as Clip(0, 6) and exact Gelu (opset 20)
   hostile-dims.onnx   a Gemm whose weight initializer claims dims [2^40, 2^40] (a product that
                       overflows 64 bits) with no data: refused before anything is allocated
   NAME.input.npy      the model's input (uniform in [-1, 1), seed 7)
   NAME.expected.npy   onnxruntime's output for it (CPU provider, fp32)
+  NAME.inputs.npz, NAME.expected.npz  the same for models with several inputs or outputs
+                      (bert-encoder at batch=2, seq=8), by name
 """
 import os
 import numpy as np
@@ -274,11 +288,7 @@ def upsample_value_info():
                               [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8, 16, 16])], inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 9)], ir_version=4,
                               producer_name="tunebench generate-onnx-zoo-patterns.py")
-    model = onnx.shape_inference.infer_shapes(model)  # the value_info an exporter writes
-    onnx.checker.check_model(model, full_check=True)
-    path = os.path.join(FIXTURES, "upsample-value-info.onnx")
-    onnx.save(model, path)
-    print(f"wrote {os.path.relpath(path, ROOT)}")
+    return onnx.shape_inference.infer_shapes(model)  # the value_info an exporter writes
 
 
 def hostile_dims():
@@ -290,6 +300,207 @@ def hostile_dims():
     path = os.path.join(FIXTURES, "hostile-dims.onnx")
     onnx.save(model, path)  # not checked: the checker refuses it, on purpose
     print(f"wrote {os.path.relpath(path, ROOT)}")
+
+
+def bert_encoder(hidden=64, heads=4, inner=256):
+    rng = np.random.default_rng(17)
+    head = hidden // heads
+    f = lambda values: np.array(values, np.float32)
+    inits = [
+        numpy_helper.from_array(weight(rng, (hidden, 3 * hidden), hidden), "attn.qkv.weight"),
+        numpy_helper.from_array((0.1 * rng.standard_normal(3 * hidden)).astype(np.float32), "attn.qkv.bias"),
+        numpy_helper.from_array(weight(rng, (hidden, hidden), hidden), "attn.out.weight"),
+        numpy_helper.from_array((0.1 * rng.standard_normal(hidden)).astype(np.float32), "attn.out.bias"),
+        numpy_helper.from_array(weight(rng, (hidden, inner), hidden), "ffn.in.weight"),
+        numpy_helper.from_array((0.1 * rng.standard_normal(inner)).astype(np.float32), "ffn.in.bias"),
+        numpy_helper.from_array(weight(rng, (inner, hidden), inner), "ffn.out.weight"),
+        numpy_helper.from_array((0.1 * rng.standard_normal(hidden)).astype(np.float32), "ffn.out.bias"),
+        numpy_helper.from_array(weight(rng, (hidden, hidden), hidden), "pooler.weight"),
+        numpy_helper.from_array((0.1 * rng.standard_normal(hidden)).astype(np.float32), "pooler.bias"),
+        numpy_helper.from_array(np.array([hidden] * 3, np.int64), "qkv.split"),
+        numpy_helper.from_array(np.array([0], np.int64), "zero"),
+        numpy_helper.from_array(np.array([1], np.int64), "one"),
+        numpy_helper.from_array(np.array(0, np.int64), "index0"),
+        numpy_helper.from_array(np.array(1, np.int64), "index1"),
+        numpy_helper.from_array(np.array([heads], np.int64), "heads"),
+        numpy_helper.from_array(np.array([head], np.int64), "head_size"),
+        numpy_helper.from_array(np.array([hidden], np.int64), "hidden_size"),
+        numpy_helper.from_array(f(np.sqrt(head)), "scale"),
+        numpy_helper.from_array(np.array(0, np.int64), "mask_zero"),
+        numpy_helper.from_array(f(np.finfo(np.float32).min), "mask_min"),
+        numpy_helper.from_array(f(0.0), "mask_keep"),
+        numpy_helper.from_array(f(np.sqrt(2.0)), "sqrt2"),
+        numpy_helper.from_array(f(1.0), "f_one"),
+        numpy_helper.from_array(f(0.5), "f_half"),
+        numpy_helper.from_array(f(2.0), "f_two"),
+    ]
+    for name in ["ln1", "ln2"]:
+        inits += [
+            numpy_helper.from_array((1 + 0.1 * rng.standard_normal(hidden)).astype(np.float32), f"{name}.gamma"),
+            numpy_helper.from_array((0.1 * rng.standard_normal(hidden)).astype(np.float32), f"{name}.beta"),
+            numpy_helper.from_array(f(1e-12), f"{name}.eps"),
+        ]
+
+    def layer_norm(name, x, y):
+        return [
+            helper.make_node("ReduceMean", [x], [f"{name}.mean"], name=f"{name}.mean", axes=[-1]),
+            helper.make_node("Sub", [x, f"{name}.mean"], [f"{name}.centered"], name=f"{name}.sub"),
+            helper.make_node("Pow", [f"{name}.centered", "f_two"], [f"{name}.squared"], name=f"{name}.pow"),
+            helper.make_node("ReduceMean", [f"{name}.squared"], [f"{name}.var"], name=f"{name}.var", axes=[-1]),
+            helper.make_node("Add", [f"{name}.var", f"{name}.eps"], [f"{name}.var_eps"], name=f"{name}.add_eps"),
+            helper.make_node("Sqrt", [f"{name}.var_eps"], [f"{name}.std"], name=f"{name}.sqrt"),
+            helper.make_node("Div", [f"{name}.centered", f"{name}.std"], [f"{name}.normalized"], name=f"{name}.div"),
+            helper.make_node("Mul", [f"{name}.normalized", f"{name}.gamma"], [f"{name}.scaled"], name=f"{name}.mul"),
+            helper.make_node("Add", [f"{name}.scaled", f"{name}.beta"], [y], name=f"{name}.add"),
+        ]
+
+    def split_heads(name, x, perm):
+        return [
+            helper.make_node("Concat", ["batch_1d", "seq_1d", "heads", "head_size"], [f"{name}.shape"], name=f"{name}.shape", axis=0),
+            helper.make_node("Reshape", [x, f"{name}.shape"], [f"{name}.heads"], name=f"{name}.reshape"),
+            helper.make_node("Transpose", [f"{name}.heads"], [f"{name}.t"], name=f"{name}.transpose", perm=perm),
+        ]
+
+    nodes = [
+        # Shape arithmetic: batch and seq from the input's shape.
+        helper.make_node("Shape", ["hidden"], ["hidden.shape"], name="shape"),
+        helper.make_node("Gather", ["hidden.shape", "index0"], ["batch"], name="gather_batch", axis=0),
+        helper.make_node("Gather", ["hidden.shape", "index1"], ["seq"], name="gather_seq", axis=0),
+        helper.make_node("Unsqueeze", ["batch", "zero"], ["batch_1d"], name="unsqueeze_batch"),
+        helper.make_node("Unsqueeze", ["seq", "zero"], ["seq_1d"], name="unsqueeze_seq"),
+        # The mask: [B, S] ids -> [B, 1, S, S] additive.
+        helper.make_node("Unsqueeze", ["attention_mask", "one"], ["mask3"], name="mask.unsqueeze1"),
+        helper.make_node("Unsqueeze", ["mask3", "one"], ["mask4"], name="mask.unsqueeze2"),
+        helper.make_node("Equal", ["mask4", "mask_zero"], ["masked"], name="mask.equal"),
+        helper.make_node("Concat", ["batch_1d", "one", "seq_1d", "seq_1d"], ["mask.shape"], name="mask.shape", axis=0),
+        helper.make_node("Expand", ["masked", "mask.shape"], ["masked_full"], name="mask.expand"),
+        helper.make_node("Where", ["masked_full", "mask_min", "mask_keep"], ["additive_mask"], name="mask.where"),
+        # Fused QKV, split.
+        helper.make_node("MatMul", ["hidden", "attn.qkv.weight"], ["qkv.mm"], name="attn.qkv"),
+        helper.make_node("Add", ["qkv.mm", "attn.qkv.bias"], ["qkv"], name="attn.qkv.bias_add"),
+        helper.make_node("Split", ["qkv", "qkv.split"], ["q", "k", "v"], name="attn.split", axis=2),
+    ] + split_heads("q", "q", [0, 2, 1, 3]) + split_heads("k", "k", [0, 2, 3, 1]) + split_heads("v", "v", [0, 2, 1, 3]) + [
+        helper.make_node("MatMul", ["q.t", "k.t"], ["scores.raw"], name="attn.scores"),
+        helper.make_node("Div", ["scores.raw", "scale"], ["scores.scaled"], name="attn.scale"),
+        helper.make_node("Add", ["scores.scaled", "additive_mask"], ["scores"], name="attn.mask"),
+        helper.make_node("Softmax", ["scores"], ["probs"], name="attn.softmax", axis=-1),
+        helper.make_node("MatMul", ["probs", "v.t"], ["context.heads"], name="attn.context"),
+        helper.make_node("Transpose", ["context.heads"], ["context.t"], name="attn.context.transpose", perm=[0, 2, 1, 3]),
+        helper.make_node("Concat", ["batch_1d", "seq_1d", "hidden_size"], ["context.shape"], name="context.shape", axis=0),
+        helper.make_node("Reshape", ["context.t", "context.shape"], ["context"], name="attn.context.reshape"),
+        helper.make_node("MatMul", ["context", "attn.out.weight"], ["attn.mm"], name="attn.out"),
+        helper.make_node("Add", ["attn.mm", "attn.out.bias"], ["attn.projected"], name="attn.out.bias_add"),
+        helper.make_node("Add", ["attn.projected", "hidden"], ["attn.residual"], name="attn.residual"),
+    ] + layer_norm("ln1", "attn.residual", "attn.output") + [
+        helper.make_node("MatMul", ["attn.output", "ffn.in.weight"], ["ffn.mm"], name="ffn.in"),
+        helper.make_node("Add", ["ffn.mm", "ffn.in.bias"], ["ffn.pre"], name="ffn.in.bias_add"),
+        # GELU, x * 0.5 * (1 + erf(x / sqrt(2))), as transformers' gelu exports.
+        helper.make_node("Div", ["ffn.pre", "sqrt2"], ["gelu.scaled"], name="gelu.div"),
+        helper.make_node("Erf", ["gelu.scaled"], ["gelu.erf"], name="gelu.erf"),
+        helper.make_node("Add", ["gelu.erf", "f_one"], ["gelu.plus"], name="gelu.add"),
+        helper.make_node("Mul", ["ffn.pre", "gelu.plus"], ["gelu.product"], name="gelu.mul"),
+        helper.make_node("Mul", ["gelu.product", "f_half"], ["ffn.act"], name="gelu.half"),
+        helper.make_node("MatMul", ["ffn.act", "ffn.out.weight"], ["ffn.out.mm"], name="ffn.out"),
+        helper.make_node("Add", ["ffn.out.mm", "ffn.out.bias"], ["ffn.projected"], name="ffn.out.bias_add"),
+        helper.make_node("Add", ["ffn.projected", "attn.output"], ["ffn.residual"], name="ffn.residual"),
+    ] + layer_norm("ln2", "ffn.residual", "last_hidden_state") + [
+        # Pooler: the first token, a dense layer and tanh.
+        helper.make_node("Slice", ["last_hidden_state", "zero", "one", "one"], ["first.3d"], name="pooler.slice"),
+        helper.make_node("Squeeze", ["first.3d", "one"], ["first"], name="pooler.squeeze"),
+        helper.make_node("MatMul", ["first", "pooler.weight"], ["pooler.mm"], name="pooler.dense"),
+        helper.make_node("Add", ["pooler.mm", "pooler.bias"], ["pooler.pre"], name="pooler.bias_add"),
+        helper.make_node("Tanh", ["pooler.pre"], ["pooler_output"], name="pooler.tanh"),
+    ]
+    graph = helper.make_graph(nodes, "bert-encoder",
+                              [helper.make_tensor_value_info("hidden", TensorProto.FLOAT, ["batch", "seq", hidden]),
+                               helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "seq"])],
+                              [helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT, ["batch", "seq", hidden]),
+                               helper.make_tensor_value_info("pooler_output", TensorProto.FLOAT, ["batch", hidden])], inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)], producer_name="tunebench generate-onnx-zoo-patterns.py")
+
+
+def conv1d_decoder():
+    rng = np.random.default_rng(19)
+    inits = [
+        numpy_helper.from_array(weight(rng, (8, 4, 3), 12), "conv1.weight"),
+        numpy_helper.from_array((0.1 * rng.standard_normal(8)).astype(np.float32), "conv1.bias"),
+        numpy_helper.from_array(weight(rng, (8, 4, 5), 20), "conv2.weight"),
+        numpy_helper.from_array(weight(rng, (8, 1, 3), 3), "dw.weight"),
+        numpy_helper.from_array(np.array([], np.float32), "roi"),
+        numpy_helper.from_array(np.array([1, 1, 2], np.float32), "scales"),
+        numpy_helper.from_array(weight(rng, (8, 4, 4), 32), "deconv.weight"),
+        numpy_helper.from_array((0.1 * rng.standard_normal(4)).astype(np.float32), "deconv.bias"),
+    ]
+    nodes = [
+        helper.make_node("Conv", ["x", "conv1.weight", "conv1.bias"], ["c1"], name="conv1", pads=[1, 1]),
+        helper.make_node("Relu", ["c1"], ["r1"], name="relu1"),
+        helper.make_node("Conv", ["r1", "conv2.weight"], ["c2"], name="conv2", strides=[2], pads=[2, 1], group=2),
+        helper.make_node("Conv", ["c2", "dw.weight"], ["c3"], name="dw", pads=[1, 1], group=8, dilations=[1]),
+        helper.make_node("Resize", ["c3", "roi", "scales"], ["up"], name="resize", mode="nearest",
+                         coordinate_transformation_mode="asymmetric", nearest_mode="floor"),
+        helper.make_node("ConvTranspose", ["up", "deconv.weight", "deconv.bias"], ["y"], name="deconv", strides=[2], pads=[1, 1]),
+    ]
+    graph = helper.make_graph(nodes, "conv1d-decoder",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 4, 32])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 4, 64])], inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="tunebench generate-onnx-zoo-patterns.py")
+
+
+def unet_block():
+    rng = np.random.default_rng(23)
+    inits = [
+        numpy_helper.from_array(weight(rng, (8, 3, 3, 3), 27), "down.weight"),
+        numpy_helper.from_array((0.1 * rng.standard_normal(8)).astype(np.float32), "down.bias"),
+        numpy_helper.from_array(weight(rng, (16, 8, 3, 3), 72), "mid.weight"),
+        numpy_helper.from_array(np.array([], np.float32), "roi"),
+        numpy_helper.from_array(np.array([1, 16, 15, 15], np.int64), "sizes"),
+        numpy_helper.from_array(weight(rng, (8, 24, 1, 1), 24), "merge.weight"),
+        numpy_helper.from_array((0.1 * rng.standard_normal(8)).astype(np.float32), "merge.bias"),
+        numpy_helper.from_array(weight(rng, (8, 4, 2, 2), 32), "deconv.weight"),
+        numpy_helper.from_array(np.array(0, np.float32), "clip.min"),
+        numpy_helper.from_array(np.array(6, np.float32), "clip.max"),
+    ]
+    nodes = [
+        helper.make_node("Conv", ["x", "down.weight", "down.bias"], ["d"], name="down", pads=[1, 1, 1, 1]),
+        helper.make_node("Clip", ["d", "clip.min", "clip.max"], ["d6"], name="relu6"),
+        helper.make_node("MaxPool", ["d6"], ["p"], name="pool", kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1], ceil_mode=1),
+        helper.make_node("Conv", ["p", "mid.weight"], ["m"], name="mid", pads=[1, 1, 1, 1]),
+        helper.make_node("Gelu", ["m"], ["g"], name="gelu"),
+        helper.make_node("Resize", ["g", "roi", "", "sizes"], ["u"], name="resize", mode="linear"),
+        helper.make_node("Concat", ["u", "d6"], ["cat"], name="skip", axis=1),
+        helper.make_node("Conv", ["cat", "merge.weight", "merge.bias"], ["merged"], name="merge"),
+        helper.make_node("ConvTranspose", ["merged", "deconv.weight"], ["t"], name="deconv", strides=[2, 2], group=2),
+        helper.make_node("AveragePool", ["t"], ["y"], name="avg", kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1], count_include_pad=1),
+    ]
+    graph = helper.make_graph(nodes, "unet-block",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 15, 15])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8, 15, 15])], inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 20)], producer_name="tunebench generate-onnx-zoo-patterns.py")
+
+
+def save_with_named_references(model, name, dims):
+    """Several inputs or outputs: inputs and expected outputs as .npz archives by name; float
+    inputs uniform in [-1, 1) (seed 7), integer ones 0 and 1 with every row starting at 1 (a
+    padding mask)."""
+    onnx.checker.check_model(model, full_check=True)
+    path = os.path.join(FIXTURES, f"{name}.onnx")
+    onnx.save(model, path)
+    rng = np.random.default_rng(7)
+    inputs = {}
+    for value in model.graph.input:
+        shape = [d.dim_value or dims[d.dim_param] for d in value.type.tensor_type.shape.dim]
+        if value.type.tensor_type.elem_type == TensorProto.FLOAT:
+            inputs[value.name] = rng.uniform(-1, 1, shape).astype(np.float32)
+        else:
+            mask = (rng.random(shape) < 0.75).astype(np.int64)
+            mask[..., 0] = 1
+            inputs[value.name] = mask
+    session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+    outputs = session.run(None, inputs)
+    np.savez(os.path.join(FIXTURES, f"{name}.inputs.npz"), **inputs)
+    np.savez(os.path.join(FIXTURES, f"{name}.expected.npz"),
+             **{value.name: output.astype(np.float32) for value, output in zip(model.graph.output, outputs)})
+    print(f"wrote {os.path.relpath(path, ROOT)} and its inputs and onnxruntime {onnxruntime.__version__} outputs {[list(o.shape) for o in outputs]}")
 
 
 def save_with_reference(model, name):
@@ -313,5 +524,8 @@ if __name__ == "__main__":
     save_with_reference(tf_same_pads(), "tf-same-pads")
     save_with_reference(shufflenet_block(), "shufflenet-block")
     save_with_reference(scaled_conv(), "scaled-conv")
-    upsample_value_info()
+    save_with_reference(conv1d_decoder(), "conv1d-decoder")
+    save_with_reference(unet_block(), "unet-block")
+    save_with_named_references(bert_encoder(), "bert-encoder", {"batch": 2, "seq": 8})
+    save_with_reference(upsample_value_info(), "upsample-value-info")
     hostile_dims()

@@ -27,8 +27,7 @@ extension Layer {
             } else {
                 switch word {
                 case "bias": epilogue.bias = true
-                case "relu": epilogue.activation = .relu
-                case "gelu": epilogue.activation = .gelu
+                case let name where Epilogue.Activation(rawValue: name) != nil && name != "none": epilogue.activation = Epilogue.Activation(rawValue: name)!
                 default: throw invalid
                 }
             }

@@ -3,8 +3,8 @@ import TunebenchCore
 import Workloads
 
 /// A model's output error with chosen kernels, configurations and precisions per layer,
-/// against the fp32 reference path (every operator plain fp32, products in double): relative L2
-/// over all the outputs, the worst over a few seeded calibration inputs. What the autotuner
+/// against the fp32 reference path (every operator plain fp32, products in double), by a
+/// metric (relative L2 by default), the worst over the calibration inputs. What the autotuner
 /// holds `--max-error` to for a graph, instead of each layer alone.
 public struct ModelAccuracy {
     /// What runs one layer.
@@ -21,6 +21,7 @@ public struct ModelAccuracy {
     }
 
     public let plan: ONNXPlan
+    public let metric: ModelMetric
     let initializers: [String: Tensor]
     let inputs: [[String: Tensor]]
     let expected: [[Tensor]]
@@ -28,24 +29,22 @@ public struct ModelAccuracy {
     let team: ParallelTeam
 
     /// - Parameters:
-    ///   - calibration: how many input sets (uniform in [-1, 1), seeds 42, 43, …).
+    ///   - calibration: the input sets; empty: two seeded sets (seeds 42, 43; `ModelInputs.seeded`).
     ///   - threads: the team the layers run on (at least the largest `threads=` of a choice).
-    public init(plan: ONNXPlan, limits: MachineSizes, threads: Int, calibration: Int = 2) throws {
+    public init(plan: ONNXPlan, limits: MachineSizes, threads: Int, calibration: [[String: Tensor]] = [], metric: ModelMetric = .relativeL2) throws {
         self.plan = plan
         self.limits = limits
+        self.metric = metric
         team = ParallelTeam(size: max(1, threads))
         initializers = try ModelBinding.initializers(plan)
-        inputs = (0..<max(1, calibration)).map { index in
-            var data = TestData(seed: UInt64(42 + index))
-            return Dictionary(uniqueKeysWithValues: plan.inputs.map { input in
-                (input.name, Tensor(shape: input.shape, data: (0..<input.shape.reduce(1, *)).map { _ in data.nextUnit() }))
-            })
-        }
+        inputs = calibration.isEmpty ? (0..<2).map { ModelInputs.seeded(plan, seed: UInt64(42 + $0)) } : calibration
         let reference = ModelExecutor(plan: plan, initializers: initializers, steps: [])
         expected = try inputs.map { try reference.run($0).outputs }
     }
 
-    /// The worst relative L2 error of the outputs over the calibration inputs, each layer run
+    public var calibrationCount: Int { inputs.count }
+
+    /// The worst error (by `metric`) of the outputs over the calibration inputs, each layer run
     /// as `choose` says.
     public func error(_ choose: (Layer) -> Choice) throws -> Double {
         let steps = try plan.bindings.map { binding in
@@ -55,7 +54,7 @@ public struct ModelAccuracy {
         }
         let executor = ModelExecutor(plan: plan, initializers: initializers, steps: steps)
         return try zip(inputs, expected).map { input, reference in
-            ModelExecutor.relativeError(try executor.run(input).outputs, against: reference)
+            metric.error(try executor.run(input).outputs, against: reference)
         }.max() ?? 0
     }
 }

@@ -63,12 +63,16 @@ public struct ModelExecutor {
     private func run(_ step: BoundStep, node: Onnx_NodeProto, _ arguments: [Tensor?]) throws -> Tensor {
         guard let first = arguments.first ?? nil else { throw FileError(path: plan.file.path, message: "layer \(step.binding.name): input missing") }
         var a = step.binding.transposeA ? ReferenceOperators.transpose(first, perm: [1, 0]) : first
+        // A 1-D convolution's [N, C, W] input is the [N, C, 1, W] its 2-D kernel reads.
+        if step.binding.layer.conv != nil, a.shape.count == 3 { a.shape.insert(1, at: 2) }
         if let padding = step.binding.inputPadding { a = Self.pad(a, padding) }
         switch step.kernel {
         case .layer(let kernel):
             let layer = step.binding.layer
             let shape: [Int]
-            if let conv = layer.conv {
+            if let given = step.binding.outputShape {
+                shape = given
+            } else if let conv = layer.conv {
                 shape = [conv.batch, conv.outChannels, conv.outHeight, conv.outWidth]
             } else if node.opType == "Gemm" {
                 shape = [layer.m ?? 0, layer.n ?? 0]

@@ -1,4 +1,5 @@
 import Foundation
+import ModelEngine
 import TunebenchCore
 import Workloads
 

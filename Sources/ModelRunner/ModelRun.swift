@@ -47,22 +47,11 @@ public struct ModelRun {
         self.machine = machine
     }
 
-    /// Random inputs (uniform in [-1, 1), fixed seed) of the plan's input shapes.
-    public func randomInputs() -> [String: Tensor] {
-        var data = TestData(seed: 42)
-        return Dictionary(uniqueKeysWithValues: plan.inputs.map { input in
-            let count = input.shape.reduce(1, *)
-            return (input.name, Tensor(shape: input.shape, data: (0..<count).map { _ in data.nextUnit() }))
-        })
-    }
+    /// Seeded inputs of the plan's input shapes (seed 42; `ModelInputs.seeded`).
+    public func randomInputs() -> [String: Tensor] { ModelInputs.seeded(plan, seed: 42) }
 
     public func run(inputs: [String: Tensor], passes: Int = 20, progress: (String) -> Void = { _ in }) throws -> Report {
-        for input in plan.inputs {
-            guard let given = inputs[input.name] else { throw FileError(path: plan.file.path, message: "no value for input \"\(input.name)\"") }
-            guard given.shape == input.shape else {
-                throw FileError(path: plan.file.path, message: "input \"\(input.name)\" has shape \(given.shape), the model at these dimensions takes \(input.shape)")
-            }
-        }
+        try ModelInputs.check(inputs, plan: plan, source: plan.file.path)
         let initializers = try ModelBinding.initializers(plan)
         let team = ParallelTeam(size: max(1, machine.topology.cores))
         let limits = MachineSizes(profile: machine)

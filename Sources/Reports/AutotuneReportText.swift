@@ -1,5 +1,6 @@
 import Foundation
 import Kernels
+import ModelEngine
 import Tuning
 import Workloads
 
@@ -94,8 +95,9 @@ public enum AutotuneReportText {
             let why = result.modelBudgetUnavailable ?? "the workload has no graph to check the model's output on"
             return String(format: "accuracy: each layer within %.2g on its own (%@)", maxError, why)
         }
-        var line = String(format: "accuracy: the model's output error %.2e (relative L2 against fp32, worst of %d calibration inputs) %@ the limit %.2g",
-                          budget.error, budget.calibrationInputs, budget.holds ? "within" : "ABOVE", budget.limit)
+        let inputs = budget.calibrationSource.map { "from \($0)" } ?? "seeded"
+        var line = String(format: "accuracy: the model's output error %.2e (%@, worst of %d %@ calibration inputs) %@ the limit %.2g",
+                          budget.error, budget.metric.description, budget.calibrationInputs, inputs, budget.holds ? "within" : "ABOVE", budget.limit)
         if !budget.backedOff.isEmpty {
             let steps = budget.backedOff.map { "\($0.layer) \($0.from.rawValue) → \($0.to.rawValue)" }.joined(separator: "; ")
             line += String(format: "; with the per-layer choices it was %.2e, backed off: ", budget.errorBefore) + steps

@@ -1,6 +1,7 @@
 import Foundation
 import HardwareProbe
 import Kernels
+import ModelEngine
 import TunebenchCore
 import TuningDatabase
 import Workloads
@@ -30,6 +31,12 @@ public struct Autotuner {
         /// The model's graph at each binding of its dimensions (ONNX workloads): `maxError` then
         /// holds for the model's outputs, not only for each layer (ModelBudget).
         public var graphs: [ONNXPlan] = []
+        /// What the model's output error is measured by, and on which inputs (sets whose shapes
+        /// match a graph's inputs; none: seeded inputs).
+        public var metric: ModelMetric = .relativeL2
+        public var calibration: [[String: Tensor]] = []
+        /// Where `calibration` came from, for the report.
+        public var calibrationSource: String?
 
         /// How the precision is chosen, as the database records it with each choice.
         public var policy: String {

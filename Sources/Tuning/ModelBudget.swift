@@ -1,6 +1,7 @@
 import HardwareProbe
 import Kernels
 import ModelEngine
+import TunebenchCore
 import Workloads
 
 /// `--max-error` for a whole model: the layers' precisions are chosen one layer at a time
@@ -15,7 +16,10 @@ public struct ModelBudget {
         /// The error with the per-layer choices, before any back-off.
         public var errorBefore: Double
         public var limit: Double
+        public var metric: ModelMetric
         public var calibrationInputs: Int
+        /// The calibration file or directory; nil: seeded inputs.
+        public var calibrationSource: String?
         /// Each back-off: the layer, and the precision it left and took.
         public var backedOff: [(layer: Layer, from: Precision, to: Precision)]
 
@@ -24,7 +28,6 @@ public struct ModelBudget {
 
     let autotuner: Autotuner
     let request: Autotuner.Request
-    static let calibrationInputs = 2
 
     public init(autotuner: Autotuner, request: Autotuner.Request) {
         self.autotuner = autotuner
@@ -34,8 +37,16 @@ public struct ModelBudget {
     func enforce(on results: inout [Autotuner.LayerResult]) throws -> Outcome {
         let profile = autotuner.tuner.profile
         let limits = MachineSizes(profile: profile)
-        let checks = try request.graphs.map {
-            try ModelAccuracy(plan: $0, limits: limits, threads: max(1, profile.topology.cores), calibration: Self.calibrationInputs)
+        // Each graph (binding of the dimensions) on the calibration sets of its input shapes.
+        let sets = request.graphs.map { plan in
+            request.calibration.filter { (try? ModelInputs.check($0, plan: plan, source: "")) != nil }
+        }
+        if !request.calibration.isEmpty, sets.allSatisfy(\.isEmpty) {
+            let shapes = request.graphs.map { plan in plan.inputs.map { "\($0.name) \($0.shape)" }.joined(separator: ", ") }
+            throw OptionError("--calibration \(request.calibrationSource ?? ""): no input set matches the model's inputs at the given dimensions (\(shapes.joined(separator: "; ")))")
+        }
+        let checks = try zip(request.graphs, sets).map { plan, calibration in
+            try ModelAccuracy(plan: plan, limits: limits, threads: max(1, profile.topology.cores), calibration: calibration, metric: request.metric)
         }
         func error() throws -> Double {
             let choices = Dictionary(results.map { ($0.layer, Self.choice(for: $0, limits: limits)) }, uniquingKeysWith: { first, _ in first })
@@ -56,7 +67,9 @@ public struct ModelBudget {
             guard let result = results.first(where: { $0.layer == layer }), result.tunedHere, let winner = result.winner else { continue }
             try autotuner.recordChoice(winner, layer: layer, policy: request.policy)
         }
-        return Outcome(error: current, errorBefore: before, limit: request.maxError, calibrationInputs: Self.calibrationInputs, backedOff: backedOff)
+        return Outcome(error: current, errorBefore: before, limit: request.maxError, metric: request.metric,
+                       calibrationInputs: checks.map(\.calibrationCount).reduce(0, +),
+                       calibrationSource: sets.contains { !$0.isEmpty } ? request.calibrationSource : nil, backedOff: backedOff)
     }
 
     /// The layer whose chosen precision costs the most error per second it saves over its next

@@ -76,8 +76,7 @@ public enum HuggingFaceConfig {
         let layers = try fields.positiveInt("n_layer", context: context)
         let vocabulary = try fields.positiveInt("vocab_size", context: context)
         let activation = (try fields.optionalString("activation_function")) ?? "gelu_new"
-        // The kernels' GELU is the tanh form: GPT-2's gelu_new. Exact-erf GELU is not fused.
-        let fusedGELU = ["gelu_new", "gelu_pytorch_tanh", "gelu_fast"].contains(activation)
+        let fused = fusedActivation(activation)
         var instances: [Workload.Instance] = []
         for t in tokens {
             let suffix = " (tokens=\(t))"
@@ -85,13 +84,26 @@ public enum HuggingFaceConfig {
             instances += [
                 .init(name: "\(all).attn.c_attn\(suffix)", layer: .gemm(m: t, n: 3 * hidden, k: hidden, epilogue: Epilogue(bias: true)), count: layers),
                 .init(name: "\(all).attn.c_proj\(suffix)", layer: .gemm(m: t, n: hidden, k: hidden, epilogue: Epilogue(bias: true)), count: layers),
-                .init(name: "\(all).mlp.c_fc\(suffix)", layer: .gemm(m: t, n: inner, k: hidden, epilogue: Epilogue(bias: true, activation: fusedGELU ? .gelu : .none)), count: layers),
+                .init(name: "\(all).mlp.c_fc\(suffix)", layer: .gemm(m: t, n: inner, k: hidden, epilogue: Epilogue(bias: true, activation: fused ?? .none)), count: layers),
                 .init(name: "\(all).mlp.c_proj\(suffix)", layer: .gemm(m: t, n: hidden, k: inner, epilogue: Epilogue(bias: true)), count: layers),
                 .init(name: "lm_head\(suffix)", layer: .gemm(m: t, n: vocabulary, k: hidden)),
             ]
         }
         return Workload(name: "gpt2 n_embd=\(hidden) n_layer=\(layers)", source: fields.path, instances: instances,
-                        unsupported: fusedGELU ? [] : ["mlp activation \(activation): not the tanh GELU the kernels fuse; runs after c_fc"])
+                        unsupported: fused != nil ? [] : ["mlp activation \(activation): not an activation the kernels fuse (relu, gelu in the tanh or erf form); runs after c_fc"])
+    }
+
+    /// The epilogue activation of a Hugging Face activation name (transformers' ACT2FN), nil
+    /// when the kernels have none for it: "gelu" is the exact erf form, "gelu_new" and its
+    /// aliases the tanh form.
+    static func fusedActivation(_ name: String) -> Epilogue.Activation? {
+        switch name {
+        case "gelu_new", "gelu_pytorch_tanh", "gelu_fast": .gelu
+        case "gelu": .geluErf
+        case "relu": .relu
+        case "relu6": .relu6
+        default: nil
+        }
     }
 
     /// BERT encoder: q/k/v, attention output, intermediate (+GELU), output; no LM head.
@@ -101,7 +113,7 @@ public enum HuggingFaceConfig {
         let intermediate = try fields.positiveInt("intermediate_size", context: context)
         let layers = try fields.positiveInt("num_hidden_layers", context: context)
         let activation = (try fields.optionalString("hidden_act")) ?? "gelu"
-        let fusedGELU = ["gelu_new", "gelu_pytorch_tanh", "gelu_fast"].contains(activation)
+        let fused = fusedActivation(activation)
         var instances: [Workload.Instance] = []
         for t in tokens {
             let suffix = " (tokens=\(t))"
@@ -111,12 +123,12 @@ public enum HuggingFaceConfig {
             }
             instances += [
                 .init(name: "\(all).attention.output.dense\(suffix)", layer: .gemm(m: t, n: hidden, k: hidden, epilogue: Epilogue(bias: true)), count: layers),
-                .init(name: "\(all).intermediate.dense\(suffix)", layer: .gemm(m: t, n: intermediate, k: hidden, epilogue: Epilogue(bias: true, activation: fusedGELU ? .gelu : .none)), count: layers),
+                .init(name: "\(all).intermediate.dense\(suffix)", layer: .gemm(m: t, n: intermediate, k: hidden, epilogue: Epilogue(bias: true, activation: fused ?? .none)), count: layers),
                 .init(name: "\(all).output.dense\(suffix)", layer: .gemm(m: t, n: hidden, k: intermediate, epilogue: Epilogue(bias: true)), count: layers),
             ]
         }
         var unsupported = ["encoder only: no LM head (a masked-LM head is not part of BertModel)"]
-        if !fusedGELU { unsupported.append("intermediate activation \(activation): the exact (erf) GELU is not the tanh GELU the kernels fuse; runs after the GEMM") }
+        if fused == nil { unsupported.append("intermediate activation \(activation): not an activation the kernels fuse (relu, gelu in the tanh or erf form); runs after the GEMM") }
         return Workload(name: "bert hidden=\(hidden) layers=\(layers)", source: fields.path, instances: instances, unsupported: unsupported)
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import DeploymentExport
 import Foundation
 import Kernels
+import ModelEngine
 import Search
 import Tuning
 
@@ -110,3 +111,5 @@ enum DurationArgument {
         throw ValidationError("a duration is a positive number with s, m or h, e.g. 90s, 2m, 1h; got \"\(text)\"")
     }
 }
+
+extension ModelMetric: ExpressibleByArgument {}

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HardwareProbe
 import Kernels
+import ModelEngine
 import Reports
 import Search
 import TunebenchCore
@@ -50,8 +51,14 @@ struct AutotuneCommand: ParsableCommand {
     @Option(help: "Candidate weight precisions: auto (fp32, fp16, bf16, int8, int4) or a list, e.g. fp32 or fp32,int8.", transform: ValueList.precisions)
     var precision = Precision.allCases
 
-    @Option(name: .customLong("max-error"), help: "Largest relative L2 error of a layer's output against fp32 (default 1%).")
+    @Option(name: .customLong("max-error"), help: "Largest error against fp32 (default 1%): of an ONNX model's outputs by --metric, of each layer's output (relative L2) for other workloads.")
     var maxError = 0.01
+
+    @Option(help: "How an ONNX model's output error is measured: l2 (relative L2), cosine (1 - cosine similarity) or top1 (1 - top-1 agreement of the first output's rows).")
+    var metric = ModelMetric.relativeL2
+
+    @Option(help: ArgumentHelp("Calibration inputs for an ONNX model's output error: a .npz (an array per input) or .npy file, or a directory of them (default: two seeded sets).", valueName: "file|dir"))
+    var calibration: String?
 
     @Option(help: "Total time budget for the searches, e.g. 10m.", transform: DurationArgument.parse)
     var time = 600.0
@@ -96,6 +103,12 @@ struct AutotuneCommand: ParsableCommand {
                                             strategy: strategy.rawValue, retune: retune)
             request.settings.timeCap = trials.timeCap
             request.graphs = try source.graphs()
+            request.metric = metric
+            if let calibration {
+                guard let plan = request.graphs.first else { throw ValidationError("--calibration applies to ONNX models (--model): other workloads have no graph to run") }
+                request.calibration = try ModelInputs.calibration(path: calibration, plan: plan)
+                request.calibrationSource = calibration
+            }
             if let threads {
                 guard threads >= 1 else { throw ValidationError("--threads takes a positive count") }
                 request.fixed = "threads=\(threads)"

@@ -30,7 +30,7 @@ struct RunCommand: ParsableCommand {
             transform: DimensionBinding.parse)
     var dims: [DimensionBinding] = []
 
-    @Option(help: "The model's input as a float32 .npy file (default: random values in [-1, 1)).")
+    @Option(help: "The model's inputs: a .npy file (a model with one input) or a .npz archive with an array per input name (default: seeded values, floats in [-1, 1), integers 0 and 1).")
     var input: String?
 
     @Option(help: "The tuning database the configurations come from.")
@@ -55,9 +55,9 @@ struct RunCommand: ParsableCommand {
             let runtime = try artifact.map { try TuningRuntime(artifactPath: $0, machine: machine) }
                 ?? TuningRuntime(store: try TuningStoreLocation.open(db, create: false), machine: machine)
             let runner = ModelRun(plan: plan, runtime: runtime, machine: machine)
-            let inputs = try input.map(runner.inputs(npyPath:)) ?? runner.randomInputs()
+            let inputs = try input.map(runner.inputs(path:)) ?? runner.randomInputs()
             let report = try runner.run(inputs: inputs, passes: passes) { printToStderr($0) }
-            print(RunReportText.render(report, plan: plan, profileID: machine.id, inputSource: input ?? "random values in [-1, 1)"))
+            print(RunReportText.render(report, plan: plan, profileID: machine.id, inputSource: input ?? "seeded values (floats in [-1, 1), integers 0 and 1)"))
             if let output {
                 try report.writeOutputs(to: output)
                 printToStderr("wrote \(output)")

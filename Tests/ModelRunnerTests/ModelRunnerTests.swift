@@ -2,6 +2,7 @@ import Foundation
 import Kernels
 import MachineIdentity
 import ModelEngine
+import ONNXProto
 import TunebenchCore
 
 @testable import ModelRunner
@@ -95,7 +96,7 @@ struct ReferenceOperatorTests {
         #expect(throws: ReferenceOperators.Failure.self) { try ReferenceOperators.broadcastBinary(x, Tensor(shape: [5], data: Array(repeating: 0, count: 5)), op: "Add") }
     }
 
-    @Test(".npy inputs: float32 C order read; other dtypes and sizes refused")
+    @Test(".npy inputs: C order read; other dtypes and sizes refused")
     func npy() throws {
         func file(_ header: String, _ values: [Float]) throws -> String {
             var text = "{'descr': \(header), 'shape': (2, 3), }"
@@ -111,10 +112,10 @@ struct ReferenceOperatorTests {
         let good = try file("'<f4', 'fortran_order': False", [1, 2, 3, 4, 5, 6])
         let tensor = try NPYFile.load(path: good)
         #expect(tensor.shape == [2, 3] && tensor.data == [1, 2, 3, 4, 5, 6])
-        let double = try file("'<f8', 'fortran_order': False", [1, 2, 3, 4, 5, 6])
-        #expect((#expect(throws: FileError.self) { try NPYFile.load(path: double) })?.message == "holds <f8 values; float32 ('<f4') is needed")
+        let complex = try file("'<c8', 'fortran_order': False", [1, 2, 3, 4, 5, 6])
+        #expect((#expect(throws: FileError.self) { try NPYFile.load(path: complex) })?.message.hasPrefix("holds <c8 values; float32, float64") == true)
         let short = try file("'<f4', 'fortran_order': False", [1, 2])
-        #expect((#expect(throws: FileError.self) { try NPYFile.load(path: short) })?.message == "holds 8 bytes of data; shape [2, 3] needs 24")
+        #expect((#expect(throws: FileError.self) { try NPYFile.load(path: short) })?.message == "holds 8 bytes of data; shape [2, 3] of <f4 needs 24")
     }
 }
 
@@ -148,7 +149,10 @@ struct ExportedGraphTests {
         #expect(!raw.isInitializer("conv_a.weight"))
     }
 
-    @Test("the cleaned graph computes onnxruntime's output: reference path and kernels", arguments: [("resnet-block", 3), ("alexnet-lrn", 4), ("mobilenet-block", 7), ("tf-same-pads", 4), ("shufflenet-block", 4), ("scaled-conv", 2)])
+    @Test("the cleaned graph computes onnxruntime's output: reference path and kernels", arguments: [
+        ("resnet-block", 3), ("alexnet-lrn", 4), ("mobilenet-block", 7), ("tf-same-pads", 4), ("shufflenet-block", 4), ("scaled-conv", 2),
+        ("conv1d-decoder", 3), ("unet-block", 3), ("upsample-value-info", 2),
+    ])
     func matchesOnnxruntime(model: String, layers: Int) throws {
         let plan = try ONNXImport.plan(path: Self.fixture("\(model).onnx"))
         #expect(plan.workload.unsupported.isEmpty, "\(plan.workload.unsupported)")
@@ -167,13 +171,111 @@ struct ExportedGraphTests {
 
     @Test("an operator without a shape rule takes its output shape from the model's value_info: the layers after it import")
     func valueInfoKeepsShapes() throws {
-        let workload = try ONNXImport.load(path: Self.fixture("upsample-value-info.onnx"))
+        // The fixture's Upsample renamed to an operator nothing here knows.
+        var model = try Onnx_ModelProto(serializedBytes: try Data(contentsOf: URL(fileURLWithPath: Self.fixture("upsample-value-info.onnx"))))
+        let index = try #require(model.graph.node.firstIndex { $0.opType == "Upsample" })
+        model.graph.node[index].opType = "FancyUpsample"
+        model.graph.node[index].domain = "com.example"
+        model.opsetImport.append(Onnx_OperatorSetIdProto.with { $0.domain = "com.example"; $0.version = 1 })
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tb-value-info-\(UUID().uuidString).onnx").path
+        try model.serializedData().write(to: URL(fileURLWithPath: path))
+        let workload = try ONNXImport.load(path: path)
         #expect(workload.instances.map(\.layer.description) == [
             "conv2d n=1 c=4 h=8 w=8 k=8 r=3 s=3 stride=1 pad=1 dilation=1", "conv2d n=1 c=8 h=16 w=16 k=8 r=3 s=3 stride=1 pad=1 dilation=1",
         ])
         #expect(workload.unsupported == [
-            "unsupported operator Upsample (node \"upsample\"), its output shapes taken from the model's value_info: skipped",
+            "unsupported operator com.example.FancyUpsample (node \"upsample\"), its output shapes taken from the model's value_info: skipped",
         ])
+    }
+
+    @Test("a BERT encoder layer as exporters write it: every MatMul a layer, GELU and LayerNorm recognized, masks and fused QKV run; outputs match onnxruntime")
+    func bertEncoder() throws {
+        let plan = try ONNXImport.plan(path: Self.fixture("bert-encoder.onnx"), dimensions: ["batch": 2, "seq": 8])
+        #expect(plan.workload.unsupported.isEmpty, "\(plan.workload.unsupported)")
+        #expect(plan.workload.instances.map(\.layer.description) == [
+            "gemm m=16 n=192 k=64 bias", "matmul m=8 n=8 k=16", "matmul m=8 n=16 k=8", "gemm m=16 n=64 k=64 bias",
+            "gemm m=16 n=256 k=64 bias gelu_erf", "gemm m=16 n=64 k=256 bias", "gemm m=2 n=64 k=64 bias",
+        ])
+        let operators = plan.file.graph.node.map(\.opType)
+        #expect(operators.filter { $0 == "LayerNormalization" }.count == 2 && !operators.contains("Erf") && !operators.contains("ReduceMean"))
+        // The Gelu was fused into ffn.in's epilogue.
+        let fused = Set(plan.bindings.flatMap(\.fusedNodes))
+        #expect(plan.file.graph.node.indices.filter { plan.file.graph.node[$0].opType == "Gelu" }.allSatisfy(fused.contains))
+        #expect(plan.inputs.map(\.isInteger) == [false, true])
+        let inputs = try ModelInputs.load(path: Self.fixture("bert-encoder.inputs.npz"), plan: plan)
+        #expect(inputs["attention_mask"]?.ints?.contains(0) == true)
+        let expected = try NPZFile.load(path: Self.fixture("bert-encoder.expected.npz"))
+        #expect(expected.map(\.name) == ["last_hidden_state", "pooler_output"])
+        let reference = try ModelExecutor(plan: plan, initializers: try ModelBinding.initializers(plan), steps: []).run(inputs).outputs
+        for (output, wanted) in zip(reference, expected) {
+            #expect(output.shape == wanted.tensor.shape)
+            #expect(Self.relativeError(output.data, wanted.tensor.data) < 1e-4, "\(wanted.name): \(Self.relativeError(output.data, wanted.tensor.data))")
+        }
+        let runtime = try TuningRuntime(artifact: Models.empty, machine: Models.machine, warn: { _ in })
+        let report = try ModelRun(plan: plan, runtime: runtime, machine: Models.machine).run(inputs: inputs, passes: 1)
+        #expect(report.layers.count == 7 && report.layers.allSatisfy { $0.fallbackReason == nil })
+        for (output, wanted) in zip(report.outputs, expected) {
+            #expect(output.name == wanted.name)
+            #expect(Self.relativeError(output.tensor.data, wanted.tensor.data) < 1e-4, "\(wanted.name) through the kernels")
+        }
+        // The mask matters: with every position kept the output differs.
+        var unmasked = inputs
+        unmasked["attention_mask"] = Tensor(shape: [2, 8], ints: Array(repeating: 1, count: 16))
+        let changed = try ModelExecutor(plan: plan, initializers: try ModelBinding.initializers(plan), steps: []).run(unmasked).outputs
+        #expect(Self.relativeError(changed[0].data, expected[0].tensor.data) > 1e-3)
+    }
+
+    @Test("inputs: a .npz by name, a .npy for a one-input model; missing names, wrong shapes and compressed archives are refused naming the file")
+    func inputFiles() throws {
+        let plan = try ONNXImport.plan(path: Self.fixture("bert-encoder.onnx"), dimensions: ["batch": 2, "seq": 8])
+        let npy = Self.fixture("alexnet-lrn.input.npy")
+        #expect((#expect(throws: FileError.self) { try ModelInputs.load(path: npy, plan: plan) })?.message.contains("the model has 2 inputs (hidden, attention_mask)") == true)
+        let small = try ONNXImport.plan(path: Self.fixture("bert-encoder.onnx"), dimensions: ["batch": 1, "seq": 8])
+        let wrongShape = #expect(throws: FileError.self) { try ModelInputs.load(path: Self.fixture("bert-encoder.inputs.npz"), plan: small) }
+        #expect(wrongShape?.message == "input \"hidden\" has shape [2, 8, 64], the model at these dimensions takes [1, 8, 64]")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tb-npz-in-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try NPZFile.encode([("hidden", Tensor(shape: [2, 8, 64], data: Array(repeating: 0.5, count: 1024)))]).write(to: URL(fileURLWithPath: folder + "/partial.npz"))
+        #expect((#expect(throws: FileError.self) { try ModelInputs.load(path: folder + "/partial.npz", plan: plan) })?.message.hasPrefix("no value for input \"attention_mask\"") == true)
+        // numpy.savez_compressed's deflated members, written by Python's zipfile.
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = ["python3", "-c", "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED); z.write(sys.argv[2], 'hidden.npy'); z.close()",
+                            folder + "/compressed.npz", npy]
+        try python.run()
+        python.waitUntilExit()
+        let compressed = #expect(throws: FileError.self) { try ModelInputs.load(path: folder + "/compressed.npz", plan: plan) }
+        #expect(compressed?.message.contains("is compressed (numpy.savez_compressed)") == true)
+        // Calibration from a directory: every .npz in name order.
+        try FileManager.default.copyItem(atPath: Self.fixture("bert-encoder.inputs.npz"), toPath: folder + "/calibration-a.npz")
+        try FileManager.default.createDirectory(atPath: folder + "/sets", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Self.fixture("bert-encoder.inputs.npz"), toPath: folder + "/sets/1.npz")
+        try FileManager.default.copyItem(atPath: Self.fixture("bert-encoder.inputs.npz"), toPath: folder + "/sets/2.npz")
+        #expect(try ModelInputs.calibration(path: folder + "/sets", plan: plan).count == 2)
+        #expect(throws: FileError.self) { try ModelInputs.calibration(path: folder + "/none", plan: plan) }
+    }
+
+    @Test("seeded inputs: floats in [-1, 1), integer inputs 0 and 1 with each row starting at 1")
+    func seededInputs() throws {
+        let plan = try ONNXImport.plan(path: Self.fixture("bert-encoder.onnx"), dimensions: ["batch": 3, "seq": 16])
+        let inputs = ModelInputs.seeded(plan, seed: 5)
+        let mask = try #require(inputs["attention_mask"]?.ints)
+        #expect(Set(mask) == [0, 1] && stride(from: 0, to: 48, by: 16).allSatisfy { mask[$0] == 1 })
+        #expect(inputs["hidden"]!.data.allSatisfy { $0 >= -1 && $0 < 1 } && inputs["hidden"]!.ints == nil)
+        #expect(ModelInputs.seeded(plan, seed: 5)["hidden"]!.data == inputs["hidden"]!.data)
+    }
+
+    @Test("metrics: relative L2, 1 - cosine, 1 - top-1 agreement")
+    func metrics() {
+        let reference = [Tensor(shape: [2, 3], data: [1, 2, 3, 3, 2, 1])]
+        let scaled = [Tensor(shape: [2, 3], data: [2, 4, 6, 6, 4, 2])]
+        #expect(abs(ModelMetric.relativeL2.error(scaled, against: reference) - 1) < 1e-9)
+        #expect(ModelMetric.cosine.error(scaled, against: reference) < 1e-9) // same direction
+        #expect(ModelMetric.top1.error(scaled, against: reference) == 0)
+        let swapped = [Tensor(shape: [2, 3], data: [1, 2, 3, 1, 2, 3])] // the second row's top class moves
+        #expect(ModelMetric.top1.error(swapped, against: reference) == 0.5)
+        let orthogonal = [Tensor(shape: [2], data: [0, 1])]
+        #expect(abs(ModelMetric.cosine.error(orthogonal, against: [Tensor(shape: [2], data: [1, 0])]) - 1) < 1e-12)
     }
 }
 

@@ -77,3 +77,109 @@ struct GraphCleanupTests {
         #expect(gemm.float("beta") == 1 && gemm.output == ["y"])
     }
 }
+
+@Suite("operators written out, recognized")
+struct GraphPatternTests {
+    @Test("exact GELU in both exporter orders, LayerNorm with and without gamma/beta, and a reshape of a reshape; the rewritten graph computes the same")
+    func patterns() throws {
+        // y = LN(x) ; g = gelu(y) in the (x·0.5)·(1+erf(x·(1/√2))) order; r = Reshape(Reshape(g)).
+        func constant(_ name: String, _ values: [Float], dims: [Int64] = []) -> Onnx_TensorProto {
+            Onnx_TensorProto.with {
+                $0.name = name
+                $0.dataType = Int32(Onnx_TensorProto.DataType.float.rawValue)
+                $0.dims = dims
+                $0.floatData = values
+            }
+        }
+        func node(_ op: String, _ inputs: [String], _ output: String, axes: [Int64]? = nil) -> Onnx_NodeProto {
+            Onnx_NodeProto.with {
+                $0.opType = op
+                $0.input = inputs
+                $0.output = [output]
+                $0.name = output
+                if let axes { $0.attribute = [Onnx_AttributeProto.with { $0.name = "axes"; $0.type = .ints; $0.ints = axes }] }
+            }
+        }
+        let nodes = [
+            node("ReduceMean", ["x"], "mean", axes: [-1]), node("Sub", ["x", "mean"], "centered"), node("Mul", ["centered", "centered"], "squared"),
+            node("ReduceMean", ["squared"], "variance", axes: [-1]), node("Add", ["variance", "eps"], "shifted"), node("Sqrt", ["shifted"], "std"),
+            node("Div", ["centered", "std"], "y"),
+            node("Mul", ["y", "half"], "h"), node("Mul", ["y", "inv_sqrt2"], "s"), node("Erf", ["s"], "e"), node("Add", ["one", "e"], "p"),
+            node("Mul", ["h", "p"], "g"),
+            node("Reshape", ["g", "flat"], "g_flat"), node("Reshape", ["g_flat", "back"], "r"),
+        ]
+        let graph = Onnx_GraphProto.with {
+            $0.name = "patterns"
+            $0.node = nodes
+            $0.initializer = [constant("eps", [1e-5]), constant("half", [0.5]), constant("inv_sqrt2", [0.707_106_77]), constant("one", [1]),
+                              Onnx_TensorProto.with { $0.name = "flat"; $0.dataType = 7; $0.dims = [1]; $0.int64Data = [-1] },
+                              Onnx_TensorProto.with { $0.name = "back"; $0.dataType = 7; $0.dims = [2]; $0.int64Data = [3, 8] }]
+            $0.input = [Onnx_ValueInfoProto.with {
+                $0.name = "x"
+                $0.type.tensorType.elemType = 1
+                $0.type.tensorType.shape.dim = [3, 8].map { size in Onnx_TensorShapeProto.Dimension.with { $0.dimValue = size } }
+            }]
+            $0.output = [Onnx_ValueInfoProto.with { $0.name = "r"; $0.type.tensorType.elemType = 1 }]
+        }
+        let model = Onnx_ModelProto.with {
+            $0.irVersion = 8
+            $0.graph = graph
+            $0.opsetImport = [Onnx_OperatorSetIdProto.with { $0.version = 13 }]
+        }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tb-patterns-\(UUID().uuidString).onnx").path
+        try model.serializedData().write(to: URL(fileURLWithPath: path))
+        let raw = try ONNXFile.load(path: path, cleanUp: false)
+        let cleaned = try ONNXFile.load(path: path)
+        #expect(cleaned.graph.node.map(\.opType) == ["LayerNormalization", "Gelu", "Reshape"])
+        #expect(cleaned.cleanup.gelusRecognized == 1 && cleaned.cleanup.layerNormsRecognized == 1 && cleaned.cleanup.removed["Reshape of a reshape"] == 1)
+        // Same values through both graphs, on the reference operators.
+        var data = [Float]()
+        for i in 0..<24 { data.append(Float(i % 7) - 2.5 + Float(i) / 10) }
+        func run(_ file: ONNXFile) throws -> Tensor {
+            var values: [String: Tensor] = ["x": Tensor(shape: [3, 8], data: data)]
+            for proto in file.graph.initializer { values[proto.name] = Tensor(try ONNXTensor(proto, file: file)) }
+            for node in file.graph.node {
+                let outputs = try ReferenceOperators.evaluate(node, node.input.map { values[$0] }, opset: file.opset)
+                for (name, value) in zip(node.output, outputs) { values[name] = value }
+            }
+            return values["r"]!
+        }
+        let (before, after) = (try run(raw), try run(cleaned))
+        #expect(before.shape == [3, 8] && after.shape == [3, 8])
+        #expect(zip(before.data, after.data).allSatisfy { abs($0 - $1) < 1e-5 }, "\(before.data) vs \(after.data)")
+        // A pattern whose intermediate value has another reader is left alone.
+        var observed = graph
+        observed.output.append(Onnx_ValueInfoProto.with { $0.name = "e"; $0.type.tensorType.elemType = 1 })
+        let kept = try ONNXFile.load(path: try write(observed))
+        #expect(kept.graph.node.contains { $0.opType == "Erf" } && kept.cleanup.gelusRecognized == 0)
+    }
+
+    private func write(_ graph: Onnx_GraphProto) throws -> String {
+        let model = Onnx_ModelProto.with {
+            $0.irVersion = 8
+            $0.graph = graph
+            $0.opsetImport = [Onnx_OperatorSetIdProto.with { $0.version = 13 }]
+        }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tb-patterns-\(UUID().uuidString).onnx").path
+        try model.serializedData().write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test("masks: Equal, Where and comparisons broadcast; booleans are 0 and 1; Cast truncates to integers")
+    func logic() throws {
+        func op(_ name: String) -> Onnx_NodeProto { Onnx_NodeProto.with { $0.opType = name } }
+        let mask = Tensor(shape: [1, 3], ints: [1, 0, 1])
+        let zero = Tensor(shape: [], ints: [0])
+        let equal = try ReferenceOperators.evaluate(op("Equal"), [mask, zero], opset: 14)[0]
+        #expect(equal.ints == [0, 1, 0])
+        let chosen = try ReferenceOperators.evaluate(op("Where"), [equal, Tensor(shape: [], data: [-1e9]), Tensor(shape: [2, 1], data: [0, 5])], opset: 14)[0]
+        #expect(chosen.shape == [2, 3] && chosen.data == [0, -1e9, 0, 5, -1e9, 5])
+        let cast = ReferenceOperators.cast(Tensor(shape: [3], data: [2.7, -2.7, .nan]), to: 7)
+        #expect(cast.ints == [2, -2, 0])
+        let reduced = try ReferenceOperators.evaluate(Onnx_NodeProto.with {
+            $0.opType = "ReduceMean"
+            $0.attribute = [Onnx_AttributeProto.with { $0.name = "axes"; $0.type = .ints; $0.ints = [1] }, Onnx_AttributeProto.with { $0.name = "keepdims"; $0.i = 0; $0.type = .int }]
+        }, [Tensor(shape: [2, 3, 2], data: (0..<12).map(Float.init))], opset: 13)[0]
+        #expect(reduced.shape == [2, 2] && reduced.data == [2, 3, 8, 9])
+    }
+}

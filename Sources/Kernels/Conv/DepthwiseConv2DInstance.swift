@@ -78,11 +78,8 @@ final class DepthwiseConv2DInstance: KernelInstance, BoundLayer {
                     }
                 }
             }
-            switch kernel.epilogue.activation {
-            case .none: break
-            case .relu: for ow in 0..<s.outWidth { out[ow] = max(out[ow], 0) }
-            case .gelu: for ow in 0..<s.outWidth { out[ow] = Epilogue.gelu(out[ow]) }
-            }
+            let activation = kernel.epilogue.activation
+            if activation != .none { for ow in 0..<s.outWidth { out[ow] = Epilogue.activate(out[ow], activation) } }
         }
     }
 

@@ -9,6 +9,46 @@ extension Epilogue {
         0.5 * x * (1 + fastTanh(0.797_884_56 * (x + 0.044_715 * x * x * x)))
     }
 
+    /// GELU, exact form: x/2 · (1 + erf(x/√2)).
+    @inline(__always)
+    public static func geluErf(_ x: Float) -> Float {
+        0.5 * x * (1 + fastErf(x * 0.707_106_78))
+    }
+
+    /// erf as a rational function (Eigen's float `perf`: odd degree 13 over even degree 8,
+    /// clamped to [-4, 4] where erf rounds to ±1), within a few ulp of `erff`; vectorizes as
+    /// `fastTanh` does.
+    @inline(__always)
+    public static func fastErf(_ value: Float) -> Float {
+        let x = Swift.min(Swift.max(value, -4), 4)
+        let x2 = x * x
+        var p: Float = -2.726_142_3e-10
+        p = p * x2 + 2.770_681_4e-08
+        p = p * x2 - 2.101_024_0e-06
+        p = p * x2 - 5.692_506_4e-05
+        p = p * x2 - 7.349_906_3e-04
+        p = p * x2 - 2.954_600_0e-03
+        p = p * x2 - 1.609_603_3e-02
+        var q: Float = -1.456_607_2e-05
+        q = q * x2 - 2.133_740_6e-04
+        q = q * x2 - 1.682_827_0e-03
+        q = q * x2 - 7.373_329_2e-03
+        q = q * x2 - 1.426_474_0e-02
+        return x * p / q
+    }
+
+    /// The activation of one value (the depthwise kernel's rows; GEMM tiles use `apply`).
+    @inline(__always)
+    public static func activate(_ x: Float, _ activation: Activation) -> Float {
+        switch activation {
+        case .none: x
+        case .relu: Swift.max(x, 0)
+        case .relu6: Swift.min(Swift.max(x, 0), 6)
+        case .gelu: gelu(x)
+        case .geluErf: geluErf(x)
+        }
+    }
+
     /// tanh as a rational function (Eigen's float `ptanh`: degree 13 over degree 6 in x,
     /// clamped where tanh rounds to ±1), within a few ulp of `tanhf`. It has no call and no
     /// branch, so the epilogue loop vectorizes; `tanhf` is a library call per element
@@ -47,7 +87,9 @@ extension Epilogue {
             switch activation {
             case .none: break
             case .relu: for j in 0..<cols { line[j] = max(line[j], 0) }
+            case .relu6: for j in 0..<cols { line[j] = Swift.min(Swift.max(line[j], 0), 6) }
             case .gelu: for j in 0..<cols { line[j] = Self.gelu(line[j]) }
+            case .geluErf: for j in 0..<cols { line[j] = Self.geluErf(line[j]) }
             }
         }
     }

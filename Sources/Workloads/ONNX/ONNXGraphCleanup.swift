@@ -20,8 +20,13 @@ struct ONNXGraphCleanup {
         var sumsAsAdd = 0
         var batchNormsFolded = 0
         var channelOpsFolded = 0
+        var gelusRecognized = 0
+        var layerNormsRecognized = 0
 
-        var isEmpty: Bool { foldedConstants == 0 && removed.isEmpty && sumsAsAdd == 0 && batchNormsFolded == 0 && channelOpsFolded == 0 }
+        var isEmpty: Bool {
+            foldedConstants == 0 && removed.isEmpty && sumsAsAdd == 0 && batchNormsFolded == 0 && channelOpsFolded == 0 && gelusRecognized == 0
+                && layerNormsRecognized == 0
+        }
 
         /// One line for the import's notes.
         var summary: String {
@@ -31,6 +36,8 @@ struct ONNXGraphCleanup {
             if sumsAsAdd > 0 { parts.append("\(sumsAsAdd) Sum of two read as Add") }
             if batchNormsFolded > 0 { parts.append("\(batchNormsFolded) BatchNormalization folded into the preceding Conv/Gemm") }
             if channelOpsFolded > 0 { parts.append("\(channelOpsFolded) Mul/Add by a per-channel constant folded into the preceding Conv/Gemm") }
+            if gelusRecognized > 0 { parts.append("\(gelusRecognized) erf GELU written out as Div/Erf/Add/Mul read as Gelu") }
+            if layerNormsRecognized > 0 { parts.append("\(layerNormsRecognized) LayerNorm written out as ReduceMean/Sub/Pow/Sqrt/Div read as LayerNormalization") }
             return "graph clean-up: " + parts.joined(separator: ", ")
         }
     }
@@ -55,6 +62,7 @@ struct ONNXGraphCleanup {
         var cleanup = ONNXGraphCleanup(file: file)
         try cleanup.foldConstants()
         cleanup.removePassThroughs()
+        cleanup.recognizePatterns()
         try cleanup.foldBatchNormalizations()
         var model = file.model
         var graph = model.graph
@@ -102,22 +110,12 @@ struct ONNXGraphCleanup {
                 continue
             }
             for (name, output) in zip(node.output, outputs) where !name.isEmpty {
-                constants[name] = Self.cast(output, node: node)
+                constants[name] = output
                 add(initializer: Self.proto(name: name, constants[name]!))
             }
             report.foldedConstants += 1
         }
         nodes = kept
-    }
-
-    /// The reference operators keep values as floats (and integers where they are integral);
-    /// a Cast decides which the folded initializer holds.
-    private static func cast(_ tensor: Tensor, node: Onnx_NodeProto) -> Tensor {
-        guard node.opType == "Cast", let to = node.int("to") else { return tensor }
-        switch Onnx_TensorProto.DataType(rawValue: to) {
-        case .float?, .double?, .float16?, .bfloat16?: return Tensor(shape: tensor.shape, data: tensor.data)
-        default: return Tensor(shape: tensor.shape, ints: tensor.ints ?? tensor.data.map { Int64($0.rounded(.towardZero)) })
-        }
     }
 
     private static func proto(name: String, _ tensor: Tensor) -> Onnx_TensorProto {
@@ -139,7 +137,29 @@ struct ONNXGraphCleanup {
         initializers[proto.name] = proto
     }
 
-    // MARK: - Identity, Dropout, Sum
+    // MARK: - Operators written out
+
+    private mutating func recognizePatterns() {
+        var cache: [String: [Float]] = [:]
+        let initializers = self.initializers
+        let file = self.file
+        var patterns = ONNXGraphPatterns(nodes: nodes, constant: { name in
+            if let known = cache[name] { return known }
+            guard let proto = initializers[name], proto.dims.reduce(1, *) <= Int64(ONNXShapeInference.constantLimit),
+                  let tensor = try? ONNXTensor(proto, file: file) else { return nil }
+            let values = tensor.floats ?? tensor.ints?.map(Float.init)
+            cache[name] = values
+            return values
+        }, graphOutputs: graphOutputs)
+        patterns.apply()
+        nodes = patterns.nodes
+        for (name, tensor) in patterns.newInitializers { add(initializer: Self.proto(name: name, tensor)) }
+        report.gelusRecognized = patterns.gelus
+        report.layerNormsRecognized = patterns.layerNorms
+        if patterns.reshapes > 0 { report.removed["Reshape of a reshape", default: 0] += patterns.reshapes }
+    }
+
+    // MARK: - Identity, Dropout, Sum, no-op Cast
 
     private mutating func removePassThroughs() {
         var replacement: [String: String] = [:]
@@ -149,6 +169,7 @@ struct ONNXGraphCleanup {
             return current
         }
         let readers = Set(nodes.flatMap(\.input))
+        let types = elementTypes()
         var kept: [Onnx_NodeProto] = []
         for var node in nodes {
             node.input = node.input.map { $0.isEmpty ? $0 : resolve($0) }
@@ -159,6 +180,8 @@ struct ONNXGraphCleanup {
             let passThrough: Bool = switch node.opType {
             case "Identity": true
             case "Sum": node.input.count == 1
+            // A Cast to the type the value already has.
+            case "Cast": node.input(0).flatMap { types[$0] }.map { Int($0) } == node.int("to")
             // Inference mode: a mask output nobody reads, and no training_mode input set true.
             case "Dropout": node.output.dropFirst().allSatisfy { $0.isEmpty || (!readers.contains($0) && !graphOutputs.contains($0)) }
                 && (node.input(2).map { initializers[$0].flatMap { try? ONNXTensor($0, file: file) }?.ints == [0] } ?? true)
@@ -172,6 +195,36 @@ struct ONNXGraphCleanup {
             kept.append(node)
         }
         nodes = kept
+    }
+
+    /// The element type of every value whose type follows from the graph's inputs,
+    /// initializers and operators (ONNX TensorProto data types); values of unknown operators
+    /// are absent.
+    private func elementTypes() -> [String: Int32] {
+        var types: [String: Int32] = [:]
+        for input in file.graph.input where input.type.tensorType.elemType != 0 { types[input.name] = input.type.tensorType.elemType }
+        for (name, proto) in initializers { types[name] = proto.dataType }
+        let boolean = Int32(Onnx_TensorProto.DataType.bool.rawValue), int64 = Int32(Onnx_TensorProto.DataType.int64.rawValue)
+        let sameAsFirst: Set<String> = [
+            "Identity", "Dropout", "Relu", "Gelu", "Sigmoid", "Tanh", "Erf", "Sqrt", "Exp", "Log", "Neg", "Abs", "Add", "Sub", "Mul", "Div", "Pow",
+            "MatMul", "Gemm", "Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "Softmax", "LayerNormalization", "BatchNormalization",
+            "Transpose", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Gather", "Concat", "Expand", "Slice", "Split", "ReduceMean", "ReduceSum",
+            "Clip", "Max", "Min", "Range", "Resize", "Upsample",
+        ]
+        for node in nodes where Self.isOwnDomain(node) {
+            let type: Int32?
+            switch node.opType {
+            case "Cast": type = node.int("to").map(Int32.init)
+            case "Shape", "Size": type = int64
+            case "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "Not", "And", "Or", "Xor": type = boolean
+            case "Where": type = node.input(1).flatMap { types[$0] }
+            case "Constant": type = node.attribute("value")?.t.dataType
+            case let op where sameAsFirst.contains(op): type = node.input(0).flatMap { types[$0] }
+            default: type = nil
+            }
+            if let type { for output in node.output where !output.isEmpty { types[output] = type } }
+        }
+        return types
     }
 
     // MARK: - BatchNormalization into Conv and Gemm

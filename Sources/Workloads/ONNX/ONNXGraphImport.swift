@@ -118,23 +118,30 @@ struct ONNXGraphImport {
         do { window = try ONNXWindow(node: node, input: x, weight: w) } catch let error as ONNXShapeError {
             throw FileError(path: file.path, message: "node \"\(label)\" (Conv): \(error.message)")
         }
-        guard x.count == 4 else { return skip("\(x.count - 2)-D convolution (the conv2d kernel is 2-D)") }
+        guard x.count == 4 || x.count == 3 else { return skip("\(x.count - 2)-D convolution (the conv kernels are 1-D and 2-D)") }
+        // A 1-D convolution runs as a 2-D one of height 1 (same memory layout).
+        let planar = x.count == 3
+        let (height, width) = planar ? (1, x[2]) : (x[2], x[3])
+        let (kernelHeight, kernelWidth) = planar ? (1, w[2]) : (w[2], w[3])
+        let padsBegin = planar ? [0] + window.padsBegin : window.padsBegin
+        let padsEnd = planar ? [0] + window.padsEnd : window.padsEnd
         // Depthwise (one filter per channel, weights [C, 1, R, S]) has its own kernel; other
         // groupings run conv2d's im2col + GEMM once per group.
-        let depthwise = window.group > 1 && window.group == x[1] && w[0] == x[1] && w.count == 4 && w[1] == 1
-        guard window.strides[0] == window.strides[1], window.dilations[0] == window.dilations[1] else {
+        let depthwise = window.group > 1 && window.group == x[1] && w[0] == x[1] && w[1] == 1
+        guard planar || (window.strides[0] == window.strides[1] && window.dilations[0] == window.dilations[1]) else {
             return skip("strides \(window.strides) or dilations \(window.dilations) differ between axes (the conv kernels take one stride and dilation)")
         }
-        // The kernels take one pad for every side; other pads are added to the input before them.
-        let symmetric = window.padsBegin == window.padsEnd && window.padsBegin[0] == window.padsBegin[1]
-        let inputPadding = symmetric ? nil : [window.padsBegin[0], window.padsBegin[1], window.padsEnd[0], window.padsEnd[1]]
+        // The kernels take one pad for every side (a 1-D convolution none: its height is 1);
+        // other pads are added to the input before them.
+        let symmetric = padsBegin == padsEnd && padsBegin[0] == padsBegin[1] && (!planar || padsBegin == [0, 0])
+        let inputPadding = symmetric ? nil : [padsBegin[0], padsBegin[1], padsEnd[0], padsEnd[1]]
         guard file.isInitializer(node.input[1]) else { return skip("its weights \"\(node.input[1])\" are not an initializer") }
         let conv: Conv2DShape
         do {
-            let (height, width) = inputPadding.map { (x[2] + $0[0] + $0[2], x[3] + $0[1] + $0[3]) } ?? (x[2], x[3])
-            conv = try Conv2DShape(batch: x[0], channels: x[1], height: height, width: width, outChannels: w[0], kernelHeight: w[2], kernelWidth: w[3],
-                                   stride: window.strides[0], padding: inputPadding == nil ? window.padsBegin[0] : 0, dilation: window.dilations[0],
-                                   groups: depthwise ? 1 : window.group)
+            let (paddedHeight, paddedWidth) = inputPadding.map { (height + $0[0] + $0[2], width + $0[1] + $0[3]) } ?? (height, width)
+            conv = try Conv2DShape(batch: x[0], channels: x[1], height: paddedHeight, width: paddedWidth, outChannels: w[0], kernelHeight: kernelHeight,
+                                   kernelWidth: kernelWidth, stride: window.strides[0], padding: inputPadding == nil ? padsBegin[0] : 0,
+                                   dilation: window.dilations[0], groups: depthwise ? 1 : window.group)
         } catch let error as KernelError {
             throw FileError(path: file.path, message: "node \"\(label)\" (Conv): \(error.message)")
         }
@@ -143,15 +150,17 @@ struct ONNXGraphImport {
             if file.isInitializer(bias) { epilogue.bias = true } else { notes.append("Conv \"\(label)\": its bias is not an initializer and is added outside the kernel") }
         }
         let channels = w[0]
-        let fusion = fuse(after: node.output[0], start: epilogue, isBias: { $0 == [channels, 1, 1] || $0 == [1, channels, 1, 1] })
+        let perChannel = [channels] + Array(repeating: 1, count: x.count - 2)
+        let fusion = fuse(after: node.output[0], start: epilogue, isBias: { $0 == perChannel || $0 == [1] + perChannel })
         // conv2d's weights are the GEMM operand [C·R·S, K]; dwconv2d's stay [C, R·S].
         let layerWeights = try weights.weights(node.input[1], transposed: !depthwise)
         let layer = depthwise ? try Layer.depthwise(conv, epilogue: fusion.epilogue) : Layer.conv2d(conv, epilogue: fusion.epilogue)
         if let inputPadding {
-            notes.append("Conv \"\(label)\": pads \(window.padsBegin + window.padsEnd) differ between sides; the input is padded to \(conv.height)x\(conv.width) before the kernel (padding \(inputPadding) as top, left, bottom, right)")
+            let why = planar ? "a 1-D convolution with pads \(window.padsBegin + window.padsEnd)" : "pads \(window.padsBegin + window.padsEnd) differ between sides"
+            notes.append("Conv \"\(label)\": \(why); the input is padded to \(conv.height)x\(conv.width) before the kernel (padding \(inputPadding) as top, left, bottom, right)")
         }
         add(layer, node: index, label: label, fusion: fusion, weights: layerWeights, bias: epilogue.bias ? node.input(2) : nil,
-            inputPadding: inputPadding)
+            inputPadding: inputPadding, outputShape: planar ? [x[0], w[0], conv.outWidth] : nil)
     }
 
     /// What `fuse` absorbed: the epilogue, the nodes, the value the chain ends at, and the bias
@@ -165,17 +174,30 @@ struct ONNXGraphImport {
     }
 
     private mutating func add(_ layer: Layer, node: Int, label: String, fusion: Fusion, weights: LayerWeights?, bias: String?,
-                              inputPadding: [Int]? = nil,
+                              inputPadding: [Int]? = nil, outputShape: [Int]? = nil,
                               count: Int = 1, transposeA: Bool = false, transposeB: Bool = false) {
         let name = ([label] + fusion.names).joined(separator: " + ")
         instances.append(.init(name: name, layer: layer, count: count, weights: weights))
         bindings.append(ONNXLayerBinding(node: node, fusedNodes: fusion.nodes, layer: layer, name: name, output: fusion.output,
                                          bias: bias ?? fusion.biasFromAdd, transposeA: transposeA, transposeB: transposeB, weights: weights,
-                                         inputPadding: inputPadding))
+                                         inputPadding: inputPadding, outputShape: outputShape))
+    }
+
+    /// Clip's bounds: inputs from opset 11 on (constants), attributes before; nil when a bound
+    /// is not a constant.
+    private func clipBounds(_ node: Onnx_NodeProto) -> (Float, Float)? {
+        guard file.opset >= 11 else { return (node.float("min") ?? -.infinity, node.float("max") ?? .infinity) }
+        func bound(_ index: Int, _ absent: Float) -> Float? {
+            guard let name = node.input(index) else { return absent }
+            guard let values = (try? file.tensor(name))?.floats, values.count == 1 else { return nil }
+            return values[0]
+        }
+        guard let low = bound(1, -.infinity), let high = bound(2, .infinity) else { return nil }
+        return (low, high)
     }
 
     /// Absorbs what follows `output` into the epilogue while it is fusable: a bias Add of a
-    /// constant of a per-column shape, then one Relu or tanh-form Gelu. A value that is a
+    /// constant of a per-column shape, then one Relu, Gelu (either form) or Clip to [0, 6]. A value that is a
     /// graph output or read by several nodes ends the chain (it must exist in memory).
     private mutating func fuse(after output: String, start: Epilogue, isBias: ([Int]) -> Bool) -> Fusion {
         var fusion = Fusion(epilogue: start, output: output)
@@ -192,11 +214,9 @@ struct ONNXGraphImport {
             case "Relu":
                 fusion.epilogue.activation = .relu
             case "Gelu":
-                guard next.string("approximate") == "tanh" else {
-                    notes.append("Gelu \"\(next.label(index: index))\" (erf form) is not fused: the kernels' GELU is the tanh form")
-                    return fusion
-                }
-                fusion.epilogue.activation = .gelu
+                fusion.epilogue.activation = next.string("approximate") == "tanh" ? .gelu : .geluErf
+            case "Clip" where clipBounds(next).map { $0 == (0, 6) } == true:
+                fusion.epilogue.activation = .relu6
             default:
                 return fusion
             }

@@ -1,4 +1,5 @@
 import KernelModel
+import ONNXProto
 import TunebenchCore
 
 /// Imports an ONNX model's products as layers to tune: Gemm and MatMul (batched too) as GEMMs,
@@ -81,7 +82,11 @@ public enum ONNXImport {
         var graph = try ONNXGraphImport(file: file, binding: order.compactMap { name in dimensions[name].map { (name, $0) } })
         try graph.run(weights: &weights)
         let shapes = try ONNXShapeInference(file: file, bindings: dimensions)
-        let inputs = file.graph.input.filter { !file.isInitializer($0.name) }.map { ($0.name, shapes.values[$0.name]?.shape ?? []) }
+        let floating: Set<Onnx_TensorProto.DataType> = [.float, .double, .float16, .bfloat16]
+        let inputs = file.graph.input.filter { !file.isInitializer($0.name) }.map { input in
+            let type = Onnx_TensorProto.DataType(rawValue: Int(input.type.tensorType.elemType)) ?? .float
+            return (input.name, shapes.values[input.name]?.shape ?? [], !floating.contains(type))
+        }
         let workload = Workload(name: file.graph.name.isEmpty ? path : file.graph.name, source: path, instances: graph.instances,
                                 unsupported: graph.unsupported, notes: graph.notes)
         return ONNXPlan(file: file, workload: workload, bindings: graph.bindings, inputs: inputs)

@@ -24,4 +24,7 @@ public struct ONNXLayerBinding: Sendable {
     /// input): [top, left, bottom, right] zeros added around the input before the kernel, whose
     /// layer then has no padding. nil otherwise.
     public var inputPadding: [Int]? = nil
+    /// The output's shape when it is not the layer's own: [N, K, W] for a 1-D convolution run
+    /// as a 2-D one of height 1 (its input is read as [N, C, 1, W]).
+    public var outputShape: [Int]? = nil
 }

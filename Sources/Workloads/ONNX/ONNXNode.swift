@@ -16,6 +16,8 @@ extension Onnx_NodeProto {
 
     public func float(_ name: String) -> Float? { attribute(name).map(\.f) }
 
+    public func floats(_ name: String) -> [Float]? { attribute(name).map(\.floats) }
+
     public func string(_ name: String) -> String? { attribute(name).map { String(decoding: $0.s, as: UTF8.self) } }
 
     /// Input `index`, or nil when it is absent or left empty (an omitted optional input).

@@ -20,7 +20,7 @@ public enum ONNXOperatorShapes {
     static let others: Set<String> = [
         "Identity", "Cast", "CastLike", "MatMul", "Gemm", "Conv", "MaxPool", "AveragePool", "LpPool", "GlobalAveragePool",
         "GlobalMaxPool", "Flatten", "Reshape", "Transpose", "Unsqueeze", "Squeeze", "Concat", "Shape", "Size", "Gather", "Slice",
-        "Split", "Expand", "ConstantOfShape", "Constant",
+        "Split", "Expand", "ConstantOfShape", "Constant", "Resize", "Upsample", "ConvTranspose", "Range",
     ]
 
     static func hasRule(_ node: Onnx_NodeProto) -> Bool {
@@ -46,8 +46,10 @@ public enum ONNXOperatorShapes {
             return [ONNXValue(shape: shape, ints: foldArithmetic(op, present))]
         }
         if reductions.contains(op) {
-            let axes = op == "ReduceSum" && opset >= 13 || opset >= 18 ? inputs.count > 1 ? try input(1).ints.map { $0.map(Int.init) } : nil : node.ints("axes")
-            return [try reduce(try input(0), axes: axes, keep: node.int("keepdims") ?? 1 == 1, noopWhenEmpty: node.int("noop_with_empty_axes") ?? 0 == 1)]
+            let x = try input(0)
+            let axes = try reductionAxes(node, inputs: inputs, opset: opset)
+            guard let axes else { return [x] }
+            return [try reduce(x, axes: axes, keep: node.int("keepdims") ?? 1 == 1)]
         }
         switch op {
         case "Identity", "Cast", "CastLike":
@@ -126,6 +128,19 @@ public enum ONNXOperatorShapes {
             return [ONNXValue(shape: target.map(Int.init))]
         case "Constant":
             return [try constant(node)]
+        case "Resize", "Upsample":
+            return [ONNXValue(shape: try ONNXResize(node: node, inputs: inputs, opset: opset).outputShape)]
+        case "ConvTranspose":
+            return [ONNXValue(shape: try ONNXTransposedWindow(node: node, input: try input(0).shape, weight: try input(1).shape).outputShape)]
+        case "Range":
+            let (start, limit, delta) = (try input(0), try input(1), try input(2))
+            if let a = start.ints?.first, let b = limit.ints?.first, let d = delta.ints?.first, d != 0 {
+                return [ONNXValue(shape: [max(0, Int((b - a + d - (d > 0 ? 1 : -1)) / d))])]
+            }
+            guard let a = start.floats?.first, let b = limit.floats?.first, let d = delta.floats?.first, d != 0 else {
+                throw ONNXShapeError("start, limit and delta are not constants")
+            }
+            return [ONNXValue(shape: [max(0, Int((Double(b - a) / Double(d)).rounded(.up)))])]
         default:
             return nil
         }
@@ -180,9 +195,29 @@ public enum ONNXOperatorShapes {
         return (0..<count).map { f(a[a.count == 1 ? 0 : $0], b[b.count == 1 ? 0 : $0]) }
     }
 
-    private static func reduce(_ x: ONNXValue, axes: [Int]?, keep: Bool, noopWhenEmpty: Bool) throws -> ONNXValue {
-        if (axes ?? []).isEmpty && noopWhenEmpty { return x }
-        let reduced = Set(try (axes ?? Array(x.shape.indices)).map { try normalize($0, rank: x.shape.count) })
+    /// The normalized axes a reduction reduces (attribute before opset 18, input from 18 on and
+    /// for ReduceSum from 13); every axis when none are given, nil when it is a no-op
+    /// (noop_with_empty_axes with no axes).
+    static func reductionAxes(_ node: Onnx_NodeProto, inputs: [ONNXValue?], opset: Int) throws -> [Int]? {
+        guard let x = inputs.first ?? nil else { throw ONNXShapeError("input 0 is missing") }
+        let fromInput = node.opType == "ReduceSum" && opset >= 13 || opset >= 18
+        var axes: [Int]?
+        if fromInput {
+            if inputs.count > 1, let given = inputs[1] {
+                guard let ints = given.ints else { throw ONNXShapeError("axes are not a constant") }
+                axes = ints.map { Int(clamping: $0) }
+            }
+        } else {
+            axes = node.ints("axes")
+        }
+        if (axes ?? []).isEmpty {
+            return node.int("noop_with_empty_axes") ?? 0 == 1 ? nil : Array(x.shape.indices)
+        }
+        return try Array(Set(axes!.map { try normalize($0, rank: x.shape.count) })).sorted()
+    }
+
+    private static func reduce(_ x: ONNXValue, axes: [Int], keep: Bool) throws -> ONNXValue {
+        let reduced = Set(axes)
         var shape: [Int] = []
         for (axis, size) in x.shape.enumerated() {
             if !reduced.contains(axis) { shape.append(size) } else if keep { shape.append(1) }
@@ -222,6 +257,16 @@ public enum ONNXOperatorShapes {
 
     private static func slice(node: Onnx_NodeProto, inputs: [ONNXValue?], opset: Int) throws -> ONNXValue {
         guard let data = inputs.first ?? nil else { throw ONNXShapeError("input 0 is missing") }
+        let selection = try sliceSelection(node: node, inputs: inputs, opset: opset)
+        var ints: [Int64]?
+        if let values = data.ints, data.shape.count == 1 { ints = selection[0].map { values[$0] } }
+        return ONNXValue(shape: selection.map(\.count), ints: ints)
+    }
+
+    /// The indices a Slice keeps along each axis of its input (every index of an axis it does
+    /// not slice), with starts and ends clamped as the operator reference says.
+    static func sliceSelection(node: Onnx_NodeProto, inputs: [ONNXValue?], opset: Int) throws -> [[Int]] {
+        guard let data = inputs.first ?? nil else { throw ONNXShapeError("input 0 is missing") }
         func constant(_ index: Int) throws -> [Int]? {
             guard index < inputs.count, let value = inputs[index] else { return nil }
             guard let ints = value.ints else { throw ONNXShapeError("input \(index) is not a constant") }
@@ -242,27 +287,21 @@ public enum ONNXOperatorShapes {
         guard starts.count == ends.count, axes.count == starts.count, steps.count == starts.count, !steps.contains(0) else {
             throw ONNXShapeError("starts, ends, axes and steps differ in length (or a step is 0)")
         }
-        var shape = data.shape
-        var picked: [Int]? = data.shape.count == 1 ? Array(0..<data.shape[0]) : nil
+        var selection = data.shape.map { Array(0..<$0) }
         for i in starts.indices {
-            let axis = try normalize(axes[i], rank: shape.count)
+            let axis = try normalize(axes[i], rank: data.shape.count)
             let size = data.shape[axis]
             let step = steps[i]
             func clamp(_ v: Int) -> Int {
                 let v = v < 0 ? v + size : v
                 return step > 0 ? min(max(v, 0), size) : min(max(v, -1), size - 1)
             }
-            let (start, end) = (clamp(starts[i]), clamp(ends[i]))
-            let range = Array(stride(from: start, to: end, by: step))
-            shape[axis] = range.count
-            if axis == 0, picked != nil { picked = range }
+            selection[axis] = Array(stride(from: clamp(starts[i]), to: clamp(ends[i]), by: step))
         }
-        var ints: [Int64]?
-        if let values = data.ints, let picked { ints = picked.map { values[$0] } }
-        return ONNXValue(shape: shape, ints: ints)
+        return selection
     }
 
-    private static func split(node: Onnx_NodeProto, inputs: [ONNXValue?], opset: Int) throws -> [ONNXValue?] {
+    static func split(node: Onnx_NodeProto, inputs: [ONNXValue?], opset: Int) throws -> [ONNXValue?] {
         guard let data = inputs.first ?? nil else { throw ONNXShapeError("input 0 is missing") }
         let axis = try normalize(node.int("axis") ?? 0, rank: data.shape.count)
         let size = data.shape[axis]
@@ -289,6 +328,9 @@ public enum ONNXOperatorShapes {
         if let tensor = node.attribute("value")?.t {
             let dims = tensor.dims.map { Int($0) }
             var value = ONNXValue(shape: dims)
+            if dims.saturatingProduct <= ONNXShapeInference.constantLimit, let decoded = try? ONNXTensor(tensor, modelPath: "") {
+                value.floats = decoded.floats
+            }
             let type = Onnx_TensorProto.DataType(rawValue: Int(tensor.dataType))
             if type == .int64 || type == .int32 {
                 let raw = tensor.rawData
@@ -306,8 +348,8 @@ public enum ONNXOperatorShapes {
         }
         if let value = node.attribute("value_int") { return ONNXValue(shape: [], ints: [value.i]) }
         if let values = node.attribute("value_ints") { return ONNXValue(shape: [values.ints.count], ints: values.ints) }
-        if node.attribute("value_float") != nil { return ONNXValue(shape: []) }
-        if let values = node.attribute("value_floats") { return ONNXValue(shape: [values.floats.count]) }
+        if let value = node.attribute("value_float") { return ONNXValue(shape: [], floats: [value.f]) }
+        if let values = node.attribute("value_floats") { return ONNXValue(shape: [values.floats.count], floats: values.floats) }
         throw ONNXShapeError("Constant without a value, value_int(s) or value_float(s) attribute")
     }
 }

@@ -4,6 +4,7 @@ public struct ONNXPlan: Sendable {
     public let workload: Workload
     /// Parallel to `workload.instances`.
     public let bindings: [ONNXLayerBinding]
-    /// The graph inputs (initializers excluded) and their shapes, in order.
-    public let inputs: [(name: String, shape: [Int])]
+    /// The graph inputs (initializers excluded), their shapes, and whether they hold integers
+    /// (masks, token ids) rather than floats, in order.
+    public let inputs: [(name: String, shape: [Int], isInteger: Bool)]
 }

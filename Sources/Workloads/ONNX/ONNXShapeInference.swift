@@ -3,14 +3,17 @@ import ONNXProto
 import TunebenchCore
 
 /// What is known about one value of a graph: its shape, and its contents when it is a small
-/// integer tensor (the shape arithmetic that feeds Reshape, Slice or Expand in exported models).
+/// integer tensor (the shape arithmetic that feeds Reshape, Slice or Expand in exported models)
+/// or a small float constant (the scales of Resize and Upsample).
 public struct ONNXValue: Equatable, Sendable {
     public var shape: [Int]
     public var ints: [Int64]?
+    public var floats: [Float]?
 
-    public init(shape: [Int], ints: [Int64]? = nil) {
+    public init(shape: [Int], ints: [Int64]? = nil, floats: [Float]? = nil) {
         self.shape = shape
         self.ints = ints
+        self.floats = floats
     }
 
     /// The number of elements, Int.max when the product overflows (a hostile shape is then
@@ -54,7 +57,10 @@ public struct ONNXShapeInference {
         for tensor in file.graph.initializer {
             try checkSize(tensor.dims.map { Int(clamping: $0) }, of: "initializer \"\(tensor.name)\"")
             var value = ONNXValue(shape: tensor.dims.map { Int($0) })
-            if value.count <= Self.constantLimit, let decoded = try? file.tensor(tensor.name), let ints = decoded.ints { value.ints = ints }
+            if value.count <= Self.constantLimit, let decoded = try? file.tensor(tensor.name) {
+                value.ints = decoded.ints
+                value.floats = decoded.floats
+            }
             values[tensor.name] = value
         }
         try bindInputs(bindings)

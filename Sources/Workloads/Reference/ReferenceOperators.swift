@@ -8,12 +8,13 @@ package enum ReferenceOperators {
     package struct Failure: Error { package let message: String }
 
     /// The operators `evaluate` computes (a test holds the two together).
-    package static let operators: Set<String> = [
-        "Identity", "Cast", "Dropout", "Relu", "Sigmoid", "Tanh", "Erf", "Sqrt", "Exp", "Neg", "Gelu", "Add", "Sub", "Mul", "Div", "Pow",
-        "MatMul", "Gemm", "Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "Softmax", "LayerNormalization", "Transpose",
-        "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Shape", "Gather", "Concat", "Constant", "Expand", "Slice", "ConstantOfShape", "LRN",
-        "Clip",
-    ]
+    package static let operators: Set<String> = Set([
+        "Identity", "Cast", "Dropout", "Relu", "Sigmoid", "Tanh", "Erf", "Sqrt", "Exp", "Log", "Abs", "Reciprocal", "Neg", "Gelu",
+        "LeakyRelu", "HardSigmoid", "HardSwish", "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum",
+        "MatMul", "Gemm", "Conv", "ConvTranspose", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Softmax",
+        "LayerNormalization", "Transpose", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Shape", "Gather", "Concat", "Constant", "Expand",
+        "ConstantOfShape", "LRN", "Clip", "Resize", "Upsample",
+    ]).union(logicOperators).union(indexingOperators)
 
     package static func evaluate(_ node: Onnx_NodeProto, _ inputs: [Tensor?], opset: Int) throws -> [Tensor] {
         func input(_ index: Int) throws -> Tensor {
@@ -24,9 +25,22 @@ package enum ReferenceOperators {
             let x = try input(0)
             return [Tensor(shape: x.shape, data: x.data.map(f))]
         }
+        if logicOperators.contains(node.opType) { return [try logic(node, inputs)] }
+        if indexingOperators.contains(node.opType) { return try indexing(node, inputs, opset: opset) }
         switch node.opType {
-        case "Identity", "Cast", "Dropout": return [try input(0)]
+        case "Identity", "Dropout": return [try input(0)]
+        case "Cast": return [cast(try input(0), to: node.int("to"))]
         case "Relu": return try unary { max($0, 0) }
+        case "LeakyRelu":
+            let alpha = node.float("alpha") ?? 0.01
+            return try unary { $0 < 0 ? alpha * $0 : $0 }
+        case "HardSigmoid":
+            let (alpha, beta) = (node.float("alpha") ?? 0.2, node.float("beta") ?? 0.5)
+            return try unary { Swift.min(Swift.max(alpha * $0 + beta, 0), 1) }
+        case "HardSwish": return try unary { $0 * Swift.min(Swift.max($0 / 6 + 0.5, 0), 1) }
+        case "Log": return try unary { log($0) }
+        case "Abs": return try unary { abs($0) }
+        case "Reciprocal": return try unary { 1 / $0 }
         case "Sigmoid": return try unary { 1 / (1 + exp(-$0)) }
         case "Tanh": return try unary { tanh($0) }
         case "Erf": return try unary { erf($0) }
@@ -38,8 +52,17 @@ package enum ReferenceOperators {
                 return try unary { x in Float(0.5 * Double(x) * (1 + Foundation.tanh(0.797_884_560_802_865_4 * (Double(x) + 0.044_715 * Double(x) * Double(x) * Double(x))))) }
             }
             return try unary { x in Float(0.5 * Double(x) * (1 + Foundation.erf(Double(x) / 2.0.squareRoot()))) }
-        case "Add", "Sub", "Mul", "Div", "Pow":
+        case "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min":
             return [try broadcastBinary(try input(0), try input(1), op: node.opType)]
+        case "Sum":
+            let parts = inputs.compactMap { $0 }
+            guard var total = parts.first else { throw Failure(message: "Sum without inputs") }
+            for part in parts.dropFirst() { total = try broadcastBinary(total, part, op: "Add") }
+            return [total]
+        case "ConvTranspose":
+            return [try convTranspose(node, try input(0), try input(1), inputs.count > 2 ? inputs[2] : nil)]
+        case "Resize", "Upsample":
+            return [try resize(node, inputs, opset: opset)]
         case "MatMul":
             return [try matmul(try input(0), try input(1))]
         case "Gemm":
@@ -48,11 +71,12 @@ package enum ReferenceOperators {
             return [try conv(node, try input(0), try input(1), inputs.count > 2 ? inputs[2] : nil)]
         case "MaxPool", "AveragePool":
             return [try pool(node, try input(0), max: node.opType == "MaxPool")]
-        case "GlobalAveragePool":
+        case "GlobalAveragePool", "GlobalMaxPool":
             let x = try input(0)
             let plane = x.shape.dropFirst(2).reduce(1, *)
             let data = stride(from: 0, to: x.count, by: plane).map { start in
-                Float(x.data[start..<start + plane].reduce(0.0) { $0 + Double($1) } / Double(plane))
+                node.opType == "GlobalMaxPool" ? x.data[start..<start + plane].max() ?? 0
+                    : Float(x.data[start..<start + plane].reduce(0.0) { $0 + Double($1) } / Double(plane))
             }
             return [Tensor(shape: Array(x.shape.prefix(2)) + Array(repeating: 1, count: x.shape.count - 2), data: data)]
         case "Softmax":
@@ -76,6 +100,17 @@ package enum ReferenceOperators {
             return try unary { Swift.min(Swift.max($0, low ?? -.infinity), high ?? .infinity) }
         default:
             throw Failure(message: "operator \(node.opType) is not in the runner (it runs \(operators.sorted().joined(separator: ", ")))")
+        }
+    }
+
+    /// Cast: to a floating type the values as floats; to an integer type truncated integers;
+    /// to bool 0 and 1. Values are kept as floats (and integers where integral), so only the
+    /// kind of number changes.
+    package static func cast(_ x: Tensor, to type: Int?) -> Tensor {
+        switch type.flatMap(Onnx_TensorProto.DataType.init(rawValue:)) {
+        case .float?, .double?, .float16?, .bfloat16?, nil: return Tensor(shape: x.shape, data: x.data)
+        case .bool?: return Tensor(shape: x.shape, ints: x.ints.map { $0.map { $0 != 0 ? 1 : 0 } } ?? x.data.map { $0 != 0 ? 1 : 0 })
+        default: return Tensor(shape: x.shape, ints: x.ints ?? x.data.map { $0.isNaN ? 0 : abs($0) < 9.2e18 ? Int64($0.rounded(.towardZero)) : $0 > 0 ? .max : .min })
         }
     }
 
@@ -146,6 +181,8 @@ package enum ReferenceOperators {
         case "Sub": (-)
         case "Mul": (*)
         case "Div": (/)
+        case "Max": { Swift.max($0, $1) }
+        case "Min": { Swift.min($0, $1) }
         default: { pow($0, $1) }
         }
         let count = shape.reduce(1, *)
@@ -232,12 +269,32 @@ package enum ReferenceOperators {
         return Tensor(shape: [m, n], data: data)
     }
 
+    /// A 1-D or 2-D window as 2-D (a 1-D one has a height of 1): input height and width,
+    /// output height and width, kernel, strides, leading pads and dilations per axis.
+    struct PlanarWindow {
+        var height: Int, width: Int, outHeight: Int, outWidth: Int
+        var kernel: [Int], strides: [Int], pads: [Int], dilations: [Int]
+
+        init(_ window: ONNXWindow, input: [Int]) throws {
+            switch input.count {
+            case 4:
+                (height, width, outHeight, outWidth) = (input[2], input[3], window.outputShape[2], window.outputShape[3])
+                (kernel, strides, pads, dilations) = (window.kernel, window.strides, window.padsBegin, window.dilations)
+            case 3:
+                (height, width, outHeight, outWidth) = (1, input[2], 1, window.outputShape[2])
+                (kernel, strides, pads, dilations) = ([1] + window.kernel, [1] + window.strides, [0] + window.padsBegin, [1] + window.dilations)
+            default:
+                throw Failure(message: "only 1-D and 2-D windows run, not \(input.count - 2)-D")
+            }
+        }
+    }
+
     static func conv(_ node: Onnx_NodeProto, _ x: Tensor, _ w: Tensor, _ bias: Tensor?) throws -> Tensor {
         let window = try ONNXWindow(node: node, input: x.shape, weight: w.shape)
-        guard x.shape.count == 4 else { throw Failure(message: "only 2-D convolutions run") }
-        let (batch, channels, height, width) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        let (out, r, s) = (w.shape[0], w.shape[2], w.shape[3])
-        let (oh, ow) = (window.outputShape[2], window.outputShape[3])
+        let p = try PlanarWindow(window, input: x.shape)
+        let (batch, channels, height, width) = (x.shape[0], x.shape[1], p.height, p.width)
+        let (out, r, s) = (w.shape[0], p.kernel[0], p.kernel[1])
+        let (oh, ow) = (p.outHeight, p.outWidth)
         let group = window.group, perGroup = channels / group, outPerGroup = out / group
         var data = [Float](repeating: 0, count: batch * out * oh * ow)
         for image in 0..<batch {
@@ -248,10 +305,10 @@ package enum ReferenceOperators {
                         var sum = Double(bias?.data[o] ?? 0)
                         for c in 0..<perGroup {
                             for i in 0..<r {
-                                let ih = y * window.strides[0] - window.padsBegin[0] + i * window.dilations[0]
+                                let ih = y * p.strides[0] - p.pads[0] + i * p.dilations[0]
                                 guard ih >= 0 && ih < height else { continue }
                                 for j in 0..<s {
-                                    let iw = xo * window.strides[1] - window.padsBegin[1] + j * window.dilations[1]
+                                    let iw = xo * p.strides[1] - p.pads[1] + j * p.dilations[1]
                                     guard iw >= 0 && iw < width else { continue }
                                     let value = x.data[((image * channels + g * perGroup + c) * height + ih) * width + iw]
                                     sum += Double(value) * Double(w.data[((o * perGroup + c) * r + i) * s + j])
@@ -263,24 +320,31 @@ package enum ReferenceOperators {
                 }
             }
         }
-        return Tensor(shape: [batch, out, oh, ow], data: data)
+        return Tensor(shape: window.outputShape, data: data)
     }
 
+    /// Max and average pooling; average counts only the input positions in the window unless
+    /// count_include_pad says to count the pads too.
     static func pool(_ node: Onnx_NodeProto, _ x: Tensor, max isMax: Bool) throws -> Tensor {
         let window = try ONNXWindow(node: node, input: x.shape, weight: nil)
-        guard x.shape.count == 4 else { throw Failure(message: "only 2-D pooling runs") }
-        let (batch, channels, height, width) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        let (oh, ow) = (window.outputShape[2], window.outputShape[3])
-        var data = [Float](repeating: 0, count: batch * channels * oh * ow)
-        for plane in 0..<batch * channels {
+        let p = try PlanarWindow(window, input: x.shape)
+        let (height, width, oh, ow) = (p.height, p.width, p.outHeight, p.outWidth)
+        let includePad = node.int("count_include_pad") ?? 0 == 1
+        // The pads after each axis, as 2-D (ceil mode may reach past them: never counted).
+        let padsEnd = x.shape.count == 3 ? [0] + window.padsEnd : window.padsEnd
+        let planes = x.shape[0] * x.shape[1]
+        var data = [Float](repeating: 0, count: planes * oh * ow)
+        for plane in 0..<planes {
             for y in 0..<oh {
                 for xo in 0..<ow {
                     var best = -Float.infinity, sum = 0.0, count = 0
-                    for i in 0..<window.kernel[0] {
-                        let ih = y * window.strides[0] - window.padsBegin[0] + i * window.dilations[0]
+                    var rowsInPads = 0, columnsInPads = 0
+                    for i in 0..<p.kernel[0] {
+                        let ih = y * p.strides[0] - p.pads[0] + i * p.dilations[0]
+                        if ih < height + padsEnd[0] { rowsInPads += 1 }
                         guard ih >= 0 && ih < height else { continue }
-                        for j in 0..<window.kernel[1] {
-                            let iw = xo * window.strides[1] - window.padsBegin[1] + j * window.dilations[1]
+                        for j in 0..<p.kernel[1] {
+                            let iw = xo * p.strides[1] - p.pads[1] + j * p.dilations[1]
                             guard iw >= 0 && iw < width else { continue }
                             let value = x.data[(plane * height + ih) * width + iw]
                             best = max(best, value)
@@ -288,11 +352,13 @@ package enum ReferenceOperators {
                             count += 1
                         }
                     }
-                    data[(plane * oh + y) * ow + xo] = isMax ? best : Float(sum / Double(max(count, 1)))
+                    for j in 0..<p.kernel[1] where xo * p.strides[1] - p.pads[1] + j * p.dilations[1] < width + padsEnd[1] { columnsInPads += 1 }
+                    let divisor = includePad ? rowsInPads * columnsInPads : count
+                    data[(plane * oh + y) * ow + xo] = isMax ? best : Float(sum / Double(max(divisor, 1)))
                 }
             }
         }
-        return Tensor(shape: [batch, channels, oh, ow], data: data)
+        return Tensor(shape: window.outputShape, data: data)
     }
 
     static func softmax(_ x: Tensor, axis: Int) -> Tensor {
@@ -355,7 +421,7 @@ package enum ReferenceOperators {
     /// Operators that only rearrange or compute shapes: the shape rules of the import decide
     /// the output shape, the values are moved here.
     static func shapeOperator(_ node: Onnx_NodeProto, _ inputs: [Tensor?], opset: Int) throws -> [Tensor] {
-        let known = inputs.map { $0.map { ONNXValue(shape: $0.shape, ints: $0.ints) } }
+        let known = inputs.map { $0?.value }
         guard let shapes = try ONNXOperatorShapes.outputs(of: node, inputs: known, opset: opset), let first = shapes.first ?? nil else {
             throw Failure(message: "no shape rule")
         }

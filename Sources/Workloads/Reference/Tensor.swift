@@ -21,6 +21,12 @@ public struct Tensor: Sendable {
 
     public var count: Int { shape.reduce(1, *) }
 
+    /// What the shape rules know of this value: its shape, its integers, and its floats when it
+    /// is small enough to be a parameter (Resize scales).
+    var value: ONNXValue {
+        ONNXValue(shape: shape, ints: ints, floats: ints == nil && count <= ONNXShapeInference.constantLimit ? data : nil)
+    }
+
     /// An initializer's values (integer ones keep their integers, for shape arithmetic).
     public init(_ tensor: ONNXTensor) {
         if let ints = tensor.ints { self.init(shape: tensor.dims, ints: ints) } else { self.init(shape: tensor.dims, data: tensor.floats ?? []) }
