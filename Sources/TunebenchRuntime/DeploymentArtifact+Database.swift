@@ -20,7 +20,8 @@ extension DeploymentArtifact {
                 .sorted { ($0.policy.hasPrefix("max-error") ? 0 : 1, $0.policy) < ($1.policy.hasPrefix("max-error") ? 0 : 1, $1.policy) }.first
             entries.append(Entry(profile: best.profileId, layer: layer.description, precision: precision, kernel: config.kernel,
                                  parameters: config.values, expectedSeconds: best.medianSeconds, gflops: best.gflops,
-                                 chosenBy: choice?.policy, relativeError: choice?.relativeError))
+                                 chosenBy: choice?.policy, relativeError: choice?.relativeError,
+                                 modelCheck: choice?.modelCheck, modelOutputError: choice?.modelOutputError))
         }
         let decoder = JSONDecoder()
         let profiles = try database.profiles().filter { wanted($0.id) }.map { record in

@@ -24,9 +24,14 @@ public struct DeploymentArtifact: Codable, Equatable, Sendable {
         /// over fp32,fp16,bf16,int8,int4"); nil for the other tuned precisions.
         public var chosenBy: String?
         public var relativeError: Double?
+        /// For a chosen entry of an ONNX model's layer: the model-level check that held the
+        /// choice (model, metric, calibration inputs, limit) and the model's output error.
+        public var modelCheck: String?
+        public var modelOutputError: Double?
 
         public init(profile: String, layer: String, precision: Precision, kernel: String, parameters: [String: ParameterValue],
-                    expectedSeconds: Double, gflops: Double, chosenBy: String? = nil, relativeError: Double? = nil) {
+                    expectedSeconds: Double, gflops: Double, chosenBy: String? = nil, relativeError: Double? = nil,
+                    modelCheck: String? = nil, modelOutputError: Double? = nil) {
             self.profile = profile
             self.layer = layer
             self.precision = precision
@@ -36,6 +41,8 @@ public struct DeploymentArtifact: Codable, Equatable, Sendable {
             self.gflops = gflops
             self.chosenBy = chosenBy
             self.relativeError = relativeError
+            self.modelCheck = modelCheck
+            self.modelOutputError = modelOutputError
         }
 
         public var config: KernelConfig { KernelConfig(kernel: kernel, values: parameters) }

@@ -241,12 +241,12 @@ public struct Autotuner {
     }
 
     /// What deployments of this profile get for the layer (TunebenchRuntime, export).
-    func recordChoice(_ winner: Candidate, layer: Layer, policy: String) throws {
+    func recordChoice(_ winner: Candidate, layer: Layer, policy: String, modelCheck: String? = nil, modelOutputError: Double? = nil) throws {
         guard let best = winner.best else { return }
         try tuner.database.record(choice: ChoiceRecord(
             profileId: tuner.profile.id, layer: layer.description, kernelLibraryVersion: KernelLibrary.version,
             policy: policy, precision: winner.precision.rawValue, bestLayer: best.layer,
             relativeError: winner.relativeError, errorOnModelWeights: winner.errorOnModelWeights,
-            decidedAt: Timestamp.now()))
+            decidedAt: Timestamp.now(), modelCheck: modelCheck, modelOutputError: modelOutputError))
     }
 }

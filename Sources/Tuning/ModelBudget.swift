@@ -1,3 +1,4 @@
+import Foundation
 import HardwareProbe
 import Kernels
 import ModelEngine
@@ -24,6 +25,17 @@ public struct ModelBudget {
         public var backedOff: [(layer: Layer, from: Precision, to: Precision)]
 
         public var holds: Bool { error <= limit }
+
+        /// The check as a choice records it: "bert-encoder.onnx (batch=2, seq=8): relative L2
+        /// against fp32, worst of 2 seeded calibration inputs, limit 0.01".
+        func description(models: [ONNXPlan]) -> String {
+            let names = models.map { plan in
+                let file = (plan.file.path as NSString).lastPathComponent
+                return plan.dimensions.isEmpty ? file : file + " (" + plan.dimensions.map { "\($0.name)=\($0.size)" }.joined(separator: ", ") + ")"
+            }
+            let inputs = calibrationSource.map { "from \($0)" } ?? "seeded"
+            return "\(names.joined(separator: "; ")): \(metric.description), worst of \(calibrationInputs) \(inputs) calibration inputs, limit \(limit)"
+        }
     }
 
     let autotuner: Autotuner
@@ -63,13 +75,16 @@ public struct ModelBudget {
             backedOff.append((results[index].layer, from, results[index].candidates[next].precision))
             current = try error()
         }
-        for (layer, _, _) in backedOff {
-            guard let result = results.first(where: { $0.layer == layer }), result.tunedHere, let winner = result.winner else { continue }
-            try autotuner.recordChoice(winner, layer: layer, policy: request.policy)
+        let outcome = Outcome(error: current, errorBefore: before, limit: request.maxError, metric: request.metric,
+                              calibrationInputs: checks.map(\.calibrationCount).reduce(0, +),
+                              calibrationSource: sets.contains { !$0.isEmpty } ? request.calibrationSource : nil, backedOff: backedOff)
+        // Every layer's choice records the check it passed (the deployment artifact carries it).
+        let check = outcome.description(models: request.graphs)
+        for result in results {
+            guard let winner = result.winner else { continue }
+            try autotuner.recordChoice(winner, layer: result.layer, policy: request.policy, modelCheck: check, modelOutputError: current)
         }
-        return Outcome(error: current, errorBefore: before, limit: request.maxError, metric: request.metric,
-                       calibrationInputs: checks.map(\.calibrationCount).reduce(0, +),
-                       calibrationSource: sets.contains { !$0.isEmpty } ? request.calibrationSource : nil, backedOff: backedOff)
+        return outcome
     }
 
     /// The layer whose chosen precision costs the most error per second it saves over its next

@@ -19,9 +19,15 @@ public struct ChoiceRecord: Codable, Equatable, Sendable {
     /// The error was measured on the model's own weights (ONNX initializers).
     public var errorOnModelWeights: Bool
     public var decidedAt: String
+    /// For a layer of an ONNX model: the model-level check the choice passed, e.g.
+    /// "bert-encoder.onnx (batch=2, seq=8): 1 − cosine similarity to fp32, worst of 2 seeded
+    /// calibration inputs, limit 0.01", and the model's output error with every layer's choice.
+    public var modelCheck: String?
+    public var modelOutputError: Double?
 
     public init(profileId: String, layer: String, kernelLibraryVersion: String, policy: String, precision: String,
-                bestLayer: String, relativeError: Double?, errorOnModelWeights: Bool, decidedAt: String) {
+                bestLayer: String, relativeError: Double?, errorOnModelWeights: Bool, decidedAt: String,
+                modelCheck: String? = nil, modelOutputError: Double? = nil) {
         self.profileId = profileId
         self.layer = layer
         self.kernelLibraryVersion = kernelLibraryVersion
@@ -31,6 +37,8 @@ public struct ChoiceRecord: Codable, Equatable, Sendable {
         self.relativeError = relativeError
         self.errorOnModelWeights = errorOnModelWeights
         self.decidedAt = decidedAt
+        self.modelCheck = modelCheck
+        self.modelOutputError = modelOutputError
     }
 }
 

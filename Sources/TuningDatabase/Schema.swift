@@ -5,7 +5,7 @@ import GRDB
 /// upgrade in place. Never edit a shipped migration: add the next one.
 enum Schema {
     /// Migration identifiers in order; the schema version is how many a database has.
-    static let versions = ["v1-initial", "v2-trial-counters", "v3-choices"]
+    static let versions = ["v1-initial", "v2-trial-counters", "v3-choices", "v4-model-checks"]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -91,6 +91,12 @@ enum Schema {
                 t.column("error_on_model_weights", .boolean).notNull()
                 t.column("decided_at", .text).notNull()
                 t.primaryKey(["profile_id", "layer", "kernel_library_version", "policy"])
+            }
+        }
+        migrator.registerMigration(versions[3]) { db in
+            try db.alter(table: "choices") { t in
+                t.add(column: "model_check", .text)
+                t.add(column: "model_output_error", .double)
             }
         }
         return migrator

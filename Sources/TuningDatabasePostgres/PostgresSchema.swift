@@ -19,7 +19,7 @@ enum PostgresSchema {
     }
 
     /// The SQLite schema version these tables correspond to (its migrations, all applied).
-    static let version = 3
+    static let version = 4
 
     static let profiles = Table(name: "profiles", columns: [
         ("id", .text, false), ("name", .text, false), ("json", .text, false), ("added_at", .text, false),
@@ -51,8 +51,15 @@ enum PostgresSchema {
     static let choices = Table(name: "choices", columns: [
         ("profile_id", .text, false), ("layer", .text, false), ("kernel_library_version", .text, false), ("policy", .text, false),
         ("precision", .text, false), ("best_layer", .text, false), ("relative_error", .real, true),
-        ("error_on_model_weights", .boolean, false), ("decided_at", .text, false),
+        ("error_on_model_weights", .boolean, false), ("decided_at", .text, false), ("model_check", .text, true),
+        ("model_output_error", .real, true),
     ], key: ["profile_id", "layer", "kernel_library_version", "policy"])
+
+    /// What brings a database created at an older version to `version` (each idempotent).
+    static let upgrades = [
+        "ALTER TABLE choices ADD COLUMN IF NOT EXISTS model_check TEXT",
+        "ALTER TABLE choices ADD COLUMN IF NOT EXISTS model_output_error DOUBLE PRECISION",
+    ]
 
     static let tables = [profiles, runs, trials, best, choices]
 

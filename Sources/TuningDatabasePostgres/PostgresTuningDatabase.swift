@@ -64,6 +64,10 @@ public final class PostgresTuningDatabase: TuningStore, @unchecked Sendable {
                 throw FileError(path: location.description, message: "was written by a newer tunebench (schema \(version), this build knows \(PostgresSchema.version))")
             }
             if versions.isEmpty { try execute("INSERT INTO tunebench_schema (version) VALUES (\(PostgresSchema.version))") }
+            if let version = versions.max(), version < PostgresSchema.version {
+                for statement in PostgresSchema.upgrades { try execute(PostgresQuery(unsafeSQL: statement)) }
+                try execute("UPDATE tunebench_schema SET version = \(PostgresSchema.version)")
+            }
         }
     }
 

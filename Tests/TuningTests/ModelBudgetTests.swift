@@ -1,7 +1,9 @@
 import Foundation
 import HardwareProbe
 import Kernels
+import ModelEngine
 import Testing
+import TunebenchCore
 
 @testable import Tuning
 import TuningDatabase
@@ -50,5 +52,48 @@ struct ModelBudgetTests {
         let loose = try ModelBudget(autotuner: Autotuner(tuner: tuner), request: request).enforce(on: &kept)
         #expect(loose.backedOff.isEmpty && loose.error == loose.errorBefore && loose.error < 0.05)
         #expect(kept.allSatisfy { $0.winner?.precision == .int8 })
+    }
+
+    static let bert = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/onnx/bert-encoder.onnx").path
+
+    @Test("a BERT encoder with int8 everywhere, by cosine and by relative L2, on calibration inputs from a file; inputs of other shapes are refused")
+    func bertWithCalibration() throws {
+        let plan = try ONNXImport.plan(path: Self.bert, dimensions: ["batch": 2, "seq": 8])
+        let limits = MachineSizes(profile: TunerTests.profile)
+        func fresh() -> [Autotuner.LayerResult] {
+            plan.bindings.enumerated().map { Self.result($0.element.layer, int8Seconds: 1e-6 * Double($0.offset + 1), limits: limits) }
+                .filter { $0.layer.operation == .gemm }
+        }
+        let tuner = Tuner(profile: TunerTests.profile, database: try TuningDatabase(path: try temporaryPath("bert-budget.sqlite")),
+                          runner: InProcessTrialRunner(topology: try HwlocTopology()))
+        let calibration = try ModelInputs.load(path: Self.bert.replacingOccurrences(of: ".onnx", with: ".inputs.npz"), plan: plan)
+        var request = Autotuner.Request(workload: plan.workload, precisions: [.int8], maxError: 1e-5)
+        request.graphs = [plan]
+        request.calibration = [calibration]
+        request.calibrationSource = "bert-encoder.inputs.npz"
+        var results = fresh()
+        let tight = try ModelBudget(autotuner: Autotuner(tuner: tuner), request: request).enforce(on: &results)
+        #expect(tight.calibrationInputs == 1 && tight.calibrationSource == "bert-encoder.inputs.npz" && tight.metric == .relativeL2)
+        #expect(tight.errorBefore > 1e-5 && tight.holds && !tight.backedOff.isEmpty, "\(tight.errorBefore) → \(tight.error)")
+        // Every layer's choice records the check (what the deployment artifact carries).
+        let recorded = try tuner.database.choices()
+        #expect(recorded.count == results.count)
+        #expect(recorded.allSatisfy {
+            $0.modelCheck == "bert-encoder.onnx (batch=2, seq=8): relative L2 against fp32, worst of 1 from bert-encoder.inputs.npz calibration inputs, limit 1e-05"
+                && $0.modelOutputError == tight.error
+        }, "\(recorded.map { $0.modelCheck ?? "-" })")
+        // Cosine is far more lenient than relative L2 on the same outputs: nothing to back off.
+        request.metric = .cosine
+        request.maxError = 1e-3
+        var lenient = fresh()
+        let cosine = try ModelBudget(autotuner: Autotuner(tuner: tuner), request: request).enforce(on: &lenient)
+        #expect(cosine.metric == .cosine && cosine.holds && cosine.backedOff.isEmpty && cosine.error < tight.errorBefore, "\(cosine.error)")
+        // Calibration sets of another binding match no graph.
+        let other = try ONNXImport.plan(path: Self.bert, dimensions: ["batch": 1, "seq": 8])
+        request.graphs = [other]
+        var unmatched = fresh()
+        let error = #expect(throws: OptionError.self) { try ModelBudget(autotuner: Autotuner(tuner: tuner), request: request).enforce(on: &unmatched) }
+        #expect(error?.message.contains("no input set matches the model's inputs at the given dimensions (hidden [1, 8, 64], attention_mask [1, 8])") == true)
     }
 }

@@ -89,7 +89,9 @@ public enum ONNXImport {
         }
         let workload = Workload(name: file.graph.name.isEmpty ? path : file.graph.name, source: path, instances: graph.instances,
                                 unsupported: graph.unsupported, notes: graph.notes)
-        return ONNXPlan(file: file, workload: workload, bindings: graph.bindings, inputs: inputs)
+        var plan = ONNXPlan(file: file, workload: workload, bindings: graph.bindings, inputs: inputs)
+        plan.dimensions = order.compactMap { name in dimensions[name].map { (name, $0) } }
+        return plan
     }
 
     /// The model ready to run at every combination of the sizes (what `load` imports).

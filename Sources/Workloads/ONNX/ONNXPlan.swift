@@ -7,4 +7,6 @@ public struct ONNXPlan: Sendable {
     /// The graph inputs (initializers excluded), their shapes, and whether they hold integers
     /// (masks, token ids) rather than floats, in order.
     public let inputs: [(name: String, shape: [Int], isInteger: Bool)]
+    /// The symbolic dimensions' sizes this plan is for, in the model's order.
+    public var dimensions: [(name: String, size: Int)] = []
 }
