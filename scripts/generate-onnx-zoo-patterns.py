@@ -23,6 +23,9 @@ seeds, so a rerun writes identical models, inputs and (for one onnxruntime versi
                       frozen normalization
   tf-same-pads.onnx   convolutions as TensorFlow exports them: auto_pad SAME_UPPER with stride 2 on
                       even inputs (pads differ between sides), a depthwise one too
+  explicit-pads.onnx  padding as tf2onnx writes it: a zero Pad (pads as an input) before a strided
+                      Conv (folded into the Conv's pads), a reflect Pad and an edge Pad before
+                      convolutions (run as they are)
   upsample-value-info.onnx  Conv -> Upsample (opset 9) -> Conv with the exporter's value_info
                       (the tests rename Upsample to an unknown operator: the second Conv still
                       imports, its input shape taken from value_info)
@@ -478,6 +481,32 @@ def unet_block():
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 20)], producer_name="tunebench generate-onnx-zoo-patterns.py")
 
 
+def explicit_pads():
+    rng = np.random.default_rng(29)
+    inits = [
+        numpy_helper.from_array(weight(rng, (8, 3, 3, 3), 27), "conv1.weight"),
+        numpy_helper.from_array((0.1 * rng.standard_normal(8)).astype(np.float32), "conv1.bias"),
+        numpy_helper.from_array(weight(rng, (8, 8, 3, 3), 72), "conv2.weight"),
+        numpy_helper.from_array(weight(rng, (4, 8, 3, 3), 72), "conv3.weight"),
+        numpy_helper.from_array(np.array([0, 0, 0, 0, 0, 0, 1, 1], np.int64), "pads.same"),
+        numpy_helper.from_array(np.array([0, 0, 1, 1, 0, 0, 1, 1], np.int64), "pads.one"),
+        numpy_helper.from_array(np.array(0, np.float32), "zero"),
+    ]
+    nodes = [
+        helper.make_node("Pad", ["x", "pads.same", "zero"], ["x_padded"], name="pad_same", mode="constant"),
+        helper.make_node("Conv", ["x_padded", "conv1.weight", "conv1.bias"], ["c1"], name="conv1", strides=[2, 2]),
+        helper.make_node("Relu", ["c1"], ["r1"], name="relu1"),
+        helper.make_node("Pad", ["r1", "pads.one"], ["r1_reflect"], name="pad_reflect", mode="reflect"),
+        helper.make_node("Conv", ["r1_reflect", "conv2.weight"], ["c2"], name="conv2"),
+        helper.make_node("Pad", ["c2", "pads.one"], ["c2_edge"], name="pad_edge", mode="edge"),
+        helper.make_node("Conv", ["c2_edge", "conv3.weight"], ["y"], name="conv3"),
+    ]
+    graph = helper.make_graph(nodes, "explicit-pads",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 16, 16])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 8, 8])], inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="tunebench generate-onnx-zoo-patterns.py")
+
+
 def save_with_named_references(model, name, dims):
     """Several inputs or outputs: inputs and expected outputs as .npz archives by name; float
     inputs uniform in [-1, 1) (seed 7), integer ones 0 and 1 with every row starting at 1 (a
@@ -526,6 +555,7 @@ if __name__ == "__main__":
     save_with_reference(scaled_conv(), "scaled-conv")
     save_with_reference(conv1d_decoder(), "conv1d-decoder")
     save_with_reference(unet_block(), "unet-block")
+    save_with_reference(explicit_pads(), "explicit-pads")
     save_with_named_references(bert_encoder(), "bert-encoder", {"batch": 2, "seq": 8})
     save_with_reference(upsample_value_info(), "upsample-value-info")
     hostile_dims()

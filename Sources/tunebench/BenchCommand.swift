@@ -33,7 +33,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Thread count (overrides threads= in --config).")
     var threads: Int?
 
-    @Option(help: "Fused epilogue: none, bias, relu, gelu, bias+relu, bias+gelu.", transform: EpilogueArgument.parse)
+    @Option(help: "Fused epilogue: none, bias, an activation (relu, relu6, gelu for the tanh form, gelu_erf for the exact one), or bias+activation.", transform: EpilogueArgument.parse)
     var epilogue = Epilogue.none
 
     @Option(help: "PAPI events to count, comma-separated, or 'default' (cycles, instructions, cache misses, FP ops).")

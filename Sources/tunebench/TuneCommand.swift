@@ -32,7 +32,7 @@ struct TuneCommand: ParsableCommand {
     @Option(help: "Weight precision.")
     var precision = Precision.fp32
 
-    @Option(help: "Fused epilogue: none, bias, relu, gelu, bias+relu, bias+gelu.", transform: EpilogueArgument.parse)
+    @Option(help: "Fused epilogue: none, bias, an activation (relu, relu6, gelu for the tanh form, gelu_erf for the exact one), or bias+activation.", transform: EpilogueArgument.parse)
     var epilogue = Epilogue.none
 
     @Option(help: "Search strategy.")

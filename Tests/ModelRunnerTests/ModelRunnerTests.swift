@@ -151,7 +151,7 @@ struct ExportedGraphTests {
 
     @Test("the cleaned graph computes onnxruntime's output: reference path and kernels", arguments: [
         ("resnet-block", 3), ("alexnet-lrn", 4), ("mobilenet-block", 7), ("tf-same-pads", 4), ("shufflenet-block", 4), ("scaled-conv", 2),
-        ("conv1d-decoder", 3), ("unet-block", 3), ("upsample-value-info", 2),
+        ("conv1d-decoder", 3), ("unet-block", 3), ("upsample-value-info", 2), ("explicit-pads", 3),
     ])
     func matchesOnnxruntime(model: String, layers: Int) throws {
         let plan = try ONNXImport.plan(path: Self.fixture("\(model).onnx"))
@@ -167,6 +167,16 @@ struct ExportedGraphTests {
         let report = try ModelRun(plan: plan, runtime: runtime, machine: Models.machine).run(inputs: ["x": input], passes: 1)
         #expect(report.layers.count == layers && report.layers.allSatisfy { $0.fallbackReason == nil })
         #expect(report.tunedError < 1e-5)
+    }
+
+    @Test("a zero Pad before a Conv becomes the Conv's pads; reflect and edge Pads run before theirs")
+    func explicitPads() throws {
+        let plan = try ONNXImport.plan(path: Self.fixture("explicit-pads.onnx"))
+        #expect(plan.file.graph.node.map(\.opType) == ["Conv", "Relu", "Pad", "Conv", "Pad", "Conv"])
+        #expect(plan.workload.instances.map(\.layer.description) == [
+            "conv2d n=1 c=3 h=17 w=17 k=8 r=3 s=3 stride=2 pad=0 dilation=1 bias relu",
+            "conv2d n=1 c=8 h=10 w=10 k=8 r=3 s=3 stride=1 pad=0 dilation=1", "conv2d n=1 c=8 h=10 w=10 k=4 r=3 s=3 stride=1 pad=0 dilation=1",
+        ])
     }
 
     @Test("an operator without a shape rule takes its output shape from the model's value_info: the layers after it import")

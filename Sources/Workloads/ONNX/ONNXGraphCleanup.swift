@@ -22,10 +22,11 @@ struct ONNXGraphCleanup {
         var channelOpsFolded = 0
         var gelusRecognized = 0
         var layerNormsRecognized = 0
+        var padsFolded = 0
 
         var isEmpty: Bool {
             foldedConstants == 0 && removed.isEmpty && sumsAsAdd == 0 && batchNormsFolded == 0 && channelOpsFolded == 0 && gelusRecognized == 0
-                && layerNormsRecognized == 0
+                && layerNormsRecognized == 0 && padsFolded == 0
         }
 
         /// One line for the import's notes.
@@ -37,6 +38,7 @@ struct ONNXGraphCleanup {
             if batchNormsFolded > 0 { parts.append("\(batchNormsFolded) BatchNormalization folded into the preceding Conv/Gemm") }
             if channelOpsFolded > 0 { parts.append("\(channelOpsFolded) Mul/Add by a per-channel constant folded into the preceding Conv/Gemm") }
             if gelusRecognized > 0 { parts.append("\(gelusRecognized) erf GELU written out as Div/Erf/Add/Mul read as Gelu") }
+            if padsFolded > 0 { parts.append("\(padsFolded) zero Pad folded into the following Conv's pads") }
             if layerNormsRecognized > 0 { parts.append("\(layerNormsRecognized) LayerNorm written out as ReduceMean/Sub/Pow/Sqrt/Div read as LayerNormalization") }
             return "graph clean-up: " + parts.joined(separator: ", ")
         }
@@ -150,13 +152,14 @@ struct ONNXGraphCleanup {
             let values = tensor.floats ?? tensor.ints?.map(Float.init)
             cache[name] = values
             return values
-        }, graphOutputs: graphOutputs)
+        }, graphOutputs: graphOutputs, opset: file.opset)
         patterns.apply()
         nodes = patterns.nodes
         for (name, tensor) in patterns.newInitializers { add(initializer: Self.proto(name: name, tensor)) }
         report.gelusRecognized = patterns.gelus
         report.layerNormsRecognized = patterns.layerNorms
         if patterns.reshapes > 0 { report.removed["Reshape of a reshape", default: 0] += patterns.reshapes }
+        report.padsFolded = patterns.padsFolded
     }
 
     // MARK: - Identity, Dropout, Sum, no-op Cast

@@ -7,7 +7,9 @@ import ONNXProto
 /// - LayerNorm written as `ReduceMean`, `Sub`, `Pow`, `ReduceMean`, `Add ε`, `Sqrt`, `Div`
 ///   (then `Mul γ`, `Add β`), over the last axis, becomes `LayerNormalization`;
 /// - a `Reshape` of a value only a `Reshape`, `Flatten`, `Squeeze` or `Unsqueeze` made reads
-///   that one's input instead (the first reshape is a no-op).
+///   that one's input instead (the first reshape is a no-op);
+/// - a zero constant `Pad` of the spatial axes that only a `Conv` reads becomes the Conv's pads
+///   (TensorFlow exports pad explicitly).
 /// Each match requires every intermediate value to be read only inside the pattern and none to
 /// be a graph output, so nothing else can observe what was removed.
 struct ONNXGraphPatterns {
@@ -18,14 +20,18 @@ struct ONNXGraphPatterns {
     private(set) var gelus = 0
     private(set) var layerNorms = 0
     private(set) var reshapes = 0
+    private(set) var padsFolded = 0
+    /// The model's opset (Pad's pads are an attribute before 11).
+    let opset: Int
     /// Initializers the rewrites need (LayerNormalization's unit scale when γ is absent).
     private(set) var newInitializers: [String: Tensor] = [:]
 
     private var producer: [String: Int] = [:]
     private var readers: [String: [Int]] = [:]
 
-    init(nodes: [Onnx_NodeProto], constant: @escaping (String) -> [Float]?, graphOutputs: Set<String>) {
+    init(nodes: [Onnx_NodeProto], constant: @escaping (String) -> [Float]?, graphOutputs: Set<String>, opset: Int) {
         self.nodes = nodes
+        self.opset = opset
         self.constant = constant
         self.graphOutputs = graphOutputs
     }
@@ -50,6 +56,8 @@ struct ONNXGraphPatterns {
         nodes = nodes.indices.filter { !removed.contains($0) }.map { replaced[$0] ?? nodes[$0] }
         index()
         skipReshapes()
+        index()
+        foldPads()
     }
 
     private static func isOwn(_ node: Onnx_NodeProto) -> Bool { node.domain.isEmpty || node.domain == "ai.onnx" }
@@ -179,6 +187,44 @@ struct ONNXGraphPatterns {
         eps.f = epsilon[0]
         node.attribute = [axis, eps]
         return (matched, node)
+    }
+
+    // MARK: - Pad into Conv
+
+    private mutating func foldPads() {
+        var removed: Set<Int> = []
+        for index in nodes.indices where Self.isOwn(nodes[index]) && nodes[index].opType == "Pad" {
+            let pad = nodes[index]
+            guard pad.string("mode") ?? "constant" == "constant", let output = pad.output.first, let conv = onlyReader(of: output, ["Conv"]),
+                  nodes[conv].input.first == output, nodes[conv].string("auto_pad") ?? "NOTSET" == "NOTSET" else { continue }
+            let pads: [Int]?
+            if opset < 11 {
+                guard pad.float("value") ?? 0 == 0 else { continue }
+                pads = pad.ints("pads") ?? pad.ints("paddings")
+            } else {
+                // No axes input (opset 18) and a zero (or absent) constant value.
+                guard pad.input(3) == nil, pad.input(2).map({ constant($0) == [0] }) ?? true else { continue }
+                pads = pad.input(1).flatMap(constant).map { $0.map { Int($0) } }
+            }
+            guard let pads, pads.count >= 6, pads.count % 2 == 0 else { continue }
+            let rank = pads.count / 2
+            // Batch and channel axes unpadded; the spatial ones go to the Conv.
+            guard pads[0] == 0, pads[1] == 0, pads[rank] == 0, pads[rank + 1] == 0, pads.allSatisfy({ $0 >= 0 }) else { continue }
+            let spatial = rank - 2
+            let existing = nodes[conv].ints("pads") ?? Array(repeating: 0, count: 2 * spatial)
+            guard existing.count == 2 * spatial else { continue }
+            let combined = (0..<spatial).map { existing[$0] + pads[2 + $0] } + (0..<spatial).map { existing[spatial + $0] + pads[rank + 2 + $0] }
+            var attribute = Onnx_AttributeProto()
+            attribute.name = "pads"
+            attribute.type = .ints
+            attribute.ints = combined.map(Int64.init)
+            nodes[conv].attribute.removeAll { $0.name == "pads" || $0.name == "auto_pad" }
+            nodes[conv].attribute.append(attribute)
+            nodes[conv].input[0] = pad.input[0]
+            removed.insert(index)
+            padsFolded += 1
+        }
+        nodes = nodes.indices.filter { !removed.contains($0) }.map { nodes[$0] }
     }
 
     // MARK: - Reshape after reshape

@@ -48,7 +48,7 @@ public enum ONNXImport {
         if !file.cleanup.isEmpty { notes.append(file.cleanup.summary) }
         if !weights.loaded.isEmpty {
             let megabytes = Double(weights.loaded.values.reduce(0) { $0 + $1.values.count } * 4) / 1e6
-            notes.append(String(format: "weights: the model's initializers (%d tensors, %.1f MB), used for the precision error checks; calibration inputs are random", weights.loaded.count, megabytes))
+            notes.append(String(format: "weights: the model's initializers (%d tensors, %.1f MB), used for the precision error checks (on 8 random calibration rows per layer)", weights.loaded.count, megabytes))
         }
         var notTunedNote: String?
         if !notTuned.isEmpty {

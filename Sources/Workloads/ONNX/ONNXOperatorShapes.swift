@@ -20,7 +20,7 @@ public enum ONNXOperatorShapes {
     static let others: Set<String> = [
         "Identity", "Cast", "CastLike", "MatMul", "Gemm", "Conv", "MaxPool", "AveragePool", "LpPool", "GlobalAveragePool",
         "GlobalMaxPool", "Flatten", "Reshape", "Transpose", "Unsqueeze", "Squeeze", "Concat", "Shape", "Size", "Gather", "Slice",
-        "Split", "Expand", "ConstantOfShape", "Constant", "Resize", "Upsample", "ConvTranspose", "Range",
+        "Split", "Expand", "ConstantOfShape", "Constant", "Resize", "Upsample", "ConvTranspose", "Range", "Pad",
     ]
 
     static func hasRule(_ node: Onnx_NodeProto) -> Bool {
@@ -128,6 +128,8 @@ public enum ONNXOperatorShapes {
             return [ONNXValue(shape: target.map(Int.init))]
         case "Constant":
             return [try constant(node)]
+        case "Pad":
+            return [ONNXValue(shape: try ONNXPad(node: node, inputs: inputs, opset: opset).outputShape)]
         case "Resize", "Upsample":
             return [ONNXValue(shape: try ONNXResize(node: node, inputs: inputs, opset: opset).outputShape)]
         case "ConvTranspose":

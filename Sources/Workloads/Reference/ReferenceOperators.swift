@@ -13,7 +13,7 @@ package enum ReferenceOperators {
         "LeakyRelu", "HardSigmoid", "HardSwish", "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum",
         "MatMul", "Gemm", "Conv", "ConvTranspose", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Softmax",
         "LayerNormalization", "Transpose", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Shape", "Gather", "Concat", "Constant", "Expand",
-        "ConstantOfShape", "LRN", "Clip", "Resize", "Upsample",
+        "ConstantOfShape", "LRN", "Clip", "Resize", "Upsample", "Pad",
     ]).union(logicOperators).union(indexingOperators)
 
     package static func evaluate(_ node: Onnx_NodeProto, _ inputs: [Tensor?], opset: Int) throws -> [Tensor] {
@@ -63,6 +63,8 @@ package enum ReferenceOperators {
             return [try convTranspose(node, try input(0), try input(1), inputs.count > 2 ? inputs[2] : nil)]
         case "Resize", "Upsample":
             return [try resize(node, inputs, opset: opset)]
+        case "Pad":
+            return [try pad(node, inputs, opset: opset)]
         case "MatMul":
             return [try matmul(try input(0), try input(1))]
         case "Gemm":
