@@ -42,16 +42,24 @@ public enum ModelInputs {
     }
 
     /// Calibration input sets: one .npy/.npz file, or every .npy/.npz file of a directory (in
-    /// name order), each a set.
-    public static func calibration(path: String, plan: ONNXPlan) throws -> [[String: Tensor]] {
+    /// name order), each a set that fits one of `plans` (the model at each binding of its
+    /// dimensions).
+    public static func calibration(path: String, plans: [ONNXPlan]) throws -> [[String: Tensor]] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw FileError(path: path, message: "does not exist (--calibration takes a .npz or .npy file, or a directory of them)")
         }
-        guard isDirectory.boolValue else { return [try load(path: path, plan: plan)] }
+        func set(_ file: String) throws -> [String: Tensor] {
+            var firstError: Error?
+            for plan in plans {
+                do { return try load(path: file, plan: plan) } catch { firstError = firstError ?? error }
+            }
+            throw firstError ?? FileError(path: file, message: "there is no model to match it against")
+        }
+        guard isDirectory.boolValue else { return [try set(path)] }
         let files = try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.lowercased().hasSuffix(".npz") || $0.lowercased().hasSuffix(".npy") }.sorted()
         guard !files.isEmpty else { throw FileError(path: path, message: "holds no .npz or .npy files") }
-        return try files.map { try load(path: (path as NSString).appendingPathComponent($0), plan: plan) }
+        return try files.map { try set((path as NSString).appendingPathComponent($0)) }
     }
 
     /// Throws unless `inputs` has a value of the right shape for every input of the plan.

@@ -105,8 +105,8 @@ struct AutotuneCommand: ParsableCommand {
             request.graphs = try source.graphs()
             request.metric = metric
             if let calibration {
-                guard let plan = request.graphs.first else { throw ValidationError("--calibration applies to ONNX models (--model): other workloads have no graph to run") }
-                request.calibration = try ModelInputs.calibration(path: calibration, plan: plan)
+                guard !request.graphs.isEmpty else { throw ValidationError("--calibration applies to ONNX models (--model): other workloads have no graph to run") }
+                request.calibration = try ModelInputs.calibration(path: calibration, plans: request.graphs)
                 request.calibrationSource = calibration
             }
             if let threads {

@@ -261,8 +261,9 @@ struct ExportedGraphTests {
         try FileManager.default.createDirectory(atPath: folder + "/sets", withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: Self.fixture("bert-encoder.inputs.npz"), toPath: folder + "/sets/1.npz")
         try FileManager.default.copyItem(atPath: Self.fixture("bert-encoder.inputs.npz"), toPath: folder + "/sets/2.npz")
-        #expect(try ModelInputs.calibration(path: folder + "/sets", plan: plan).count == 2)
-        #expect(throws: FileError.self) { try ModelInputs.calibration(path: folder + "/none", plan: plan) }
+        #expect(try ModelInputs.calibration(path: folder + "/sets", plans: [small, plan]).count == 2)
+        #expect(throws: FileError.self) { try ModelInputs.calibration(path: folder + "/sets", plans: [small]) }
+        #expect(throws: FileError.self) { try ModelInputs.calibration(path: folder + "/none", plans: [plan]) }
     }
 
     @Test("seeded inputs: floats in [-1, 1), integer inputs 0 and 1 with each row starting at 1")
