@@ -153,6 +153,28 @@ struct PostgresTuningDatabaseTests {
         let database = try PostgresTuningDatabase(location: location)
         try database.execute("UPDATE tunebench_schema SET version = 99")
         let error = #expect(throws: FileError.self) { try PostgresTuningDatabase(location: location) }
-        #expect(error?.message == "was written by a newer tunebench (schema 99, this build knows 3)")
+        #expect(error?.message == "was written by a newer tunebench (schema 99, this build knows \(TuningDatabase.currentSchemaVersion))")
+    }
+
+    @Test("a database of schema 3 gains the model-check columns when opened, its choices kept")
+    func upgradesSchema3() throws {
+        let location = try TestServer.freshDatabase()
+        let database = try PostgresTuningDatabase(location: location)
+        try database.execute("ALTER TABLE choices DROP COLUMN model_check")
+        try database.execute("ALTER TABLE choices DROP COLUMN model_output_error")
+        try database.execute("UPDATE tunebench_schema SET version = 3")
+        try database.execute("""
+            INSERT INTO choices (profile_id, layer, kernel_library_version, policy, precision, best_layer, relative_error, error_on_model_weights, decided_at)
+            VALUES ('p', 'gemm m=1 n=8 k=8', 'v', 'max-error 0.01 over fp32,int8', 'int8', 'gemm m=1 n=8 k=8 int8', 0.001, true, 't')
+            """)
+        let upgraded = try PostgresTuningDatabase(location: location)
+        #expect(try upgraded.schemaVersion() == TuningDatabase.currentSchemaVersion)
+        let kept = try upgraded.choices()
+        #expect(kept.count == 1 && kept[0].precision == "int8" && kept[0].modelCheck == nil)
+        var checked = kept[0]
+        checked.modelCheck = "m.onnx: relative L2 against fp32, worst of 2 seeded calibration inputs, limit 0.01"
+        checked.modelOutputError = 0.004
+        try upgraded.record(choice: checked)
+        #expect(try upgraded.choices() == [checked])
     }
 }
