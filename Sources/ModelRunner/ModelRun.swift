@@ -33,6 +33,11 @@ public struct ModelRun {
         public var referenceSeconds: Double
         public var passes: Int
         public var outputShapes: [[Int]]
+        /// The compiled plan's arena, what one buffer per value would take, and the nodes it
+        /// runs on the reference operators (per pass).
+        public var arenaBytes: Int = 0
+        public var unplannedBytes: Int = 0
+        public var referenceNodes: [String: Int] = [:]
         /// The graph outputs of the tuned pass, by the graph's output names, in order.
         public var outputs: [(name: String, tensor: Tensor)]
     }
@@ -72,8 +77,8 @@ public struct ModelRun {
             choices.append(choice)
         }
         let reference = ModelExecutor(plan: plan, initializers: initializers, steps: [])
-        let tuned = ModelExecutor(plan: plan, initializers: initializers, steps: tunedSteps)
-        let standard = ModelExecutor(plan: plan, initializers: initializers, steps: defaultSteps)
+        let tuned = try CompiledModel(plan: plan, initializers: initializers, steps: tunedSteps)
+        let standard = try CompiledModel(plan: plan, initializers: initializers, steps: defaultSteps)
         progress("reference pass")
         let referenceStart = DispatchTime.now().uptimeNanoseconds
         let expected = try reference.run(inputs).outputs
@@ -84,6 +89,9 @@ public struct ModelRun {
         progress("timing \(passes) interleaved passes, default and tuned")
         var tunedTimes: [Double] = [], defaultTimes: [Double] = []
         var tunedLayers: [Double] = [], defaultLayers: [Double] = []
+        // One warm-up pass each (first touches of the arena and the packed weights).
+        _ = try standard.run(inputs)
+        _ = try tuned.run(inputs)
         for _ in 0..<passes {
             for (executor, isTuned) in [(standard, false), (tuned, true)] {
                 let start = DispatchTime.now().uptimeNanoseconds
@@ -92,11 +100,15 @@ public struct ModelRun {
                 if isTuned { tunedTimes.append(seconds); tunedLayers.append(layers) } else { defaultTimes.append(seconds); defaultLayers.append(layers) }
             }
         }
-        return Report(layers: choices, tunedError: error(tunedOutputs), defaultError: error(defaultOutputs),
+        var report = Report(layers: choices, tunedError: error(tunedOutputs), defaultError: error(defaultOutputs),
                       tunedSeconds: Self.median(tunedTimes), defaultSeconds: Self.median(defaultTimes),
                       tunedLayerSeconds: Self.median(tunedLayers), defaultLayerSeconds: Self.median(defaultLayers),
                       referenceSeconds: referenceSeconds, passes: passes, outputShapes: expected.map(\.shape),
                       outputs: Array(zip(plan.file.graph.output.map(\.name), tunedOutputs)))
+        report.arenaBytes = tuned.arenaBytes
+        report.unplannedBytes = tuned.unplannedBytes
+        report.referenceNodes = tuned.referenceNodes
+        return report
     }
 
     static func median(_ values: [Double]) -> Double {

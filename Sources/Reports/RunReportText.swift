@@ -22,8 +22,12 @@ public enum RunReportText {
         lines.append(String(format: "time in the layers per forward pass (median of %d interleaved passes each): default %.3f ms, tuned %.3f ms: %.2fx",
                             report.passes, report.defaultLayerSeconds * 1e3, report.tunedLayerSeconds * 1e3,
                             report.defaultLayerSeconds / report.tunedLayerSeconds))
-        lines.append(String(format: "whole forward pass, the other operators on their reference code: default %.3f ms, tuned %.3f ms; reference path %.1f ms (one pass)",
+        lines.append(String(format: "whole forward pass (compiled plan): default %.3f ms, tuned %.3f ms; reference path %.1f ms (one pass)",
                             report.defaultSeconds * 1e3, report.tunedSeconds * 1e3, report.referenceSeconds * 1e3))
+        let onReference = report.referenceNodes.isEmpty ? "none"
+            : report.referenceNodes.sorted { $0.key < $1.key }.map { "\($0.key) x\($0.value)" }.joined(separator: ", ")
+        lines.append(String(format: "plan: arena %.1f KB (one buffer per value: %.1f KB); nodes on the reference operators per pass: %@",
+                            Double(report.arenaBytes) / 1024, Double(report.unplannedBytes) / 1024, onReference))
         return lines.joined(separator: "\n")
     }
 }

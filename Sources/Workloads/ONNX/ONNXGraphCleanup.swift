@@ -200,34 +200,8 @@ struct ONNXGraphCleanup {
         nodes = kept
     }
 
-    /// The element type of every value whose type follows from the graph's inputs,
-    /// initializers and operators (ONNX TensorProto data types); values of unknown operators
-    /// are absent.
     private func elementTypes() -> [String: Int32] {
-        var types: [String: Int32] = [:]
-        for input in file.graph.input where input.type.tensorType.elemType != 0 { types[input.name] = input.type.tensorType.elemType }
-        for (name, proto) in initializers { types[name] = proto.dataType }
-        let boolean = Int32(Onnx_TensorProto.DataType.bool.rawValue), int64 = Int32(Onnx_TensorProto.DataType.int64.rawValue)
-        let sameAsFirst: Set<String> = [
-            "Identity", "Dropout", "Relu", "Gelu", "Sigmoid", "Tanh", "Erf", "Sqrt", "Exp", "Log", "Neg", "Abs", "Add", "Sub", "Mul", "Div", "Pow",
-            "MatMul", "Gemm", "Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "Softmax", "LayerNormalization", "BatchNormalization",
-            "Transpose", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Gather", "Concat", "Expand", "Slice", "Split", "ReduceMean", "ReduceSum",
-            "Clip", "Max", "Min", "Range", "Resize", "Upsample",
-        ]
-        for node in nodes where Self.isOwnDomain(node) {
-            let type: Int32?
-            switch node.opType {
-            case "Cast": type = node.int("to").map(Int32.init)
-            case "Shape", "Size": type = int64
-            case "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "Not", "And", "Or", "Xor": type = boolean
-            case "Where": type = node.input(1).flatMap { types[$0] }
-            case "Constant": type = node.attribute("value")?.t.dataType
-            case let op where sameAsFirst.contains(op): type = node.input(0).flatMap { types[$0] }
-            default: type = nil
-            }
-            if let type { for output in node.output where !output.isEmpty { types[output] = type } }
-        }
-        return types
+        ONNXElementTypes.infer(nodes: nodes, graphInputs: file.graph.input, initializerTypes: initializers.mapValues(\.dataType))
     }
 
     // MARK: - BatchNormalization into Conv and Gemm

@@ -267,7 +267,7 @@ public enum ONNXOperatorShapes {
 
     /// The indices a Slice keeps along each axis of its input (every index of an axis it does
     /// not slice), with starts and ends clamped as the operator reference says.
-    static func sliceSelection(node: Onnx_NodeProto, inputs: [ONNXValue?], opset: Int) throws -> [[Int]] {
+    package static func sliceSelection(node: Onnx_NodeProto, inputs: [ONNXValue?], opset: Int) throws -> [[Int]] {
         guard let data = inputs.first ?? nil else { throw ONNXShapeError("input 0 is missing") }
         func constant(_ index: Int) throws -> [Int]? {
             guard index < inputs.count, let value = inputs[index] else { return nil }
@@ -303,7 +303,7 @@ public enum ONNXOperatorShapes {
         return selection
     }
 
-    static func split(node: Onnx_NodeProto, inputs: [ONNXValue?], opset: Int) throws -> [ONNXValue?] {
+    package static func split(node: Onnx_NodeProto, inputs: [ONNXValue?], opset: Int) throws -> [ONNXValue?] {
         guard let data = inputs.first ?? nil else { throw ONNXShapeError("input 0 is missing") }
         let axis = try normalize(node.int("axis") ?? 0, rank: data.shape.count)
         let size = data.shape[axis]

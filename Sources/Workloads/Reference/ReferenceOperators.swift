@@ -216,7 +216,7 @@ package enum ReferenceOperators {
 
     /// `part` equals the end of `shape` once its leading 1s are dropped (so it broadcasts by
     /// repetition).
-    static func isTrailing(_ part: [Int], of shape: [Int]) -> Bool {
+    package static func isTrailing(_ part: [Int], of shape: [Int]) -> Bool {
         let trimmed = Array(part.drop { $0 == 1 })
         return trimmed.count <= shape.count && Array(shape.suffix(trimmed.count)) == trimmed
     }
@@ -273,7 +273,7 @@ package enum ReferenceOperators {
 
     /// A 1-D or 2-D window as 2-D (a 1-D one has a height of 1): input height and width,
     /// output height and width, kernel, strides, leading pads and dilations per axis.
-    struct PlanarWindow {
+    struct PlanarWindow: Sendable {
         var height: Int, width: Int, outHeight: Int, outWidth: Int
         var kernel: [Int], strides: [Int], pads: [Int], dilations: [Int]
 
@@ -325,42 +325,13 @@ package enum ReferenceOperators {
         return Tensor(shape: window.outputShape, data: data)
     }
 
-    /// Max and average pooling; average counts only the input positions in the window unless
-    /// count_include_pad says to count the pads too.
     static func pool(_ node: Onnx_NodeProto, _ x: Tensor, max isMax: Bool) throws -> Tensor {
-        let window = try ONNXWindow(node: node, input: x.shape, weight: nil)
-        let p = try PlanarWindow(window, input: x.shape)
-        let (height, width, oh, ow) = (p.height, p.width, p.outHeight, p.outWidth)
-        let includePad = node.int("count_include_pad") ?? 0 == 1
-        // The pads after each axis, as 2-D (ceil mode may reach past them: never counted).
-        let padsEnd = x.shape.count == 3 ? [0] + window.padsEnd : window.padsEnd
-        let planes = x.shape[0] * x.shape[1]
-        var data = [Float](repeating: 0, count: planes * oh * ow)
-        for plane in 0..<planes {
-            for y in 0..<oh {
-                for xo in 0..<ow {
-                    var best = -Float.infinity, sum = 0.0, count = 0
-                    var rowsInPads = 0, columnsInPads = 0
-                    for i in 0..<p.kernel[0] {
-                        let ih = y * p.strides[0] - p.pads[0] + i * p.dilations[0]
-                        if ih < height + padsEnd[0] { rowsInPads += 1 }
-                        guard ih >= 0 && ih < height else { continue }
-                        for j in 0..<p.kernel[1] {
-                            let iw = xo * p.strides[1] - p.pads[1] + j * p.dilations[1]
-                            guard iw >= 0 && iw < width else { continue }
-                            let value = x.data[(plane * height + ih) * width + iw]
-                            best = max(best, value)
-                            sum += Double(value)
-                            count += 1
-                        }
-                    }
-                    for j in 0..<p.kernel[1] where xo * p.strides[1] - p.pads[1] + j * p.dilations[1] < width + padsEnd[1] { columnsInPads += 1 }
-                    let divisor = includePad ? rowsInPads * columnsInPads : count
-                    data[(plane * oh + y) * ow + xo] = isMax ? best : Float(sum / Double(max(divisor, 1)))
-                }
-            }
+        let pooling = try Pooling(node: node, input: x.shape, isMax: isMax)
+        var data = [Float](repeating: 0, count: pooling.outputShape.reduce(1, *))
+        x.data.withUnsafeBufferPointer { input in
+            data.withUnsafeMutableBufferPointer { output in pooling.run(input.baseAddress!, output.baseAddress!, planes: 0..<pooling.planes) }
         }
-        return Tensor(shape: window.outputShape, data: data)
+        return Tensor(shape: pooling.outputShape, data: data)
     }
 
     static func softmax(_ x: Tensor, axis: Int) -> Tensor {

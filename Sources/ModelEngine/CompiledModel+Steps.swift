@@ -1,0 +1,109 @@
+import Dispatch
+import Kernels
+import ONNXProto
+import TunebenchCore
+import Workloads
+
+// The compiled model's steps for tuned layers (kernels straight on the arena) and for the
+// indexing operators (Slice, Split) worked out once into index tables.
+extension CompiledModel {
+    static func layerStep(_ step: BoundStep, node: Onnx_NodeProto, operand: (String) -> Operand?, buffers: inout [FloatBuffer], clock: Clock,
+                          fail: (String) -> FileError) throws -> () throws -> Void {
+        guard let input = operand(node.input[0]) else { throw fail("its input is not a float value in memory") }
+        guard let output = operand(step.binding.output) else { throw fail("its output \"\(step.binding.output)\" is not a float value in memory") }
+        var source = input.pointer
+        var prepare: [() -> Void] = []
+        if step.binding.transposeA {
+            // Gemm transA: A [K, M] read as [M, K].
+            let (rows, columns) = (input.shape[0], input.shape[1])
+            let scratch = FloatBuffer(count: input.count)
+            buffers.append(scratch)
+            let (from, to) = (input.pointer, scratch.pointer)
+            prepare.append { for r in 0..<rows { for c in 0..<columns { to[c * rows + r] = from[r * columns + c] } } }
+            source = scratch.pointer
+        }
+        if let padding = step.binding.inputPadding {
+            // The pads stay zero: only the interior is written, every pass.
+            let shape = input.shape.count == 3 ? [input.shape[0], input.shape[1], 1, input.shape[2]] : input.shape
+            let (planes, height, width) = (shape[0] * shape[1], shape[2], shape[3])
+            let (paddedHeight, paddedWidth) = (height + padding[0] + padding[2], width + padding[1] + padding[3])
+            let scratch = FloatBuffer(count: planes * paddedHeight * paddedWidth)
+            buffers.append(scratch)
+            let (from, to, top, left) = (source, scratch.pointer, padding[0], padding[1])
+            prepare.append {
+                for plane in 0..<planes {
+                    for row in 0..<height {
+                        (to + (plane * paddedHeight + row + top) * paddedWidth + left).update(from: from + (plane * height + row) * width, count: width)
+                    }
+                }
+            }
+            source = scratch.pointer
+        }
+        let destination = output.pointer
+        switch step.kernel {
+        case .layer(let kernel):
+            let a = source
+            return {
+                for work in prepare { work() }
+                let start = DispatchTime.now().uptimeNanoseconds
+                kernel.run(input: a, output: destination)
+                clock.nanoseconds += DispatchTime.now().uptimeNanoseconds - start
+            }
+        case let .product(kernel, m, n, k):
+            guard node.input.count > 1, let b = operand(node.input[1]) else { throw fail("its B input is not a float value in memory") }
+            var bPointer = b.pointer
+            var bShape = b.shape
+            if step.binding.transposeB {
+                let (rows, columns) = (b.shape[0], b.shape[1])
+                let scratch = FloatBuffer(count: b.count)
+                buffers.append(scratch)
+                let (from, to) = (b.pointer, scratch.pointer)
+                prepare.append { for r in 0..<rows { for c in 0..<columns { to[c * rows + r] = from[r * columns + c] } } }
+                bPointer = scratch.pointer
+                bShape = [columns, rows]
+            }
+            let pa = input.shape.count == 1 ? [1] + input.shape : input.shape
+            let pb = bShape.count == 1 ? bShape + [1] : bShape
+            let batchA = pb.count == 2 ? [] : Array(pa.dropLast(2)), batchB = Array(pb.dropLast(2))
+            let batch: [Int]
+            do { batch = try ReferenceOperators.broadcastShape(batchA, batchB) } catch let failure as ReferenceOperators.Failure { throw fail(failure.message) }
+            // Each product's A and B offsets, worked out once.
+            let offsets = (0..<batch.reduce(1, *)).map { index -> (Int, Int) in
+                let c = ReferenceOperators.coordinates(of: index, in: batch)
+                return ((batchA.isEmpty ? 0 : ReferenceOperators.broadcastSource(c, from: batchA)) * m * k,
+                        (batchB.isEmpty ? 0 : ReferenceOperators.broadcastSource(c, from: batchB)) * k * n)
+            }
+            let (a, bBase) = (source, bPointer)
+            return {
+                for work in prepare { work() }
+                let start = DispatchTime.now().uptimeNanoseconds
+                for (index, offset) in offsets.enumerated() { kernel.run(a: a + offset.0, b: bBase + offset.1, c: destination + index * m * n) }
+                clock.nanoseconds += DispatchTime.now().uptimeNanoseconds - start
+            }
+        }
+    }
+
+    /// Slice and Split as copies through index tables; nil when an operand is not in memory or
+    /// the parameters are not constants.
+    static func indexing(_ node: Onnx_NodeProto, _ inputs: [Operand?], outputs: [Operand?], known: [String: ONNXValue], opset: Int) -> (() -> Void)? {
+        guard let x = inputs.first ?? nil else { return nil }
+        let values = node.input.map { $0.isEmpty ? nil : known[$0] }
+        if node.opType == "Slice" {
+            guard let out = outputs.first ?? nil, let selection = try? ONNXOperatorShapes.sliceSelection(node: node, inputs: values, opset: opset) else { return nil }
+            return FastOperators.gather(x.pointer, indices: FastOperators.selectionIndices(selection, of: x.shape), into: out.pointer)
+        }
+        guard let parts = try? ONNXOperatorShapes.split(node: node, inputs: values, opset: opset),
+              let axis = try? ReferenceOperators.normalize(node.int("axis") ?? 0, x.shape.count), outputs.count == parts.count else { return nil }
+        var runs: [() -> Void] = []
+        var start = 0
+        for (part, out) in zip(parts, outputs) {
+            let size = part?.shape[axis] ?? 0
+            var selection = x.shape.map { Array(0..<$0) }
+            selection[axis] = Array(start..<start + size)
+            start += size
+            guard let out else { continue }
+            runs.append(FastOperators.gather(x.pointer, indices: FastOperators.selectionIndices(selection, of: x.shape), into: out.pointer))
+        }
+        return { for run in runs { run() } }
+    }
+}

@@ -1,0 +1,277 @@
+import Foundation
+import Kernels
+import ONNXProto
+import Workloads
+
+/// An operand of a compiled operator: its shape and where its floats live for the whole run
+/// (a slot of the arena, or a constant's buffer).
+struct Operand {
+    var shape: [Int]
+    var pointer: UnsafeMutablePointer<Float>
+    var count: Int { shape.reduce(1, *) }
+}
+
+/// The non-GEMM operators of the compiled model on raw float buffers, with everything that
+/// depends only on shapes worked out once, when the model is compiled: what a pass runs is a
+/// plain loop. `make` returns nil for a node it does not compute (integer values, operators
+/// not here); the compiled model then runs that node on the reference operators.
+enum FastOperators {
+    typealias Run = () -> Void
+
+    static func make(_ node: Onnx_NodeProto, inputs: [Operand?], output: Operand, opset: Int) -> Run? {
+        guard node.domain.isEmpty || node.domain == "ai.onnx", let x = inputs.first ?? nil else { return nil }
+        let (count, out) = (output.count, output.pointer)
+        if let f = unary(node, inputs: inputs) {
+            let source = x.pointer
+            guard x.count == count else { return nil }
+            return { for i in 0..<count { out[i] = f(source[i]) } }
+        }
+        switch node.opType {
+        case "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min":
+            guard inputs.count == 2, let b = inputs[1] else { return nil }
+            return binary(node.opType, x, b, output)
+        case "Softmax":
+            let rank = x.shape.count
+            guard let axis = try? ReferenceOperators.normalize(node.int("axis") ?? (opset < 13 ? 1 : -1), rank) else { return nil }
+            // Before opset 13 Softmax flattens the input to 2-D at the axis.
+            let size = opset < 13 ? x.shape[axis...].reduce(1, *) : x.shape[axis]
+            let inner = opset < 13 ? 1 : x.shape[(axis + 1)...].reduce(1, *)
+            return softmax(x.pointer, out, rows: count / max(size * inner, 1), size: size, inner: inner)
+        case "LayerNormalization":
+            guard inputs.count > 1, let scale = inputs[1], let axis = try? ReferenceOperators.normalize(node.int("axis") ?? -1, x.shape.count) else { return nil }
+            let bias = inputs.count > 2 ? inputs[2] : nil
+            let size = x.shape[axis...].reduce(1, *)
+            guard size > 0, size % scale.count == 0, bias.map({ size % $0.count == 0 }) ?? true else { return nil }
+            return layerNorm(x.pointer, out, rows: count / size, size: size, scale: scale, bias: bias, epsilon: node.float("epsilon") ?? 1e-5)
+        case "Transpose":
+            let perm = node.ints("perm") ?? Array((0..<x.shape.count).reversed())
+            guard perm.sorted() == Array(0..<x.shape.count) else { return nil }
+            return transpose(x, perm: perm, out)
+        case "Concat":
+            let parts = inputs.compactMap { $0 }
+            guard let axis = try? ReferenceOperators.normalize(node.int("axis") ?? 0, output.shape.count) else { return nil }
+            let outer = output.shape[..<axis].reduce(1, *)
+            let blocks = parts.map { $0.shape[axis...].reduce(1, *) }
+            let pointers = parts.map(\.pointer)
+            let row = blocks.reduce(0, +)
+            return {
+                for o in 0..<outer {
+                    var destination = out + o * row
+                    for (part, block) in zip(pointers, blocks) {
+                        destination.update(from: part + o * block, count: block)
+                        destination += block
+                    }
+                }
+            }
+        case "GlobalAveragePool", "GlobalMaxPool":
+            let plane = x.shape.dropFirst(2).reduce(1, *)
+            let isMax = node.opType == "GlobalMaxPool"
+            let source = x.pointer
+            return {
+                for p in 0..<count {
+                    let start = source + p * plane
+                    var best = -Float.infinity, sum: Float = 0
+                    for i in 0..<plane { best = max(best, start[i]); sum += start[i] }
+                    out[p] = isMax ? best : sum / Float(plane)
+                }
+            }
+        case "MaxPool", "AveragePool":
+            guard node.output.count == 1 || node.output.dropFirst().allSatisfy(\.isEmpty),
+                  let pooling = try? Pooling(node: node, input: x.shape, isMax: node.opType == "MaxPool") else { return nil }
+            let source = x.pointer
+            return { pooling.run(source, out, planes: 0..<pooling.planes) }
+        default:
+            return nil
+        }
+    }
+
+    /// The element function of a unary operator (Clip and the activations with attributes
+    /// included), nil for any other.
+    static func unary(_ node: Onnx_NodeProto, inputs: [Operand?]) -> ((Float) -> Float)? {
+        switch node.opType {
+        case "Relu": return { max($0, 0) }
+        case "Sigmoid": return { 1 / (1 + exp(-$0)) }
+        case "Tanh": return { Epilogue.fastTanh($0) }
+        case "Erf": return { Epilogue.fastErf($0) }
+        case "Gelu": return node.string("approximate") == "tanh" ? { Epilogue.gelu($0) } : { Epilogue.geluErf($0) }
+        case "Sqrt": return { $0.squareRoot() }
+        case "Exp": return { exp($0) }
+        case "Log": return { log($0) }
+        case "Neg": return { -$0 }
+        case "Abs": return { abs($0) }
+        case "Reciprocal": return { 1 / $0 }
+        case "LeakyRelu":
+            let alpha = node.float("alpha") ?? 0.01
+            return { $0 < 0 ? alpha * $0 : $0 }
+        case "HardSigmoid":
+            let (alpha, beta) = (node.float("alpha") ?? 0.2, node.float("beta") ?? 0.5)
+            return { min(max(alpha * $0 + beta, 0), 1) }
+        case "HardSwish": return { $0 * min(max($0 / 6 + 0.5, 0), 1) }
+        case "Clip":
+            // Bounds are constants here (the compiled model passes their buffers).
+            let low = inputs.count > 1 ? inputs[1].map { $0.pointer[0] } ?? -.infinity : node.float("min") ?? -.infinity
+            let high = inputs.count > 2 ? inputs[2].map { $0.pointer[0] } ?? .infinity : node.float("max") ?? .infinity
+            return { min(max($0, low), high) }
+        default: return nil
+        }
+    }
+
+    private static func binary(_ op: String, _ a: Operand, _ b: Operand, _ output: Operand) -> Run? {
+        let f: (Float, Float) -> Float = switch op {
+        case "Add": (+)
+        case "Sub": (-)
+        case "Mul": (*)
+        case "Div": (/)
+        case "Max": { max($0, $1) }
+        case "Min": { min($0, $1) }
+        default: { pow($0, $1) }
+        }
+        let (count, out, pa, pb) = (output.count, output.pointer, a.pointer, b.pointer)
+        let (aCount, bCount) = (a.count, b.count)
+        if a.shape == output.shape && b.shape == output.shape {
+            // The common cases spelled out so that they vectorize.
+            switch op {
+            case "Add": return { for i in 0..<count { out[i] = pa[i] + pb[i] } }
+            case "Mul": return { for i in 0..<count { out[i] = pa[i] * pb[i] } }
+            default: return { for i in 0..<count { out[i] = f(pa[i], pb[i]) } }
+            }
+        }
+        if a.shape == output.shape, ReferenceOperators.isTrailing(b.shape, of: output.shape), bCount > 0 {
+            // b repeats along the leading axes (a bias, a scalar): row by row.
+            let rows = count / bCount
+            if bCount == 1 { return { let y = pb[0]; for i in 0..<count { out[i] = f(pa[i], y) } } }
+            return {
+                for r in 0..<rows {
+                    let (x, z) = (pa + r * bCount, out + r * bCount)
+                    for j in 0..<bCount { z[j] = f(x[j], pb[j]) }
+                }
+            }
+        }
+        if b.shape == output.shape, ReferenceOperators.isTrailing(a.shape, of: output.shape), aCount > 0 {
+            let rows = count / aCount
+            return {
+                for r in 0..<rows {
+                    let (y, z) = (pb + r * aCount, out + r * aCount)
+                    for j in 0..<aCount { z[j] = f(pa[j], y[j]) }
+                }
+            }
+        }
+        // General broadcasting: each operand's index per output element, worked out once.
+        let indexA = broadcastIndices(a.shape, to: output.shape), indexB = broadcastIndices(b.shape, to: output.shape)
+        return { for i in 0..<count { out[i] = f(pa[Int(indexA[i])], pb[Int(indexB[i])]) } }
+    }
+
+    /// For each element of a value of `shape`, the index it reads in an operand of `operand`'s
+    /// shape broadcast to it.
+    static func broadcastIndices(_ operand: [Int], to shape: [Int]) -> [Int32] {
+        let count = shape.reduce(1, *)
+        let padded = Array(repeating: 1, count: shape.count - operand.count) + operand
+        let strides = Tensor.strides(padded).enumerated().map { padded[$0.offset] == 1 ? 0 : $0.element }
+        var indices = [Int32](repeating: 0, count: count)
+        var position = [Int](repeating: 0, count: shape.count)
+        var source = 0
+        for index in 0..<count {
+            indices[index] = Int32(source)
+            var axis = shape.count - 1
+            while axis >= 0 {
+                position[axis] += 1
+                source += strides[axis]
+                if position[axis] < shape[axis] { break }
+                source -= strides[axis] * shape[axis]
+                position[axis] = 0
+                axis -= 1
+            }
+        }
+        return indices
+    }
+
+    private static func softmax(_ x: UnsafeMutablePointer<Float>, _ out: UnsafeMutablePointer<Float>, rows: Int, size: Int, inner: Int) -> Run {
+        {
+            for r in 0..<rows {
+                for i in 0..<inner {
+                    let (source, destination) = (x + r * size * inner + i, out + r * size * inner + i)
+                    var largest = -Float.infinity
+                    for t in 0..<size { largest = max(largest, source[t * inner]) }
+                    var total: Float = 0
+                    for t in 0..<size {
+                        let e = exp(source[t * inner] - largest)
+                        destination[t * inner] = e
+                        total += e
+                    }
+                    let scale = 1 / total
+                    for t in 0..<size { destination[t * inner] *= scale }
+                }
+            }
+        }
+    }
+
+    private static func layerNorm(_ x: UnsafeMutablePointer<Float>, _ out: UnsafeMutablePointer<Float>, rows: Int, size: Int, scale: Operand,
+                                  bias: Operand?, epsilon: Float) -> Run {
+        let (gamma, gammaCount) = (scale.pointer, scale.count)
+        let beta = bias?.pointer, betaCount = bias?.count ?? 1
+        return {
+            for r in 0..<rows {
+                let (source, destination) = (x + r * size, out + r * size)
+                var sum: Float = 0
+                for i in 0..<size { sum += source[i] }
+                let mean = sum / Float(size)
+                var squares: Float = 0
+                for i in 0..<size { let d = source[i] - mean; squares += d * d }
+                let inverse = 1 / (squares / Float(size) + epsilon).squareRoot()
+                if gammaCount == size, let beta, betaCount == size {
+                    for i in 0..<size { destination[i] = (source[i] - mean) * inverse * gamma[i] + beta[i] }
+                } else {
+                    for i in 0..<size {
+                        destination[i] = (source[i] - mean) * inverse * gamma[i % gammaCount] + (beta.map { $0[i % betaCount] } ?? 0)
+                    }
+                }
+            }
+        }
+    }
+
+    private static func transpose(_ x: Operand, perm: [Int], _ out: UnsafeMutablePointer<Float>) -> Run {
+        let shape = perm.map { x.shape[$0] }
+        let sourceStrides = Tensor.strides(x.shape)
+        let strides = perm.map { sourceStrides[$0] }
+        let count = x.count
+        let source = x.pointer
+        // The last axis kept in place: copy runs of it.
+        let run = perm.last == x.shape.count - 1 ? max(x.shape.last ?? 1, 1) : 1
+        let outer = Array(shape.dropLast(run > 1 ? 1 : 0))
+        let outerStrides = Array(strides.dropLast(run > 1 ? 1 : 0))
+        return {
+            guard count > 0 else { return }
+            var position = [Int](repeating: 0, count: outer.count)
+            var offset = 0
+            var destination = out
+            for _ in 0..<(count / run) {
+                if run > 1 { destination.update(from: source + offset, count: run) } else { destination[0] = source[offset] }
+                destination += run
+                var axis = outer.count - 1
+                while axis >= 0 {
+                    position[axis] += 1
+                    offset += outerStrides[axis]
+                    if position[axis] < outer[axis] { break }
+                    offset -= outerStrides[axis] * outer[axis]
+                    position[axis] = 0
+                    axis -= 1
+                }
+            }
+        }
+    }
+
+    /// Copies the elements `indices` picks (a Slice or Split output worked out once).
+    static func gather(_ source: UnsafeMutablePointer<Float>, indices: [Int32], into out: UnsafeMutablePointer<Float>) -> Run {
+        { for i in indices.indices { out[i] = source[Int(indices[i])] } }
+    }
+
+    /// For each element of a selection (indices per axis) of a value of `shape`, its index.
+    static func selectionIndices(_ selection: [[Int]], of shape: [Int]) -> [Int32] {
+        let strides = Tensor.strides(shape)
+        var indices: [Int32] = [0]
+        for axis in shape.indices {
+            indices = indices.flatMap { base in selection[axis].map { base + Int32($0 * strides[axis]) } }
+        }
+        return indices
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import Kernels
+import Testing
+import Workloads
+
+@testable import ModelEngine
+@testable import ModelRunner
+
+/// The compiled model against the interpreting executor (same kernels, same configurations):
+/// every example and fixture, the arena smaller than one buffer per value, and the operators it
+/// leaves to the reference code counted.
+@Suite("compiled model")
+struct CompiledModelTests {
+    static func steps(_ plan: ONNXPlan) throws -> [BoundStep] {
+        let limits = MachineSizes(profile: Models.machine)
+        let team = ParallelTeam(size: max(1, Models.machine.topology.cores))
+        return try plan.bindings.map { binding in
+            let config = ModelBinding.analytical(binding.layer, limits: limits)
+            return try ModelBinding.bind(binding, plan: plan, kernel: config.kernel, config: config, precision: .fp32, limits: limits, team: team)
+        }
+    }
+
+    static func relativeError(_ a: [Tensor], _ b: [Tensor]) -> Double { ModelExecutor.relativeError(a, against: b) }
+
+    @Test("examples: same outputs as the executor, nothing on the reference operators, the arena smaller than a buffer per value", arguments: [
+        ("mlp.onnx", ["batch": 4]), ("cnn.onnx", ["batch": 2]), ("transformer-block.onnx", ["batch": 1, "seq": 16]),
+    ])
+    func examples(model: String, dims: [String: Int]) throws {
+        let plan = try ONNXImport.plan(path: Models.path(model), dimensions: dims)
+        let steps = try Self.steps(plan)
+        let initializers = try ModelBinding.initializers(plan)
+        let compiled = try CompiledModel(plan: plan, initializers: initializers, steps: steps)
+        let executor = ModelExecutor(plan: plan, initializers: initializers, steps: steps)
+        for seed in [1, 2] as [UInt64] {
+            let inputs = ModelInputs.seeded(plan, seed: seed)
+            let expected = try executor.run(inputs).outputs
+            let (outputs, layerSeconds) = try compiled.run(inputs)
+            #expect(outputs.map(\.shape) == expected.map(\.shape))
+            #expect(Self.relativeError(outputs, expected) < 1e-5, "\(Self.relativeError(outputs, expected))")
+            #expect(layerSeconds > 0)
+        }
+        #expect(compiled.referenceNodes.isEmpty, "\(compiled.referenceNodes)")
+        #expect(compiled.allocationsPerPass == plan.file.graph.output.count)
+        #expect(compiled.arenaBytes < compiled.unplannedBytes, "\(compiled.arenaBytes) vs \(compiled.unplannedBytes)")
+    }
+
+    @Test("fixtures: same outputs as onnxruntime; integer masks and the rest run on the reference operators", arguments: [
+        "resnet-block", "alexnet-lrn", "mobilenet-block", "tf-same-pads", "shufflenet-block", "scaled-conv", "conv1d-decoder", "unet-block",
+        "explicit-pads", "upsample-value-info",
+    ])
+    func fixtures(model: String) throws {
+        let plan = try ONNXImport.plan(path: ExportedGraphTests.fixture("\(model).onnx"))
+        let compiled = try CompiledModel(plan: plan, initializers: try ModelBinding.initializers(plan), steps: try Self.steps(plan))
+        let input = try NPYFile.load(path: ExportedGraphTests.fixture("\(model).input.npy"))
+        let expected = try NPYFile.load(path: ExportedGraphTests.fixture("\(model).expected.npy"))
+        let output = try compiled.run([plan.inputs[0].name: input]).outputs[0]
+        #expect(output.shape == expected.shape)
+        #expect(ExportedGraphTests.relativeError(output.data, expected.data) < 1e-4, "\(ExportedGraphTests.relativeError(output.data, expected.data))")
+    }
+
+    @Test("the BERT encoder: masks from an int64 input, both outputs as onnxruntime's")
+    func bert() throws {
+        let plan = try ONNXImport.plan(path: ExportedGraphTests.fixture("bert-encoder.onnx"), dimensions: ["batch": 2, "seq": 8])
+        let compiled = try CompiledModel(plan: plan, initializers: try ModelBinding.initializers(plan), steps: try Self.steps(plan))
+        let inputs = try ModelInputs.load(path: ExportedGraphTests.fixture("bert-encoder.inputs.npz"), plan: plan)
+        let expected = try NPZFile.load(path: ExportedGraphTests.fixture("bert-encoder.expected.npz"))
+        for _ in 0..<2 {
+            let outputs = try compiled.run(inputs).outputs
+            for (output, wanted) in zip(outputs, expected) {
+                #expect(output.shape == wanted.tensor.shape)
+                #expect(ExportedGraphTests.relativeError(output.data, wanted.tensor.data) < 1e-4, "\(wanted.name)")
+            }
+        }
+        // The mask path (Equal, Expand, Where on an int64 input) runs on the reference operators.
+        #expect(compiled.referenceNodes["Where"] == 1 && compiled.referenceNodes["Equal"] == 1)
+        #expect(compiled.referenceNodes["Softmax"] == nil && compiled.referenceNodes["LayerNormalization"] == nil)
+    }
+
+    @Test("arena layout: values alive together never overlap; dead ones share")
+    func layout() {
+        let items = [(100, 0, 2), (50, 1, 3), (100, 3, 5), (10, 4, 4), (60, 0, 0)].map { ArenaLayout.Item(size: $0.0, first: $0.1, last: $0.2) }
+        let (offsets, total) = ArenaLayout.place(items)
+        for i in items.indices {
+            for j in items.indices where i < j && items[i].first <= items[j].last && items[j].first <= items[i].last {
+                let (a, b) = (offsets[i]..<offsets[i] + items[i].size, offsets[j]..<offsets[j] + items[j].size)
+                #expect(!a.overlaps(b), "\(i) and \(j)")
+            }
+        }
+        #expect(total < items.reduce(0) { $0 + ($1.size + 15) / 16 * 16 })
+    }
+}
