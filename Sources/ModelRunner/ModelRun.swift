@@ -45,11 +45,23 @@ public struct ModelRun {
     public let plan: ONNXPlan
     public let runtime: TuningRuntime
     public let machine: HardwareProfile
+    /// The threads the model runs on (default: the machine's cores); a configuration tuned for
+    /// more runs on these.
+    public let threads: Int
 
-    public init(plan: ONNXPlan, runtime: TuningRuntime, machine: HardwareProfile) {
+    public init(plan: ONNXPlan, runtime: TuningRuntime, machine: HardwareProfile, threads: Int? = nil) {
         self.plan = plan
         self.runtime = runtime
         self.machine = machine
+        self.threads = max(1, threads ?? machine.topology.cores)
+    }
+
+    /// `config` with its thread count capped at `threads`.
+    func capped(_ config: KernelConfig) -> KernelConfig {
+        guard let given = config.int("threads"), given > threads else { return config }
+        var capped = config
+        capped.values["threads"] = .int(threads)
+        return capped
     }
 
     /// Seeded inputs of the plan's input shapes (seed 42; `ModelInputs.seeded`).
@@ -58,17 +70,17 @@ public struct ModelRun {
     public func run(inputs: [String: Tensor], passes: Int = 20, progress: (String) -> Void = { _ in }) throws -> Report {
         try ModelInputs.check(inputs, plan: plan, source: plan.file.path)
         let initializers = try ModelBinding.initializers(plan)
-        let team = ParallelTeam(size: max(1, machine.topology.cores))
+        let team = ParallelTeam(size: threads)
         let limits = MachineSizes(profile: machine)
         var choices: [LayerChoice] = []
         var tunedSteps: [BoundStep] = []
         var defaultSteps: [BoundStep] = []
         for binding in plan.bindings {
             let answer = runtime.config(for: binding.layer)
-            let analytical = ModelBinding.analytical(binding.layer, limits: limits)
+            let analytical = capped(ModelBinding.analytical(binding.layer, limits: limits))
             var choice = LayerChoice(name: binding.name, layer: binding.layer, answer: answer)
             do {
-                tunedSteps.append(try ModelBinding.bind(binding, plan: plan, kernel: answer.kernel, config: answer.config, precision: answer.precision, limits: limits, team: team))
+                tunedSteps.append(try ModelBinding.bind(binding, plan: plan, kernel: answer.kernel, config: capped(answer.config), precision: answer.precision, limits: limits, team: team))
             } catch {
                 choice.fallbackReason = "\(error)"
                 tunedSteps.append(try ModelBinding.bind(binding, plan: plan, kernel: analytical.kernel, config: analytical, precision: .fp32, limits: limits, team: team))

@@ -45,19 +45,32 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Timed forward passes of each kind.")
     var passes = 20
 
+    @Option(help: "Threads the model runs on (default: the machine's cores); configurations tuned for more run on these.")
+    var threads: Int?
+
+    @Option(help: "Also write the report as JSON to this file (docs/deployment.md).")
+    var json: String?
+
     func run() throws {
         try runReportingErrors {
             guard passes >= 1 else { throw ValidationError("--passes must be at least 1") }
+            if let threads { guard threads >= 1 else { throw ValidationError("--threads takes a positive count") } }
             let dimensions = Dictionary(try DimensionBinding.single(dims).map { ($0.name, $0.size) }, uniquingKeysWith: { _, last in last })
             let plan = try ONNXImport.plan(path: model, dimensions: dimensions)
             for item in plan.workload.unsupported { printToStderr("warning: \(item)") }
             let machine = try LiveMachine.identify()
             let runtime = try artifact.map { try TuningRuntime(artifactPath: $0, machine: machine) }
                 ?? TuningRuntime(store: try TuningStoreLocation.open(db, create: false), machine: machine)
-            let runner = ModelRun(plan: plan, runtime: runtime, machine: machine)
+            let runner = ModelRun(plan: plan, runtime: runtime, machine: machine, threads: threads)
             let inputs = try input.map(runner.inputs(path:)) ?? runner.randomInputs()
             let report = try runner.run(inputs: inputs, passes: passes) { printToStderr($0) }
             print(RunReportText.render(report, plan: plan, profileID: machine.id, inputSource: input ?? "seeded values (floats in [-1, 1), integers 0 and 1)"))
+            if let json {
+                do { try RunSummary(report, run: runner).encoded().write(to: URL(fileURLWithPath: json)) } catch {
+                    throw FileError(path: json, message: "cannot be written (\(error.localizedDescription))")
+                }
+                printToStderr("wrote \(json)")
+            }
             if let output {
                 try report.writeOutputs(to: output)
                 printToStderr("wrote \(output)")
