@@ -21,6 +21,9 @@ let package = Package(
         .executable(name: "tunebench", targets: ["tunebench"]),
         .library(name: "HardwareProbe", targets: ["HardwareProbe"]),
         .library(name: "TunebenchRuntime", targets: ["TunebenchRuntime"]),
+        // The model engine (TunedModel); path or branch dependencies only: the kernels' unsafe
+        // build flags keep it from a versioned dependency.
+        .library(name: "ModelRunner", targets: ["ModelRunner"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

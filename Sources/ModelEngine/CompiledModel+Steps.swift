@@ -85,12 +85,13 @@ extension CompiledModel {
 
     /// Slice and Split as copies through index tables; nil when an operand is not in memory or
     /// the parameters are not constants.
-    static func indexing(_ node: Onnx_NodeProto, _ inputs: [Operand?], outputs: [Operand?], known: [String: ONNXValue], opset: Int) -> (() -> Void)? {
+    static func indexing(_ node: Onnx_NodeProto, _ inputs: [Operand?], outputs: [Operand?], known: [String: ONNXValue], opset: Int,
+                         parallel: FastOperators.Parallel) -> (() -> Void)? {
         guard let x = inputs.first ?? nil else { return nil }
         let values = node.input.map { $0.isEmpty ? nil : known[$0] }
         if node.opType == "Slice" {
             guard let out = outputs.first ?? nil, let selection = try? ONNXOperatorShapes.sliceSelection(node: node, inputs: values, opset: opset) else { return nil }
-            return FastOperators.gather(x.pointer, indices: FastOperators.selectionIndices(selection, of: x.shape), into: out.pointer)
+            return FastOperators.gather(x.pointer, indices: FastOperators.selectionIndices(selection, of: x.shape), into: out.pointer, parallel: parallel)
         }
         guard let parts = try? ONNXOperatorShapes.split(node: node, inputs: values, opset: opset),
               let axis = try? ReferenceOperators.normalize(node.int("axis") ?? 0, x.shape.count), outputs.count == parts.count else { return nil }
@@ -102,7 +103,7 @@ extension CompiledModel {
             selection[axis] = Array(start..<start + size)
             start += size
             guard let out else { continue }
-            runs.append(FastOperators.gather(x.pointer, indices: FastOperators.selectionIndices(selection, of: x.shape), into: out.pointer))
+            runs.append(FastOperators.gather(x.pointer, indices: FastOperators.selectionIndices(selection, of: x.shape), into: out.pointer, parallel: parallel))
         }
         return { for run in runs { run() } }
     }

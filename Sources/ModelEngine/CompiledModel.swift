@@ -41,9 +41,13 @@ public final class CompiledModel {
     final class BoxStore { var values: [Tensor?] = [] }
     final class Clock { var nanoseconds: UInt64 = 0 }
 
-    /// - Parameter steps: the bound layers (`ModelBinding.bind`), whose nodes and fused
-    ///   epilogue nodes they replace.
-    public init(plan: ONNXPlan, initializers: [String: Tensor], steps: [BoundStep]) throws {
+    /// - Parameters:
+    ///   - steps: the bound layers (`ModelBinding.bind`), whose nodes and fused epilogue nodes
+    ///     they replace.
+    ///   - team: the threads the other operators split their work over (the kernels' team);
+    ///     nil: the calling thread alone.
+    public init(plan: ONNXPlan, initializers: [String: Tensor], steps: [BoundStep], team: ParallelTeam? = nil) throws {
+        let parallel = FastOperators.Parallel(team: team)
         self.plan = plan
         let boxes = BoxStore(), clock = Clock()
         self.boxes = boxes
@@ -179,11 +183,11 @@ public final class CompiledModel {
                 steps.append(try Self.layerStep(step, node: node, operand: operand, buffers: &buffers, clock: clock, fail: { fail(entry.node, $0) }))
             case .fast(let proto):
                 let ins = proto.input.map { $0.isEmpty ? nil : operand($0) }
-                if proto.opType == "Split" || proto.opType == "Slice", let run = Self.indexing(proto, ins, outputs: proto.output.map { operand($0) }, known: shapes, opset: file.opset) {
+                if proto.opType == "Split" || proto.opType == "Slice", let run = Self.indexing(proto, ins, outputs: proto.output.map { operand($0) }, known: shapes, opset: file.opset, parallel: parallel) {
                     steps.append(run)
                     continue
                 }
-                if let out = proto.output.first.flatMap(operand), let run = FastOperators.make(proto, inputs: ins, output: out, opset: file.opset) {
+                if let out = proto.output.first.flatMap(operand), let run = FastOperators.make(proto, inputs: ins, output: out, opset: file.opset, parallel: parallel) {
                     steps.append(run)
                     continue
                 }

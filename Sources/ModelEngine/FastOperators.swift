@@ -18,31 +18,48 @@ struct Operand {
 enum FastOperators {
     typealias Run = () -> Void
 
-    static func make(_ node: Onnx_NodeProto, inputs: [Operand?], output: Operand, opset: Int) -> Run? {
+    /// Splits work over the model's thread team when there is enough of it: a wake-up of the
+    /// team costs microseconds, so small operators run on the calling thread.
+    struct Parallel {
+        let team: ParallelTeam?
+        /// Elements (or rows × their size) below which one thread does the work.
+        static let threshold = 16_384
+
+        func run(_ count: Int, work: Int, granule: Int = 1, _ body: (Range<Int>) -> Void) {
+            guard let team, team.size > 1, work >= Self.threshold, count > 1 else { return body(0..<count) }
+            team.run { index in
+                let range = ParallelTeam.chunk(index, of: team.size, count: count, granule: granule)
+                if !range.isEmpty { body(range) }
+            }
+        }
+    }
+
+    static func make(_ node: Onnx_NodeProto, inputs: [Operand?], output: Operand, opset: Int, parallel: Parallel) -> Run? {
         guard node.domain.isEmpty || node.domain == "ai.onnx", let x = inputs.first ?? nil else { return nil }
         let (count, out) = (output.count, output.pointer)
         if let f = unary(node, inputs: inputs) {
             let source = x.pointer
             guard x.count == count else { return nil }
-            return { for i in 0..<count { out[i] = f(source[i]) } }
+            return { parallel.run(count, work: count, granule: 64) { range in for i in range { out[i] = f(source[i]) } } }
         }
         switch node.opType {
         case "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min":
             guard inputs.count == 2, let b = inputs[1] else { return nil }
-            return binary(node.opType, x, b, output)
+            return binary(node.opType, x, b, output, parallel: parallel)
         case "Softmax":
             let rank = x.shape.count
             guard let axis = try? ReferenceOperators.normalize(node.int("axis") ?? (opset < 13 ? 1 : -1), rank) else { return nil }
             // Before opset 13 Softmax flattens the input to 2-D at the axis.
             let size = opset < 13 ? x.shape[axis...].reduce(1, *) : x.shape[axis]
             let inner = opset < 13 ? 1 : x.shape[(axis + 1)...].reduce(1, *)
-            return softmax(x.pointer, out, rows: count / max(size * inner, 1), size: size, inner: inner)
+            return softmax(x.pointer, out, rows: count / max(size * inner, 1), size: size, inner: inner, parallel: parallel)
         case "LayerNormalization":
             guard inputs.count > 1, let scale = inputs[1], let axis = try? ReferenceOperators.normalize(node.int("axis") ?? -1, x.shape.count) else { return nil }
             let bias = inputs.count > 2 ? inputs[2] : nil
             let size = x.shape[axis...].reduce(1, *)
             guard size > 0, size % scale.count == 0, bias.map({ size % $0.count == 0 }) ?? true else { return nil }
-            return layerNorm(x.pointer, out, rows: count / size, size: size, scale: scale, bias: bias, epsilon: node.float("epsilon") ?? 1e-5)
+            return layerNorm(x.pointer, out, rows: count / size, size: size, scale: scale, bias: bias, epsilon: node.float("epsilon") ?? 1e-5,
+                             parallel: parallel)
         case "Transpose":
             let perm = node.ints("perm") ?? Array((0..<x.shape.count).reversed())
             guard perm.sorted() == Array(0..<x.shape.count) else { return nil }
@@ -79,7 +96,7 @@ enum FastOperators {
             guard node.output.count == 1 || node.output.dropFirst().allSatisfy(\.isEmpty),
                   let pooling = try? Pooling(node: node, input: x.shape, isMax: node.opType == "MaxPool") else { return nil }
             let source = x.pointer
-            return { pooling.run(source, out, planes: 0..<pooling.planes) }
+            return { parallel.run(pooling.planes, work: count * 9) { pooling.run(source, out, planes: $0) } }
         default:
             return nil
         }
@@ -90,12 +107,12 @@ enum FastOperators {
     static func unary(_ node: Onnx_NodeProto, inputs: [Operand?]) -> ((Float) -> Float)? {
         switch node.opType {
         case "Relu": return { max($0, 0) }
-        case "Sigmoid": return { 1 / (1 + exp(-$0)) }
+        case "Sigmoid": return { 1 / (1 + Epilogue.fastExp(-$0)) }
         case "Tanh": return { Epilogue.fastTanh($0) }
         case "Erf": return { Epilogue.fastErf($0) }
         case "Gelu": return node.string("approximate") == "tanh" ? { Epilogue.gelu($0) } : { Epilogue.geluErf($0) }
         case "Sqrt": return { $0.squareRoot() }
-        case "Exp": return { exp($0) }
+        case "Exp": return { Epilogue.fastExp($0) }
         case "Log": return { log($0) }
         case "Neg": return { -$0 }
         case "Abs": return { abs($0) }
@@ -116,7 +133,7 @@ enum FastOperators {
         }
     }
 
-    private static func binary(_ op: String, _ a: Operand, _ b: Operand, _ output: Operand) -> Run? {
+    private static func binary(_ op: String, _ a: Operand, _ b: Operand, _ output: Operand, parallel: Parallel) -> Run? {
         let f: (Float, Float) -> Float = switch op {
         case "Add": (+)
         case "Sub": (-)
@@ -131,34 +148,38 @@ enum FastOperators {
         if a.shape == output.shape && b.shape == output.shape {
             // The common cases spelled out so that they vectorize.
             switch op {
-            case "Add": return { for i in 0..<count { out[i] = pa[i] + pb[i] } }
-            case "Mul": return { for i in 0..<count { out[i] = pa[i] * pb[i] } }
-            default: return { for i in 0..<count { out[i] = f(pa[i], pb[i]) } }
+            case "Add": return { parallel.run(count, work: count, granule: 64) { for i in $0 { out[i] = pa[i] + pb[i] } } }
+            case "Mul": return { parallel.run(count, work: count, granule: 64) { for i in $0 { out[i] = pa[i] * pb[i] } } }
+            default: return { parallel.run(count, work: count, granule: 64) { for i in $0 { out[i] = f(pa[i], pb[i]) } } }
             }
         }
         if a.shape == output.shape, ReferenceOperators.isTrailing(b.shape, of: output.shape), bCount > 0 {
             // b repeats along the leading axes (a bias, a scalar): row by row.
             let rows = count / bCount
-            if bCount == 1 { return { let y = pb[0]; for i in 0..<count { out[i] = f(pa[i], y) } } }
+            if bCount == 1 { return { let y = pb[0]; parallel.run(count, work: count, granule: 64) { for i in $0 { out[i] = f(pa[i], y) } } } }
             return {
-                for r in 0..<rows {
-                    let (x, z) = (pa + r * bCount, out + r * bCount)
-                    for j in 0..<bCount { z[j] = f(x[j], pb[j]) }
+                parallel.run(rows, work: count) { range in
+                    for r in range {
+                        let (x, z) = (pa + r * bCount, out + r * bCount)
+                        for j in 0..<bCount { z[j] = f(x[j], pb[j]) }
+                    }
                 }
             }
         }
         if b.shape == output.shape, ReferenceOperators.isTrailing(a.shape, of: output.shape), aCount > 0 {
             let rows = count / aCount
             return {
-                for r in 0..<rows {
-                    let (y, z) = (pb + r * aCount, out + r * aCount)
-                    for j in 0..<aCount { z[j] = f(pa[j], y[j]) }
+                parallel.run(rows, work: count) { range in
+                    for r in range {
+                        let (y, z) = (pb + r * aCount, out + r * aCount)
+                        for j in 0..<aCount { z[j] = f(pa[j], y[j]) }
+                    }
                 }
             }
         }
         // General broadcasting: each operand's index per output element, worked out once.
         let indexA = broadcastIndices(a.shape, to: output.shape), indexB = broadcastIndices(b.shape, to: output.shape)
-        return { for i in 0..<count { out[i] = f(pa[Int(indexA[i])], pb[Int(indexB[i])]) } }
+        return { parallel.run(count, work: count, granule: 64) { for i in $0 { out[i] = f(pa[Int(indexA[i])], pb[Int(indexB[i])]) } } }
     }
 
     /// For each element of a value of `shape`, the index it reads in an operand of `operand`'s
@@ -185,16 +206,17 @@ enum FastOperators {
         return indices
     }
 
-    private static func softmax(_ x: UnsafeMutablePointer<Float>, _ out: UnsafeMutablePointer<Float>, rows: Int, size: Int, inner: Int) -> Run {
-        {
-            for r in 0..<rows {
+    private static func softmax(_ x: UnsafeMutablePointer<Float>, _ out: UnsafeMutablePointer<Float>, rows: Int, size: Int, inner: Int,
+                                parallel: Parallel) -> Run {
+        { parallel.run(rows, work: rows * size * inner) { range in
+            for r in range {
                 for i in 0..<inner {
                     let (source, destination) = (x + r * size * inner + i, out + r * size * inner + i)
                     var largest = -Float.infinity
                     for t in 0..<size { largest = max(largest, source[t * inner]) }
                     var total: Float = 0
                     for t in 0..<size {
-                        let e = exp(source[t * inner] - largest)
+                        let e = Epilogue.fastExp(source[t * inner] - largest)
                         destination[t * inner] = e
                         total += e
                     }
@@ -202,15 +224,15 @@ enum FastOperators {
                     for t in 0..<size { destination[t * inner] *= scale }
                 }
             }
-        }
+        } }
     }
 
     private static func layerNorm(_ x: UnsafeMutablePointer<Float>, _ out: UnsafeMutablePointer<Float>, rows: Int, size: Int, scale: Operand,
-                                  bias: Operand?, epsilon: Float) -> Run {
+                                  bias: Operand?, epsilon: Float, parallel: Parallel) -> Run {
         let (gamma, gammaCount) = (scale.pointer, scale.count)
         let beta = bias?.pointer, betaCount = bias?.count ?? 1
-        return {
-            for r in 0..<rows {
+        return { parallel.run(rows, work: rows * size) { range in
+            for r in range {
                 let (source, destination) = (x + r * size, out + r * size)
                 var sum: Float = 0
                 for i in 0..<size { sum += source[i] }
@@ -226,7 +248,7 @@ enum FastOperators {
                     }
                 }
             }
-        }
+        } }
     }
 
     private static func transpose(_ x: Operand, perm: [Int], _ out: UnsafeMutablePointer<Float>) -> Run {
@@ -261,8 +283,8 @@ enum FastOperators {
     }
 
     /// Copies the elements `indices` picks (a Slice or Split output worked out once).
-    static func gather(_ source: UnsafeMutablePointer<Float>, indices: [Int32], into out: UnsafeMutablePointer<Float>) -> Run {
-        { for i in indices.indices { out[i] = source[Int(indices[i])] } }
+    static func gather(_ source: UnsafeMutablePointer<Float>, indices: [Int32], into out: UnsafeMutablePointer<Float>, parallel: Parallel) -> Run {
+        { parallel.run(indices.count, work: indices.count, granule: 64) { for i in $0 { out[i] = source[Int(indices[i])] } } }
     }
 
     /// For each element of a selection (indices per axis) of a value of `shape`, its index.

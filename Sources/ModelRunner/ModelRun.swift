@@ -56,46 +56,22 @@ public struct ModelRun {
         self.threads = max(1, threads ?? machine.topology.cores)
     }
 
-    /// `config` with its thread count capped at `threads`.
-    func capped(_ config: KernelConfig) -> KernelConfig {
-        guard let given = config.int("threads"), given > threads else { return config }
-        var capped = config
-        capped.values["threads"] = .int(threads)
-        return capped
-    }
-
     /// Seeded inputs of the plan's input shapes (seed 42; `ModelInputs.seeded`).
     public func randomInputs() -> [String: Tensor] { ModelInputs.seeded(plan, seed: 42) }
 
     public func run(inputs: [String: Tensor], passes: Int = 20, progress: (String) -> Void = { _ in }) throws -> Report {
         try ModelInputs.check(inputs, plan: plan, source: plan.file.path)
         let initializers = try ModelBinding.initializers(plan)
-        let team = ParallelTeam(size: threads)
+        let tuned = try TunedModel(plan: plan, runtime: runtime, machine: machine, threads: threads)
         let limits = MachineSizes(profile: machine)
-        var choices: [LayerChoice] = []
-        var tunedSteps: [BoundStep] = []
-        var defaultSteps: [BoundStep] = []
-        for binding in plan.bindings {
-            let answer = runtime.config(for: binding.layer)
-            let analytical = capped(ModelBinding.analytical(binding.layer, limits: limits))
-            var choice = LayerChoice(name: binding.name, layer: binding.layer, answer: answer)
-            do {
-                tunedSteps.append(try ModelBinding.bind(binding, plan: plan, kernel: answer.kernel, config: capped(answer.config), precision: answer.precision, limits: limits, team: team))
-            } catch {
-                choice.fallbackReason = "\(error)"
-                tunedSteps.append(try ModelBinding.bind(binding, plan: plan, kernel: analytical.kernel, config: analytical, precision: .fp32, limits: limits, team: team))
-            }
-            defaultSteps.append(try ModelBinding.bind(binding, plan: plan, kernel: analytical.kernel, config: analytical, precision: .fp32, limits: limits, team: team))
-            choices.append(choice)
-        }
+        let defaultSteps = try plan.bindings.map { try TunedModel.analyticalStep($0, plan: plan, limits: limits, team: tuned.team) }
+        let standard = try CompiledModel(plan: plan, initializers: initializers, steps: defaultSteps, team: tuned.team)
         let reference = ModelExecutor(plan: plan, initializers: initializers, steps: [])
-        let tuned = try CompiledModel(plan: plan, initializers: initializers, steps: tunedSteps)
-        let standard = try CompiledModel(plan: plan, initializers: initializers, steps: defaultSteps)
         progress("reference pass")
         let referenceStart = DispatchTime.now().uptimeNanoseconds
         let expected = try reference.run(inputs).outputs
         let referenceSeconds = Double(DispatchTime.now().uptimeNanoseconds - referenceStart) / 1e9
-        let tunedOutputs = try tuned.run(inputs).outputs
+        let tunedOutputs = try tuned.timedRun(inputs).outputs
         let defaultOutputs = try standard.run(inputs).outputs
         func error(_ outputs: [Tensor]) -> Double { ModelExecutor.relativeError(outputs, against: expected) }
         progress("timing \(passes) interleaved passes, default and tuned")
@@ -103,23 +79,23 @@ public struct ModelRun {
         var tunedLayers: [Double] = [], defaultLayers: [Double] = []
         // One warm-up pass each (first touches of the arena and the packed weights).
         _ = try standard.run(inputs)
-        _ = try tuned.run(inputs)
+        _ = try tuned.timedRun(inputs)
         for _ in 0..<passes {
-            for (executor, isTuned) in [(standard, false), (tuned, true)] {
+            for isTuned in [false, true] {
                 let start = DispatchTime.now().uptimeNanoseconds
-                let layers = try executor.run(inputs).layerSeconds
+                let layers = try (isTuned ? tuned.timedRun(inputs) : standard.run(inputs)).layerSeconds
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 if isTuned { tunedTimes.append(seconds); tunedLayers.append(layers) } else { defaultTimes.append(seconds); defaultLayers.append(layers) }
             }
         }
-        var report = Report(layers: choices, tunedError: error(tunedOutputs), defaultError: error(defaultOutputs),
+        var report = Report(layers: tuned.layers, tunedError: error(tunedOutputs), defaultError: error(defaultOutputs),
                       tunedSeconds: Self.median(tunedTimes), defaultSeconds: Self.median(defaultTimes),
                       tunedLayerSeconds: Self.median(tunedLayers), defaultLayerSeconds: Self.median(defaultLayers),
                       referenceSeconds: referenceSeconds, passes: passes, outputShapes: expected.map(\.shape),
                       outputs: Array(zip(plan.file.graph.output.map(\.name), tunedOutputs)))
-        report.arenaBytes = tuned.arenaBytes
-        report.unplannedBytes = tuned.unplannedBytes
-        report.referenceNodes = tuned.referenceNodes
+        report.arenaBytes = tuned.compiled.arenaBytes
+        report.unplannedBytes = tuned.compiled.unplannedBytes
+        report.referenceNodes = tuned.compiled.referenceNodes
         return report
     }
 

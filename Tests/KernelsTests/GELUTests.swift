@@ -34,4 +34,17 @@ struct GELUTests {
         #expect(Epilogue.fastErf(0) == 0 && abs(Epilogue.fastErf(10) - 1) < 1e-6)
         #expect(Epilogue.activate(7.5, .relu6) == 6 && Epilogue.activate(-1, .relu6) == 0 && Epilogue.activate(2, .relu6) == 2)
     }
+
+    @Test("the fast exp stays within 4e-7 relative of exp over [-87, 88]; NaN stays NaN, large values clamp")
+    func fastExp() {
+        var worst = 0.0
+        for i in -870_000...880_000 {
+            let x = Float(i) / 10_000
+            let exact = Foundation.exp(Double(x))
+            worst = max(worst, abs(Double(Epilogue.fastExp(x)) - exact) / exact)
+        }
+        #expect(worst < 4e-7, "largest relative error \(worst)")
+        #expect(Epilogue.fastExp(.nan).isNaN && Epilogue.fastExp(1000).isFinite && Epilogue.fastExp(-1000) >= 0 && Epilogue.fastExp(-1000) < 1e-37)
+        #expect(Epilogue.fastExp(0) == 1)
+    }
 }

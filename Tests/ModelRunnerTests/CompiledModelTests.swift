@@ -23,13 +23,15 @@ struct CompiledModelTests {
     static func relativeError(_ a: [Tensor], _ b: [Tensor]) -> Double { ModelExecutor.relativeError(a, against: b) }
 
     @Test("examples: same outputs as the executor, nothing on the reference operators, the arena smaller than a buffer per value", arguments: [
-        ("mlp.onnx", ["batch": 4]), ("cnn.onnx", ["batch": 2]), ("transformer-block.onnx", ["batch": 1, "seq": 16]),
+        ("mlp.onnx", ["batch": 4], 1), ("cnn.onnx", ["batch": 2], 1), ("transformer-block.onnx", ["batch": 1, "seq": 16], 1),
+        // Large enough that the operators split their work over two threads.
+        ("cnn.onnx", ["batch": 16], 2), ("transformer-block.onnx", ["batch": 2, "seq": 128], 2),
     ])
-    func examples(model: String, dims: [String: Int]) throws {
+    func examples(model: String, dims: [String: Int], threads: Int) throws {
         let plan = try ONNXImport.plan(path: Models.path(model), dimensions: dims)
         let steps = try Self.steps(plan)
         let initializers = try ModelBinding.initializers(plan)
-        let compiled = try CompiledModel(plan: plan, initializers: initializers, steps: steps)
+        let compiled = try CompiledModel(plan: plan, initializers: initializers, steps: steps, team: ParallelTeam(size: threads))
         let executor = ModelExecutor(plan: plan, initializers: initializers, steps: steps)
         for seed in [1, 2] as [UInt64] {
             let inputs = ModelInputs.seeded(plan, seed: seed)

@@ -37,6 +37,26 @@ extension Epilogue {
         return x * p / q
     }
 
+    /// exp by range reduction (x = n·ln 2 + r) and Cephes' degree-6 polynomial for e^r, with
+    /// 2^n from the exponent bits: within a few ulp of `expf` over [-87, 88] (clamped outside:
+    /// about 1e-38 below, about 2e38 above; NaN stays NaN), and, with no call and no branch, it
+    /// vectorizes (softmax, sigmoid).
+    @inline(__always)
+    public static func fastExp(_ value: Float) -> Float {
+        let x = value.isNaN ? 0 : Swift.min(Swift.max(value, -87.3), 88.3)
+        let n = (x * 1.442_695_04).rounded()
+        let r = x - n * 0.693_359_375 + n * 2.121_944_4e-4
+        var p: Float = 1.987_569_15e-4
+        p = p * r + 1.398_199_95e-3
+        p = p * r + 8.333_451_9e-3
+        p = p * r + 4.166_579_59e-2
+        p = p * r + 1.666_666_55e-1
+        p = p * r + 5.000_000_1e-1
+        let y = p * r * r + r + 1
+        let scaled = y * Float(bitPattern: UInt32(bitPattern: Int32(n) + 127) << 23)
+        return value.isNaN ? value : scaled
+    }
+
     /// The activation of one value (the depthwise kernel's rows; GEMM tiles use `apply`).
     @inline(__always)
     public static func activate(_ x: Float, _ activation: Activation) -> Float {
