@@ -105,7 +105,8 @@ let package = Package(
         // `tunebench export`: the artifact as JSON, YAML or a C header.
         .target(name: "DeploymentExport", dependencies: ["TunebenchRuntime", "KernelModel", .product(name: "Yams", package: "Yams")]),
         // An ONNX plan's layers bound to kernels and run, the other operators on reference code.
-        .target(name: "ModelEngine", dependencies: ["Kernels", "Workloads", "ONNXProto", "TunebenchCore"]),
+        // The non-GEMM operators' loops are hot code too (and the kernels it binds already carry these flags).
+        .target(name: "ModelEngine", dependencies: ["Kernels", "CKernelSupport", "Workloads", "ONNXProto", "TunebenchCore"], swiftSettings: hotLoopSwiftSettings),
         // `tunebench run`: an ONNX model through the tuned kernels, checked against a reference.
         .target(name: "ModelRunner", dependencies: ["ModelEngine", "Kernels", "Workloads", "ONNXProto", "TunebenchRuntime", "MachineIdentity"]),
 
@@ -145,7 +146,7 @@ let package = Package(
 
         .testTarget(name: "HardwareProbeTests", dependencies: ["HardwareProbe", "MachineIdentity", "Kernels"]),
         .testTarget(name: "CountersTests", dependencies: ["Counters", "MachineIdentity"]),
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "CKernelSupport"]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "Kernels"]),
         .testTarget(name: "MeasurementTests", dependencies: ["Measurement", "HardwareProbe"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "HardwareProbe", "TunebenchRuntime", "KernelModel"]),

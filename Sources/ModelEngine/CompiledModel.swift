@@ -26,6 +26,12 @@ public final class CompiledModel {
     private let buffers: [FloatBuffer]
     private let boxes: BoxStore
     private let steps: [() throws -> Void]
+    /// What each step computes, for the profile: "layer" for tuned layers, else the operator
+    /// (with " (reference)" when the reference operators run it).
+    private let stepKinds: [String]
+    /// Per step kind, nanoseconds summed over the passes run with `profiling` on.
+    public private(set) var profile: [String: UInt64] = [:]
+    public var profiling = false
     private let inputCopies: [(name: String, slot: Slot)]
     private let outputReads: [(name: String, shape: [Int], slot: Slot)]
     private let clock: Clock
@@ -174,6 +180,7 @@ public final class CompiledModel {
         // 3. The steps.
         var referenceNodes: [String: Int] = [:]
         var steps: [() throws -> Void] = []
+        var kinds: [String] = []
         for entry in order {
             let node = graph.node[entry.node]
             switch entry.kind {
@@ -181,19 +188,23 @@ public final class CompiledModel {
                 continue
             case .step(let step):
                 steps.append(try Self.layerStep(step, node: node, operand: operand, buffers: &buffers, clock: clock, fail: { fail(entry.node, $0) }))
+                kinds.append("layer")
             case .fast(let proto):
                 let ins = proto.input.map { $0.isEmpty ? nil : operand($0) }
                 if proto.opType == "Split" || proto.opType == "Slice", let run = Self.indexing(proto, ins, outputs: proto.output.map { operand($0) }, known: shapes, opset: file.opset, parallel: parallel) {
                     steps.append(run)
+                    kinds.append(proto.opType)
                     continue
                 }
                 if let out = proto.output.first.flatMap(operand), let run = FastOperators.make(proto, inputs: ins, output: out, opset: file.opset, parallel: parallel) {
                     steps.append(run)
+                    kinds.append(proto.opType)
                     continue
                 }
                 fallthrough
             case .reference:
                 referenceNodes[node.opType, default: 0] += 1
+                kinds.append(node.opType + " (reference)")
                 let reads = node.input.map { name in name.isEmpty ? nil : (slot(name), shapes[name]?.shape ?? []) }
                 let writes = node.output.map { $0.isEmpty ? nil : slot($0) }
                 let label = node.label(index: entry.node)
@@ -218,6 +229,7 @@ public final class CompiledModel {
         }
         self.referenceNodes = referenceNodes
         self.steps = steps
+        stepKinds = kinds
         inputCopies = plan.inputs.map { ($0.name, slot($0.name)) }
         outputReads = try graph.output.map { output in
             guard let shape = shapes[output.name]?.shape else { throw FileError(path: file.path, message: "graph output \"\(output.name)\" has no known shape") }
@@ -250,7 +262,15 @@ public final class CompiledModel {
             }
         }
         clock.nanoseconds = 0
-        for step in steps { try step() }
+        if profiling {
+            for (step, kind) in zip(steps, stepKinds) {
+                let start = DispatchTime.now().uptimeNanoseconds
+                try step()
+                profile[kind, default: 0] += DispatchTime.now().uptimeNanoseconds - start
+            }
+        } else {
+            for step in steps { try step() }
+        }
         let outputs = try outputReads.map { name, shape, slot -> Tensor in
             guard var tensor = Self.tensor(slot, shape: shape, base: base, boxes: boxes) else {
                 throw FileError(path: plan.file.path, message: "graph output \"\(name)\" was not computed")

@@ -1,3 +1,4 @@
+import CKernelSupport
 import Foundation
 import Kernels
 import ONNXProto
@@ -40,7 +41,16 @@ enum FastOperators {
         if let f = unary(node, inputs: inputs) {
             let source = x.pointer
             guard x.count == count else { return nil }
-            return { parallel.run(count, work: count, granule: 64) { range in for i in range { out[i] = f(source[i]) } } }
+            switch node.opType {
+            // The common ones specialized so that they inline and vectorize.
+            case "Relu": return unary(Relu.self, source, out, count, parallel: parallel)
+            case "Sigmoid": return unary(Sigmoid.self, source, out, count, parallel: parallel)
+            case "Tanh": return unary(Tanh.self, source, out, count, parallel: parallel)
+            case "Gelu" where node.string("approximate") == "tanh": return unary(GELU.self, source, out, count, parallel: parallel)
+            case "Gelu": return unary(ExactGELU.self, source, out, count, parallel: parallel)
+            case "Exp": return unary(Exponential.self, source, out, count, parallel: parallel)
+            default: return { parallel.run(count, work: count, granule: 64) { range in for i in range { out[i] = f(source[i]) } } }
+            }
         }
         switch node.opType {
         case "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min":
@@ -102,6 +112,11 @@ enum FastOperators {
         }
     }
 
+    private static func unary<F: UnaryOperation>(_: F.Type, _ source: UnsafeMutablePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ count: Int,
+                                                 parallel: Parallel) -> Run {
+        { parallel.run(count, work: count, granule: 64) { range in for i in range { out[i] = F.apply(source[i]) } } }
+    }
+
     /// The element function of a unary operator (Clip and the activations with attributes
     /// included), nil for any other.
     static func unary(_ node: Onnx_NodeProto, inputs: [Operand?]) -> ((Float) -> Float)? {
@@ -134,81 +149,69 @@ enum FastOperators {
     }
 
     private static func binary(_ op: String, _ a: Operand, _ b: Operand, _ output: Operand, parallel: Parallel) -> Run? {
-        let f: (Float, Float) -> Float = switch op {
-        case "Add": (+)
-        case "Sub": (-)
-        case "Mul": (*)
-        case "Div": (/)
-        case "Max": { max($0, $1) }
-        case "Min": { min($0, $1) }
-        default: { pow($0, $1) }
+        switch op {
+        case "Add": binary(Add.self, a, b, output, parallel: parallel)
+        case "Sub": binary(Sub.self, a, b, output, parallel: parallel)
+        case "Mul": binary(Mul.self, a, b, output, parallel: parallel)
+        case "Div": binary(Div.self, a, b, output, parallel: parallel)
+        case "Max": binary(Maximum.self, a, b, output, parallel: parallel)
+        case "Min": binary(Minimum.self, a, b, output, parallel: parallel)
+        default: binary(Power.self, a, b, output, parallel: parallel)
         }
+    }
+
+    /// The loops of one binary operator, specialized for it (so they inline and vectorize):
+    /// same shapes, one operand repeating along the leading axes (a bias, a scalar), or any
+    /// broadcast through index tables worked out once.
+    private static func binary<F: BinaryOperation>(_: F.Type, _ a: Operand, _ b: Operand, _ output: Operand, parallel: Parallel) -> Run {
         let (count, out, pa, pb) = (output.count, output.pointer, a.pointer, b.pointer)
         let (aCount, bCount) = (a.count, b.count)
         if a.shape == output.shape && b.shape == output.shape {
-            // The common cases spelled out so that they vectorize.
-            switch op {
-            case "Add": return { parallel.run(count, work: count, granule: 64) { for i in $0 { out[i] = pa[i] + pb[i] } } }
-            case "Mul": return { parallel.run(count, work: count, granule: 64) { for i in $0 { out[i] = pa[i] * pb[i] } } }
-            default: return { parallel.run(count, work: count, granule: 64) { for i in $0 { out[i] = f(pa[i], pb[i]) } } }
-            }
+            return { parallel.run(count, work: count, granule: 64) { for i in $0 { out[i] = F.apply(pa[i], pb[i]) } } }
         }
         if a.shape == output.shape, ReferenceOperators.isTrailing(b.shape, of: output.shape), bCount > 0 {
-            // b repeats along the leading axes (a bias, a scalar): row by row.
+            if bCount == 1 { return { let y = pb[0]; parallel.run(count, work: count, granule: 64) { for i in $0 { out[i] = F.apply(pa[i], y) } } } }
             let rows = count / bCount
-            if bCount == 1 { return { let y = pb[0]; parallel.run(count, work: count, granule: 64) { for i in $0 { out[i] = f(pa[i], y) } } } }
             return {
                 parallel.run(rows, work: count) { range in
                     for r in range {
                         let (x, z) = (pa + r * bCount, out + r * bCount)
-                        for j in 0..<bCount { z[j] = f(x[j], pb[j]) }
+                        for j in 0..<bCount { z[j] = F.apply(x[j], pb[j]) }
                     }
                 }
             }
         }
         if b.shape == output.shape, ReferenceOperators.isTrailing(a.shape, of: output.shape), aCount > 0 {
+            if aCount == 1 { return { let x = pa[0]; parallel.run(count, work: count, granule: 64) { for i in $0 { out[i] = F.apply(x, pb[i]) } } } }
             let rows = count / aCount
             return {
                 parallel.run(rows, work: count) { range in
                     for r in range {
                         let (y, z) = (pb + r * aCount, out + r * aCount)
-                        for j in 0..<aCount { z[j] = f(pa[j], y[j]) }
+                        for j in 0..<aCount { z[j] = F.apply(pa[j], y[j]) }
                     }
                 }
             }
         }
-        // General broadcasting: each operand's index per output element, worked out once.
         let indexA = broadcastIndices(a.shape, to: output.shape), indexB = broadcastIndices(b.shape, to: output.shape)
-        return { parallel.run(count, work: count, granule: 64) { for i in $0 { out[i] = f(pa[Int(indexA[i])], pb[Int(indexB[i])]) } } }
+        return { parallel.run(count, work: count, granule: 64) { for i in $0 { out[i] = F.apply(pa[Int(indexA[i])], pb[Int(indexB[i])]) } } }
     }
 
     /// For each element of a value of `shape`, the index it reads in an operand of `operand`'s
     /// shape broadcast to it.
     static func broadcastIndices(_ operand: [Int], to shape: [Int]) -> [Int32] {
-        let count = shape.reduce(1, *)
-        let padded = Array(repeating: 1, count: shape.count - operand.count) + operand
-        let strides = Tensor.strides(padded).enumerated().map { padded[$0.offset] == 1 ? 0 : $0.element }
-        var indices = [Int32](repeating: 0, count: count)
-        var position = [Int](repeating: 0, count: shape.count)
-        var source = 0
-        for index in 0..<count {
-            indices[index] = Int32(source)
-            var axis = shape.count - 1
-            while axis >= 0 {
-                position[axis] += 1
-                source += strides[axis]
-                if position[axis] < shape[axis] { break }
-                source -= strides[axis] * shape[axis]
-                position[axis] = 0
-                axis -= 1
-            }
-        }
-        return indices
+        ReferenceOperators.broadcastOffsets(operand, to: shape).map { Int32($0) }
     }
 
     private static func softmax(_ x: UnsafeMutablePointer<Float>, _ out: UnsafeMutablePointer<Float>, rows: Int, size: Int, inner: Int,
                                 parallel: Parallel) -> Run {
-        { parallel.run(rows, work: rows * size * inner) { range in
+        if inner == 1 {
+            // Rows contiguous (the last axis): three passes over each row in 16-lane vectors.
+            return { parallel.run(rows, work: rows * size) { range in
+                for r in range { ckernel_softmax_row(x + r * size, out + r * size, size) }
+            } }
+        }
+        return { parallel.run(rows, work: rows * size * inner) { range in
             for r in range {
                 for i in 0..<inner {
                     let (source, destination) = (x + r * size * inner + i, out + r * size * inner + i)
@@ -297,3 +300,21 @@ enum FastOperators {
         return indices
     }
 }
+
+/// Element operations the loops are specialized for (static dispatch: they inline).
+protocol BinaryOperation { static func apply(_ a: Float, _ b: Float) -> Float }
+enum Add: BinaryOperation { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a + b } }
+enum Sub: BinaryOperation { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a - b } }
+enum Mul: BinaryOperation { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a * b } }
+enum Div: BinaryOperation { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a / b } }
+enum Maximum: BinaryOperation { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { max(a, b) } }
+enum Minimum: BinaryOperation { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { min(a, b) } }
+enum Power: BinaryOperation { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { pow(a, b) } }
+
+protocol UnaryOperation { static func apply(_ x: Float) -> Float }
+enum Relu: UnaryOperation { @inline(__always) static func apply(_ x: Float) -> Float { max(x, 0) } }
+enum Sigmoid: UnaryOperation { @inline(__always) static func apply(_ x: Float) -> Float { 1 / (1 + Epilogue.fastExp(-x)) } }
+enum Tanh: UnaryOperation { @inline(__always) static func apply(_ x: Float) -> Float { Epilogue.fastTanh(x) } }
+enum GELU: UnaryOperation { @inline(__always) static func apply(_ x: Float) -> Float { Epilogue.gelu(x) } }
+enum ExactGELU: UnaryOperation { @inline(__always) static func apply(_ x: Float) -> Float { Epilogue.geluErf(x) } }
+enum Exponential: UnaryOperation { @inline(__always) static func apply(_ x: Float) -> Float { Epilogue.fastExp(x) } }

@@ -38,6 +38,9 @@ public struct ModelRun {
         public var arenaBytes: Int = 0
         public var unplannedBytes: Int = 0
         public var referenceNodes: [String: Int] = [:]
+        /// With `profile`: seconds per pass of the tuned plan by step kind ("layer", an
+        /// operator, "Op (reference)"), from extra passes after the timed ones.
+        public var profile: [(kind: String, seconds: Double)] = []
         /// The graph outputs of the tuned pass, by the graph's output names, in order.
         public var outputs: [(name: String, tensor: Tensor)]
     }
@@ -59,7 +62,7 @@ public struct ModelRun {
     /// Seeded inputs of the plan's input shapes (seed 42; `ModelInputs.seeded`).
     public func randomInputs() -> [String: Tensor] { ModelInputs.seeded(plan, seed: 42) }
 
-    public func run(inputs: [String: Tensor], passes: Int = 20, progress: (String) -> Void = { _ in }) throws -> Report {
+    public func run(inputs: [String: Tensor], passes: Int = 20, profile: Bool = false, progress: (String) -> Void = { _ in }) throws -> Report {
         try ModelInputs.check(inputs, plan: plan, source: plan.file.path)
         let initializers = try ModelBinding.initializers(plan)
         let tuned = try TunedModel(plan: plan, runtime: runtime, machine: machine, threads: threads)
@@ -96,6 +99,13 @@ public struct ModelRun {
         report.arenaBytes = tuned.compiled.arenaBytes
         report.unplannedBytes = tuned.compiled.unplannedBytes
         report.referenceNodes = tuned.compiled.referenceNodes
+        if profile {
+            // Separate passes: timing every step adds its own clock reads.
+            tuned.compiled.profiling = true
+            for _ in 0..<passes { _ = try tuned.timedRun(inputs) }
+            tuned.compiled.profiling = false
+            report.profile = tuned.compiled.profile.map { ($0.key, Double($0.value) / 1e9 / Double(passes)) }.sorted { $0.seconds > $1.seconds }
+        }
         return report
     }
 

@@ -19,6 +19,8 @@ public struct RunSummary: Codable, Sendable {
     public var arenaBytes: Int
     public var unplannedBytes: Int
     public var referenceNodes: [String: Int]
+    /// With `--profile`: seconds per pass by step kind.
+    public var profile: [String: Double]?
 
     public struct Layer: Codable, Sendable {
         public var name: String
@@ -47,6 +49,7 @@ public struct RunSummary: Codable, Sendable {
         arenaBytes = report.arenaBytes
         unplannedBytes = report.unplannedBytes
         referenceNodes = report.referenceNodes
+        profile = report.profile.isEmpty ? nil : Dictionary(report.profile.map { ($0.kind, $0.seconds) }, uniquingKeysWith: { a, _ in a })
     }
 
     public func encoded() throws -> Data { try StableJSON.encode(self) }

@@ -51,6 +51,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Also write the report as JSON to this file (docs/deployment.md).")
     var json: String?
 
+    @Flag(help: "Also time each step of the tuned plan (extra passes) and print the time per pass by operator.")
+    var profile = false
+
     func run() throws {
         try runReportingErrors {
             guard passes >= 1 else { throw ValidationError("--passes must be at least 1") }
@@ -63,7 +66,7 @@ struct RunCommand: ParsableCommand {
                 ?? TuningRuntime(store: try TuningStoreLocation.open(db, create: false), machine: machine)
             let runner = ModelRun(plan: plan, runtime: runtime, machine: machine, threads: threads)
             let inputs = try input.map(runner.inputs(path:)) ?? runner.randomInputs()
-            let report = try runner.run(inputs: inputs, passes: passes) { printToStderr($0) }
+            let report = try runner.run(inputs: inputs, passes: passes, profile: profile) { printToStderr($0) }
             print(RunReportText.render(report, plan: plan, profileID: machine.id, inputSource: input ?? "seeded values (floats in [-1, 1), integers 0 and 1)"))
             if let json {
                 do { try RunSummary(report, run: runner).encoded().write(to: URL(fileURLWithPath: json)) } catch {

@@ -4,13 +4,13 @@ import Foundation
 // flags and inlined into the kernels' loops (KernelModel holds only what an epilogue is).
 extension Epilogue {
     /// GELU, tanh form (as in GPT-2 and most inference engines).
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func gelu(_ x: Float) -> Float {
         0.5 * x * (1 + fastTanh(0.797_884_56 * (x + 0.044_715 * x * x * x)))
     }
 
     /// GELU, exact form: x/2 · (1 + erf(x/√2)).
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func geluErf(_ x: Float) -> Float {
         0.5 * x * (1 + fastErf(x * 0.707_106_78))
     }
@@ -18,7 +18,7 @@ extension Epilogue {
     /// erf as a rational function (Eigen's float `perf`: odd degree 13 over even degree 8,
     /// clamped to [-4, 4] where erf rounds to ±1), within a few ulp of `erff`; vectorizes as
     /// `fastTanh` does.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func fastErf(_ value: Float) -> Float {
         let x = Swift.min(Swift.max(value, -4), 4)
         let x2 = x * x
@@ -38,13 +38,13 @@ extension Epilogue {
     }
 
     /// exp by range reduction (x = n·ln 2 + r) and Cephes' degree-6 polynomial for e^r, with
-    /// 2^n from the exponent bits: within a few ulp of `expf` over [-87, 88] (clamped outside:
-    /// about 1e-38 below, about 2e38 above; NaN stays NaN), and, with no call and no branch, it
-    /// vectorizes (softmax, sigmoid).
-    @inline(__always)
+    /// 2^n from the exponent bits: within a few ulp of `expf` over [-87, 88] (0 below, about
+    /// 2e38 above; NaN stays NaN), and, with no call and no branch, it vectorizes (sigmoid).
+    @inlinable @inline(__always)
     public static func fastExp(_ value: Float) -> Float {
         let x = value.isNaN ? 0 : Swift.min(Swift.max(value, -87.3), 88.3)
-        let n = (x * 1.442_695_04).rounded()
+        // Round to nearest even: one vector instruction (the default rounding is a libm call).
+        let n = (x * 1.442_695_04).rounded(.toNearestOrEven)
         let r = x - n * 0.693_359_375 + n * 2.121_944_4e-4
         var p: Float = 1.987_569_15e-4
         p = p * r + 1.398_199_95e-3
@@ -54,11 +54,11 @@ extension Epilogue {
         p = p * r + 5.000_000_1e-1
         let y = p * r * r + r + 1
         let scaled = y * Float(bitPattern: UInt32(bitPattern: Int32(n) + 127) << 23)
-        return value.isNaN ? value : scaled
+        return value.isNaN ? value : value < -87.3 ? 0 : scaled
     }
 
     /// The activation of one value (the depthwise kernel's rows; GEMM tiles use `apply`).
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func activate(_ x: Float, _ activation: Activation) -> Float {
         switch activation {
         case .none: x
@@ -73,7 +73,7 @@ extension Epilogue {
     /// clamped where tanh rounds to ±1), within a few ulp of `tanhf`. It has no call and no
     /// branch, so the epilogue loop vectorizes; `tanhf` is a library call per element
     /// (measured effect on a GELU-fused GEMM: results/gelu-epilogue-*.md).
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func fastTanh(_ value: Float) -> Float {
         let x = Swift.min(Swift.max(value, -7.905_311_1), 7.905_311_1)
         let x2 = x * x

@@ -71,8 +71,9 @@ extension ReferenceOperators {
         // x's shape with the reduced axes as 1: the output with keepdims, whatever was asked.
         let keptShape = x.shape.indices.map { reduced.contains($0) ? 1 : x.shape[$0] }
         var sums = [Double](repeating: op == "ReduceMax" ? -.infinity : op == "ReduceMin" ? .infinity : 0, count: count)
+        let targets = broadcastOffsets(keptShape, to: x.shape)
         for index in 0..<x.count {
-            let target = broadcastSource(coordinates(of: index, in: x.shape), from: keptShape)
+            let target = targets[index]
             let value = Double(x.data[index])
             switch op {
             case "ReduceMax": sums[target] = max(sums[target], value)

@@ -43,11 +43,10 @@ extension ReferenceOperators {
         let count = shape.reduce(1, *)
         var data = [Float](repeating: 0, count: count)
         var ints: [Int64]? = x.ints != nil && y.ints != nil ? Array(repeating: 0, count: count) : nil
+        let (offsetsC, offsetsX, offsetsY) = (broadcastOffsets(condition.shape, to: shape), broadcastOffsets(x.shape, to: shape), broadcastOffsets(y.shape, to: shape))
         for index in 0..<count {
-            let c = coordinates(of: index, in: shape)
-            let takeX = condition.data[broadcastSource(c, from: condition.shape)] != 0
-            let source = takeX ? x : y
-            let offset = broadcastSource(c, from: source.shape)
+            let takeX = condition.data[offsetsC[index]] != 0
+            let (source, offset) = takeX ? (x, offsetsX[index]) : (y, offsetsY[index])
             data[index] = source.data[offset]
             ints?[index] = source.ints?[offset] ?? 0
         }
@@ -60,9 +59,6 @@ extension ReferenceOperators {
     static func broadcastIndices(_ shape: [Int], _ a: [Int], _ b: [Int]) throws -> [(Int, Int)] {
         let count = shape.reduce(1, *)
         if a == shape && b == shape { return (0..<count).map { ($0, $0) } }
-        return (0..<count).map { index in
-            let c = coordinates(of: index, in: shape)
-            return (broadcastSource(c, from: a), broadcastSource(c, from: b))
-        }
+        return Array(zip(broadcastOffsets(a, to: shape), broadcastOffsets(b, to: shape)))
     }
 }

@@ -157,6 +157,30 @@ package enum ReferenceOperators {
         return offset
     }
 
+    /// For each element of a value of `shape` (row-major), the offset it reads in an operand of
+    /// shape `operand` broadcast to it (numpy rules), by an odometer over the axes.
+    package static func broadcastOffsets(_ operand: [Int], to shape: [Int]) -> [Int] {
+        let count = shape.reduce(1, *)
+        let padded = Array(repeating: 1, count: max(0, shape.count - operand.count)) + operand
+        let strides = Tensor.strides(padded).enumerated().map { padded[$0.offset] == 1 ? 0 : $0.element }
+        var offsets = [Int](repeating: 0, count: count)
+        var position = [Int](repeating: 0, count: shape.count)
+        var source = 0
+        for index in 0..<count {
+            offsets[index] = source
+            var axis = shape.count - 1
+            while axis >= 0 {
+                position[axis] += 1
+                source += strides[axis]
+                if position[axis] < shape[axis] { break }
+                source -= strides[axis] * shape[axis]
+                position[axis] = 0
+                axis -= 1
+            }
+        }
+        return offsets
+    }
+
     package static func broadcastShape(_ a: [Int], _ b: [Int]) throws -> [Int] {
         let rank = max(a.count, b.count)
         let pa = Array(repeating: 1, count: rank - a.count) + a, pb = Array(repeating: 1, count: rank - b.count) + b
@@ -199,10 +223,8 @@ package enum ReferenceOperators {
             let size = a.count
             for i in 0..<count { data[i] = f(a.data[i % size], b.data[i]) }
         } else {
-            for i in 0..<count {
-                let c = coordinates(of: i, in: shape)
-                data[i] = f(a.data[broadcastSource(c, from: a.shape)], b.data[broadcastSource(c, from: b.shape)])
-            }
+            let (offsetsA, offsetsB) = (broadcastOffsets(a.shape, to: shape), broadcastOffsets(b.shape, to: shape))
+            for i in 0..<count { data[i] = f(a.data[offsetsA[i]], b.data[offsetsB[i]]) }
         }
         var result = Tensor(shape: shape, data: data)
         if let x = a.ints, let y = b.ints, ["Add", "Sub", "Mul", "Div"].contains(op), shape.count <= 1 {
