@@ -83,6 +83,27 @@ extension CompiledModel {
         }
     }
 
+    /// Where(condition, x, y) with the broadcasting worked out once; the condition read where it
+    /// lives (the arena, a constant, or a boxed integer value: a mask).
+    static func select(_ condition: Slot, _ conditionShape: [Int], _ x: Operand, _ y: Operand, _ out: Operand, base: UnsafeMutablePointer<Float>,
+                       boxes: BoxStore) -> (() throws -> Void)? {
+        let (oc, ox, oy) = (FastOperators.broadcastIndices(conditionShape, to: out.shape), FastOperators.broadcastIndices(x.shape, to: out.shape),
+                            FastOperators.broadcastIndices(y.shape, to: out.shape))
+        let (px, py, destination, count) = (x.pointer, y.pointer, out.pointer, out.count)
+        func loop(_ c: UnsafePointer<Float>) {
+            for i in 0..<count { destination[i] = c[Int(oc[i])] != 0 ? px[Int(ox[i])] : py[Int(oy[i])] }
+        }
+        switch condition {
+        case .arena(let offset, _): return { loop(base + offset) }
+        case .constant(_, let buffer): return { loop(buffer.pointer) }
+        case .boxed(let index):
+            return {
+                guard let mask = boxes.values[index] else { throw FileError(path: "", message: "Where: its condition was not computed") }
+                mask.data.withUnsafeBufferPointer { loop($0.baseAddress!) }
+            }
+        }
+    }
+
     /// Slice and Split as copies through index tables; nil when an operand is not in memory or
     /// the parameters are not constants.
     static func indexing(_ node: Onnx_NodeProto, _ inputs: [Operand?], outputs: [Operand?], known: [String: ONNXValue], opset: Int,

@@ -107,7 +107,10 @@ public final class CompiledModel {
                 order.append((index, .alias))
                 continue
             }
-            if own, floatOutputs, inputsInArena, outputs.count == 1 || node.opType == "Split" {
+            // Where picks floats by a mask: its condition may be an integer value (boxed).
+            let maskSelect = own && node.opType == "Where" && floatOutputs && node.input.count == 3
+                && node.input.dropFirst().allSatisfy { !boxed.contains(root($0)) }
+            if own, floatOutputs, inputsInArena || maskSelect, outputs.count == 1 || node.opType == "Split" {
                 order.append((index, .fast(node)))
             } else {
                 order.append((index, .reference(node)))
@@ -122,7 +125,8 @@ public final class CompiledModel {
         for (position, entry) in order.enumerated() {
             let node = graph.node[entry.node]
             var reads = node.input.filter { !$0.isEmpty }
-            if case .step(let step) = entry.kind { reads = [node.input[0]] + (node.input.count > 1 ? [node.input[1]] : []); _ = step }
+            // A layer reads its A and, for a product of two activations, its B.
+            if case .step = entry.kind { reads = Array(node.input.prefix(2)) }
             for name in reads where constants[name] == nil {
                 let r = root(name)
                 last[r] = max(last[r] ?? position, position)
@@ -191,6 +195,12 @@ public final class CompiledModel {
                 kinds.append("layer")
             case .fast(let proto):
                 let ins = proto.input.map { $0.isEmpty ? nil : operand($0) }
+                if proto.opType == "Where", let out = operand(proto.output[0]), let x = ins[1], let y = ins[2],
+                   let condition = shapes[proto.input[0]]?.shape, let run = Self.select(slot(proto.input[0]), condition, x, y, out, base: base, boxes: boxes) {
+                    steps.append(run)
+                    kinds.append(proto.opType)
+                    continue
+                }
                 if proto.opType == "Split" || proto.opType == "Slice", let run = Self.indexing(proto, ins, outputs: proto.output.map { operand($0) }, known: shapes, opset: file.opset, parallel: parallel) {
                     steps.append(run)
                     kinds.append(proto.opType)

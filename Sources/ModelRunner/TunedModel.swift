@@ -43,10 +43,12 @@ public final class TunedModel {
         var layers: [ModelRun.LayerChoice] = []
         var steps: [BoundStep] = []
         for binding in plan.bindings {
-            let answer = runtime.config(for: binding.layer)
+            var answer = runtime.config(for: binding.layer)
+            // What runs: a configuration tuned for more threads runs on the team's.
+            answer.config = Self.capped(answer.config, threads: threads)
             var choice = ModelRun.LayerChoice(name: binding.name, layer: binding.layer, answer: answer)
             do {
-                steps.append(try ModelBinding.bind(binding, plan: plan, kernel: answer.kernel, config: Self.capped(answer.config, threads: threads),
+                steps.append(try ModelBinding.bind(binding, plan: plan, kernel: answer.kernel, config: answer.config,
                                                    precision: answer.precision, limits: limits, team: team))
             } catch {
                 choice.fallbackReason = "\(error)"

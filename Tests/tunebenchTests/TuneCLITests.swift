@@ -236,9 +236,16 @@ struct TuneCLITests {
         #expect(export.status == 0 && export.stderr.contains("wrote \(artifact): 6 entries for 1 profile(s)"), "\(export.stderr)")
         let header = try CLITests.tunebench(["export", "--db", db, "--format", "c-header"])
         #expect(header.stdout.contains("static const size_t tunebench_entry_count = 6;"))
-        let run = try CLITests.tunebench(["run", "--model", mlp, "--dim", "batch=8", "--artifact", artifact, "--passes", "3"])
+        let run = try CLITests.tunebench(["run", "--model", mlp, "--dim", "batch=8", "--artifact", artifact, "--passes", "3", "--threads", "1",
+                                          "--profile", "--json", folder + "/run.json"])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("exact"))
+        #expect(run.stdout.contains("nodes on the reference operators per pass: none") && run.stdout.contains("profile of the tuned plan"))
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/run.json"))) as? [String: Any])
+        #expect(summary["threads"] as? Int == 1 && (summary["layers"] as? [Any])?.count == 3)
+        #expect((summary["profile"] as? [String: Double])?["layer"].map { $0 > 0 } == true, "\(summary)")
+        // Configurations tuned for more threads run on the one asked for.
+        #expect((summary["layers"] as? [[String: Any]])?.allSatisfy { ($0["parameters"] as? String)?.contains("threads=2") != true } == true)
         let errorLine = try #require(run.stdout.split(separator: "\n").first { $0.hasPrefix("output error") })
         let words = errorLine.split(separator: " ")
         let tunedError = words.firstIndex(of: "tuned").flatMap { Double(words[$0 + 1].dropLast()) } ?? 1

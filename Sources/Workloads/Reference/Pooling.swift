@@ -29,28 +29,39 @@ package struct Pooling: Sendable {
     package func run(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, planes: Range<Int>) {
         let p = window
         let (height, width, oh, ow) = (p.height, p.width, p.outHeight, p.outWidth)
+        let (kh, kw, sh, sw, ph, pw, dh, dw) = (p.kernel[0], p.kernel[1], p.strides[0], p.strides[1], p.pads[0], p.pads[1], p.dilations[0], p.dilations[1])
+        // Per output row (column): the taps inside the input, and how many lie inside the pads.
+        func taps(_ o: Int, _ k: Int, _ s: Int, _ pad: Int, _ d: Int, _ size: Int, _ padEnd: Int) -> (first: Int, last: Int, inPads: Int) {
+            var first = k, last = 0, inPads = 0
+            for i in 0..<k {
+                let position = o * s - pad + i * d
+                if position < size + padEnd { inPads += 1 }
+                if position >= 0 && position < size { first = min(first, i); last = max(last, i + 1) }
+            }
+            return (first, max(first, last), inPads)
+        }
+        let rows = (0..<oh).map { taps($0, kh, sh, ph, dh, height, padsEnd[0]) }
+        let columns = (0..<ow).map { taps($0, kw, sw, pw, dw, width, padsEnd[1]) }
+        let (isMax, includePad) = (self.isMax, self.includePad)
         for plane in planes {
             let source = input + plane * height * width
+            let destination = output + plane * oh * ow
             for y in 0..<oh {
+                let row = rows[y]
                 for xo in 0..<ow {
-                    var best = -Float.infinity, sum: Float = 0, count = 0
-                    var rowsInPads = 0, columnsInPads = 0
-                    for i in 0..<p.kernel[0] {
-                        let ih = y * p.strides[0] - p.pads[0] + i * p.dilations[0]
-                        if ih < height + padsEnd[0] { rowsInPads += 1 }
-                        guard ih >= 0 && ih < height else { continue }
-                        for j in 0..<p.kernel[1] {
-                            let iw = xo * p.strides[1] - p.pads[1] + j * p.dilations[1]
-                            guard iw >= 0 && iw < width else { continue }
-                            let value = source[ih * width + iw]
+                    let column = columns[xo]
+                    var best = -Float.infinity, sum: Float = 0
+                    for i in row.first..<row.last {
+                        let line = source + (y * sh - ph + i * dh) * width + xo * sw - pw
+                        for j in column.first..<column.last {
+                            let value = line[j * dw]
                             best = max(best, value)
                             sum += value
-                            count += 1
                         }
                     }
-                    for j in 0..<p.kernel[1] where xo * p.strides[1] - p.pads[1] + j * p.dilations[1] < width + padsEnd[1] { columnsInPads += 1 }
-                    let divisor = includePad ? rowsInPads * columnsInPads : count
-                    output[(plane * oh + y) * ow + xo] = isMax ? best : sum / Float(max(divisor, 1))
+                    let count = (row.last - row.first) * (column.last - column.first)
+                    let divisor = includePad ? row.inPads * column.inPads : count
+                    destination[y * ow + xo] = isMax ? best : sum / Float(max(divisor, 1))
                 }
             }
         }

@@ -44,11 +44,11 @@ extension ReferenceOperators {
         var data = [Float](repeating: 0, count: count)
         var ints: [Int64]? = x.ints != nil && y.ints != nil ? Array(repeating: 0, count: count) : nil
         let (offsetsC, offsetsX, offsetsY) = (broadcastOffsets(condition.shape, to: shape), broadcastOffsets(x.shape, to: shape), broadcastOffsets(y.shape, to: shape))
+        let (xData, yData, conditionData) = (x.data, y.data, condition.data)
         for index in 0..<count {
-            let takeX = condition.data[offsetsC[index]] != 0
-            let (source, offset) = takeX ? (x, offsetsX[index]) : (y, offsetsY[index])
-            data[index] = source.data[offset]
-            ints?[index] = source.ints?[offset] ?? 0
+            let takeX = conditionData[offsetsC[index]] != 0
+            data[index] = takeX ? xData[offsetsX[index]] : yData[offsetsY[index]]
+            if ints != nil { ints![index] = takeX ? x.ints![offsetsX[index]] : y.ints![offsetsY[index]] }
         }
         var result = Tensor(shape: shape, data: data)
         result.ints = ints
