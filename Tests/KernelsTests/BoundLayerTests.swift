@@ -1,3 +1,4 @@
+import Foundation
 @testable import Kernels
 import Testing
 
@@ -73,5 +74,20 @@ struct BoundLayerTests {
             return Float((0..<8).reduce(0.0) { $0 + Double(weights[$1 * 6 + channel]) * Double(x[$1 * 25 + pixel]) })
         }
         #expect(Self.relativeError(y, expected) < 1e-6)
+    }
+
+    @Test("a team runs only the threads asked for; a one-thread run stays on the caller")
+    func teamSubset() {
+        let team = ParallelTeam(size: 4)
+        let seen = UnsafeMutablePointer<Int>.allocate(capacity: 4)
+        defer { seen.deallocate() }
+        for threads in [1, 2, 4, 9] {
+            seen.initialize(repeating: 0, count: 4)
+            team.run(threads: threads) { seen[$0] += 1 }
+            #expect((0..<4).map { seen[$0] } == (0..<4).map { $0 < min(threads, 4) ? 1 : 0 }, "threads \(threads)")
+        }
+        var caller: Thread?
+        team.run(threads: 1) { _ in caller = Thread.current }
+        #expect(caller == Thread.current)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Kernels
+import ONNXProto
 import Testing
 import Workloads
 
@@ -78,6 +79,30 @@ struct CompiledModelTests {
         // operators; Where reads the boolean mask where it is and writes floats into the arena.
         #expect(compiled.referenceNodes["Where"] == nil && compiled.referenceNodes["Equal"] == 1)
         #expect(compiled.referenceNodes["Softmax"] == nil && compiled.referenceNodes["LayerNormalization"] == nil)
+    }
+
+    @Test("Softmax before opset 13 is over everything from the axis on (the input flattened there), after it over the axis: fast and reference agree")
+    func softmaxOpsets() throws {
+        let values: [Float] = (0..<12).map { Float($0 % 5) - 1.5 }
+        let node = Onnx_NodeProto.with { $0.opType = "Softmax"; $0.attribute = [Onnx_AttributeProto.with { $0.name = "axis"; $0.type = .int; $0.i = 1 }] }
+        for opset in [11, 13] {
+            let reference = try ReferenceOperators.evaluate(node, [Tensor(shape: [2, 2, 3], data: values)], opset: opset)[0]
+            let input = FloatBuffer(count: 12), output = FloatBuffer(count: 12)
+            for i in 0..<12 { input.pointer[i] = values[i] }
+            let run = try #require(FastOperators.make(node, inputs: [Operand(shape: [2, 2, 3], pointer: input.pointer)],
+                                                      output: Operand(shape: [2, 2, 3], pointer: output.pointer), opset: opset, parallel: .init(team: nil)))
+            run()
+            let fast = (0..<12).map { output.pointer[$0] }
+            #expect(zip(fast, reference.data).allSatisfy { abs($0 - $1) < 1e-6 }, "opset \(opset): \(fast) vs \(reference.data)")
+            // Opset 11: each batch's 6 values sum to one; opset 13: each group of 2 along axis 1.
+            var sums: [Float] = []
+            if opset < 13 {
+                for start in [0, 6] { sums.append(fast[start..<start + 6].reduce(0, +)) }
+            } else {
+                for start in [0, 1, 2, 6, 7, 8] { sums.append(fast[start] + fast[start + 3]) }
+            }
+            #expect(sums.allSatisfy { abs($0 - 1) < 1e-5 }, "opset \(opset): \(sums)")
+        }
     }
 
     @Test("arena layout: values alive together never overlap; dead ones share")

@@ -38,7 +38,7 @@ final class DepthwiseConv2DInstance: KernelInstance, BoundLayer {
         let blocks = (shape.outHeight + rowsPerTask - 1) / rowsPerTask
         let tasks = shape.batch * shape.channels * blocks
         let parts = threads
-        team.run { index in
+        team.run(threads: parts) { index in
             guard index < parts else { return }
             for task in ParallelTeam.chunk(index, of: parts, count: tasks) {
                 let plane = task / blocks

@@ -36,13 +36,20 @@ public final class ParallelTeam: @unchecked Sendable {
 
     /// Runs `body(i)` for every i in 0..<size, concurrently; i == 0 on the calling thread.
     public func run(_ body: (Int) -> Void) {
-        guard size > 1 else { return body(0) }
+        run(threads: size, body)
+    }
+
+    /// Runs `body(i)` for i in 0..<min(threads, size) only: the other workers stay asleep (a
+    /// kernel configured for one thread costs no wake-up at all, however large the team).
+    public func run(threads: Int, _ body: (Int) -> Void) {
+        let count = min(max(threads, 1), size)
+        guard count > 1 else { return body(0) }
         lock.lock()
         defer { lock.unlock() }
         withoutActuallyEscaping(body) { escapable in
-            state.start(escapable)
+            state.start(escapable, workers: count - 1)
             escapable(0)
-            state.waitForWorkers()
+            state.waitForWorkers(count - 1)
         }
     }
 
@@ -64,13 +71,14 @@ public final class ParallelTeam: @unchecked Sendable {
             starts = (0..<workers).map { _ in DispatchSemaphore(value: 0) }
         }
 
-        func start(_ body: @escaping (Int) -> Void) {
+        /// Wakes workers 1...workers.
+        func start(_ body: @escaping (Int) -> Void, workers: Int) {
             job = body
-            for semaphore in starts { semaphore.signal() }
+            for semaphore in starts.prefix(workers) { semaphore.signal() }
         }
 
-        func waitForWorkers() {
-            for _ in starts { done.wait() }
+        func waitForWorkers(_ workers: Int) {
+            for _ in 0..<workers { done.wait() }
             job = nil
         }
 

@@ -72,7 +72,7 @@ final class GEMMDriver: @unchecked Sendable {
              team: ParallelTeam, rows: Int? = nil, aStrides: (row: Int, k: Int)? = nil) {
         let m = min(rows ?? self.m, self.m)
         let strides = aStrides ?? (row: k, k: 1)
-        team.run { index in
+        team.run(threads: threads) { index in
             guard index < threads else { return }
             let rows = splitRows ? ParallelTeam.chunk(index, of: threads, count: m, granule: mr) : 0..<m
             let columns = splitRows ? 0..<n : ParallelTeam.chunk(index, of: threads, count: n, granule: nr)

@@ -40,7 +40,7 @@ final class GEMVInstance: KernelInstance, BoundLayer, @unchecked Sendable {
         for row in 0..<m { (x.pointer + row * kp).update(from: input + row * k, count: k) }
         // Team threads write disjoint column ranges of the output.
         nonisolated(unsafe) let output = output
-        team.run { index in
+        team.run(threads: threads) { index in
             guard index < threads else { return }
             let columns = ParallelTeam.chunk(index, of: threads, count: n, granule: nb)
             guard !columns.isEmpty else { return }

@@ -83,8 +83,11 @@ package enum ReferenceOperators {
             return [Tensor(shape: Array(x.shape.prefix(2)) + Array(repeating: 1, count: x.shape.count - 2), data: data)]
         case "Softmax":
             let x = try input(0)
-            let axis = try normalize(node.int("axis") ?? -1, x.shape.count)
-            return [softmax(x, axis: axis)]
+            let axis = try normalize(node.int("axis") ?? (opset < 13 ? 1 : -1), x.shape.count)
+            guard opset < 13 else { return [softmax(x, axis: axis)] }
+            // Before opset 13: over everything from the axis on, the input flattened to 2-D there.
+            let flat = Tensor(shape: [x.shape[..<axis].reduce(1, *), x.shape[axis...].reduce(1, *)], data: x.data)
+            return [Tensor(shape: x.shape, data: softmax(flat, axis: 1).data)]
         case "LayerNormalization":
             return [try layerNorm(try input(0), scale: try input(1), bias: inputs.count > 2 ? inputs[2] : nil,
                                   axis: node.int("axis") ?? -1, epsilon: node.float("epsilon") ?? 1e-5)]
