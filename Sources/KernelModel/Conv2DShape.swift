@@ -50,12 +50,13 @@ public struct Conv2DShape: Codable, Hashable, Sendable, CustomStringConvertible 
                       groups: v.count > 10 ? v[10] : 1)
     }
 
-    public var outHeight: Int { (height + 2 * padding - dilation * (kernelHeight - 1) - 1) / stride + 1 }
-    public var outWidth: Int { (width + 2 * padding - dilation * (kernelWidth - 1) - 1) / stride + 1 }
+    // Inlinable: the conv kernels read these per pixel, from another module.
+    @inlinable public var outHeight: Int { (height + 2 * padding - dilation * (kernelHeight - 1) - 1) / stride + 1 }
+    @inlinable public var outWidth: Int { (width + 2 * padding - dilation * (kernelWidth - 1) - 1) / stride + 1 }
     /// The GEMM dimensions of one image: output pixels x (C·R·S) x output channels.
-    public var pixels: Int { outHeight * outWidth }
+    @inlinable public var pixels: Int { outHeight * outWidth }
     /// The reduction of one output: its group's input channels times the window.
-    public var reduction: Int { channels / groups * kernelHeight * kernelWidth }
+    @inlinable public var reduction: Int { channels / groups * kernelHeight * kernelWidth }
 
     public var description: String {
         "n=\(batch) c=\(channels) h=\(height) w=\(width) k=\(outChannels) r=\(kernelHeight) s=\(kernelWidth) stride=\(stride) pad=\(padding) dilation=\(dilation)"
