@@ -15,12 +15,9 @@ extension CompiledModel {
         var prepare: [() -> Void] = []
         if step.binding.transposeA {
             // Gemm transA: A [K, M] read as [M, K].
-            let (rows, columns) = (input.shape[0], input.shape[1])
-            let scratch = FloatBuffer(count: input.count)
-            buffers.append(scratch)
-            let (from, to) = (input.pointer, scratch.pointer)
-            prepare.append { for r in 0..<rows { for c in 0..<columns { to[c * rows + r] = from[r * columns + c] } } }
-            source = scratch.pointer
+            let (pointer, work) = transposed(input, buffers: &buffers)
+            prepare.append(work)
+            source = pointer
         }
         if let padding = step.binding.inputPadding {
             // The pads stay zero: only the interior is written, every pass.
@@ -54,13 +51,10 @@ extension CompiledModel {
             var bPointer = b.pointer
             var bShape = b.shape
             if step.binding.transposeB {
-                let (rows, columns) = (b.shape[0], b.shape[1])
-                let scratch = FloatBuffer(count: b.count)
-                buffers.append(scratch)
-                let (from, to) = (b.pointer, scratch.pointer)
-                prepare.append { for r in 0..<rows { for c in 0..<columns { to[c * rows + r] = from[r * columns + c] } } }
-                bPointer = scratch.pointer
-                bShape = [columns, rows]
+                let (pointer, work) = transposed(b, buffers: &buffers)
+                prepare.append(work)
+                bPointer = pointer
+                bShape = [b.shape[1], b.shape[0]]
             }
             let pa = input.shape.count == 1 ? [1] + input.shape : input.shape
             let pb = bShape.count == 1 ? bShape + [1] : bShape
@@ -81,6 +75,16 @@ extension CompiledModel {
                 clock.nanoseconds += DispatchTime.now().uptimeNanoseconds - start
             }
         }
+    }
+
+    /// A scratch buffer (kept in `buffers`) for the transpose of a 2-D `matrix`, and the work
+    /// that fills it each pass.
+    private static func transposed(_ matrix: Operand, buffers: inout [FloatBuffer]) -> (UnsafeMutablePointer<Float>, () -> Void) {
+        let (rows, columns) = (matrix.shape[0], matrix.shape[1])
+        let scratch = FloatBuffer(count: matrix.count)
+        buffers.append(scratch)
+        let (from, to) = (matrix.pointer, scratch.pointer)
+        return (to, { for r in 0..<rows { for c in 0..<columns { to[c * rows + r] = from[r * columns + c] } } })
     }
 
     /// Where(condition, x, y) with the broadcasting worked out once; the condition read where it

@@ -64,8 +64,8 @@ public struct ModelRun {
 
     public func run(inputs: [String: Tensor], passes: Int = 20, profile: Bool = false, progress: (String) -> Void = { _ in }) throws -> Report {
         try ModelInputs.check(inputs, plan: plan, source: plan.file.path)
-        let initializers = try ModelBinding.initializers(plan)
         let tuned = try TunedModel(plan: plan, runtime: runtime, machine: machine, threads: threads)
+        let initializers = tuned.initializers
         let limits = MachineSizes(profile: machine)
         let defaultSteps = try plan.bindings.map { try TunedModel.analyticalStep($0, plan: plan, limits: limits, team: tuned.team) }
         let standard = try CompiledModel(plan: plan, initializers: initializers, steps: defaultSteps, team: tuned.team)

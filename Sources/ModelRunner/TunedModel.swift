@@ -22,6 +22,8 @@ public final class TunedModel {
     public let threads: Int
     let compiled: CompiledModel
     let team: ParallelTeam
+    /// The model's initializers, decoded once (`run` builds its other plans on them).
+    let initializers: [String: Tensor]
 
     /// The model's inputs: names, shapes at the bound dimensions, whether they hold integers.
     public var inputs: [(name: String, shape: [Int], isInteger: Bool)] { plan.inputs }
@@ -57,7 +59,8 @@ public final class TunedModel {
             layers.append(choice)
         }
         self.layers = layers
-        compiled = try CompiledModel(plan: plan, initializers: try ModelBinding.initializers(plan), steps: steps, team: team)
+        initializers = try ModelBinding.initializers(plan)
+        compiled = try CompiledModel(plan: plan, initializers: initializers, steps: steps, team: team)
     }
 
     /// The model at `path` with `dimensions` bound, configured from a deployment artifact.
