@@ -92,7 +92,7 @@ let package = Package(
         // Search spaces and strategies; never touches the database (docs/DESIGN.md).
         .target(name: "Search", dependencies: ["Kernels", "TunebenchCore"]),
         // Models as layers to tune: ONNX, Hugging Face config.json, layer lists.
-        .target(name: "Workloads", dependencies: ["Kernels", "ONNXProto", "TunebenchCore"]),
+        .target(name: "Workloads", dependencies: ["Kernels", "CKernelSupport", "ONNXProto", "TunebenchCore"]),
         // What deployments link: configurations for layers from a tuning database or an
         // exported artifact, with the fallback chain of docs/DESIGN.md. No unsafe build flags,
         // PAPI or libxml2 anywhere in its dependencies, so it works as a SwiftPM dependency.

@@ -40,7 +40,7 @@ public enum AnalyticalDefaults {
     public static func config(kernel: KernelKind, m: Int, precision: Precision, limits: MachineSizes) -> KernelConfig {
         switch kernel {
         case .gemv: gemv(m: m, precision: precision)
-        case .conv2d: conv2d(limits: limits, quantized: precision.isQuantized)
+        case .conv2d: conv2d(limits: limits, precision: precision)
         case .dwconv2d: depthwise()
         case .gemm, .matmul: gemm(limits: limits, quantized: precision.isQuantized, kernel: kernel.rawValue)
         }
@@ -51,10 +51,12 @@ public enum AnalyticalDefaults {
         KernelConfig(kernel: "dwconv2d", values: ["threads": 1, "rows": 0])
     }
 
-    /// conv2d: the GEMM blocking over the im2col matrix, in chunks of 256 output pixels.
-    public static func conv2d(limits: MachineSizes, quantized: Bool) -> KernelConfig {
-        var config = gemm(limits: limits, quantized: quantized, kernel: "conv2d")
+    /// conv2d: the GEMM blocking over the im2col matrix, in chunks of 256 output pixels; fp32
+    /// as channels x pixels (layout=kp: no scatter, 1x1 convolutions without im2col).
+    public static func conv2d(limits: MachineSizes, precision: Precision) -> KernelConfig {
+        var config = gemm(limits: limits, quantized: precision.isQuantized, kernel: "conv2d")
         config.values["chunk"] = 256
+        config.values["layout"] = precision == .fp32 ? "kp" : "pk"
         return config
     }
 }

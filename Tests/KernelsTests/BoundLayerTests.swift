@@ -66,14 +66,17 @@ struct BoundLayerTests {
         let shape = try Conv2DShape(batch: 1, channels: 8, height: 5, width: 5, outChannels: 6, kernelHeight: 1, kernelWidth: 1)
         let conv = try Conv2DKernel(shape: shape, limits: .typical)
         let weights = (0..<8 * 6).map { _ in data.nextUnit() }, x = (0..<8 * 25).map { _ in data.nextUnit() }
-        let bound = try conv.bind(conv.defaultConfig, operands: LayerOperands(weights: weights), team: team)
-        var y = [Float](repeating: .nan, count: 6 * 25)
-        x.withUnsafeBufferPointer { input in y.withUnsafeMutableBufferPointer { bound.run(input: input.baseAddress!, output: $0.baseAddress!) } }
         let expected = (0..<6 * 25).map { index -> Float in
             let (channel, pixel) = (index / 25, index % 25)
             return Float((0..<8).reduce(0.0) { $0 + Double(weights[$1 * 6 + channel]) * Double(x[$1 * 25 + pixel]) })
         }
-        #expect(Self.relativeError(y, expected) < 1e-6)
+        // kp multiplies the input planes in place; pk goes through im2col and the scatter.
+        for layout in ["layout=kp", "layout=kp,pack_b=0", "layout=pk"] {
+            let bound = try conv.bind(try conv.defaultConfig.applying(overrides: layout), operands: LayerOperands(weights: weights), team: team)
+            var y = [Float](repeating: .nan, count: 6 * 25)
+            x.withUnsafeBufferPointer { input in y.withUnsafeMutableBufferPointer { bound.run(input: input.baseAddress!, output: $0.baseAddress!) } }
+            #expect(Self.relativeError(y, expected) < 1e-6, "\(layout)")
+        }
     }
 
     @Test("a team runs only the threads asked for; a one-thread run stays on the caller")

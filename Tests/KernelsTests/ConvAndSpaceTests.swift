@@ -11,7 +11,11 @@ struct ConvAndSpaceTests {
     ])
     func conv(_ shape: String) throws {
         let kernel = try Conv2DKernel(shape: Conv2DShape(parsing: shape), epilogue: Epilogue(bias: true, activation: .relu), limits: .typical)
-        for overrides in ["chunk=0", "chunk=64,threads=2,loop=m", "pack_b=2,threads=2"] {
+        for overrides in [
+            "layout=pk,chunk=0", "layout=pk,chunk=64,threads=2,loop=m", "layout=pk,pack_b=2,threads=2",
+            "layout=kp,chunk=0", "layout=kp,chunk=64,threads=2,loop=m,pack_b=0", "layout=kp,pack_b=0,threads=2",
+            "layout=kp,mr=6,nr=16,mc=24,kc=64,order=ir,threads=2",
+        ] {
             let instance = try kernel.instantiate(try kernel.defaultConfig.applying(overrides: overrides), team: Self.team)
             instance.run()
             let result = instance.validate()
@@ -148,7 +152,8 @@ struct ConvAndSpaceTests {
         let team = ParallelTeam(size: 1)
         for precision in [Precision.fp32, .int8] {
             let kernel = try Conv2DKernel(shape: shape, epilogue: Epilogue(bias: true, activation: .relu), precision: precision, limits: .typical)
-            for overrides in ["pack_b=1", "pack_b=2,chunk=64"] {
+            let layouts = precision == .fp32 ? ["layout=kp", "layout=kp,pack_b=0,chunk=64,threads=1"] : []
+            for overrides in ["layout=pk,pack_b=1", "layout=pk,pack_b=2,chunk=64"] + layouts {
                 let instance = try kernel.instantiate(try kernel.defaultConfig.applying(overrides: overrides), team: team)
                 instance.run()
                 let validation = instance.validate()
@@ -159,6 +164,24 @@ struct ConvAndSpaceTests {
         #expect(problem.key.hasSuffix("groups=\(shape.groups)"))
         #expect(try KernelProblem(key: problem.key, kernel: .conv2d) == problem)
         #expect(throws: KernelError.self) { try Conv2DShape(parsing: "1,8,9,9,12,3,3,1,1,1,3") }
+    }
+
+    @Test("conv2d's layout: channels x pixels for fp32 only; a configuration recorded before layout existed runs as pk")
+    func convLayout() throws {
+        let shape = try Conv2DShape(parsing: "1,4,6,6,8,3,3,1,1")
+        let int8 = try Conv2DKernel(shape: shape, precision: .int8, limits: .typical)
+        #expect(int8.defaultConfig.text("layout") == "pk")
+        #expect(int8.space.violations(try int8.defaultConfig.applying(overrides: "layout=kp")).contains { $0.contains("layout=kp is not one of pk") })
+        let fp32 = try Conv2DKernel(shape: shape, limits: .typical)
+        #expect(fp32.defaultConfig.text("layout") == "kp")
+        #expect(fp32.space.violations(try fp32.defaultConfig.applying(overrides: "pack_b=2")).contains { $0.contains("layout=kp: pack_a=1") })
+        #expect(fp32.space.violations(try fp32.defaultConfig.applying(overrides: "layout=pk,pack_b=0")).contains { $0.contains("layout=pk: pack_b") })
+        var recorded = try fp32.defaultConfig.applying(overrides: "layout=pk")
+        recorded.values["layout"] = nil
+        let instance = try fp32.instantiate(recorded, team: Self.team)
+        instance.run()
+        #expect(instance.validate().passed)
+        #expect((instance as? Conv2DInstance)?.channelMajor.isEmpty == true)
     }
 
     @Test("a conv shape written without groups reads as one group")

@@ -25,7 +25,7 @@ struct GEMMKernelTests {
             let mc = mr * 4
             let order = loop == "m" ? "ir" : "jr"
             let result = try Self.check(m, n, k, epilogue: Epilogue(bias: true, activation: .gelu),
-                                        overrides: "mr=\(mr),nr=\(nr),mc=\(mc),kc=64,nc=\(nr == 24 ? 480 : 256),threads=2,loop=\(loop),order=\(order)")
+                                        overrides: "mr=\(mr),nr=\(nr),mc=\(mc),kc=64,nc=\(nr % 24 == 0 ? 480 : 256),threads=2,loop=\(loop),order=\(order)")
             #expect(result.passed, "\(mr)x\(nr) \(m)x\(n)x\(k) loop=\(loop): \(result)")
             #expect(result.checkedElements == min(m, 48) * min(n, 384))
         }

@@ -105,6 +105,43 @@ struct CompiledModelTests {
         }
     }
 
+    @Test("pooling's vector spans over the interior and scalar edges agree with the direct definition", arguments: [
+        ("MaxPool", [2, 2], [2, 2], [0, 0], [1, 1], 0), ("MaxPool", [3, 3], [1, 1], [1, 1], [1, 1], 0), ("MaxPool", [3, 3], [2, 2], [1, 1], [1, 1], 0),
+        ("MaxPool", [3, 2], [3, 3], [1, 0], [1, 2], 0), ("AveragePool", [3, 3], [2, 2], [1, 1], [1, 1], 0),
+        ("AveragePool", [3, 3], [1, 1], [1, 1], [1, 1], 1), ("AveragePool", [2, 2], [2, 2], [0, 0], [1, 1], 0),
+    ])
+    func pooling(op: String, kernel: [Int], strides: [Int], pads: [Int], dilations: [Int], includePad: Int) throws {
+        func ints(_ name: String, _ values: [Int]) -> Onnx_AttributeProto {
+            Onnx_AttributeProto.with { $0.name = name; $0.type = .ints; $0.ints = values.map(Int64.init) }
+        }
+        let node = Onnx_NodeProto.with {
+            $0.opType = op
+            $0.attribute = [ints("kernel_shape", kernel), ints("strides", strides), ints("pads", pads + pads), ints("dilations", dilations),
+                            Onnx_AttributeProto.with { $0.name = "count_include_pad"; $0.type = .int; $0.i = Int64(includePad) }]
+        }
+        for width in [37, 70] {
+            let shape = [1, 2, 7, width]
+            let pooling = try Pooling(node: node, input: shape, isMax: op == "MaxPool")
+            let (oh, ow) = (pooling.outputShape[2], pooling.outputShape[3])
+            let input = (0..<2 * 7 * width).map { Float(($0 * 7919) % 211) / 10 - 10 }
+            var output = [Float](repeating: .nan, count: 2 * oh * ow)
+            input.withUnsafeBufferPointer { x in output.withUnsafeMutableBufferPointer { pooling.run(x.baseAddress!, $0.baseAddress!, planes: 0..<2) } }
+            for index in output.indices {
+                let (plane, y, x) = (index / (oh * ow), index / ow % oh, index % ow)
+                var values: [Float] = []
+                for i in 0..<kernel[0] {
+                    for j in 0..<kernel[1] {
+                        let (row, column) = (y * strides[0] - pads[0] + i * dilations[0], x * strides[1] - pads[1] + j * dilations[1])
+                        if row >= 0, row < 7, column >= 0, column < width { values.append(input[(plane * 7 + row) * width + column]) }
+                    }
+                }
+                let expected = op == "MaxPool" ? values.max()! : values.reduce(0, +) / Float(includePad == 1 ? kernel[0] * kernel[1] : values.count)
+                #expect(abs(output[index] - expected) < 1e-5, "\(op) width \(width): output \(index) is \(output[index]), not \(expected)")
+            }
+            #expect(width < 70 || pooling.interior.count >= 16, "the vector path ran")
+        }
+    }
+
     @Test("arena layout: values alive together never overlap; dead ones share")
     func layout() {
         let items = [(100, 0, 2), (50, 1, 3), (100, 3, 5), (10, 4, 4), (60, 0, 0)].map { ArenaLayout.Item(size: $0.0, first: $0.1, last: $0.2) }

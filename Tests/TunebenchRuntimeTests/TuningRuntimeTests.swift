@@ -95,7 +95,7 @@ struct TuningRuntimeTests {
         let conv = "conv2d n=1 c=3 h=32 w=32 k=16 r=3 s=3 stride=1 pad=1 dilation=1 bias relu"
         let analytical = try runtime.config(for: conv)
         #expect(analytical.step == .analytical && analytical.kernel == "conv2d")
-        #expect(analytical.config == AnalyticalDefaults.conv2d(limits: MachineSizes(profile: RuntimeFixture.primary), quantized: false))
+        #expect(analytical.config == AnalyticalDefaults.conv2d(limits: MachineSizes(profile: RuntimeFixture.primary), precision: .fp32))
         let matmul = try runtime.config(for: "matmul m=128 n=128 k=16", on: RuntimeFixture.haswell.id)
         #expect(matmul.step == .analytical && matmul.kernel == "matmul")
         #expect(matmul.config == AnalyticalDefaults.gemm(limits: MachineSizes(profile: RuntimeFixture.haswell), quantized: false, kernel: "matmul"))

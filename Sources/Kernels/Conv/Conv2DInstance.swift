@@ -1,3 +1,4 @@
+import CKernelSupport
 import Foundation
 
 final class Conv2DInstance: KernelInstance, BoundLayer {
@@ -5,7 +6,7 @@ final class Conv2DInstance: KernelInstance, BoundLayer {
     let shape: Conv2DShape
     let input: FloatBuffer
     let weightsFP32: FloatBuffer      // [K, C/G, R, S]
-    /// Per group: its filters as the GEMM operand [C/G·R·S, K/G].
+    /// Per group: its filters as the GEMM operand [C/G·R·S, K/G] (layout=pk; none for kp).
     let weights: [WeightMatrix]
     let bias: FloatBuffer
     let output: FloatBuffer           // [N, K, P, Q]
@@ -14,6 +15,10 @@ final class Conv2DInstance: KernelInstance, BoundLayer {
     let chunk: Int
     /// One per group: a driver packs its group's weights once at load (pack_b=2).
     let drivers: [GEMMDriver]
+    /// layout=kp, one per group: channels × pixels straight into the output planes.
+    let channelMajor: [ChannelMajorGEMM]
+    /// layout=kp on an unpadded stride-1 1x1 convolution: the input planes are B as they lie.
+    let pointwise: Bool
     let team: ParallelTeam
 
     /// - Parameter operands: the model's weights as the GEMM operand [C·R·S, K] and bias; nil:
@@ -43,7 +48,9 @@ final class Conv2DInstance: KernelInstance, BoundLayer {
         // Group g's operand: columns g·K/G ..< (g+1)·K/G of the [C/G·R·S, K] matrix.
         let (reduction, perGroup, outChannels) = (kernel.shape.reduction, kernel.shape.outChannels / kernel.shape.groups, kernel.shape.outChannels)
         let precision = kernel.precision, quantizationGroup = config.int("group") ?? 0
-        weights = try (0..<kernel.shape.groups).map { g in
+        let channelsFirst = config.text("layout") == "kp"
+        pointwise = channelsFirst && shape.kernelHeight == 1 && shape.kernelWidth == 1 && shape.stride == 1 && shape.padding == 0
+        weights = channelsFirst ? [] : try (0..<kernel.shape.groups).map { g in
             let slice = FloatBuffer(count: reduction * perGroup)
             for r in 0..<reduction {
                 for j in 0..<perGroup { slice.pointer[r * perGroup + j] = transposed.pointer[r * outChannels + g * perGroup + j] }
@@ -52,12 +59,16 @@ final class Conv2DInstance: KernelInstance, BoundLayer {
         }
         bias = try operands.map { try $0.biasBuffer(columns: outChannels) } ?? FloatBuffer(random: outChannels, seed: 3)
         output = FloatBuffer(count: shape.batch * shape.outChannels * shape.pixels)
-        columns = FloatBuffer(count: chunk * shape.reduction)
-        product = FloatBuffer(count: chunk * perGroup)
+        columns = FloatBuffer(count: pointwise ? 0 : chunk * shape.reduction)
+        product = FloatBuffer(count: channelsFirst ? 0 : chunk * perGroup)
         var gemmConfig = config
         gemmConfig.kernel = "gemm"
         let (rows, epilogue) = (chunk, kernel.epilogue)
         drivers = weights.map { GEMMDriver(config: gemmConfig, m: rows, n: perGroup, k: reduction, epilogue: epilogue, weights: $0) }
+        let filters = weightsFP32.pointer
+        channelMajor = !channelsFirst ? [] : (0..<kernel.shape.groups).map { g in
+            ChannelMajorGEMM(config: gemmConfig, filters: filters + g * perGroup * reduction, m: perGroup, k: reduction, epilogue: epilogue)
+        }
     }
 
     func run() {
@@ -65,6 +76,7 @@ final class Conv2DInstance: KernelInstance, BoundLayer {
     }
 
     func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+        if !channelMajor.isEmpty { return runChannelMajor(input: input, output: output) }
         for image in 0..<shape.batch {
             var first = 0
             while first < shape.pixels {
@@ -81,10 +93,35 @@ final class Conv2DInstance: KernelInstance, BoundLayer {
         }
     }
 
-    /// The chunk's im2col matrix, one reduction index (c, r, q) at a time: for each it copies
-    /// runs of input row into contiguous pixels (Caffe's layout), zero-filling where the kernel
-    /// window hangs over the padding. (Pixel by pixel, gathering each receptive field, took
-    /// half of the conv's time, measured.)
+    /// layout=kp: per chunk and group, the output planes' pixels = filters · im2col (or · the
+    /// input planes themselves for a pointwise convolution).
+    private func runChannelMajor(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+        let s = shape
+        let (perGroup, channels, plane) = (s.outChannels / s.groups, s.channels / s.groups, s.height * s.width)
+        for image in 0..<s.batch {
+            var first = 0
+            while first < s.pixels {
+                let count = min(chunk, s.pixels - first)
+                for g in 0..<s.groups {
+                    let target = output + (image * s.outChannels + g * perGroup) * s.pixels + first
+                    if pointwise {
+                        let planes = input + (image * s.channels + g * channels) * plane + first
+                        channelMajor[g].run(b: planes, ldb: plane, columns: count, bias: bias.pointer + g * perGroup, c: target, ldc: s.pixels, team: team)
+                    } else {
+                        im2col(input, image: image, group: g, firstPixel: first, count: count)
+                        channelMajor[g].run(b: columns.pointer, ldb: chunk, columns: count, bias: bias.pointer + g * perGroup, c: target,
+                                            ldc: s.pixels, team: team)
+                    }
+                }
+                first += count
+            }
+        }
+    }
+
+    /// The chunk's im2col matrix, one reduction index (c, r, q) at a time: for each, the chunk's
+    /// pixels in a contiguous row (Caffe's layout), runs of input row copied, zeros where the
+    /// kernel window hangs over the padding. (Pixel by pixel, gathering each receptive field,
+    /// took half of the conv's time, measured.)
     private func im2col(_ input: UnsafePointer<Float>, image: Int, group: Int, firstPixel: Int, count: Int) {
         let s = shape
         let plane = s.height * s.width
@@ -94,32 +131,8 @@ final class Conv2DInstance: KernelInstance, BoundLayer {
             for r in 0..<s.kernelHeight {
                 for q in 0..<s.kernelWidth {
                     let row = (c * s.kernelHeight + r) * s.kernelWidth + q
-                    let destination = columns.pointer + row * chunk
-                    var pixel = firstPixel
-                    while pixel < firstPixel + count {
-                        let oh = pixel / s.outWidth
-                        let owStart = pixel % s.outWidth
-                        let owEnd = min(s.outWidth, owStart + firstPixel + count - pixel)
-                        let out = destination + (pixel - firstPixel) - owStart
-                        let ih = oh * s.stride - s.padding + r * s.dilation
-                        if ih < 0 || ih >= s.height {
-                            for ow in owStart..<owEnd { out[ow] = 0 }
-                        } else {
-                            let source = base + c * plane + ih * s.width
-                            let shift = q * s.dilation - s.padding
-                            // iw = ow * stride + shift must lie in 0 ..< width.
-                            let first = max(owStart, min(owEnd, (-shift + s.stride - 1) / s.stride))
-                            let last = max(first, min(owEnd, (s.width - shift + s.stride - 1) / s.stride))
-                            for ow in owStart..<first { out[ow] = 0 }
-                            if s.stride == 1 {
-                                (out + first).update(from: source + first + shift, count: last - first)
-                            } else {
-                                for ow in first..<last { out[ow] = source[ow * s.stride + shift] }
-                            }
-                            for ow in last..<owEnd { out[ow] = 0 }
-                        }
-                        pixel += owEnd - owStart
-                    }
+                    ckernel_im2col_row(columns.pointer + row * chunk, base + c * plane, s.height, s.width, s.outWidth, s.stride,
+                                       r * s.dilation - s.padding, q * s.dilation - s.padding, firstPixel, count)
                 }
             }
         }

@@ -66,6 +66,7 @@ extension GEMVKernel: WeightBindingKernel {
 
 extension Conv2DKernel: WeightBindingKernel {
     public func bind(_ config: KernelConfig, operands: LayerOperands, team: ParallelTeam) throws -> any BoundLayer {
+        let config = Self.completingLayout(config)
         try space.validate(config)
         return try Conv2DInstance(kernel: self, config: config, team: team, operands: operands)
     }

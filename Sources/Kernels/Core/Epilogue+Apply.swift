@@ -97,6 +97,22 @@ extension Epilogue {
         apply(c + columns.lowerBound, ldc: ldc, rows: rows, cols: columns.count, column: columns.lowerBound, bias: values)
     }
 
+    /// Applies the epilogue to a rows x cols tile of C whose first row is `row`, with a bias
+    /// per row (the channel-major convolution's output channels).
+    func applyRows(_ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, row first: Int, bias values: UnsafePointer<Float>?) {
+        for row in 0..<rows {
+            let line = c + row * ldc
+            let shift = bias ? values.map { $0[first + row] } ?? 0 : 0
+            switch activation {
+            case .none: for j in 0..<cols { line[j] += shift }
+            case .relu: for j in 0..<cols { line[j] = max(line[j] + shift, 0) }
+            case .relu6: for j in 0..<cols { line[j] = Swift.min(Swift.max(line[j] + shift, 0), 6) }
+            case .gelu: for j in 0..<cols { line[j] = Self.gelu(line[j] + shift) }
+            case .geluErf: for j in 0..<cols { line[j] = Self.geluErf(line[j] + shift) }
+            }
+        }
+    }
+
     /// Applies the epilogue to a rows x cols tile of C whose first column is `column`.
     func apply(_ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, column: Int, bias values: UnsafePointer<Float>?) {
         for row in 0..<rows {

@@ -39,13 +39,7 @@ final class GEMMDriver: @unchecked Sendable {
         packB = config.int("pack_b") == 1
         rowPanelsOuter = config.text("order") == "ir"
         self.epilogue = epilogue
-        microKernel = switch (mr, nr) {
-        case (4, 16): microKernel4x16
-        case (8, 8): microKernel8x8
-        case (12, 8): microKernel12x8
-        case (4, 24): microKernel4x24
-        default: microKernel6x16
-        }
+        microKernel = Self.microKernel(mr: mr, nr: nr)
         if config.int("pack_b") == 2 {
             let panels = (n + nr - 1) / nr
             let buffer = FloatBuffer(count: panels * nr * k)
@@ -63,6 +57,12 @@ final class GEMMDriver: @unchecked Sendable {
         let tileCount = mr * nr
         edgePanels = (0..<threads).map { _ in FloatBuffer(count: edgeCount) }
         scratchTiles = (0..<threads).map { _ in FloatBuffer(count: tileCount) }
+    }
+
+    /// The register micro-kernel of an MR x NR tile (6x16 for a tile there is none of: the
+    /// spaces' constraints admit only tiles there are).
+    static func microKernel(mr: Int, nr: Int) -> MicroKernel {
+        Kernels.microKernel(mr: mr, nr: nr) ?? microKernel6x16
     }
 
     /// Computes rows 0..<rows (default: all m) of C; conv2d drives it a chunk of rows at a time.

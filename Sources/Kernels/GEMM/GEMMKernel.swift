@@ -13,8 +13,11 @@ public struct GEMMKernel: TunableKernel {
     /// a kernel is named "matmul".
     public let activationB: Bool
 
-    /// The register tiles there are micro-kernels for.
-    static let microTiles: [(mr: Int, nr: Int)] = [(4, 16), (6, 16), (8, 8), (12, 8), (4, 24)]
+    /// The register tiles there are micro-kernels for in this build: 16-lane tiles only where
+    /// the kernels are compiled for AVX-512 (elsewhere their vectors are split and spill).
+    static let microTiles: [(mr: Int, nr: Int)] = narrowMicroTiles + (wideVectors ? wideMicroTiles : [])
+    static let wideVectors = KernelLibrary.buildISA.contains("avx512f")
+    static var tileDescription: String { microTiles.map { "\($0.mr)x\($0.nr)" }.joined(separator: ", ") }
 
     public init(m: Int, n: Int, k: Int, epilogue: Epilogue = .none, precision: Precision = .fp32, limits: MachineSizes, activationB: Bool = false) throws {
         guard m > 0, n > 0, k > 0 else { throw KernelError.invalidConfig("gemm needs m, n, k >= 1 (got \(m)x\(n)x\(k))") }
@@ -46,7 +49,7 @@ public struct GEMMKernel: TunableKernel {
         let n = n
         var parameters: [ParameterSpace.Parameter] = [
             .init("mr", [4, 6, 8, 12], help: "register tile rows"),
-            .init("nr", [8, 16, 24], help: "register tile columns"),
+            .init("nr", Self.wideVectors ? [8, 16, 24, 32, 48] : [8, 16, 24], help: "register tile columns (32, 48: AVX-512 builds)"),
             .init("kc", [64, 128, 192, 256, 384, 512], help: "K block: a KC x NR panel of B stays in L1"),
             .init("mc", [16, 24, 32, 48, 64, 72, 96, 120, 128, 144, 192, 240, 256, 288, 384], help: "M block: an MC x KC block of A stays in L2"),
             .init("nc", [240, 256, 480, 512, 960, 1024, 1920, 2048, 3840, 4080, 4096, 8192], help: "N block: a KC x NC panel of B stays in L3"),
@@ -59,7 +62,7 @@ public struct GEMMKernel: TunableKernel {
         if precision.isQuantized { parameters.append(.init("group", [0, 32, 64, 128], help: "quantization group along K (0: per channel)")) }
         let precision = precision
         return ParameterSpace(kernel: name, parameters: parameters, constraints: [
-            .init("(mr, nr) is a micro-kernel: 4x16, 6x16, 8x8, 12x8 or 4x24") { config in
+            .init("(mr, nr) is a micro-kernel: \(Self.tileDescription)") { config in
                 Self.microTiles.contains { $0.mr == config.int("mr") && $0.nr == config.int("nr") }
             },
             .init("mc % mr == 0") { ($0.int("mc") ?? 0) % max(1, $0.int("mr") ?? 1) == 0 },

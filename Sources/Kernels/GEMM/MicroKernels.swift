@@ -25,8 +25,19 @@ private func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, _ accum
     raw.storeBytes(of: accumulate ? v + raw.loadUnaligned(as: SIMD8<Float>.self) : v, as: SIMD8<Float>.self)
 }
 
+@inline(__always)
+private func load16(_ p: UnsafePointer<Float>, _ offset: Int = 0) -> SIMD16<Float> {
+    UnsafeRawPointer(p + offset).loadUnaligned(as: SIMD16<Float>.self)
+}
 
-/// 4 x 16: 8 accumulators.
+@inline(__always)
+private func store16(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>, _ accumulate: Bool) {
+    let raw = UnsafeMutableRawPointer(p)
+    raw.storeBytes(of: accumulate ? v + raw.loadUnaligned(as: SIMD16<Float>.self) : v, as: SIMD16<Float>.self)
+}
+
+
+/// 4 x 16: 8 accumulators of 8 lanes.
 @inline(never)
 func microKernel4x16(
     _ kc: Int, _ a: UnsafePointer<Float>, _ aRowStride: Int, _ aKStride: Int,
@@ -60,7 +71,7 @@ func microKernel4x16(
     store8(c3_0, c + 3 * ldc + 0, accumulate); store8(c3_1, c + 3 * ldc + 8, accumulate)
 }
 
-/// 6 x 16: 12 accumulators.
+/// 6 x 16: 12 accumulators of 8 lanes.
 @inline(never)
 func microKernel6x16(
     _ kc: Int, _ a: UnsafePointer<Float>, _ aRowStride: Int, _ aKStride: Int,
@@ -102,7 +113,7 @@ func microKernel6x16(
     store8(c5_0, c + 5 * ldc + 0, accumulate); store8(c5_1, c + 5 * ldc + 8, accumulate)
 }
 
-/// 8 x 8: 8 accumulators.
+/// 8 x 8: 8 accumulators of 8 lanes.
 @inline(never)
 func microKernel8x8(
     _ kc: Int, _ a: UnsafePointer<Float>, _ aRowStride: Int, _ aKStride: Int,
@@ -151,7 +162,7 @@ func microKernel8x8(
     store8(c7_0, c + 7 * ldc + 0, accumulate)
 }
 
-/// 12 x 8: 12 accumulators.
+/// 12 x 8: 12 accumulators of 8 lanes.
 @inline(never)
 func microKernel12x8(
     _ kc: Int, _ a: UnsafePointer<Float>, _ aRowStride: Int, _ aKStride: Int,
@@ -216,7 +227,7 @@ func microKernel12x8(
     store8(c11_0, c + 11 * ldc + 0, accumulate)
 }
 
-/// 4 x 24: 12 accumulators.
+/// 4 x 24: 12 accumulators of 8 lanes.
 @inline(never)
 func microKernel4x24(
     _ kc: Int, _ a: UnsafePointer<Float>, _ aRowStride: Int, _ aKStride: Int,
@@ -250,3 +261,229 @@ func microKernel4x24(
     store8(c2_0, c + 2 * ldc + 0, accumulate); store8(c2_1, c + 2 * ldc + 8, accumulate); store8(c2_2, c + 2 * ldc + 16, accumulate)
     store8(c3_0, c + 3 * ldc + 0, accumulate); store8(c3_1, c + 3 * ldc + 8, accumulate); store8(c3_2, c + 3 * ldc + 16, accumulate)
 }
+
+/// 4 x 32: 8 accumulators of 16 lanes.
+@inline(never)
+func microKernel4x32(
+    _ kc: Int, _ a: UnsafePointer<Float>, _ aRowStride: Int, _ aKStride: Int,
+    _ b: UnsafePointer<Float>, _ bKStride: Int,
+    _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool
+) {
+    var c0_0 = SIMD16<Float>(), c0_1 = SIMD16<Float>(), c1_0 = SIMD16<Float>(), c1_1 = SIMD16<Float>(), c2_0 = SIMD16<Float>(), c2_1 = SIMD16<Float>()
+    var c3_0 = SIMD16<Float>(), c3_1 = SIMD16<Float>()
+    cprefetch_write(c + 0 * ldc); cprefetch_write(c + 0 * ldc + 31)
+    cprefetch_write(c + 1 * ldc); cprefetch_write(c + 1 * ldc + 31)
+    cprefetch_write(c + 2 * ldc); cprefetch_write(c + 2 * ldc + 31)
+    cprefetch_write(c + 3 * ldc); cprefetch_write(c + 3 * ldc + 31)
+    var ap = a, bp = b
+    for _ in 0..<kc {
+        let b0 = load16(bp, 0)
+        let b1 = load16(bp, 16)
+        let a0 = SIMD16<Float>(repeating: ap[0])
+        c0_0 = c0_0.addingProduct(a0, b0); c0_1 = c0_1.addingProduct(a0, b1)
+        let a1 = SIMD16<Float>(repeating: ap[1 * aRowStride])
+        c1_0 = c1_0.addingProduct(a1, b0); c1_1 = c1_1.addingProduct(a1, b1)
+        let a2 = SIMD16<Float>(repeating: ap[2 * aRowStride])
+        c2_0 = c2_0.addingProduct(a2, b0); c2_1 = c2_1.addingProduct(a2, b1)
+        let a3 = SIMD16<Float>(repeating: ap[3 * aRowStride])
+        c3_0 = c3_0.addingProduct(a3, b0); c3_1 = c3_1.addingProduct(a3, b1)
+        ap += aKStride
+        bp += bKStride
+    }
+    store16(c0_0, c + 0 * ldc + 0, accumulate); store16(c0_1, c + 0 * ldc + 16, accumulate)
+    store16(c1_0, c + 1 * ldc + 0, accumulate); store16(c1_1, c + 1 * ldc + 16, accumulate)
+    store16(c2_0, c + 2 * ldc + 0, accumulate); store16(c2_1, c + 2 * ldc + 16, accumulate)
+    store16(c3_0, c + 3 * ldc + 0, accumulate); store16(c3_1, c + 3 * ldc + 16, accumulate)
+}
+
+/// 8 x 32: 16 accumulators of 16 lanes.
+@inline(never)
+func microKernel8x32(
+    _ kc: Int, _ a: UnsafePointer<Float>, _ aRowStride: Int, _ aKStride: Int,
+    _ b: UnsafePointer<Float>, _ bKStride: Int,
+    _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool
+) {
+    var c0_0 = SIMD16<Float>(), c0_1 = SIMD16<Float>(), c1_0 = SIMD16<Float>(), c1_1 = SIMD16<Float>(), c2_0 = SIMD16<Float>(), c2_1 = SIMD16<Float>()
+    var c3_0 = SIMD16<Float>(), c3_1 = SIMD16<Float>(), c4_0 = SIMD16<Float>(), c4_1 = SIMD16<Float>(), c5_0 = SIMD16<Float>(), c5_1 = SIMD16<Float>()
+    var c6_0 = SIMD16<Float>(), c6_1 = SIMD16<Float>(), c7_0 = SIMD16<Float>(), c7_1 = SIMD16<Float>()
+    cprefetch_write(c + 0 * ldc); cprefetch_write(c + 0 * ldc + 31)
+    cprefetch_write(c + 1 * ldc); cprefetch_write(c + 1 * ldc + 31)
+    cprefetch_write(c + 2 * ldc); cprefetch_write(c + 2 * ldc + 31)
+    cprefetch_write(c + 3 * ldc); cprefetch_write(c + 3 * ldc + 31)
+    cprefetch_write(c + 4 * ldc); cprefetch_write(c + 4 * ldc + 31)
+    cprefetch_write(c + 5 * ldc); cprefetch_write(c + 5 * ldc + 31)
+    cprefetch_write(c + 6 * ldc); cprefetch_write(c + 6 * ldc + 31)
+    cprefetch_write(c + 7 * ldc); cprefetch_write(c + 7 * ldc + 31)
+    var ap = a, bp = b
+    for _ in 0..<kc {
+        let b0 = load16(bp, 0)
+        let b1 = load16(bp, 16)
+        let a0 = SIMD16<Float>(repeating: ap[0])
+        c0_0 = c0_0.addingProduct(a0, b0); c0_1 = c0_1.addingProduct(a0, b1)
+        let a1 = SIMD16<Float>(repeating: ap[1 * aRowStride])
+        c1_0 = c1_0.addingProduct(a1, b0); c1_1 = c1_1.addingProduct(a1, b1)
+        let a2 = SIMD16<Float>(repeating: ap[2 * aRowStride])
+        c2_0 = c2_0.addingProduct(a2, b0); c2_1 = c2_1.addingProduct(a2, b1)
+        let a3 = SIMD16<Float>(repeating: ap[3 * aRowStride])
+        c3_0 = c3_0.addingProduct(a3, b0); c3_1 = c3_1.addingProduct(a3, b1)
+        let a4 = SIMD16<Float>(repeating: ap[4 * aRowStride])
+        c4_0 = c4_0.addingProduct(a4, b0); c4_1 = c4_1.addingProduct(a4, b1)
+        let a5 = SIMD16<Float>(repeating: ap[5 * aRowStride])
+        c5_0 = c5_0.addingProduct(a5, b0); c5_1 = c5_1.addingProduct(a5, b1)
+        let a6 = SIMD16<Float>(repeating: ap[6 * aRowStride])
+        c6_0 = c6_0.addingProduct(a6, b0); c6_1 = c6_1.addingProduct(a6, b1)
+        let a7 = SIMD16<Float>(repeating: ap[7 * aRowStride])
+        c7_0 = c7_0.addingProduct(a7, b0); c7_1 = c7_1.addingProduct(a7, b1)
+        ap += aKStride
+        bp += bKStride
+    }
+    store16(c0_0, c + 0 * ldc + 0, accumulate); store16(c0_1, c + 0 * ldc + 16, accumulate)
+    store16(c1_0, c + 1 * ldc + 0, accumulate); store16(c1_1, c + 1 * ldc + 16, accumulate)
+    store16(c2_0, c + 2 * ldc + 0, accumulate); store16(c2_1, c + 2 * ldc + 16, accumulate)
+    store16(c3_0, c + 3 * ldc + 0, accumulate); store16(c3_1, c + 3 * ldc + 16, accumulate)
+    store16(c4_0, c + 4 * ldc + 0, accumulate); store16(c4_1, c + 4 * ldc + 16, accumulate)
+    store16(c5_0, c + 5 * ldc + 0, accumulate); store16(c5_1, c + 5 * ldc + 16, accumulate)
+    store16(c6_0, c + 6 * ldc + 0, accumulate); store16(c6_1, c + 6 * ldc + 16, accumulate)
+    store16(c7_0, c + 7 * ldc + 0, accumulate); store16(c7_1, c + 7 * ldc + 16, accumulate)
+}
+
+/// 12 x 32: 24 accumulators of 16 lanes.
+@inline(never)
+func microKernel12x32(
+    _ kc: Int, _ a: UnsafePointer<Float>, _ aRowStride: Int, _ aKStride: Int,
+    _ b: UnsafePointer<Float>, _ bKStride: Int,
+    _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool
+) {
+    var c0_0 = SIMD16<Float>(), c0_1 = SIMD16<Float>(), c1_0 = SIMD16<Float>(), c1_1 = SIMD16<Float>(), c2_0 = SIMD16<Float>(), c2_1 = SIMD16<Float>()
+    var c3_0 = SIMD16<Float>(), c3_1 = SIMD16<Float>(), c4_0 = SIMD16<Float>(), c4_1 = SIMD16<Float>(), c5_0 = SIMD16<Float>(), c5_1 = SIMD16<Float>()
+    var c6_0 = SIMD16<Float>(), c6_1 = SIMD16<Float>(), c7_0 = SIMD16<Float>(), c7_1 = SIMD16<Float>(), c8_0 = SIMD16<Float>(), c8_1 = SIMD16<Float>()
+    var c9_0 = SIMD16<Float>(), c9_1 = SIMD16<Float>(), c10_0 = SIMD16<Float>(), c10_1 = SIMD16<Float>(), c11_0 = SIMD16<Float>(), c11_1 = SIMD16<Float>()
+    cprefetch_write(c + 0 * ldc); cprefetch_write(c + 0 * ldc + 31)
+    cprefetch_write(c + 1 * ldc); cprefetch_write(c + 1 * ldc + 31)
+    cprefetch_write(c + 2 * ldc); cprefetch_write(c + 2 * ldc + 31)
+    cprefetch_write(c + 3 * ldc); cprefetch_write(c + 3 * ldc + 31)
+    cprefetch_write(c + 4 * ldc); cprefetch_write(c + 4 * ldc + 31)
+    cprefetch_write(c + 5 * ldc); cprefetch_write(c + 5 * ldc + 31)
+    cprefetch_write(c + 6 * ldc); cprefetch_write(c + 6 * ldc + 31)
+    cprefetch_write(c + 7 * ldc); cprefetch_write(c + 7 * ldc + 31)
+    cprefetch_write(c + 8 * ldc); cprefetch_write(c + 8 * ldc + 31)
+    cprefetch_write(c + 9 * ldc); cprefetch_write(c + 9 * ldc + 31)
+    cprefetch_write(c + 10 * ldc); cprefetch_write(c + 10 * ldc + 31)
+    cprefetch_write(c + 11 * ldc); cprefetch_write(c + 11 * ldc + 31)
+    var ap = a, bp = b
+    for _ in 0..<kc {
+        let b0 = load16(bp, 0)
+        let b1 = load16(bp, 16)
+        let a0 = SIMD16<Float>(repeating: ap[0])
+        c0_0 = c0_0.addingProduct(a0, b0); c0_1 = c0_1.addingProduct(a0, b1)
+        let a1 = SIMD16<Float>(repeating: ap[1 * aRowStride])
+        c1_0 = c1_0.addingProduct(a1, b0); c1_1 = c1_1.addingProduct(a1, b1)
+        let a2 = SIMD16<Float>(repeating: ap[2 * aRowStride])
+        c2_0 = c2_0.addingProduct(a2, b0); c2_1 = c2_1.addingProduct(a2, b1)
+        let a3 = SIMD16<Float>(repeating: ap[3 * aRowStride])
+        c3_0 = c3_0.addingProduct(a3, b0); c3_1 = c3_1.addingProduct(a3, b1)
+        let a4 = SIMD16<Float>(repeating: ap[4 * aRowStride])
+        c4_0 = c4_0.addingProduct(a4, b0); c4_1 = c4_1.addingProduct(a4, b1)
+        let a5 = SIMD16<Float>(repeating: ap[5 * aRowStride])
+        c5_0 = c5_0.addingProduct(a5, b0); c5_1 = c5_1.addingProduct(a5, b1)
+        let a6 = SIMD16<Float>(repeating: ap[6 * aRowStride])
+        c6_0 = c6_0.addingProduct(a6, b0); c6_1 = c6_1.addingProduct(a6, b1)
+        let a7 = SIMD16<Float>(repeating: ap[7 * aRowStride])
+        c7_0 = c7_0.addingProduct(a7, b0); c7_1 = c7_1.addingProduct(a7, b1)
+        let a8 = SIMD16<Float>(repeating: ap[8 * aRowStride])
+        c8_0 = c8_0.addingProduct(a8, b0); c8_1 = c8_1.addingProduct(a8, b1)
+        let a9 = SIMD16<Float>(repeating: ap[9 * aRowStride])
+        c9_0 = c9_0.addingProduct(a9, b0); c9_1 = c9_1.addingProduct(a9, b1)
+        let a10 = SIMD16<Float>(repeating: ap[10 * aRowStride])
+        c10_0 = c10_0.addingProduct(a10, b0); c10_1 = c10_1.addingProduct(a10, b1)
+        let a11 = SIMD16<Float>(repeating: ap[11 * aRowStride])
+        c11_0 = c11_0.addingProduct(a11, b0); c11_1 = c11_1.addingProduct(a11, b1)
+        ap += aKStride
+        bp += bKStride
+    }
+    store16(c0_0, c + 0 * ldc + 0, accumulate); store16(c0_1, c + 0 * ldc + 16, accumulate)
+    store16(c1_0, c + 1 * ldc + 0, accumulate); store16(c1_1, c + 1 * ldc + 16, accumulate)
+    store16(c2_0, c + 2 * ldc + 0, accumulate); store16(c2_1, c + 2 * ldc + 16, accumulate)
+    store16(c3_0, c + 3 * ldc + 0, accumulate); store16(c3_1, c + 3 * ldc + 16, accumulate)
+    store16(c4_0, c + 4 * ldc + 0, accumulate); store16(c4_1, c + 4 * ldc + 16, accumulate)
+    store16(c5_0, c + 5 * ldc + 0, accumulate); store16(c5_1, c + 5 * ldc + 16, accumulate)
+    store16(c6_0, c + 6 * ldc + 0, accumulate); store16(c6_1, c + 6 * ldc + 16, accumulate)
+    store16(c7_0, c + 7 * ldc + 0, accumulate); store16(c7_1, c + 7 * ldc + 16, accumulate)
+    store16(c8_0, c + 8 * ldc + 0, accumulate); store16(c8_1, c + 8 * ldc + 16, accumulate)
+    store16(c9_0, c + 9 * ldc + 0, accumulate); store16(c9_1, c + 9 * ldc + 16, accumulate)
+    store16(c10_0, c + 10 * ldc + 0, accumulate); store16(c10_1, c + 10 * ldc + 16, accumulate)
+    store16(c11_0, c + 11 * ldc + 0, accumulate); store16(c11_1, c + 11 * ldc + 16, accumulate)
+}
+
+/// 8 x 48: 24 accumulators of 16 lanes.
+@inline(never)
+func microKernel8x48(
+    _ kc: Int, _ a: UnsafePointer<Float>, _ aRowStride: Int, _ aKStride: Int,
+    _ b: UnsafePointer<Float>, _ bKStride: Int,
+    _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool
+) {
+    var c0_0 = SIMD16<Float>(), c0_1 = SIMD16<Float>(), c0_2 = SIMD16<Float>(), c1_0 = SIMD16<Float>(), c1_1 = SIMD16<Float>(), c1_2 = SIMD16<Float>()
+    var c2_0 = SIMD16<Float>(), c2_1 = SIMD16<Float>(), c2_2 = SIMD16<Float>(), c3_0 = SIMD16<Float>(), c3_1 = SIMD16<Float>(), c3_2 = SIMD16<Float>()
+    var c4_0 = SIMD16<Float>(), c4_1 = SIMD16<Float>(), c4_2 = SIMD16<Float>(), c5_0 = SIMD16<Float>(), c5_1 = SIMD16<Float>(), c5_2 = SIMD16<Float>()
+    var c6_0 = SIMD16<Float>(), c6_1 = SIMD16<Float>(), c6_2 = SIMD16<Float>(), c7_0 = SIMD16<Float>(), c7_1 = SIMD16<Float>(), c7_2 = SIMD16<Float>()
+    cprefetch_write(c + 0 * ldc); cprefetch_write(c + 0 * ldc + 47)
+    cprefetch_write(c + 1 * ldc); cprefetch_write(c + 1 * ldc + 47)
+    cprefetch_write(c + 2 * ldc); cprefetch_write(c + 2 * ldc + 47)
+    cprefetch_write(c + 3 * ldc); cprefetch_write(c + 3 * ldc + 47)
+    cprefetch_write(c + 4 * ldc); cprefetch_write(c + 4 * ldc + 47)
+    cprefetch_write(c + 5 * ldc); cprefetch_write(c + 5 * ldc + 47)
+    cprefetch_write(c + 6 * ldc); cprefetch_write(c + 6 * ldc + 47)
+    cprefetch_write(c + 7 * ldc); cprefetch_write(c + 7 * ldc + 47)
+    var ap = a, bp = b
+    for _ in 0..<kc {
+        let b0 = load16(bp, 0)
+        let b1 = load16(bp, 16)
+        let b2 = load16(bp, 32)
+        let a0 = SIMD16<Float>(repeating: ap[0])
+        c0_0 = c0_0.addingProduct(a0, b0); c0_1 = c0_1.addingProduct(a0, b1); c0_2 = c0_2.addingProduct(a0, b2)
+        let a1 = SIMD16<Float>(repeating: ap[1 * aRowStride])
+        c1_0 = c1_0.addingProduct(a1, b0); c1_1 = c1_1.addingProduct(a1, b1); c1_2 = c1_2.addingProduct(a1, b2)
+        let a2 = SIMD16<Float>(repeating: ap[2 * aRowStride])
+        c2_0 = c2_0.addingProduct(a2, b0); c2_1 = c2_1.addingProduct(a2, b1); c2_2 = c2_2.addingProduct(a2, b2)
+        let a3 = SIMD16<Float>(repeating: ap[3 * aRowStride])
+        c3_0 = c3_0.addingProduct(a3, b0); c3_1 = c3_1.addingProduct(a3, b1); c3_2 = c3_2.addingProduct(a3, b2)
+        let a4 = SIMD16<Float>(repeating: ap[4 * aRowStride])
+        c4_0 = c4_0.addingProduct(a4, b0); c4_1 = c4_1.addingProduct(a4, b1); c4_2 = c4_2.addingProduct(a4, b2)
+        let a5 = SIMD16<Float>(repeating: ap[5 * aRowStride])
+        c5_0 = c5_0.addingProduct(a5, b0); c5_1 = c5_1.addingProduct(a5, b1); c5_2 = c5_2.addingProduct(a5, b2)
+        let a6 = SIMD16<Float>(repeating: ap[6 * aRowStride])
+        c6_0 = c6_0.addingProduct(a6, b0); c6_1 = c6_1.addingProduct(a6, b1); c6_2 = c6_2.addingProduct(a6, b2)
+        let a7 = SIMD16<Float>(repeating: ap[7 * aRowStride])
+        c7_0 = c7_0.addingProduct(a7, b0); c7_1 = c7_1.addingProduct(a7, b1); c7_2 = c7_2.addingProduct(a7, b2)
+        ap += aKStride
+        bp += bKStride
+    }
+    store16(c0_0, c + 0 * ldc + 0, accumulate); store16(c0_1, c + 0 * ldc + 16, accumulate); store16(c0_2, c + 0 * ldc + 32, accumulate)
+    store16(c1_0, c + 1 * ldc + 0, accumulate); store16(c1_1, c + 1 * ldc + 16, accumulate); store16(c1_2, c + 1 * ldc + 32, accumulate)
+    store16(c2_0, c + 2 * ldc + 0, accumulate); store16(c2_1, c + 2 * ldc + 16, accumulate); store16(c2_2, c + 2 * ldc + 32, accumulate)
+    store16(c3_0, c + 3 * ldc + 0, accumulate); store16(c3_1, c + 3 * ldc + 16, accumulate); store16(c3_2, c + 3 * ldc + 32, accumulate)
+    store16(c4_0, c + 4 * ldc + 0, accumulate); store16(c4_1, c + 4 * ldc + 16, accumulate); store16(c4_2, c + 4 * ldc + 32, accumulate)
+    store16(c5_0, c + 5 * ldc + 0, accumulate); store16(c5_1, c + 5 * ldc + 16, accumulate); store16(c5_2, c + 5 * ldc + 32, accumulate)
+    store16(c6_0, c + 6 * ldc + 0, accumulate); store16(c6_1, c + 6 * ldc + 16, accumulate); store16(c6_2, c + 6 * ldc + 32, accumulate)
+    store16(c7_0, c + 7 * ldc + 0, accumulate); store16(c7_1, c + 7 * ldc + 16, accumulate); store16(c7_2, c + 7 * ldc + 32, accumulate)
+}
+
+/// The micro-kernel of an MR x NR tile, nil for a tile there is none of.
+func microKernel(mr: Int, nr: Int) -> MicroKernel? {
+    switch (mr, nr) {
+    case (4, 16): microKernel4x16
+    case (6, 16): microKernel6x16
+    case (8, 8): microKernel8x8
+    case (12, 8): microKernel12x8
+    case (4, 24): microKernel4x24
+    case (4, 32): microKernel4x32
+    case (8, 32): microKernel8x32
+    case (12, 32): microKernel12x32
+    case (8, 48): microKernel8x48
+    default: nil
+    }
+}
+
+/// The tiles of 8-lane vectors (every x86-64-v3 and arm64 build) and of 16-lane ones (AVX-512 builds).
+let narrowMicroTiles: [(mr: Int, nr: Int)] = [(4, 16), (6, 16), (8, 8), (12, 8), (4, 24)]
+let wideMicroTiles: [(mr: Int, nr: Int)] = [(4, 32), (8, 32), (12, 32), (8, 48)]

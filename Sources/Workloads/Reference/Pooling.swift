@@ -1,3 +1,4 @@
+import CKernelSupport
 import ONNXProto
 
 /// Max and average pooling over 1-D and 2-D windows, on raw planes: the reference operator and
@@ -7,52 +8,74 @@ import ONNXProto
 package struct Pooling: Sendable {
     package let outputShape: [Int]
     package let planes: Int
-    let window: ReferenceOperators.PlanarWindow
-    let padsEnd: [Int]
-    let isMax: Bool
-    let includePad: Bool
+    /// The window's sizes: (height, width, outHeight, outWidth, kernelWidth, strides, pads, dilations).
+    @usableFromInline let sizes: (height: Int, width: Int, outHeight: Int, outWidth: Int, kernelWidth: Int, strideH: Int, strideW: Int,
+                                  padH: Int, padW: Int, dilationH: Int, dilationW: Int)
+    @usableFromInline let isMax: Bool
+    @usableFromInline let includePad: Bool
+    /// Per output row (column): the taps inside the input, and how many lie inside the pads.
+    @usableFromInline let rowTaps: [Taps], columnTaps: [Taps]
+    /// The output columns whose every tap lies inside the input: one vector span per row.
+    @usableFromInline package let interior: Range<Int>
+
+    @usableFromInline struct Taps: Sendable {
+        @usableFromInline var first: Int, last: Int, inPads: Int
+    }
 
     package init(node: Onnx_NodeProto, input: [Int], isMax: Bool) throws {
         let onnxWindow: ONNXWindow
         do { onnxWindow = try ONNXWindow(node: node, input: input, weight: nil) } catch let error as ONNXShapeError {
             throw ReferenceOperators.Failure(message: error.message)
         }
-        window = try ReferenceOperators.PlanarWindow(onnxWindow, input: input)
-        padsEnd = input.count == 3 ? [0] + onnxWindow.padsEnd : onnxWindow.padsEnd
+        let p = try ReferenceOperators.PlanarWindow(onnxWindow, input: input)
+        sizes = (p.height, p.width, p.outHeight, p.outWidth, p.kernel[1], p.strides[0], p.strides[1], p.pads[0], p.pads[1], p.dilations[0], p.dilations[1])
+        let padsEnd = input.count == 3 ? [0] + onnxWindow.padsEnd : onnxWindow.padsEnd
         outputShape = onnxWindow.outputShape
         planes = input[0] * input[1]
         self.isMax = isMax
         includePad = node.int("count_include_pad") ?? 0 == 1
+        func taps(_ o: Int, _ axis: Int, _ size: Int) -> Taps {
+            let (k, s, pad, d) = (p.kernel[axis], p.strides[axis], p.pads[axis], p.dilations[axis])
+            var taps = Taps(first: k, last: 0, inPads: 0)
+            for i in 0..<k {
+                let position = o * s - pad + i * d
+                if position < size + padsEnd[axis] { taps.inPads += 1 }
+                if position >= 0 && position < size { taps.first = min(taps.first, i); taps.last = max(taps.last, i + 1) }
+            }
+            taps.last = max(taps.first, taps.last)
+            return taps
+        }
+        rowTaps = (0..<p.outHeight).map { taps($0, 0, p.height) }
+        columnTaps = (0..<p.outWidth).map { taps($0, 1, p.width) }
+        let full = { (t: Taps) in t.first == 0 && t.last == p.kernel[1] }
+        let start = columnTaps.firstIndex(where: full) ?? 0
+        interior = start..<(columnTaps[start...].firstIndex { !full($0) } ?? (columnTaps.isEmpty ? 0 : p.outWidth))
     }
 
     /// Pools `planes` of `input` (N·C planes of H x W) into `output` (planes of OH x OW).
+    /// Inlinable: the model engine's copy is compiled with the hot-loop flags (the target CPU's
+    /// vector width for the spans).
+    @inlinable @inline(__always)
     package func run(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, planes: Range<Int>) {
-        let p = window
-        let (height, width, oh, ow) = (p.height, p.width, p.outHeight, p.outWidth)
-        let (kh, kw, sh, sw, ph, pw, dh, dw) = (p.kernel[0], p.kernel[1], p.strides[0], p.strides[1], p.pads[0], p.pads[1], p.dilations[0], p.dilations[1])
-        // Per output row (column): the taps inside the input, and how many lie inside the pads.
-        func taps(_ o: Int, _ k: Int, _ s: Int, _ pad: Int, _ d: Int, _ size: Int, _ padEnd: Int) -> (first: Int, last: Int, inPads: Int) {
-            var first = k, last = 0, inPads = 0
-            for i in 0..<k {
-                let position = o * s - pad + i * d
-                if position < size + padEnd { inPads += 1 }
-                if position >= 0 && position < size { first = min(first, i); last = max(last, i + 1) }
-            }
-            return (first, max(first, last), inPads)
-        }
-        let rows = (0..<oh).map { taps($0, kh, sh, ph, dh, height, padsEnd[0]) }
-        let columns = (0..<ow).map { taps($0, kw, sw, pw, dw, width, padsEnd[1]) }
-        let (isMax, includePad) = (self.isMax, self.includePad)
+        let (height, width, oh, ow, kw, sh, sw, ph, pw, dh, dw) = sizes
+        let (isMax, includePad, interior) = (self.isMax, self.includePad, self.interior)
         for plane in planes {
             let source = input + plane * height * width
             let destination = output + plane * oh * ow
             for y in 0..<oh {
-                let row = rows[y]
-                for xo in 0..<ow {
-                    let column = columns[xo]
+                let row = rowTaps[y]
+                let top = y * sh - ph
+                if !interior.isEmpty {
+                    let inPads = includePad ? row.inPads * columnTaps[interior.lowerBound].inPads : (row.last - row.first) * kw
+                    ckernel_pool_span(source + (top + row.first * dh) * width + interior.lowerBound * sw - pw, dh * width, row.last - row.first,
+                                      kw, dw, sw, destination + y * ow + interior.lowerBound, interior.count, isMax ? 1 : 0,
+                                      1 / Float(max(inPads, 1)))
+                }
+                for xo in 0..<ow where !interior.contains(xo) {
+                    let column = columnTaps[xo]
                     var best = -Float.infinity, sum: Float = 0
                     for i in row.first..<row.last {
-                        let line = source + (y * sh - ph + i * dh) * width + xo * sw - pw
+                        let line = source + (top + i * dh) * width + xo * sw - pw
                         for j in column.first..<column.last {
                             let value = line[j * dw]
                             best = max(best, value)
