@@ -15,7 +15,7 @@ public struct GEMMKernel: TunableKernel {
 
     /// The register tiles there are micro-kernels for in this build: 16-lane tiles only where
     /// the kernels are compiled for AVX-512 (elsewhere their vectors are split and spill).
-    static let microTiles: [(mr: Int, nr: Int)] = narrowMicroTiles + (wideVectors ? wideMicroTiles : [])
+    public static let microTiles: [(mr: Int, nr: Int)] = narrowMicroTiles + (wideVectors ? wideMicroTiles : [])
     static let wideVectors = KernelLibrary.buildISA.contains("avx512f")
     static var tileDescription: String { microTiles.map { "\($0.mr)x\($0.nr)" }.joined(separator: ", ") }
 
