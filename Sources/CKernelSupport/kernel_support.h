@@ -192,6 +192,68 @@ static inline void ckernel_im2col_row(float *dst, const float *plane, long heigh
     }
 }
 
+/// 8 values p[0], p[stride], …, p[7·stride], reading nothing past p[7·stride].
+static inline ckernel_float8 ckernel_load_strided8(const float *p, long stride) {
+    ckernel_float8 v;
+    if (stride == 1) {
+        __builtin_memcpy(&v, p, sizeof v);
+    } else if (stride == 2) {
+        ckernel_float8 low, high;
+        __builtin_memcpy(&low, p, sizeof low);
+        __builtin_memcpy(&high, p + 7, sizeof high);
+        v = __builtin_shufflevector(low, high, 0, 2, 4, 6, 9, 11, 13, 15);
+    } else {
+        for (int lane = 0; lane < 8; lane++) v[lane] = p[lane * stride];
+    }
+    return v;
+}
+
+/// One output row of a depthwise convolution over a zero-padded plane: out[ow] =
+/// act(bias + Σ filter[r·kw + q] · top[r·dilation·padded_width + ow·stride + q·dilation]), where
+/// `top` is the padded row the window's first tap reads. The padding makes every tap a whole
+/// vector of outputs: 16 at a time, and the last vector overlapping the previous one instead of
+/// a scalar tail (rows of 8 or 16 outputs are common in small CNNs; the bounds-checked loop
+/// spent most of its time in tails, measured). activation: 0 none, 1 relu, 2 relu6, else none
+/// (the caller applies it).
+static inline void ckernel_depthwise_row(float *out, long out_width, const float *top, long padded_width, long stride, long dilation,
+                                         const float *filter, long kh, long kw, float bias, int activation) {
+    if (out_width >= 16) {
+        for (long start = 0; start < out_width; start += 16) {
+            long ow = start + 16 <= out_width ? start : out_width - 16;
+            ckernel_float16 acc = bias;
+            for (long r = 0; r < kh; r++) {
+                const float *line = top + r * dilation * padded_width + ow * stride;
+                for (long q = 0; q < kw; q++) acc += filter[r * kw + q] * ckernel_load_strided16(line + q * dilation, stride);
+            }
+            if (activation == 1 || activation == 2) acc = __builtin_elementwise_max(acc, (ckernel_float16)0.0f);
+            if (activation == 2) acc = __builtin_elementwise_min(acc, (ckernel_float16)6.0f);
+            __builtin_memcpy(out + ow, &acc, sizeof acc);
+        }
+    } else if (out_width >= 8) {
+        for (long start = 0; start < out_width; start += 8) {
+            long ow = start + 8 <= out_width ? start : out_width - 8;
+            ckernel_float8 acc = bias;
+            for (long r = 0; r < kh; r++) {
+                const float *line = top + r * dilation * padded_width + ow * stride;
+                for (long q = 0; q < kw; q++) acc += filter[r * kw + q] * ckernel_load_strided8(line + q * dilation, stride);
+            }
+            if (activation == 1 || activation == 2) acc = __builtin_elementwise_max(acc, (ckernel_float8)0.0f);
+            if (activation == 2) acc = __builtin_elementwise_min(acc, (ckernel_float8)6.0f);
+            __builtin_memcpy(out + ow, &acc, sizeof acc);
+        }
+    } else {
+        for (long ow = 0; ow < out_width; ow++) {
+            float acc = bias;
+            for (long r = 0; r < kh; r++) {
+                for (long q = 0; q < kw; q++) acc += filter[r * kw + q] * top[r * dilation * padded_width + ow * stride + q * dilation];
+            }
+            if (activation == 1 || activation == 2) acc = acc > 0 ? acc : 0;
+            if (activation == 2) acc = acc < 6 ? acc : 6;
+            out[ow] = acc;
+        }
+    }
+}
+
 /// out[x] for x in 0 ..< n: the maximum (is_max) or the sum times `scale` of
 /// first[r·row_step + x·stride + t·tap_step] over r < rows, t < taps; it reads only those.
 static inline void ckernel_pool_span(const float *first, long row_step, long rows, long taps, long tap_step, long stride,

@@ -26,7 +26,8 @@ public final class CompiledModel {
     private let buffers: [FloatBuffer]
     private let boxes: BoxStore
     private let steps: [() throws -> Void]
-    /// What each step computes, for the profile: "layer" for tuned layers, else the operator
+    /// What each step computes, for the profile: "layer" and its operation (gemm, matmul,
+    /// conv2d, dwconv2d) for tuned layers, else the operator
     /// (with " (reference)" when the reference operators run it).
     private let stepKinds: [String]
     /// Per step kind, nanoseconds summed over the passes run with `profiling` on.
@@ -192,7 +193,7 @@ public final class CompiledModel {
                 continue
             case .step(let step):
                 steps.append(try Self.layerStep(step, node: node, operand: operand, buffers: &buffers, clock: clock, fail: { fail(entry.node, $0) }))
-                kinds.append("layer")
+                kinds.append("layer " + step.binding.layer.operation.rawValue)
             case .fast(let proto):
                 let ins = proto.input.map { $0.isEmpty ? nil : operand($0) }
                 if proto.opType == "Where", let out = operand(proto.output[0]), let x = ins[1], let y = ins[2],

@@ -38,7 +38,7 @@ public struct ModelRun {
         public var arenaBytes: Int = 0
         public var unplannedBytes: Int = 0
         public var referenceNodes: [String: Int] = [:]
-        /// With `profile`: seconds per pass of the tuned plan by step kind ("layer", an
+        /// With `profile`: seconds per pass of the tuned plan by step kind ("layer conv2d", an
         /// operator, "Op (reference)"), from extra passes after the timed ones.
         public var profile: [(kind: String, seconds: Double)] = []
         /// The graph outputs of the tuned pass, by the graph's output names, in order.

@@ -110,10 +110,12 @@ struct ConvAndSpaceTests {
 
     @Test("depthwise conv: every configuration matches the direct reference across strides, pads, dilations and epilogues", arguments: [
         "1,8,9,11,8,3,3,1,1,1", "2,5,13,7,5,3,3,2,1,1", "1,4,16,16,4,5,5,1,4,2", "1,3,6,6,3,1,1,1,0,1", "1,6,10,10,6,3,3,3,0,1",
+        // Rows of 16 lanes and more, whose last vector overlaps the one before (stride 1 and 2), and of 8 to 15.
+        "1,3,40,37,3,3,3,2,1,1", "1,2,7,21,2,3,3,1,1,1", "1,2,9,24,2,3,3,2,1,1",
     ])
     func depthwise(shape text: String) throws {
         let shape = try Conv2DShape(parsing: text)
-        for epilogue in [Epilogue.none, Epilogue(bias: true, activation: .relu), Epilogue(bias: true, activation: .gelu)] {
+        for epilogue in [Epilogue.none, Epilogue(bias: true, activation: .relu), Epilogue(bias: true, activation: .relu6), Epilogue(bias: true, activation: .gelu)] {
             let kernel = try DepthwiseConv2DKernel(shape: shape, epilogue: epilogue, limits: .typical)
             let team = ParallelTeam(size: 2)
             for rows in [0, 1, 4] {

@@ -1,3 +1,4 @@
+import CKernelSupport
 import Foundation
 
 final class DepthwiseConv2DInstance: KernelInstance, BoundLayer {
@@ -10,6 +11,10 @@ final class DepthwiseConv2DInstance: KernelInstance, BoundLayer {
     let threads: Int
     /// Output rows per task.
     let rowsPerTask: Int
+    /// Per thread: one input plane with its zero border (only the interior is rewritten), so
+    /// that every tap covers whole output rows.
+    let paddedPlanes: [FloatBuffer]
+    let paddedSize: (height: Int, width: Int)
     let team: ParallelTeam
 
     /// - Parameter operands: the model's weights ([C, R, S]) and bias; nil: deterministic random ones.
@@ -28,6 +33,9 @@ final class DepthwiseConv2DInstance: KernelInstance, BoundLayer {
         weights = try operands.map { try $0.weightsBuffer(rows: s.channels, columns: filter) } ?? FloatBuffer(random: s.channels * filter, seed: 2)
         bias = try operands.map { try $0.biasBuffer(columns: s.channels) } ?? FloatBuffer(random: s.channels, seed: 3)
         output = FloatBuffer(count: s.batch * s.channels * s.pixels)
+        paddedSize = (s.height + 2 * s.padding, s.width + 2 * s.padding)
+        let paddedCount = paddedSize.height * paddedSize.width
+        paddedPlanes = (0..<threads).map { _ in FloatBuffer(count: paddedCount) }
     }
 
     func run() {
@@ -40,46 +48,44 @@ final class DepthwiseConv2DInstance: KernelInstance, BoundLayer {
         let parts = threads
         team.run(threads: parts) { index in
             guard index < parts else { return }
+            var padded = -1
             for task in ParallelTeam.chunk(index, of: parts, count: tasks) {
                 let plane = task / blocks
                 let first = (task % blocks) * rowsPerTask
-                rows(plane: plane, first..<min(first + rowsPerTask, shape.outHeight), input: input, output: output)
+                if plane != padded {
+                    pad(plane: plane, input: input, into: paddedPlanes[index].pointer)
+                    padded = plane
+                }
+                rows(plane: plane, first..<min(first + rowsPerTask, shape.outHeight), padded: paddedPlanes[index].pointer, output: output)
             }
         }
     }
 
-    /// Output rows `range` of one (image, channel) plane: each starts from the bias and adds
-    /// the R·S weighted, shifted input rows that overlap it, then the activation.
+    /// The plane's rows into the interior of the padded plane (the border stays zero).
+    private func pad(plane: Int, input: UnsafePointer<Float>, into padded: UnsafeMutablePointer<Float>) {
+        let s = shape
+        let source = input + plane * s.height * s.width
+        for row in 0..<s.height {
+            (padded + (row + s.padding) * paddedSize.width + s.padding).update(from: source + row * s.width, count: s.width)
+        }
+    }
+
+    /// Output rows `range` of one (image, channel) plane from its padded copy: each is the bias
+    /// plus the R·S weighted, shifted input rows, then the activation.
     @inline(never)
-    private func rows(plane: Int, _ range: Range<Int>, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+    private func rows(plane: Int, _ range: Range<Int>, padded: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
         let s = shape
         let channel = plane % s.channels
         let filter = weights.pointer + channel * s.kernelHeight * s.kernelWidth
         let start: Float = kernel.epilogue.bias ? bias.pointer[channel] : 0
-        let source = input + plane * s.height * s.width
+        let activation = kernel.epilogue.activation
+        let code: Int32 = activation == .relu ? 1 : activation == .relu6 ? 2 : 0
+        let rest = Epilogue(bias: false, activation: code == 0 ? activation : .none)
         for oh in range {
             let out = output + (plane * s.outHeight + oh) * s.outWidth
-            out.update(repeating: start, count: s.outWidth)
-            for r in 0..<s.kernelHeight {
-                let ih = oh * s.stride - s.padding + r * s.dilation
-                guard ih >= 0 && ih < s.height else { continue }
-                let row = source + ih * s.width
-                for q in 0..<s.kernelWidth {
-                    let w = filter[r * s.kernelWidth + q]
-                    let shift = q * s.dilation - s.padding
-                    // iw = ow * stride + shift must lie in 0 ..< width.
-                    let first = max(0, min(s.outWidth, (-shift + s.stride - 1) / s.stride))
-                    let last = max(first, min(s.outWidth, (s.width - shift + s.stride - 1) / s.stride))
-                    if s.stride == 1 {
-                        let shifted = row + shift
-                        for ow in first..<last { out[ow] = out[ow].addingProduct(w, shifted[ow]) }
-                    } else {
-                        for ow in first..<last { out[ow] = out[ow].addingProduct(w, row[ow * s.stride + shift]) }
-                    }
-                }
-            }
-            let activation = kernel.epilogue.activation
-            if activation != .none { for ow in 0..<s.outWidth { out[ow] = Epilogue.activate(out[ow], activation) } }
+            ckernel_depthwise_row(out, s.outWidth, padded + oh * s.stride * paddedSize.width, paddedSize.width, s.stride, s.dilation, filter,
+                                  s.kernelHeight, s.kernelWidth, start, code)
+            if rest != .none { rest.applyRows(out, ldc: s.outWidth, rows: 1, cols: s.outWidth, row: 0, bias: nil) }
         }
     }
 
