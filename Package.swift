@@ -13,6 +13,11 @@ let targetCPU = ProcessInfo.processInfo.environment["TUNEBENCH_MARCH"] ?? "nativ
 let hotLoopSwiftSettings: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked", "-Xcc", "-march=\(targetCPU)"]),
 ]
+// The target CPU without -Ounchecked: for a target that parses untrusted files (overflow checks
+// stay) but holds vector loops from CKernelSupport (Workloads' pooling).
+let targetCPUSwiftSettings: [SwiftSetting] = [
+    .unsafeFlags(["-Xcc", "-march=\(targetCPU)"]),
+]
 
 let package = Package(
     name: "tunebench",
@@ -92,7 +97,7 @@ let package = Package(
         // Search spaces and strategies; never touches the database (docs/DESIGN.md).
         .target(name: "Search", dependencies: ["Kernels", "TunebenchCore"]),
         // Models as layers to tune: ONNX, Hugging Face config.json, layer lists.
-        .target(name: "Workloads", dependencies: ["Kernels", "CKernelSupport", "ONNXProto", "TunebenchCore"]),
+        .target(name: "Workloads", dependencies: ["Kernels", "CKernelSupport", "ONNXProto", "TunebenchCore"], swiftSettings: targetCPUSwiftSettings),
         // What deployments link: configurations for layers from a tuning database or an
         // exported artifact, with the fallback chain of docs/DESIGN.md. No unsafe build flags,
         // PAPI or libxml2 anywhere in its dependencies, so it works as a SwiftPM dependency.

@@ -19,6 +19,9 @@ final class Conv2DInstance: KernelInstance, BoundLayer {
     let channelMajor: [ChannelMajorGEMM]
     /// layout=kp on an unpadded stride-1 1x1 convolution: the input planes are B as they lie.
     let pointwise: Bool
+    /// One image's channels with their zero border (only the interior is rewritten, once per
+    /// image), so each im2col row is one strided copy per output row; nil without padding.
+    let paddedImage: FloatBuffer?
     let team: ParallelTeam
 
     /// - Parameter operands: the model's weights as the GEMM operand [C·R·S, K] and bias; nil:
@@ -60,6 +63,8 @@ final class Conv2DInstance: KernelInstance, BoundLayer {
         bias = try operands.map { try $0.biasBuffer(columns: outChannels) } ?? FloatBuffer(random: outChannels, seed: 3)
         output = FloatBuffer(count: shape.batch * shape.outChannels * shape.pixels)
         columns = FloatBuffer(count: pointwise ? 0 : chunk * shape.reduction)
+        let paddedPlane = (shape.height + 2 * shape.padding) * (shape.width + 2 * shape.padding)
+        paddedImage = shape.padding == 0 || pointwise ? nil : FloatBuffer(count: shape.channels * paddedPlane)
         product = FloatBuffer(count: channelsFirst ? 0 : chunk * perGroup)
         var gemmConfig = config
         gemmConfig.kernel = "gemm"
@@ -78,6 +83,7 @@ final class Conv2DInstance: KernelInstance, BoundLayer {
     func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
         if !channelMajor.isEmpty { return runChannelMajor(input: input, output: output) }
         for image in 0..<shape.batch {
+            pad(input, image: image)
             var first = 0
             while first < shape.pixels {
                 let count = min(chunk, shape.pixels - first)
@@ -99,6 +105,7 @@ final class Conv2DInstance: KernelInstance, BoundLayer {
         let s = shape
         let (perGroup, channels, plane) = (s.outChannels / s.groups, s.channels / s.groups, s.height * s.width)
         for image in 0..<s.batch {
+            if !pointwise { pad(input, image: image) }
             var first = 0
             while first < s.pixels {
                 let count = min(chunk, s.pixels - first)
@@ -118,21 +125,36 @@ final class Conv2DInstance: KernelInstance, BoundLayer {
         }
     }
 
+    /// The image's planes into the interior of the padded image (the border stays zero).
+    private func pad(_ input: UnsafePointer<Float>, image: Int) {
+        guard let paddedImage else { return }
+        let s = shape
+        let (width, plane) = (s.width + 2 * s.padding, (s.height + 2 * s.padding) * (s.width + 2 * s.padding))
+        let source = input + image * s.channels * s.height * s.width
+        for c in 0..<s.channels {
+            for row in 0..<s.height {
+                (paddedImage.pointer + c * plane + (row + s.padding) * width + s.padding)
+                    .update(from: source + (c * s.height + row) * s.width, count: s.width)
+            }
+        }
+    }
+
     /// The chunk's im2col matrix, one reduction index (c, r, q) at a time: for each, the chunk's
-    /// pixels in a contiguous row (Caffe's layout), runs of input row copied, zeros where the
-    /// kernel window hangs over the padding. (Pixel by pixel, gathering each receptive field,
-    /// took half of the conv's time, measured.)
+    /// pixels in a contiguous row (Caffe's layout), copied from the padded image (or the input
+    /// when there is no padding). (Pixel by pixel, gathering each receptive field, took half of
+    /// the conv's time, measured.)
     private func im2col(_ input: UnsafePointer<Float>, image: Int, group: Int, firstPixel: Int, count: Int) {
         let s = shape
-        let plane = s.height * s.width
         let channels = s.channels / s.groups
-        let base = input + (image * s.channels + group * channels) * plane
+        let (width, plane) = (s.width + 2 * s.padding, (s.height + 2 * s.padding) * (s.width + 2 * s.padding))
+        let base = paddedImage.map { UnsafePointer($0.pointer) + group * channels * plane }
+            ?? input + (image * s.channels + group * channels) * plane
         for c in 0..<channels {
             for r in 0..<s.kernelHeight {
                 for q in 0..<s.kernelWidth {
                     let row = (c * s.kernelHeight + r) * s.kernelWidth + q
-                    ckernel_im2col_row(columns.pointer + row * chunk, base + c * plane, s.height, s.width, s.outWidth, s.stride,
-                                       r * s.dilation - s.padding, q * s.dilation - s.padding, firstPixel, count)
+                    ckernel_im2col_row(columns.pointer + row * chunk, base + c * plane, width, s.outWidth, s.stride, r * s.dilation,
+                                       q * s.dilation, firstPixel, count)
                 }
             }
         }

@@ -1,3 +1,4 @@
+import CKernelSupport
 import Foundation
 
 // The epilogue's arithmetic on float outputs, in the kernels' module: compiled with the hot-loop
@@ -97,12 +98,27 @@ extension Epilogue {
         apply(c + columns.lowerBound, ldc: ldc, rows: rows, cols: columns.count, column: columns.lowerBound, bias: values)
     }
 
+    /// The activation's code for `ckernel_bias_activation` (none, relu, relu6), nil for those
+    /// it does not compute (the GELUs stay in Swift).
+    private var vectorCode: Int32? {
+        switch activation {
+        case .none: 0
+        case .relu: 1
+        case .relu6: 2
+        case .gelu, .geluErf: nil
+        }
+    }
+
     /// Applies the epilogue to a rows x cols tile of C whose first row is `row`, with a bias
     /// per row (the channel-major convolution's output channels).
     func applyRows(_ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, row first: Int, bias values: UnsafePointer<Float>?) {
         for row in 0..<rows {
             let line = c + row * ldc
             let shift = bias ? values.map { $0[first + row] } ?? 0 : 0
+            if let code = vectorCode {
+                ckernel_bias_activation(line, cols, shift, nil, code)
+                continue
+            }
             switch activation {
             case .none: for j in 0..<cols { line[j] += shift }
             case .relu: for j in 0..<cols { line[j] = max(line[j] + shift, 0) }
@@ -115,6 +131,11 @@ extension Epilogue {
 
     /// Applies the epilogue to a rows x cols tile of C whose first column is `column`.
     func apply(_ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, column: Int, bias values: UnsafePointer<Float>?) {
+        if let code = vectorCode {
+            let columnBias = bias ? values.map { $0 + column } : nil
+            for row in 0..<rows { ckernel_bias_activation(c + row * ldc, cols, 0, columnBias, code) }
+            return
+        }
         for row in 0..<rows {
             let line = c + row * ldc
             if bias, let values {

@@ -9,17 +9,17 @@ package struct Pooling: Sendable {
     package let outputShape: [Int]
     package let planes: Int
     /// The window's sizes: (height, width, outHeight, outWidth, kernelWidth, strides, pads, dilations).
-    @usableFromInline let sizes: (height: Int, width: Int, outHeight: Int, outWidth: Int, kernelWidth: Int, strideH: Int, strideW: Int,
+    let sizes: (height: Int, width: Int, outHeight: Int, outWidth: Int, kernelWidth: Int, strideH: Int, strideW: Int,
                                   padH: Int, padW: Int, dilationH: Int, dilationW: Int)
-    @usableFromInline let isMax: Bool
-    @usableFromInline let includePad: Bool
+    let isMax: Bool
+    let includePad: Bool
     /// Per output row (column): the taps inside the input, and how many lie inside the pads.
-    @usableFromInline let rowTaps: [Taps], columnTaps: [Taps]
+    let rowTaps: [Taps], columnTaps: [Taps]
     /// The output columns whose every tap lies inside the input: one vector span per row.
-    @usableFromInline package let interior: Range<Int>
+    package let interior: Range<Int>
 
-    @usableFromInline struct Taps: Sendable {
-        @usableFromInline var first: Int, last: Int, inPads: Int
+    struct Taps: Sendable {
+        var first: Int, last: Int, inPads: Int
     }
 
     package init(node: Onnx_NodeProto, input: [Int], isMax: Bool) throws {
@@ -53,9 +53,6 @@ package struct Pooling: Sendable {
     }
 
     /// Pools `planes` of `input` (N·C planes of H x W) into `output` (planes of OH x OW).
-    /// Inlinable: the model engine's copy is compiled with the hot-loop flags (the target CPU's
-    /// vector width for the spans).
-    @inlinable @inline(__always)
     package func run(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, planes: Range<Int>) {
         let (height, width, oh, ow, kw, sh, sw, ph, pw, dh, dw) = sizes
         let (isMax, includePad, interior) = (self.isMax, self.includePad, self.interior)
@@ -71,7 +68,14 @@ package struct Pooling: Sendable {
                                       kw, dw, sw, destination + y * ow + interior.lowerBound, interior.count, isMax ? 1 : 0,
                                       1 / Float(max(inPads, 1)))
                 }
-                for xo in 0..<ow where !interior.contains(xo) {
+                // The columns whose windows reach into the padding, one at a time.
+                var xo = 0
+                while xo < ow {
+                    if xo == interior.lowerBound && !interior.isEmpty {
+                        xo = interior.upperBound
+                        continue
+                    }
+                    defer { xo += 1 }
                     let column = columnTaps[xo]
                     var best = -Float.infinity, sum: Float = 0
                     for i in row.first..<row.last {
