@@ -1,3 +1,4 @@
+import Foundation
 import Kernels
 import TunebenchCore
 import Workloads
@@ -47,14 +48,38 @@ public struct ModelAccuracy {
     /// The worst error (by `metric`) of the outputs over the calibration inputs, each layer run
     /// as `choose` says.
     public func error(_ choose: (Layer) -> Choice) throws -> Double {
-        let steps = try plan.bindings.map { binding in
+        let executor = ModelExecutor(plan: plan, initializers: initializers, steps: try steps(choose))
+        return try zip(inputs, expected).map { input, reference in
+            metric.error(try executor.run(input).outputs, against: reference)
+        }.max() ?? 0
+    }
+
+    /// The whole forward pass as a deployment runs it (the compiled plan, layers as `choose`
+    /// says), on the first calibration input: the median of up to `passes` passes after one
+    /// warm-up (fewer when they pass `timeCap` seconds), and the part of it spent in the layers.
+    /// The layers' own measurements (alone, caches warm) predict the pass; this is the figure to
+    /// hold the prediction against.
+    public func wholePass(_ choose: (Layer) -> Choice, passes: Int = 30, timeCap: Double = 2) throws -> (seconds: Double, layerSeconds: Double) {
+        let compiled = try CompiledModel(plan: plan, initializers: initializers, steps: try steps(choose), team: team)
+        let input = inputs[0]
+        _ = try compiled.run(input)
+        var (times, layerTimes) = ([Double](), [Double]())
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(timeCap * 1e9)
+        while times.count < max(1, passes) && (times.isEmpty || DispatchTime.now().uptimeNanoseconds < deadline) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let layers = try compiled.run(input).layerSeconds
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            layerTimes.append(layers)
+        }
+        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+        return (median(times), median(layerTimes))
+    }
+
+    private func steps(_ choose: (Layer) -> Choice) throws -> [BoundStep] {
+        try plan.bindings.map { binding in
             let choice = choose(binding.layer)
             return try ModelBinding.bind(binding, plan: plan, kernel: choice.kernel, config: choice.config, precision: choice.precision,
                                          limits: limits, team: team)
         }
-        let executor = ModelExecutor(plan: plan, initializers: initializers, steps: steps)
-        return try zip(inputs, expected).map { input, reference in
-            metric.error(try executor.run(input).outputs, against: reference)
-        }.max() ?? 0
     }
 }

@@ -84,6 +84,11 @@ public enum AutotuneReportText {
         } else {
             lines.append("forward pass: not every layer has a default and a tuned time (fp32 not tuned, or a layer failed)")
         }
+        if let pass = result.modelBudget?.measuredPass {
+            let predicted = result.tunedSeconds.map { String(format: "%.3f ms", $0 * 1e3) } ?? "not known"
+            lines.append(String(format: "whole forward pass, measured in the compiled plan (tunebench run's engine): %.3f ms, %.3f ms of it in the layers (%.0f%%); predicted by the layers alone: %@",
+                                pass.seconds * 1e3, pass.layerSeconds * 1e3, 100 * pass.layerSeconds / max(pass.seconds, 1e-12), predicted))
+        }
         for item in result.workload.unsupported { lines.append("not imported: \(item)") }
         for note in result.workload.notes { lines.append("note: \(note)") }
         return lines.joined(separator: "\n")

@@ -48,6 +48,11 @@ public struct AutotuneSummary: Codable, Sendable {
     public var modelOutputErrorBeforeBackOff: Double?
     public var backedOff: [String]?
     public var modelOutputErrorUnavailable: String?
+    /// For a workload with a graph: the whole forward pass measured in the compiled plan with
+    /// the final choices, and the part of it in the layers (`tunedSeconds` is the prediction
+    /// from the layers measured alone).
+    public var measuredPassSeconds: Double?
+    public var measuredPassLayerSeconds: Double?
 
     public init(_ result: Autotuner.Result) {
         workload = result.workload.name
@@ -74,6 +79,8 @@ public struct AutotuneSummary: Codable, Sendable {
         modelOutputErrorBeforeBackOff = result.modelBudget?.errorBefore
         backedOff = result.modelBudget.map { $0.backedOff.map { "\($0.layer) \($0.from.rawValue) → \($0.to.rawValue)" } }
         modelOutputErrorUnavailable = result.modelBudgetUnavailable
+        measuredPassSeconds = result.modelBudget?.measuredPass?.seconds
+        measuredPassLayerSeconds = result.modelBudget?.measuredPass?.layerSeconds
     }
 
     public func encoded() throws -> Data {

@@ -23,6 +23,9 @@ public struct ModelBudget {
         public var calibrationSource: String?
         /// Each back-off: the layer, and the precision it left and took.
         public var backedOff: [(layer: Layer, from: Precision, to: Precision)]
+        /// The whole forward pass with the final choices in the compiled plan (summed over the
+        /// graphs), and the part of it in the layers: what the layers' own times predict.
+        public var measuredPass: (seconds: Double, layerSeconds: Double)?
 
         public var holds: Bool { error <= limit }
 
@@ -75,9 +78,12 @@ public struct ModelBudget {
             backedOff.append((results[index].layer, from, results[index].candidates[next].precision))
             current = try error()
         }
-        let outcome = Outcome(error: current, errorBefore: before, limit: request.maxError, metric: request.metric,
+        var outcome = Outcome(error: current, errorBefore: before, limit: request.maxError, metric: request.metric,
                               calibrationInputs: checks.map(\.calibrationCount).reduce(0, +),
                               calibrationSource: sets.contains { !$0.isEmpty } ? request.calibrationSource : nil, backedOff: backedOff)
+        let choices = Dictionary(results.map { ($0.layer, Self.choice(for: $0, limits: limits)) }, uniquingKeysWith: { first, _ in first })
+        let passes = try checks.map { check in try check.wholePass { layer in choices[layer] ?? Self.analytical(layer, limits: limits) } }
+        outcome.measuredPass = (passes.map(\.seconds).reduce(0, +), passes.map(\.layerSeconds).reduce(0, +))
         // Every layer's choice records the check it passed (the deployment artifact carries it).
         let check = outcome.description(models: request.graphs)
         for result in results {

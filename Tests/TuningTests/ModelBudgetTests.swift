@@ -76,6 +76,9 @@ struct ModelBudgetTests {
         let tight = try ModelBudget(autotuner: Autotuner(tuner: tuner), request: request).enforce(on: &results)
         #expect(tight.calibrationInputs == 1 && tight.calibrationSource == "bert-encoder.inputs.npz" && tight.metric == .relativeL2)
         #expect(tight.errorBefore > 1e-5 && tight.holds && !tight.backedOff.isEmpty, "\(tight.errorBefore) → \(tight.error)")
+        // The final choices' whole pass in the compiled plan: the layers are part of it.
+        let pass = try #require(tight.measuredPass)
+        #expect(pass.seconds > 0 && pass.layerSeconds > 0 && pass.layerSeconds <= pass.seconds, "\(pass)")
         // Every layer's choice records the check (what the deployment artifact carries).
         let recorded = try tuner.database.choices()
         #expect(recorded.count == results.count)

@@ -241,6 +241,10 @@ struct TuneCLITests {
         let tune = try CLITests.tunebench(["autotune", "--model", mlp, "--dim", "batch=8", "--precision", "fp32,int8", "--time", "4s",
                                            "--time-cap", "0.02", "--db", db, "--quiet"])
         #expect(tune.status == 0, "\(tune.stderr)")
+        // The whole pass with the choices, measured in the compiled plan beside the prediction.
+        let measured = try #require(tune.stdout.split(separator: "\n").first { $0.hasPrefix("whole forward pass, measured in the compiled plan") })
+        #expect(measured.contains("in the layers") && measured.contains("predicted by the layers alone: ") && !measured.contains("not known"),
+                "\(measured)")
         let artifact = folder + "/deploy.json"
         let export = try CLITests.tunebench(["export", "--db", db, "-o", artifact])
         #expect(export.status == 0 && export.stderr.contains("wrote \(artifact): 6 entries for 1 profile(s)"), "\(export.stderr)")
