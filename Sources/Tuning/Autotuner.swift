@@ -166,7 +166,7 @@ public struct Autotuner {
     }
 
     /// One unique layer in each of its precisions: reused where `existing` has it, else tuned
-    /// within `budget`; the fastest precision within the error limit is recorded as the layer's
+    /// within `budget`; the fastest precision within the error limit (`choose`) is recorded as the layer's
     /// choice. Without a budget nothing is tuned or recorded: the layer was another tuner's, and
     /// a precision missing from `existing` failed there.
     func layer(_ index: Int, plan: AutotunePlan, request: Request, existing: [BestRecord], budget: AutotuneBudget?,
@@ -196,8 +196,7 @@ public struct Autotuner {
             try judge(&candidate, weights: entry.weights, maxError: request.maxError)
             candidates.append(candidate)
         }
-        let eligible = candidates.indices.filter { candidates[$0].rejection == nil && candidates[$0].best != nil }
-        let chosen = eligible.min { (candidates[$0].best?.medianSeconds ?? .infinity) < (candidates[$1].best?.medianSeconds ?? .infinity) }
+        let chosen = Self.choose(candidates)
         // The baseline: the fp32 default configuration, from the fp32 run's race with it.
         let fp32 = candidates.first { $0.precision == .fp32 }?.best
         let defaultSeconds = fp32.flatMap { best in best.speedupOverDefault.map { best.medianSeconds * $0 } }
@@ -238,6 +237,22 @@ public struct Autotuner {
         } else if candidate.rejection == nil, let error = candidate.relativeError, error > maxError {
             candidate.rejection = String(format: "error %.2g above the limit %.2g", error, maxError)
         }
+    }
+
+    /// A less accurate precision must beat the time of a more accurate one by this factor.
+    static let clearlyFaster = 0.9
+
+    /// The fastest eligible candidate, unless more accurate ones are within `clearlyFaster` of
+    /// its time: then the most accurate of those. Each precision's time is the median of its
+    /// own tuning run, and such medians drift 20–30% between runs here; a reduced precision that
+    /// is not clearly faster costs accuracy for nothing (seen: int8 and fp16 convolutions chosen
+    /// over fp32 ones that then ran faster in the model).
+    static func choose(_ candidates: [Candidate]) -> Int? {
+        let eligible = candidates.indices.filter { candidates[$0].rejection == nil && candidates[$0].best != nil }
+        let seconds = { (index: Int) in candidates[index].best?.medianSeconds ?? .infinity }
+        guard let fastest = eligible.min(by: { seconds($0) < seconds($1) }) else { return nil }
+        let close = eligible.filter { seconds($0) * clearlyFaster <= seconds(fastest) }
+        return close.min { (candidates[$0].relativeError ?? 0, seconds($0)) < (candidates[$1].relativeError ?? 0, seconds($1)) }
     }
 
     /// What deployments of this profile get for the layer (TunebenchRuntime, export).

@@ -54,6 +54,21 @@ struct ModelBudgetTests {
         #expect(kept.allSatisfy { $0.winner?.precision == .int8 })
     }
 
+    @Test("the fastest precision within the limit wins only when clearly faster than a more accurate one")
+    func clearlyFaster() throws {
+        let layer = Layer.gemm(m: 8, n: 16, k: 16)
+        let limits = MachineSizes(profile: TunerTests.profile)
+        // int8 at 0.95 of fp32's time is within the drift of separate runs: fp32 stays.
+        #expect(Autotuner.choose(Self.result(layer, int8Seconds: 0.95e-5, limits: limits).candidates) == 0)
+        // At half the time int8 wins; slower, never.
+        #expect(Autotuner.choose(Self.result(layer, int8Seconds: 0.5e-5, limits: limits).candidates) == 1)
+        #expect(Autotuner.choose(Self.result(layer, int8Seconds: 2e-5, limits: limits).candidates) == 0)
+        // A rejected candidate never wins, however fast.
+        var candidates = Self.result(layer, int8Seconds: 0.1e-5, limits: limits).candidates
+        candidates[1].rejection = "error above the limit"
+        #expect(Autotuner.choose(candidates) == 0)
+    }
+
     static let bert = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/onnx/bert-encoder.onnx").path
 
