@@ -88,6 +88,16 @@ public final class CompiledModel {
         }
         var boxed: Set<String> = []
         for input in plan.inputs where input.isInteger { boxed.insert(input.name) }
+        // Who reads each value, and at which input position.
+        var readers: [String: [(node: Int, position: Int)]] = [:]
+        for (index, node) in graph.node.enumerated() {
+            for (position, name) in node.input.enumerated() where !name.isEmpty { readers[name, default: []].append((index, position)) }
+        }
+        let graphOutputs = Set(graph.output.map(\.name))
+        // Masks expanded only for Where's condition: Where broadcasts its condition itself, so
+        // it reads the mask before the Expand (the expanded copy, on the reference operators,
+        // was a tenth of a BERT encoder's pass, measured). Expanded name → the mask's name.
+        var expandedMasks: [String: String] = [:]
         enum Kind { case step(BoundStep), alias, fast(Onnx_NodeProto), reference(Onnx_NodeProto) }
         var order: [(node: Int, kind: Kind)] = []
         let reshaping: Set<String> = ["Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout"]
@@ -105,6 +115,15 @@ public final class CompiledModel {
             if own, reshaping.contains(node.opType) || node.opType == "Cast", let source = node.input.first, constants[source] == nil,
                !boxed.contains(root(source)), floatOutputs, outputs.count == 1, outputs[0] == node.output[0] {
                 alias[outputs[0]] = source
+                order.append((index, .alias))
+                continue
+            }
+            if own, node.opType == "Expand", outputs.count == 1, !floatOutputs, !graphOutputs.contains(outputs[0]),
+               let source = node.input.first, constants[source] == nil, boxed.contains(root(source)),
+               let users = readers[outputs[0]], users.allSatisfy({ graph.node[$0.node].opType == "Where" && $0.position == 0 && !fused.contains($0.node) }) {
+                alias[outputs[0]] = source
+                expandedMasks[outputs[0]] = source
+                boxed.insert(outputs[0])
                 order.append((index, .alias))
                 continue
             }
@@ -169,7 +188,8 @@ public final class CompiledModel {
                 return .constant(tensor, constantBuffers[name]!)
             }
             let r = root(name)
-            if boxed.contains(r) || boxed.contains(name) { return .boxed(boxSlot(name)) }
+            if boxed.contains(r) { return .boxed(boxSlot(r)) } // an expanded mask reads its source's box
+            if boxed.contains(name) { return .boxed(boxSlot(name)) }
             return slots[r] ?? .boxed(boxSlot(name))
         }
         let base = arena.pointer
@@ -197,7 +217,7 @@ public final class CompiledModel {
             case .fast(let proto):
                 let ins = proto.input.map { $0.isEmpty ? nil : operand($0) }
                 if proto.opType == "Where", let out = operand(proto.output[0]), let x = ins[1], let y = ins[2],
-                   let condition = shapes[proto.input[0]]?.shape, let run = Self.select(slot(proto.input[0]), condition, x, y, out, base: base, boxes: boxes) {
+                   let condition = shapes[expandedMasks[proto.input[0]] ?? proto.input[0]]?.shape, let run = Self.select(slot(proto.input[0]), condition, x, y, out, base: base, boxes: boxes) {
                     steps.append(run)
                     kinds.append(proto.opType)
                     continue
