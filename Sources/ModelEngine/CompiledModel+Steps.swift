@@ -91,12 +91,37 @@ extension CompiledModel {
     /// lives (the arena, a constant, or a boxed integer value: a mask).
     static func select(_ condition: Slot, _ conditionShape: [Int], _ x: Operand, _ y: Operand, _ out: Operand, base: UnsafeMutablePointer<Float>,
                        boxes: BoxStore) -> (() throws -> Void)? {
+        let (px, py, destination, count) = (x.pointer, y.pointer, out.pointer, out.count)
+        // An attention mask fill: the mask repeats along the leading axes (its shape, leading 1s
+        // dropped, is the output's trailing one) and x and y are each the output's shape or one
+        // value. The mask is read row by row with no index tables (three tables of the output's
+        // size were most of this step's time, measured on BERT).
+        let trailing = Array(conditionShape.drop { $0 == 1 })
+        let period = max(1, trailing.reduce(1, *))
+        let plain = { (operand: Operand) in operand.shape.reduce(1, *) == count || operand.shape.reduce(1, *) == 1 }
+        if count % period == 0, Array(out.shape.suffix(trailing.count)) == trailing, plain(x), plain(y) {
+            let (xStep, yStep) = (x.count == count ? 1 : 0, y.count == count ? 1 : 0)
+            func fill(_ c: UnsafePointer<Float>) {
+                for start in stride(from: 0, to: count, by: period) {
+                    for j in 0..<period {
+                        let i = start + j
+                        destination[i] = c[j] != 0 ? px[i * xStep] : py[i * yStep]
+                    }
+                }
+            }
+            return run(condition, base: base, boxes: boxes, fill)
+        }
         let (oc, ox, oy) = (FastOperators.broadcastIndices(conditionShape, to: out.shape), FastOperators.broadcastIndices(x.shape, to: out.shape),
                             FastOperators.broadcastIndices(y.shape, to: out.shape))
-        let (px, py, destination, count) = (x.pointer, y.pointer, out.pointer, out.count)
         func loop(_ c: UnsafePointer<Float>) {
             for i in 0..<count { destination[i] = c[Int(oc[i])] != 0 ? px[Int(ox[i])] : py[Int(oy[i])] }
         }
+        return run(condition, base: base, boxes: boxes, loop)
+    }
+
+    /// `loop` over the condition's values wherever they live.
+    private static func run(_ condition: Slot, base: UnsafeMutablePointer<Float>, boxes: BoxStore,
+                            _ loop: @escaping (UnsafePointer<Float>) -> Void) -> (() throws -> Void)? {
         switch condition {
         case .arena(let offset, _): return { loop(base + offset) }
         case .constant(_, let buffer): return { loop(buffer.pointer) }

@@ -143,6 +143,27 @@ struct CompiledModelTests {
         }
     }
 
+    @Test("Where: a mask repeated along the leading axes (the fill path) and any other broadcast (index tables) pick as broadcasting says",
+          arguments: [[1, 1, 1, 5], [2, 1, 1, 5], [1, 1, 3, 5], [1], [2, 3, 3, 5]])
+    func whereSelect(conditionShape: [Int]) throws {
+        let outShape = [2, 3, 3, 5]
+        let (count, conditionCount) = (outShape.reduce(1, *), conditionShape.reduce(1, *))
+        let buffers = (condition: FloatBuffer(count: conditionCount), x: FloatBuffer(count: count), y: FloatBuffer(count: 1), out: FloatBuffer(count: count))
+        for i in 0..<conditionCount { buffers.condition.pointer[i] = i % 3 == 0 ? 0 : 1 }
+        for i in 0..<count { buffers.x.pointer[i] = Float(i) }
+        buffers.y.pointer[0] = -1
+        let (x, y, out) = (Operand(shape: outShape, pointer: buffers.x.pointer), Operand(shape: [1], pointer: buffers.y.pointer),
+                           Operand(shape: outShape, pointer: buffers.out.pointer))
+        let run = try #require(CompiledModel.select(.arena(offset: 0, count: conditionCount), conditionShape, x, y, out,
+                                                    base: buffers.condition.pointer, boxes: CompiledModel.BoxStore()))
+        try run()
+        let offsets = ReferenceOperators.broadcastOffsets(conditionShape, to: outShape)
+        for i in 0..<count {
+            let expected: Float = buffers.condition.pointer[offsets[i]] != 0 ? Float(i) : -1
+            #expect(buffers.out.pointer[i] == expected, "\(conditionShape): output \(i)")
+        }
+    }
+
     @Test("arena layout: values alive together never overlap; dead ones share")
     func layout() {
         let items = [(100, 0, 2), (50, 1, 3), (100, 3, 5), (10, 4, 4), (60, 0, 0)].map { ArenaLayout.Item(size: $0.0, first: $0.1, last: $0.2) }
