@@ -139,7 +139,6 @@ public final class CompiledModel {
         }
 
         // 2. Lifetimes of the arena values (by alias root), then their offsets.
-        let outputs = Set(graph.output.map(\.name))
         var first: [String: Int] = [:], last: [String: Int] = [:]
         for name in graphInputs where !boxed.contains(name) { first[name] = -1; last[name] = -1 }
         for (position, entry) in order.enumerated() {
@@ -158,7 +157,7 @@ public final class CompiledModel {
                 last[r] = max(last[r] ?? position, position)
             }
         }
-        for name in outputs where constants[name] == nil && !boxed.contains(root(name)) { last[root(name)] = order.count }
+        for name in graphOutputs where constants[name] == nil && !boxed.contains(root(name)) { last[root(name)] = order.count }
         let names = first.keys.sorted()
         let items = names.map { ArenaLayout.Item(size: shapes[$0]?.count ?? 0, first: first[$0]!, last: last[$0] ?? first[$0]!) }
         let (offsets, total) = ArenaLayout.place(items)

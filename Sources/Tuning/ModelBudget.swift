@@ -63,11 +63,14 @@ public struct ModelBudget {
         let checks = try zip(request.graphs, sets).map { plan, calibration in
             try ModelAccuracy(plan: plan, limits: limits, threads: max(1, profile.topology.cores), calibration: calibration, metric: request.metric)
         }
-        func error() throws -> Double {
+        // What runs each layer with the current choices (analytical fp32 for a layer with none).
+        func chooser() -> (Layer) -> ModelAccuracy.Choice {
             let choices = Dictionary(results.map { ($0.layer, Self.choice(for: $0, limits: limits)) }, uniquingKeysWith: { first, _ in first })
-            return try checks.map { check in
-                try check.error { layer in choices[layer] ?? Self.analytical(layer, limits: limits) }
-            }.max() ?? 0
+            return { layer in choices[layer] ?? Self.analytical(layer, limits: limits) }
+        }
+        func error() throws -> Double {
+            let choose = chooser()
+            return try checks.map { try $0.error(choose) }.max() ?? 0
         }
         let before = try error()
         var current = before
@@ -81,8 +84,8 @@ public struct ModelBudget {
         var outcome = Outcome(error: current, errorBefore: before, limit: request.maxError, metric: request.metric,
                               calibrationInputs: checks.map(\.calibrationCount).reduce(0, +),
                               calibrationSource: sets.contains { !$0.isEmpty } ? request.calibrationSource : nil, backedOff: backedOff)
-        let choices = Dictionary(results.map { ($0.layer, Self.choice(for: $0, limits: limits)) }, uniquingKeysWith: { first, _ in first })
-        let passes = try checks.map { check in try check.wholePass { layer in choices[layer] ?? Self.analytical(layer, limits: limits) } }
+        let choose = chooser()
+        let passes = try checks.map { try $0.wholePass(choose) }
         outcome.measuredPass = (passes.map(\.seconds).reduce(0, +), passes.map(\.layerSeconds).reduce(0, +))
         // Every layer's choice records the check it passed (the deployment artifact carries it).
         let check = outcome.description(models: request.graphs)

@@ -93,24 +93,13 @@ final class ChannelMajorGEMM: @unchecked Sendable {
                             microKernel(kcCur, aPanel, 1, mr, bPanel, bStride, tile, ldc, pc > 0)
                         } else {
                             microKernel(kcCur, aPanel, 1, mr, bPanel, bStride, scratch, nr, false)
-                            for r in 0..<mrCur {
-                                let (line, partial) = (tile + r * ldc, scratch + r * nr)
-                                for j in 0..<nrCur { line[j] = pc > 0 ? line[j] + partial[j] : partial[j] }
-                            }
+                            storePartialTile(scratch, nr: nr, into: tile, ldc: ldc, rows: mrCur, cols: nrCur, accumulate: pc > 0)
                         }
                         if last, epilogue != .none {
                             epilogue.applyRows(tile, ldc: ldc, rows: mrCur, cols: nrCur, row: ic + ir, bias: bias)
                         }
                     }
-                    if rowPanelsOuter {
-                        for ir in stride(from: 0, to: mcCur, by: mr) {
-                            for jr in stride(from: 0, to: ncCur, by: nr) { tileStep(jr, ir) }
-                        }
-                    } else {
-                        for jr in stride(from: 0, to: ncCur, by: nr) {
-                            for ir in stride(from: 0, to: mcCur, by: mr) { tileStep(jr, ir) }
-                        }
-                    }
+                    forEachTile(rows: mcCur, columns: ncCur, mr: mr, nr: nr, rowPanelsOuter: rowPanelsOuter, tileStep)
                 }
             }
         }

@@ -63,8 +63,7 @@ final class Conv2DInstance: KernelInstance, BoundLayer {
         bias = try operands.map { try $0.biasBuffer(columns: outChannels) } ?? FloatBuffer(random: outChannels, seed: 3)
         output = FloatBuffer(count: shape.batch * shape.outChannels * shape.pixels)
         columns = FloatBuffer(count: pointwise ? 0 : chunk * shape.reduction)
-        let paddedPlane = (shape.height + 2 * shape.padding) * (shape.width + 2 * shape.padding)
-        paddedImage = shape.padding == 0 || pointwise ? nil : FloatBuffer(count: shape.channels * paddedPlane)
+        paddedImage = shape.padding == 0 || pointwise ? nil : FloatBuffer(count: shape.channels * shape.paddedPlane)
         product = FloatBuffer(count: channelsFirst ? 0 : chunk * perGroup)
         var gemmConfig = config
         gemmConfig.kernel = "gemm"
@@ -128,15 +127,7 @@ final class Conv2DInstance: KernelInstance, BoundLayer {
     /// The image's planes into the interior of the padded image (the border stays zero).
     private func pad(_ input: UnsafePointer<Float>, image: Int) {
         guard let paddedImage else { return }
-        let s = shape
-        let (width, plane) = (s.width + 2 * s.padding, (s.height + 2 * s.padding) * (s.width + 2 * s.padding))
-        let source = input + image * s.channels * s.height * s.width
-        for c in 0..<s.channels {
-            for row in 0..<s.height {
-                (paddedImage.pointer + c * plane + (row + s.padding) * width + s.padding)
-                    .update(from: source + (c * s.height + row) * s.width, count: s.width)
-            }
-        }
+        shape.copyPadded(input + image * shape.channels * shape.height * shape.width, planes: shape.channels, into: paddedImage.pointer)
     }
 
     /// The chunk's im2col matrix, one reduction index (c, r, q) at a time: for each, the chunk's
@@ -146,7 +137,7 @@ final class Conv2DInstance: KernelInstance, BoundLayer {
     private func im2col(_ input: UnsafePointer<Float>, image: Int, group: Int, firstPixel: Int, count: Int) {
         let s = shape
         let channels = s.channels / s.groups
-        let (width, plane) = (s.width + 2 * s.padding, (s.height + 2 * s.padding) * (s.width + 2 * s.padding))
+        let (width, plane) = (s.paddedWidth, s.paddedPlane)
         let base = paddedImage.map { UnsafePointer($0.pointer) + group * channels * plane }
             ?? input + (image * s.channels + group * channels) * plane
         for c in 0..<channels {

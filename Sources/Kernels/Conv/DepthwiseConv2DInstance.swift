@@ -14,7 +14,6 @@ final class DepthwiseConv2DInstance: KernelInstance, BoundLayer {
     /// Per thread: one input plane with its zero border (only the interior is rewritten), so
     /// that every tap covers whole output rows.
     let paddedPlanes: [FloatBuffer]
-    let paddedSize: (height: Int, width: Int)
     let team: ParallelTeam
 
     /// - Parameter operands: the model's weights ([C, R, S]) and bias; nil: deterministic random ones.
@@ -33,9 +32,7 @@ final class DepthwiseConv2DInstance: KernelInstance, BoundLayer {
         weights = try operands.map { try $0.weightsBuffer(rows: s.channels, columns: filter) } ?? FloatBuffer(random: s.channels * filter, seed: 2)
         bias = try operands.map { try $0.biasBuffer(columns: s.channels) } ?? FloatBuffer(random: s.channels, seed: 3)
         output = FloatBuffer(count: s.batch * s.channels * s.pixels)
-        paddedSize = (s.height + 2 * s.padding, s.width + 2 * s.padding)
-        let paddedCount = paddedSize.height * paddedSize.width
-        paddedPlanes = (0..<threads).map { _ in FloatBuffer(count: paddedCount) }
+        paddedPlanes = (0..<threads).map { _ in FloatBuffer(count: s.paddedPlane) }
     }
 
     func run() {
@@ -53,20 +50,11 @@ final class DepthwiseConv2DInstance: KernelInstance, BoundLayer {
                 let plane = task / blocks
                 let first = (task % blocks) * rowsPerTask
                 if plane != padded {
-                    pad(plane: plane, input: input, into: paddedPlanes[index].pointer)
+                    shape.copyPadded(input + plane * shape.height * shape.width, planes: 1, into: paddedPlanes[index].pointer)
                     padded = plane
                 }
                 rows(plane: plane, first..<min(first + rowsPerTask, shape.outHeight), padded: paddedPlanes[index].pointer, output: output)
             }
-        }
-    }
-
-    /// The plane's rows into the interior of the padded plane (the border stays zero).
-    private func pad(plane: Int, input: UnsafePointer<Float>, into padded: UnsafeMutablePointer<Float>) {
-        let s = shape
-        let source = input + plane * s.height * s.width
-        for row in 0..<s.height {
-            (padded + (row + s.padding) * paddedSize.width + s.padding).update(from: source + row * s.width, count: s.width)
         }
     }
 
@@ -83,7 +71,7 @@ final class DepthwiseConv2DInstance: KernelInstance, BoundLayer {
         let rest = Epilogue(bias: false, activation: code == 0 ? activation : .none)
         for oh in range {
             let out = output + (plane * s.outHeight + oh) * s.outWidth
-            ckernel_depthwise_row(out, s.outWidth, padded + oh * s.stride * paddedSize.width, paddedSize.width, s.stride, s.dilation, filter,
+            ckernel_depthwise_row(out, s.outWidth, padded + oh * s.stride * s.paddedWidth, s.paddedWidth, s.stride, s.dilation, filter,
                                   s.kernelHeight, s.kernelWidth, start, code)
             if rest != .none { rest.applyRows(out, ldc: s.outWidth, rows: 1, cols: s.outWidth, row: 0, bias: nil) }
         }

@@ -98,55 +98,40 @@ extension Epilogue {
         apply(c + columns.lowerBound, ldc: ldc, rows: rows, cols: columns.count, column: columns.lowerBound, bias: values)
     }
 
-    /// The activation's code for `ckernel_bias_activation` (none, relu, relu6), nil for those
-    /// it does not compute (the GELUs stay in Swift).
-    private var vectorCode: Int32? {
-        switch activation {
-        case .none: 0
-        case .relu: 1
-        case .relu6: 2
-        case .gelu, .geluErf: nil
-        }
-    }
-
     /// Applies the epilogue to a rows x cols tile of C whose first row is `row`, with a bias
     /// per row (the channel-major convolution's output channels).
     func applyRows(_ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, row first: Int, bias values: UnsafePointer<Float>?) {
         for row in 0..<rows {
             let line = c + row * ldc
             let shift = bias ? values.map { $0[first + row] } ?? 0 : 0
-            if let code = vectorCode {
-                ckernel_bias_activation(line, cols, shift, nil, code)
-                continue
-            }
             switch activation {
-            case .none: for j in 0..<cols { line[j] += shift }
-            case .relu: for j in 0..<cols { line[j] = max(line[j] + shift, 0) }
-            case .relu6: for j in 0..<cols { line[j] = Swift.min(Swift.max(line[j] + shift, 0), 6) }
+            case .none: ckernel_bias_activation(line, cols, shift, nil, 0)
+            case .relu: ckernel_bias_activation(line, cols, shift, nil, 1)
+            case .relu6: ckernel_bias_activation(line, cols, shift, nil, 2)
             case .gelu: for j in 0..<cols { line[j] = Self.gelu(line[j] + shift) }
             case .geluErf: for j in 0..<cols { line[j] = Self.geluErf(line[j] + shift) }
             }
         }
     }
 
-    /// Applies the epilogue to a rows x cols tile of C whose first column is `column`.
+    /// Applies the epilogue to a rows x cols tile of C whose first column is `column`. Bias and
+    /// relu/relu6 run in `ckernel_bias_activation`'s 16/8-lane vectors (Swift's loop became
+    /// 4-lane compare-and-mask code); the GELUs stay in Swift.
     func apply(_ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, column: Int, bias values: UnsafePointer<Float>?) {
-        if let code = vectorCode {
-            let columnBias = bias ? values.map { $0 + column } : nil
-            for row in 0..<rows { ckernel_bias_activation(c + row * ldc, cols, 0, columnBias, code) }
-            return
-        }
+        let columnBias = bias ? values.map { $0 + column } : nil
         for row in 0..<rows {
             let line = c + row * ldc
-            if bias, let values {
-                for j in 0..<cols { line[j] += values[column + j] }
-            }
             switch activation {
-            case .none: break
-            case .relu: for j in 0..<cols { line[j] = max(line[j], 0) }
-            case .relu6: for j in 0..<cols { line[j] = Swift.min(Swift.max(line[j], 0), 6) }
-            case .gelu: for j in 0..<cols { line[j] = Self.gelu(line[j]) }
-            case .geluErf: for j in 0..<cols { line[j] = Self.geluErf(line[j]) }
+            case .none: ckernel_bias_activation(line, cols, 0, columnBias, 0)
+            case .relu: ckernel_bias_activation(line, cols, 0, columnBias, 1)
+            case .relu6: ckernel_bias_activation(line, cols, 0, columnBias, 2)
+            case .gelu, .geluErf:
+                if let columnBias { for j in 0..<cols { line[j] += columnBias[j] } }
+                if activation == .gelu {
+                    for j in 0..<cols { line[j] = Self.gelu(line[j]) }
+                } else {
+                    for j in 0..<cols { line[j] = Self.geluErf(line[j]) }
+                }
             }
         }
     }

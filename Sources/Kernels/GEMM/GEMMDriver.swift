@@ -137,17 +137,7 @@ final class GEMMDriver: @unchecked Sendable {
                             epilogue.apply(tile, ldc: n, rows: mrCur, cols: nrCur, column: jc + jr, bias: bias)
                         }
                     }
-                    if rowPanelsOuter {
-                        // The A micro-panel stays in L1 while B micro-panels stream from L2.
-                        for ir in stride(from: 0, to: mcCur, by: mr) {
-                            for jr in stride(from: 0, to: ncCur, by: nr) { tileStep(jr, ir) }
-                        }
-                    } else {
-                        // BLIS's order: the B micro-panel stays in L1 while A micro-panels stream from L2.
-                        for jr in stride(from: 0, to: ncCur, by: nr) {
-                            for ir in stride(from: 0, to: mcCur, by: mr) { tileStep(jr, ir) }
-                        }
-                    }
+                    forEachTile(rows: mcCur, columns: ncCur, mr: mr, nr: nr, rowPanelsOuter: rowPanelsOuter, tileStep)
                 }
             }
         }
@@ -160,10 +150,31 @@ final class GEMMDriver: @unchecked Sendable {
         _ c: UnsafeMutablePointer<Float>, _ rows: Int, _ cols: Int, _ accumulate: Bool, _ tile: UnsafeMutablePointer<Float>
     ) {
         microKernel(kc, a, aRow, aK, b, bStride, tile, nr, false)
-        for r in 0..<rows {
-            for j in 0..<cols {
-                c[r * n + j] = accumulate ? c[r * n + j] + tile[r * nr + j] : tile[r * nr + j]
-            }
+        storePartialTile(tile, nr: nr, into: c, ldc: n, rows: rows, cols: cols, accumulate: accumulate)
+    }
+}
+
+/// The register tiles (jr, ir) of an MC x NC block, in the configured order: order=ir keeps the
+/// A micro-panel in L1 while B micro-panels stream from L2; order=jr (BLIS's) the reverse.
+@inline(__always)
+func forEachTile(rows: Int, columns: Int, mr: Int, nr: Int, rowPanelsOuter: Bool, _ step: (_ jr: Int, _ ir: Int) -> Void) {
+    if rowPanelsOuter {
+        for ir in stride(from: 0, to: rows, by: mr) {
+            for jr in stride(from: 0, to: columns, by: nr) { step(jr, ir) }
         }
+    } else {
+        for jr in stride(from: 0, to: columns, by: nr) {
+            for ir in stride(from: 0, to: rows, by: mr) { step(jr, ir) }
+        }
+    }
+}
+
+/// The rows x cols corner of a full MR x NR tile computed into `tile` (row stride nr), written
+/// (or added, after the first K block) into C at the edge.
+@inline(__always)
+func storePartialTile(_ tile: UnsafePointer<Float>, nr: Int, into c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, accumulate: Bool) {
+    for r in 0..<rows {
+        let (line, partial) = (c + r * ldc, tile + r * nr)
+        for j in 0..<cols { line[j] = accumulate ? line[j] + partial[j] : partial[j] }
     }
 }

@@ -69,13 +69,7 @@ package struct Pooling: Sendable {
                                       1 / Float(max(inPads, 1)))
                 }
                 // The columns whose windows reach into the padding, one at a time.
-                var xo = 0
-                while xo < ow {
-                    if xo == interior.lowerBound && !interior.isEmpty {
-                        xo = interior.upperBound
-                        continue
-                    }
-                    defer { xo += 1 }
+                func edge(_ xo: Int) {
                     let column = columnTaps[xo]
                     var best = -Float.infinity, sum: Float = 0
                     for i in row.first..<row.last {
@@ -90,6 +84,8 @@ package struct Pooling: Sendable {
                     let divisor = includePad ? row.inPads * column.inPads : count
                     destination[y * ow + xo] = isMax ? best : sum / Float(max(divisor, 1))
                 }
+                for xo in 0..<interior.lowerBound { edge(xo) }
+                for xo in interior.upperBound..<ow { edge(xo) }
             }
         }
     }
