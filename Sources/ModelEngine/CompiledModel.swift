@@ -18,6 +18,9 @@ public final class CompiledModel {
     public let unplannedBytes: Int
     /// Operator → nodes run on the reference operators per pass (they allocate).
     public let referenceNodes: [String: Int]
+    /// The attentions run as one fused step (`FusedAttention`): "scores → softmax → context"
+    /// node names. Their two matmul layers' configurations are not used.
+    public let fusedAttentions: [String]
     /// Allocations a pass makes: one per reference-operator output and per graph output.
     public var allocationsPerPass: Int { referenceNodes.values.reduce(0, +) + plan.file.graph.output.count }
 
@@ -53,7 +56,8 @@ public final class CompiledModel {
     ///     they replace.
     ///   - team: the threads the other operators split their work over (the kernels' team);
     ///     nil: the calling thread alone.
-    public init(plan: ONNXPlan, initializers: [String: Tensor], steps: [BoundStep], team: ParallelTeam? = nil) throws {
+    ///   - fuseAttention: run the attentions the graph spells out node by node as one step.
+    public init(plan: ONNXPlan, initializers: [String: Tensor], steps: [BoundStep], team: ParallelTeam? = nil, fuseAttention: Bool = true) throws {
         let parallel = FastOperators.Parallel(team: team)
         self.plan = plan
         let boxes = BoxStore(), clock = Clock()
@@ -98,10 +102,21 @@ public final class CompiledModel {
         // it reads the mask before the Expand (the expanded copy, on the reference operators,
         // was a tenth of a BERT encoder's pass, measured). Expanded name → the mask's name.
         var expandedMasks: [String: String] = [:]
-        enum Kind { case step(BoundStep), alias, fast(Onnx_NodeProto), reference(Onnx_NodeProto) }
+        let attentions = fuseAttention
+            ? FusedAttention.find(graph: graph, shapes: shapes, constants: constants, isFloat: { types[$0].map(ONNXElementTypes.isFloat) ?? true },
+                                  steps: steps, opset: file.opset)
+            : []
+        let attentionNodes = Set(attentions.flatMap(\.nodes))
+        let attentionAt = Dictionary(attentions.map { ($0.anchor, $0) }, uniquingKeysWith: { first, _ in first })
+        fusedAttentions = attentions.map(\.description)
+        enum Kind { case step(BoundStep), attention(FusedAttention), alias, fast(Onnx_NodeProto), reference(Onnx_NodeProto) }
         var order: [(node: Int, kind: Kind)] = []
         let reshaping: Set<String> = ["Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout"]
         for (index, node) in graph.node.enumerated() where !fused.contains(index) {
+            if attentionNodes.contains(index) {
+                if let attention = attentionAt[index] { order.append((index, .attention(attention))) }
+                continue
+            }
             let outputs = node.output.filter { !$0.isEmpty }
             if outputs.allSatisfy({ constants[$0] != nil }) { continue } // shape arithmetic, known
             if let step = bySource[index] {
@@ -144,13 +159,21 @@ public final class CompiledModel {
         for (position, entry) in order.enumerated() {
             let node = graph.node[entry.node]
             var reads = node.input.filter { !$0.isEmpty }
-            // A layer reads its A and, for a product of two activations, its B.
-            if case .step = entry.kind { reads = Array(node.input.prefix(2)) }
+            var writes = node.output.filter { !$0.isEmpty }
+            switch entry.kind {
+            case .step(let step):
+                // A layer reads its A and, for a product of two activations, its B.
+                reads = Array(node.input.prefix(2))
+                writes = [step.binding.output]
+            case .attention(let attention):
+                reads = [attention.query, attention.key, attention.value].map(\.name) + (attention.mask.map { [$0.name] } ?? [])
+                writes = [attention.output.name]
+            default: break
+            }
             for name in reads where constants[name] == nil {
                 let r = root(name)
                 last[r] = max(last[r] ?? position, position)
             }
-            let writes: [String] = if case .step(let step) = entry.kind { [step.binding.output] } else { node.output.filter { !$0.isEmpty } }
             for name in writes where constants[name] == nil && !boxed.contains(name) {
                 let r = root(name)
                 if first[r] == nil { first[r] = position }
@@ -213,6 +236,12 @@ public final class CompiledModel {
             case .step(let step):
                 steps.append(try Self.layerStep(step, node: node, operand: operand, buffers: &buffers, clock: clock, fail: { fail(entry.node, $0) }))
                 kinds.append("layer " + step.binding.layer.operation.rawValue)
+            case .attention(let attention):
+                guard let run = attention.step(operand: operand, parallel: parallel) else {
+                    throw fail(entry.node, "the fused attention \(attention.description) reads or writes a value that is not a float value in memory")
+                }
+                steps.append(run)
+                kinds.append("attention (fused)")
             case .fast(let proto):
                 let ins = proto.input.map { $0.isEmpty ? nil : operand($0) }
                 if proto.opType == "Where", let out = operand(proto.output[0]), let x = ins[1], let y = ins[2],

@@ -27,10 +27,15 @@ enum FastOperators {
         static let threshold = 16_384
 
         func run(_ count: Int, work: Int, granule: Int = 1, _ body: (Range<Int>) -> Void) {
-            guard let team, team.size > 1, work >= Self.threshold, count > 1 else { return body(0..<count) }
+            split(count, work: work, granule: granule) { _, range in body(range) }
+        }
+
+        /// `run` with each part's index (below the team's size), for per-thread scratch.
+        func split(_ count: Int, work: Int, granule: Int = 1, _ body: (Int, Range<Int>) -> Void) {
+            guard let team, team.size > 1, work >= Self.threshold, count > 1 else { return body(0, 0..<count) }
             team.run { index in
                 let range = ParallelTeam.chunk(index, of: team.size, count: count, granule: granule)
-                if !range.isEmpty { body(range) }
+                if !range.isEmpty { body(index, range) }
             }
         }
     }

@@ -38,6 +38,8 @@ public struct ModelRun {
         public var arenaBytes: Int = 0
         public var unplannedBytes: Int = 0
         public var referenceNodes: [String: Int] = [:]
+        /// The attentions run as one fused step ("scores → softmax → context" node names).
+        public var fusedAttentions: [String] = []
         /// With `profile`: seconds per pass of the tuned plan by step kind ("layer conv2d", an
         /// operator, "Op (reference)"), from extra passes after the timed ones.
         public var profile: [(kind: String, seconds: Double)] = []
@@ -51,6 +53,8 @@ public struct ModelRun {
     /// The threads the model runs on (default: the machine's cores); a configuration tuned for
     /// more runs on these.
     public let threads: Int
+    /// Run the attentions as one fused step each (`CompiledModel`), in both timed plans.
+    public var fuseAttention = true
 
     public init(plan: ONNXPlan, runtime: TuningRuntime, machine: HardwareProfile, threads: Int? = nil) {
         self.plan = plan
@@ -64,11 +68,11 @@ public struct ModelRun {
 
     public func run(inputs: [String: Tensor], passes: Int = 20, profile: Bool = false, progress: (String) -> Void = { _ in }) throws -> Report {
         try ModelInputs.check(inputs, plan: plan, source: plan.file.path)
-        let tuned = try TunedModel(plan: plan, runtime: runtime, machine: machine, threads: threads)
+        let tuned = try TunedModel(plan: plan, runtime: runtime, machine: machine, threads: threads, fuseAttention: fuseAttention)
         let initializers = tuned.initializers
         let limits = MachineSizes(profile: machine)
         let defaultSteps = try plan.bindings.map { try TunedModel.analyticalStep($0, plan: plan, limits: limits, team: tuned.team) }
-        let standard = try CompiledModel(plan: plan, initializers: initializers, steps: defaultSteps, team: tuned.team)
+        let standard = try CompiledModel(plan: plan, initializers: initializers, steps: defaultSteps, team: tuned.team, fuseAttention: fuseAttention)
         let reference = ModelExecutor(plan: plan, initializers: initializers, steps: [])
         progress("reference pass")
         let referenceStart = DispatchTime.now().uptimeNanoseconds
@@ -99,6 +103,7 @@ public struct ModelRun {
         report.arenaBytes = tuned.compiled.arenaBytes
         report.unplannedBytes = tuned.compiled.unplannedBytes
         report.referenceNodes = tuned.compiled.referenceNodes
+        report.fusedAttentions = tuned.compiled.fusedAttentions
         if profile {
             // Separate passes: timing every step adds its own clock reads.
             tuned.compiled.profiling = true

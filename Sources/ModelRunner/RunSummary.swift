@@ -19,6 +19,8 @@ public struct RunSummary: Codable, Sendable {
     public var arenaBytes: Int
     public var unplannedBytes: Int
     public var referenceNodes: [String: Int]
+    /// The attentions run as one fused step ("scores → softmax → context" node names).
+    public var fusedAttentions: [String]
     /// With `--profile`: seconds per pass by step kind.
     public var profile: [String: Double]?
 
@@ -49,6 +51,7 @@ public struct RunSummary: Codable, Sendable {
         arenaBytes = report.arenaBytes
         unplannedBytes = report.unplannedBytes
         referenceNodes = report.referenceNodes
+        fusedAttentions = report.fusedAttentions
         profile = report.profile.isEmpty ? nil : Dictionary(report.profile.map { ($0.kind, $0.seconds) }, uniquingKeysWith: { a, _ in a })
     }
 

@@ -31,11 +31,15 @@ public final class TunedModel {
     /// The compiled plan's arena in bytes, and the nodes it runs on the reference operators.
     public var arenaBytes: Int { compiled.arenaBytes }
     public var referenceNodes: [String: Int] { compiled.referenceNodes }
+    /// The attentions run as one fused step ("scores → softmax → context" node names).
+    public var fusedAttentions: [String] { compiled.fusedAttentions }
 
     /// - Parameters:
     ///   - threads: the team the model runs on (default: the machine's cores); configurations
     ///     tuned for more threads run on these.
-    public init(plan: ONNXPlan, runtime: TuningRuntime, machine: HardwareProfile, threads: Int? = nil) throws {
+    ///   - fuseAttention: run each attention the graph spells out node by node as one fused step
+    ///     (`CompiledModel`); false runs its nodes one by one, to compare.
+    public init(plan: ONNXPlan, runtime: TuningRuntime, machine: HardwareProfile, threads: Int? = nil, fuseAttention: Bool = true) throws {
         self.plan = plan
         let threads = max(1, threads ?? machine.topology.cores)
         self.threads = threads
@@ -60,7 +64,7 @@ public final class TunedModel {
         }
         self.layers = layers
         initializers = try ModelBinding.initializers(plan)
-        compiled = try CompiledModel(plan: plan, initializers: initializers, steps: steps, team: team)
+        compiled = try CompiledModel(plan: plan, initializers: initializers, steps: steps, team: team, fuseAttention: fuseAttention)
     }
 
     /// The model at `path` with `dimensions` bound, configured from a deployment artifact.

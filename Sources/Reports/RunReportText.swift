@@ -28,6 +28,9 @@ public enum RunReportText {
             : report.referenceNodes.sorted { $0.key < $1.key }.map { "\($0.key) x\($0.value)" }.joined(separator: ", ")
         lines.append(String(format: "plan: arena %.1f KB (one buffer per value: %.1f KB); nodes on the reference operators per pass: %@",
                             Double(report.arenaBytes) / 1024, Double(report.unplannedBytes) / 1024, onReference))
+        for attention in report.fusedAttentions {
+            lines.append("fused attention: \(attention) runs as one step (outside the layers' time; those matmul layers' configurations are not used)")
+        }
         if !report.profile.isEmpty {
             let total = report.profile.reduce(0) { $0 + $1.seconds }
             lines.append("profile of the tuned plan (each step timed, mean per pass):")

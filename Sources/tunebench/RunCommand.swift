@@ -54,6 +54,9 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Also time each step of the tuned plan (extra passes) and print the time per pass by operator.")
     var profile = false
 
+    @Flag(help: "Run each attention node by node instead of as one fused step (to compare; the matmul layers' configurations then run).")
+    var noFusedAttention = false
+
     func run() throws {
         try runReportingErrors {
             guard passes >= 1 else { throw ValidationError("--passes must be at least 1") }
@@ -64,7 +67,8 @@ struct RunCommand: ParsableCommand {
             let machine = try LiveMachine.identify()
             let runtime = try artifact.map { try TuningRuntime(artifactPath: $0, machine: machine) }
                 ?? TuningRuntime(store: try TuningStoreLocation.open(db, create: false), machine: machine)
-            let runner = ModelRun(plan: plan, runtime: runtime, machine: machine, threads: threads)
+            var runner = ModelRun(plan: plan, runtime: runtime, machine: machine, threads: threads)
+            runner.fuseAttention = !noFusedAttention
             let inputs = try input.map(runner.inputs(path:)) ?? runner.randomInputs()
             let report = try runner.run(inputs: inputs, passes: passes, profile: profile) { printToStderr($0) }
             print(RunReportText.render(report, plan: plan, profileID: machine.id, inputSource: input ?? "seeded values (floats in [-1, 1), integers 0 and 1)"))

@@ -1,0 +1,237 @@
+import CKernelSupport
+import Kernels
+import ONNXProto
+import Workloads
+
+/// Scaled dot-product attention found in a graph, run as one step:
+/// `MatMul(Q, Kᵀ) → (Mul | Div by a constant)* → Add(mask)? → Softmax(last axis) → MatMul(·, V)`,
+/// with the Transposes that make Q, Kᵀ and V out of the projections (and the one after the
+/// context) read and written through strides instead of copied. Each head's rows go four at a
+/// time through both products with their scores in L1 (`ckernel_attention_rows`); the heads
+/// (and, with fewer heads than threads, blocks of rows) are split over the thread team.
+///
+/// It replaces the two matmul layers of the attention: their tuned configurations are not used
+/// where the fusion applies (`CompiledModel.fusedAttentions` says where).
+struct FusedAttention {
+    /// A value read or written through strides over its logical axes: the batch axes of the
+    /// context (right-aligned, 0 where the value is broadcast), then rows and columns.
+    struct Strided {
+        var name: String
+        var strides: [Int]
+    }
+
+    /// Every node the step replaces, and the one it runs in place of (the context MatMul).
+    var nodes: Set<Int>
+    var anchor: Int
+    var query: Strided
+    /// Keys as rows (Sk × D, not the Kᵀ the graph multiplies by).
+    var key: Strided
+    var value: Strided
+    var mask: Strided?
+    var scale: Float
+    var output: Strided
+    /// The context's batch axes, query rows, key rows, key width and value width.
+    var batch: [Int]
+    var rows: Int, keys: Int, width: Int, valueWidth: Int
+    /// "attn.scores → attn.softmax → attn.context", for reports.
+    var description: String
+
+    /// The attentions of `graph` the compiled model can run fused. `steps` are the bound
+    /// layers: a layer whose epilogue absorbed a node of the pattern keeps it unfused.
+    static func find(graph: Onnx_GraphProto, shapes: [String: ONNXValue], constants: [String: Tensor], isFloat: (String) -> Bool,
+                     steps: [BoundStep], opset: Int) -> [FusedAttention] {
+        var producer: [String: Int] = [:]
+        var readers: [String: [(node: Int, position: Int)]] = [:]
+        for (index, node) in graph.node.enumerated() {
+            for name in node.output where !name.isEmpty { producer[name] = index }
+            for (position, name) in node.input.enumerated() where !name.isEmpty { readers[name, default: []].append((index, position)) }
+        }
+        let graphOutputs = Set(graph.output.map(\.name))
+        let epilogueNodes = steps.map { ($0.binding.node, Set($0.binding.fusedNodes)) }
+        func own(_ node: Onnx_NodeProto) -> Bool { node.domain.isEmpty || node.domain == "ai.onnx" }
+        /// Read by exactly one node (at `position` of it, when given) and not a graph output.
+        func onlyReader(_ name: String) -> Int? {
+            guard !graphOutputs.contains(name), let users = readers[name], users.count == 1 else { return nil }
+            return users[0].node
+        }
+        func scalar(_ name: String) -> Float? {
+            guard let tensor = constants[name], tensor.count == 1, isFloat(name) else { return nil }
+            return tensor.data[0]
+        }
+
+        var found: [FusedAttention] = []
+        for (softmaxIndex, softmax) in graph.node.enumerated() where softmax.opType == "Softmax" && own(softmax) {
+            guard let scoresShape = shapes[softmax.input[0]]?.shape, scoresShape.count >= 2,
+                  let axis = try? ReferenceOperators.normalize(softmax.int("axis") ?? (opset < 13 ? 1 : -1), scoresShape.count),
+                  axis == scoresShape.count - 1 else { continue }
+            var nodes: [Int] = [softmaxIndex]
+            var scale: Float = 1
+            var mask: String?
+            var current = softmax.input[0]
+            var scoresIndex: Int?
+            // Backwards from the softmax: the mask, the scales, the product.
+            walk: while onlyReader(current) != nil, let index = producer[current], own(graph.node[index]) {
+                let node = graph.node[index]
+                switch node.opType {
+                case "MatMul":
+                    scoresIndex = index
+                    break walk
+                case "Add" where mask == nil && scale == 1 && node.input.count == 2:
+                    let leads = node.input.map { producer[$0].map { ["MatMul", "Mul", "Div"].contains(graph.node[$0].opType) } ?? false }
+                    let side = leads[0] ? 0 : leads[1] ? 1 : -1
+                    guard side >= 0, let maskShape = shapes[node.input[1 - side]]?.shape, isFloat(node.input[1 - side]),
+                          maskShape.count <= scoresShape.count, maskShape.last == scoresShape.last,
+                          zip(maskShape.reversed(), scoresShape.reversed()).allSatisfy({ $0 == $1 || $0 == 1 }) else { break walk }
+                    mask = node.input[1 - side]
+                    current = node.input[side]
+                case "Mul" where node.input.count == 2:
+                    if let c = scalar(node.input[1]) { scale *= c; current = node.input[0] } else if let c = scalar(node.input[0]) {
+                        scale *= c
+                        current = node.input[1]
+                    } else { break walk }
+                case "Div" where node.input.count == 2:
+                    guard let c = scalar(node.input[1]), c != 0 else { break walk }
+                    scale /= c
+                    current = node.input[0]
+                default:
+                    break walk
+                }
+                nodes.append(index)
+            }
+            guard let scoresIndex, onlyReader(softmax.output[0]).map({ graph.node[$0].opType == "MatMul" && own(graph.node[$0]) }) == true,
+                  let contextIndex = onlyReader(softmax.output[0]), readers[softmax.output[0]]![0].position == 0 else { continue }
+            nodes.append(scoresIndex)
+            nodes.append(contextIndex)
+            let scores = graph.node[scoresIndex], context = graph.node[contextIndex]
+            guard scores.input.count == 2, context.input.count == 2, let q = shapes[scores.input[0]]?.shape, let kt = shapes[scores.input[1]]?.shape,
+                  let v = shapes[context.input[1]]?.shape, let out = shapes[context.output[0]]?.shape,
+                  [q, kt, v].allSatisfy({ $0.count >= 2 && $0.count <= out.count }), out.count == scoresShape.count,
+                  [scores.input[0], scores.input[1], context.input[1]].allSatisfy(isFloat) else { continue }
+            let rank = out.count
+            let (rows, width, keys, valueWidth) = (q[q.count - 2], q[q.count - 1], kt[kt.count - 1], v[v.count - 1])
+            let batch = Array(out.prefix(rank - 2))
+            guard kt[kt.count - 2] == width, v[v.count - 2] == keys, out.suffix(2) == [rows, valueWidth], scoresShape.suffix(2) == [rows, keys],
+                  rows > 0, keys > 0, width > 0, valueWidth > 0,
+                  [q, kt, v].allSatisfy({ zip($0.dropLast(2).reversed(), batch.reversed()).allSatisfy { $0 == $1 || $0 == 1 } }) else { continue }
+
+            // The operands through the Transposes that made them (when only the pattern reads them).
+            func strided(_ name: String, shape: [Int]) -> (Strided, Int?) {
+                var (source, strides, absorbed): (String, [Int], Int?) = (name, contiguousStrides(shape), nil)
+                if onlyReader(name) != nil, let index = producer[name], graph.node[index].opType == "Transpose", own(graph.node[index]),
+                   let input = graph.node[index].input.first, let inShape = shapes[input]?.shape, isFloat(input) {
+                    let perm = graph.node[index].ints("perm") ?? Array((0..<inShape.count).reversed())
+                    if perm.sorted() == Array(0..<inShape.count), perm.count == shape.count {
+                        let inStrides = contiguousStrides(inShape)
+                        (source, strides, absorbed) = (input, perm.map { inStrides[$0] }, index)
+                    }
+                }
+                return (Strided(name: source, strides: aligned(strides, shape: shape, rank: rank)), absorbed)
+            }
+            let (query, qT) = strided(scores.input[0], shape: q)
+            var (key, kT) = strided(scores.input[1], shape: kt)
+            key.strides.swapAt(rank - 2, rank - 1)
+            let (value, vT) = strided(context.input[1], shape: v)
+            var output = Strided(name: context.output[0], strides: contiguousStrides(out))
+            var absorbed = [qT, kT, vT].compactMap { $0 }
+            if let next = onlyReader(context.output[0]), graph.node[next].opType == "Transpose", own(graph.node[next]),
+               let written = graph.node[next].output.first, let shape = shapes[written]?.shape {
+                let perm = graph.node[next].ints("perm") ?? Array((0..<rank).reversed())
+                if perm.sorted() == Array(0..<rank) {
+                    let writtenStrides = contiguousStrides(shape)
+                    var strides = [Int](repeating: 0, count: rank)
+                    for (axis, source) in perm.enumerated() { strides[source] = writtenStrides[axis] }
+                    output = Strided(name: written, strides: strides)
+                    absorbed.append(next)
+                }
+            }
+            let maskStrided = mask.flatMap { name in shapes[name].map { Strided(name: name, strides: aligned(contiguousStrides($0.shape), shape: $0.shape, rank: rank)) } }
+            let all = Set(nodes + absorbed)
+            // A layer's epilogue that absorbed one of these nodes (or a replaced layer that absorbed
+            // nodes after it) leaves the attention to the unfused steps.
+            guard !epilogueNodes.contains(where: { source, fused in all.contains(source) ? !fused.isEmpty : !fused.isDisjoint(with: all) }) else { continue }
+            let names = [scoresIndex, softmaxIndex, contextIndex].map { graph.node[$0].label(index: $0) }
+            found.append(FusedAttention(nodes: all, anchor: contextIndex, query: query, key: key, value: value, mask: maskStrided, scale: scale,
+                                        output: output, batch: batch, rows: rows, keys: keys, width: width, valueWidth: valueWidth,
+                                        description: names.joined(separator: " → ")))
+        }
+        return found
+    }
+
+    /// Row-major strides of `shape`.
+    static func contiguousStrides(_ shape: [Int]) -> [Int] {
+        var strides = [Int](repeating: 1, count: shape.count)
+        for axis in stride(from: shape.count - 2, through: 0, by: -1) { strides[axis] = strides[axis + 1] * shape[axis + 1] }
+        return strides
+    }
+
+    /// `strides` of a value of `shape` right-aligned to `rank` axes, 0 on the axes it is broadcast along.
+    private static func aligned(_ strides: [Int], shape: [Int], rank: Int) -> [Int] {
+        let own = zip(strides, shape).map { $1 == 1 ? 0 : $0 }
+        return [Int](repeating: 0, count: rank - own.count) + own
+    }
+
+    /// The step: `operand` gives where each value lives. Nil when one is not a float value in memory.
+    func step(operand: (String) -> Operand?, parallel: FastOperators.Parallel) -> FastOperators.Run? {
+        guard let q = operand(query.name), let k = operand(key.name), let v = operand(value.name), let o = operand(output.name) else { return nil }
+        let m = mask.flatMap { operand($0.name) }
+        if mask != nil && m == nil { return nil }
+        let rank = batch.count + 2
+        let batches = batch.reduce(1, *)
+        // Each head's offset into every operand, worked out once.
+        func offsets(_ strided: Strided) -> [Int] {
+            (0..<batches).map { index in
+                var rest = index, offset = 0
+                for axis in stride(from: batch.count - 1, through: 0, by: -1) {
+                    offset += rest % batch[axis] * strided.strides[axis]
+                    rest /= batch[axis]
+                }
+                return offset
+            }
+        }
+        let (qOffsets, kOffsets, vOffsets, oOffsets) = (offsets(query), offsets(key), offsets(value), offsets(output))
+        let mOffsets = mask.map(offsets) ?? []
+        let (qs, ks, vs, os) = (query.strides, key.strides, value.strides, output.strides)
+        let maskRow = mask?.strides[rank - 2] ?? 0
+        let (rows, keys, width, valueWidth, scale) = (rows, keys, width, valueWidth, scale)
+        let keysPadded = (keys + 15) / 16 * 16, valuesPadded = (valueWidth + 15) / 16 * 16
+        // Per thread: the head's keys transposed and values, padded with zeros (never written:
+        // they stay zero), four rows of scores and of outputs.
+        let threads = parallel.team?.size ?? 1
+        let perThread = width * keysPadded + keys * valuesPadded + 4 * keysPadded + 4 * valuesPadded
+        let scratch = FloatBuffer(count: threads * perThread)
+        // Blocks of rows per head: enough units for every thread when the heads are fewer.
+        let blocks = batches >= threads ? 1 : min((rows + 3) / 4, (threads + batches - 1) / batches)
+        let blockRows = ((rows + blocks - 1) / blocks + 3) / 4 * 4
+        let units = batches * ((rows + blockRows - 1) / blockRows)
+        let unitsPerHead = (rows + blockRows - 1) / blockRows
+        let work = batches * rows * keys * (width + valueWidth)
+        let (qBase, kBase, vBase, oBase, mBase) = (q.pointer, k.pointer, v.pointer, o.pointer, m?.pointer)
+        return {
+            _ = scratch
+            parallel.split(units, work: work) { part, range in
+                let base = scratch.pointer + part * perThread
+                let (kt, vp) = (base, base + width * keysPadded)
+                let scores = vp + keys * valuesPadded
+                let tile = scores + 4 * keysPadded
+                var packed = -1
+                for unit in range {
+                    let (head, block) = (unit / unitsPerHead, unit % unitsPerHead)
+                    if head != packed {
+                        packed = head
+                        let (kh, vh) = (kBase + kOffsets[head], vBase + vOffsets[head])
+                        for j in 0..<keys {
+                            for d in 0..<width { kt[d * keysPadded + j] = kh[j * ks[rank - 2] + d * ks[rank - 1]] }
+                            for d in 0..<valueWidth { vp[j * valuesPadded + d] = vh[j * vs[rank - 2] + d * vs[rank - 1]] }
+                        }
+                    }
+                    let first = block * blockRows
+                    let count = min(blockRows, rows - first)
+                    let maskRows = mBase.map { $0 + mOffsets[head] + first * maskRow }
+                    ckernel_attention_rows(qBase + qOffsets[head] + first * qs[rank - 2], qs[rank - 2], qs[rank - 1], count, width,
+                                           kt, keys, keysPadded, vp, valueWidth, valuesPadded, maskRows, maskRow, scale, scores, tile,
+                                           oBase + oOffsets[head] + first * os[rank - 2], os[rank - 2], os[rank - 1])
+                }
+            }
+        }
+    }
+}
