@@ -23,8 +23,11 @@ enum FastOperators {
     /// team costs microseconds, so small operators run on the calling thread.
     struct Parallel {
         let team: ParallelTeam?
-        /// Elements (or rows × their size) below which one thread does the work.
-        static let threshold = 16_384
+        /// Elements (or rows × their size, taps × outputs, multiply-adds) below which one thread
+        /// does the work. Waking the second thread and waiting for it cost about 10 µs on the KVM
+        /// machines here: the small CNN's max pool (36K taps) took 5 µs on one thread and 18 on
+        /// two at 16K (`run --profile`); 128K units take 15–20 µs on one thread.
+        static let threshold = 131_072
 
         func run(_ count: Int, work: Int, granule: Int = 1, _ body: (Range<Int>) -> Void) {
             split(count, work: work, granule: granule) { _, range in body(range) }

@@ -69,12 +69,10 @@ final class DepthwiseConv2DInstance: KernelInstance, BoundLayer {
         let activation = kernel.epilogue.activation
         let code: Int32 = activation == .relu ? 1 : activation == .relu6 ? 2 : 0
         let rest = Epilogue(bias: false, activation: code == 0 ? activation : .none)
-        for oh in range {
-            let out = output + (plane * s.outHeight + oh) * s.outWidth
-            ckernel_depthwise_row(out, s.outWidth, padded + oh * s.stride * s.paddedWidth, s.paddedWidth, s.stride, s.dilation, filter,
-                                  s.kernelHeight, s.kernelWidth, start, code)
-            if rest != .none { rest.applyRows(out, ldc: s.outWidth, rows: 1, cols: s.outWidth, row: 0, bias: nil) }
-        }
+        let out = output + (plane * s.outHeight + range.lowerBound) * s.outWidth
+        ckernel_depthwise_rows(out, range.count, s.outWidth, padded + range.lowerBound * s.stride * s.paddedWidth, s.paddedWidth, s.stride, s.dilation,
+                               filter, s.kernelHeight, s.kernelWidth, start, code)
+        if rest != .none { rest.applyRows(out, ldc: s.outWidth, rows: range.count, cols: s.outWidth, row: 0, bias: nil) }
     }
 
     /// Direct convolution in double, on every output of small problems and an even sample of
