@@ -125,6 +125,42 @@ static inline void ckernel_softmax_row(const float *src, float *dst, long n) {
     for (long t = 0; t < n; t++) dst[t] = dst[t] < smallest ? 0.0f : dst[t] * scale;
 }
 
+/// LayerNormalization of one row: dst = (src − mean) / √(variance + epsilon) · gamma + beta
+/// (beta NULL: none), gamma and beta as long as the row. In 16 lanes: Swift's sums were one
+/// dependent add per element (a float sum is not reassociated), 22 µs for a 128×64 activation
+/// where this takes a tenth (measured with `run --profile`).
+static inline void ckernel_layernorm_row(const float *src, float *dst, long n, const float *gamma, const float *beta, float epsilon) {
+    const long vectors = n / 16, tail = vectors * 16;
+    ckernel_float16 sum16 = 0.0f;
+    for (long v = 0; v < vectors; v++) {
+        ckernel_float16 x;
+        __builtin_memcpy(&x, src + v * 16, sizeof x);
+        sum16 += x;
+    }
+    float sum = ckernel_sum16(sum16);
+    for (long t = tail; t < n; t++) sum += src[t];
+    const float mean = sum / (float)n;
+    ckernel_float16 squares16 = 0.0f;
+    for (long v = 0; v < vectors; v++) {
+        ckernel_float16 x;
+        __builtin_memcpy(&x, src + v * 16, sizeof x);
+        x -= mean;
+        squares16 += x * x;
+    }
+    float squares = ckernel_sum16(squares16);
+    for (long t = tail; t < n; t++) squares += (src[t] - mean) * (src[t] - mean);
+    const float inverse = 1.0f / __builtin_sqrtf(squares / (float)n + epsilon);
+    for (long v = 0; v < vectors; v++) {
+        ckernel_float16 x, g, b = 0.0f;
+        __builtin_memcpy(&x, src + v * 16, sizeof x);
+        __builtin_memcpy(&g, gamma + v * 16, sizeof g);
+        if (beta) __builtin_memcpy(&b, beta + v * 16, sizeof b);
+        x = (x - mean) * inverse * g + b;
+        __builtin_memcpy(dst + v * 16, &x, sizeof x);
+    }
+    for (long t = tail; t < n; t++) dst[t] = (src[t] - mean) * inverse * gamma[t] + (beta ? beta[t] : 0.0f);
+}
+
 // Pooling over the interior of a row (every window inside the input), for the model engine and
 // the reference pooling: 16 outputs at a time, each tap one vector load (stride 2 as one
 // 32-float load and an even-lane shuffle), where the scalar Swift loop spent ~18 ns per output

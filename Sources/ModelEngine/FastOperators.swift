@@ -245,6 +245,10 @@ enum FastOperators {
         return { parallel.run(rows, work: rows * size) { range in
             for r in range {
                 let (source, destination) = (x + r * size, out + r * size)
+                if gammaCount == size, betaCount == size || beta == nil {
+                    ckernel_layernorm_row(source, destination, size, gamma, beta, epsilon)
+                    continue
+                }
                 var sum: Float = 0
                 for i in 0..<size { sum += source[i] }
                 let mean = sum / Float(size)

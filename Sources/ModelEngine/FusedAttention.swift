@@ -18,6 +18,8 @@ struct FusedAttention {
     struct Strided {
         var name: String
         var strides: [Int]
+        /// Where element 0 is, from the value's start.
+        var offset = 0
     }
 
     /// Every node the step replaces, and the one it runs in place of (the context MatMul).
@@ -114,25 +116,55 @@ struct FusedAttention {
                   rows > 0, keys > 0, width > 0, valueWidth > 0,
                   [q, kt, v].allSatisfy({ zip($0.dropLast(2).reversed(), batch.reversed()).allSatisfy { $0 == $1 || $0 == 1 } }) else { continue }
 
-            // The operands through the Transposes that made them (when only the pattern reads them).
-            func strided(_ name: String, shape: [Int]) -> (Strided, Int?) {
-                var (source, strides, absorbed): (String, [Int], Int?) = (name, contiguousStrides(shape), nil)
+            // The operands through the Transposes that made them (when only the pattern reads them),
+            // and through Reshape(Split(projection, last axis)) when every part of the Split is one
+            // of them: Q, K and V then read the fused projection in place and the Split is not run.
+            func splitView(_ name: String) -> (source: String, offset: Int, strides: [Int], nodes: [Int], split: Int)? {
+                guard onlyReader(name) != nil, let reshape = producer[name], graph.node[reshape].opType == "Reshape", own(graph.node[reshape]),
+                      let part = graph.node[reshape].input.first, onlyReader(part) != nil, let inner = shapes[part]?.shape,
+                      let outer = shapes[name]?.shape, outer.count == inner.count + 1, inner.count >= 1,
+                      Array(outer.prefix(inner.count - 1)) == Array(inner.dropLast()), let split = producer[part],
+                      graph.node[split].opType == "Split", own(graph.node[split]), let projection = graph.node[split].input.first,
+                      let whole = shapes[projection]?.shape, whole.count == inner.count, isFloat(projection),
+                      (try? ReferenceOperators.normalize(graph.node[split].int("axis") ?? 0, whole.count)) == whole.count - 1 else { return nil }
+                var offset = 0
+                for output in graph.node[split].output {
+                    if output == part { break }
+                    offset += shapes[output]?.shape.last ?? 0
+                }
+                return (projection, offset, Array(contiguousStrides(whole).dropLast()) + [outer[outer.count - 1], 1], [reshape], split)
+            }
+            func strided(_ name: String, shape: [Int], throughSplit: Bool) -> (Strided, [Int], split: Int?) {
+                var result = (Strided(name: name, strides: contiguousStrides(shape)), [Int](), Int?.none)
                 if onlyReader(name) != nil, let index = producer[name], graph.node[index].opType == "Transpose", own(graph.node[index]),
                    let input = graph.node[index].input.first, let inShape = shapes[input]?.shape, isFloat(input) {
                     let perm = graph.node[index].ints("perm") ?? Array((0..<inShape.count).reversed())
                     if perm.sorted() == Array(0..<inShape.count), perm.count == shape.count {
-                        let inStrides = contiguousStrides(inShape)
-                        (source, strides, absorbed) = (input, perm.map { inStrides[$0] }, index)
+                        if throughSplit, let view = splitView(input) {
+                            result = (Strided(name: view.source, strides: perm.map { view.strides[$0] }, offset: view.offset), [index] + view.nodes, view.split)
+                        } else {
+                            let inStrides = contiguousStrides(inShape)
+                            result = (Strided(name: input, strides: perm.map { inStrides[$0] }), [index], nil)
+                        }
                     }
                 }
-                return (Strided(name: source, strides: aligned(strides, shape: shape, rank: rank)), absorbed)
+                result.0.strides = aligned(result.0.strides, shape: shape, rank: rank)
+                return result
             }
-            let (query, qT) = strided(scores.input[0], shape: q)
-            var (key, kT) = strided(scores.input[1], shape: kt)
+            var operands = [(scores.input[0], q), (scores.input[1], kt), (context.input[1], v)].map { strided($0.0, shape: $0.1, throughSplit: true) }
+            // A Split with a part outside Q, K and V runs anyway: read its outputs then. (Each part
+            // read here has this pattern's Reshape as its only reader, so a count says it.)
+            for (index, operand) in operands.enumerated() {
+                guard let split = operand.split else { continue }
+                if operands.filter({ $0.split == split }).count != graph.node[split].output.filter({ !$0.isEmpty }).count {
+                    operands[index] = strided([scores.input[0], scores.input[1], context.input[1]][index], shape: [q, kt, v][index], throughSplit: false)
+                }
+            }
+            let query = operands[0].0, value = operands[2].0
+            var key = operands[1].0
             key.strides.swapAt(rank - 2, rank - 1)
-            let (value, vT) = strided(context.input[1], shape: v)
+            var absorbed = operands.flatMap(\.1) + Set(operands.compactMap(\.split))
             var output = Strided(name: context.output[0], strides: contiguousStrides(out))
-            var absorbed = [qT, kT, vT].compactMap { $0 }
             if let next = onlyReader(context.output[0]), graph.node[next].opType == "Transpose", own(graph.node[next]),
                let written = graph.node[next].output.first, let shape = shapes[written]?.shape {
                 let perm = graph.node[next].ints("perm") ?? Array((0..<rank).reversed())
@@ -185,7 +217,7 @@ struct FusedAttention {
                     offset += rest % batch[axis] * strided.strides[axis]
                     rest /= batch[axis]
                 }
-                return offset
+                return strided.offset + offset
             }
         }
         let (qOffsets, kOffsets, vOffsets, oOffsets) = (offsets(query), offsets(key), offsets(value), offsets(output))

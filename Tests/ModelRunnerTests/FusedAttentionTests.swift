@@ -22,14 +22,20 @@ struct FusedAttentionTests {
         var outputTransposed = true
         /// The scores are also a graph output: the pattern must then run node by node.
         var scoresObserved = false
+        /// Q, K and V cut from one projection [b, s, h·(2d + dv)] by a Split (self-attention:
+        /// keys = rows); with `extraPart`, the Split has a fourth part read elsewhere.
+        var packed = false
+        var extraPart = false
         var threads = 1
         var testDescription: String {
             "opset \(opset), scale \(scale), mask \(mask), q \(queryTransposed ? "transposed" : "plain"), out \(outputTransposed ? "transposed" : "plain")"
-                + (scoresObserved ? ", scores observed" : "") + ", \(threads) thread(s)"
+                + (scoresObserved ? ", scores observed" : "") + (packed ? ", packed QKV" + (extraPart ? " with a fourth part" : "") : "")
+                + ", \(threads) thread(s)"
         }
     }
 
-    static let (batch, heads, rows, keys, width, valueWidth) = (2, 3, 37, 29, 20, 24)
+    static let (batch, heads, rows, width, valueWidth) = (2, 3, 37, 20, 24)
+    static func keys(_ variant: Variant) -> Int { variant.packed ? rows : 29 }
 
     static func model(_ variant: Variant) throws -> String {
         func value(_ name: String, _ shape: [Int]) -> Onnx_ValueInfoProto {
@@ -39,11 +45,11 @@ struct FusedAttentionTests {
                 $0.type.tensorType.shape.dim = shape.map { size in Onnx_TensorShapeProto.Dimension.with { $0.dimValue = Int64(size) } }
             }
         }
-        func node(_ op: String, _ inputs: [String], _ output: String, perm: [Int64]? = nil, axis: Int64? = nil) -> Onnx_NodeProto {
+        func node(_ op: String, _ inputs: [String], _ output: String, perm: [Int64]? = nil, axis: Int64? = nil, outputs: [String]? = nil) -> Onnx_NodeProto {
             Onnx_NodeProto.with {
                 $0.opType = op
                 $0.input = inputs
-                $0.output = [output]
+                $0.output = outputs ?? [output]
                 $0.name = output
                 if let perm { $0.attribute = [Onnx_AttributeProto.with { $0.name = "perm"; $0.type = .ints; $0.ints = perm }] }
                 if let axis { $0.attribute = [Onnx_AttributeProto.with { $0.name = "axis"; $0.type = .int; $0.i = axis }] }
@@ -52,12 +58,31 @@ struct FusedAttentionTests {
         func constant(_ name: String, _ values: [Float], dims: [Int64]) -> Onnx_TensorProto {
             Onnx_TensorProto.with { $0.name = name; $0.dataType = 1; $0.dims = dims; $0.floatData = values }
         }
-        let (b, h, s, k, d, dv) = (batch, heads, rows, keys, width, valueWidth)
-        var inputs = [value("keys", [b, k, h, d]), value("values", [b, h, k, dv])]
+        let (b, h, s, k, d, dv) = (batch, heads, rows, keys(variant), width, valueWidth)
+        var inputs: [Onnx_ValueInfoProto] = []
         var nodes: [Onnx_NodeProto] = []
         var initializers: [Onnx_TensorProto] = []
-        if variant.queryTransposed {
-            inputs.append(value("queries", [b, s, h, d]))
+        var extraOutputs: [Onnx_ValueInfoProto] = []
+        func int64s(_ name: String, _ values: [Int]) -> Onnx_TensorProto {
+            Onnx_TensorProto.with { $0.name = name; $0.dataType = 7; $0.dims = [Int64(values.count)]; $0.int64Data = values.map(Int64.init) }
+        }
+        if variant.packed {
+            let extra = variant.extraPart ? 8 : 0
+            inputs.append(value("qkv", [b, s, h * (2 * d + dv) + extra]))
+            initializers += [int64s("sizes", [h * d, h * d, h * dv] + (extra > 0 ? [extra] : [])), int64s("heads_d", [b, s, h, d]),
+                             int64s("heads_dv", [b, s, h, dv])]
+            nodes.append(node("Split", ["qkv", "sizes"], "split", axis: 2, outputs: ["q_flat", "k_flat", "v_flat"] + (extra > 0 ? ["rest"] : [])))
+            if extra > 0 {
+                nodes.append(node("Relu", ["rest"], "rest_relu"))
+                extraOutputs.append(value("rest_relu", [b, s, extra]))
+            }
+            nodes += [node("Reshape", ["q_flat", "heads_d"], "queries"), node("Reshape", ["k_flat", "heads_d"], "keys"),
+                      node("Reshape", ["v_flat", "heads_dv"], "values_heads"), node("Transpose", ["values_heads"], "values", perm: [0, 2, 1, 3])]
+        } else {
+            inputs += [value("keys", [b, k, h, d]), value("values", [b, h, k, dv])]
+        }
+        if variant.packed || variant.queryTransposed {
+            if !variant.packed { inputs.append(value("queries", [b, s, h, d])) }
             nodes.append(node("Transpose", ["queries"], "q", perm: [0, 2, 1, 3]))
         } else {
             inputs.append(value("q", [b, h, s, d]))
@@ -100,6 +125,7 @@ struct FusedAttentionTests {
             outputs = [value("y", [b, s, h, dv])]
         }
         if variant.scoresObserved { outputs.append(value("scores", [b, h, s, k])) }
+        outputs += extraOutputs
         let model = Onnx_ModelProto.with {
             $0.irVersion = 8
             $0.opsetImport = [Onnx_OperatorSetIdProto.with { $0.version = Int64(variant.opset) }]
@@ -122,6 +148,8 @@ struct FusedAttentionTests {
         Variant(scale: "none", mask: "none", outputTransposed: false, threads: 2),
         Variant(mask: "input", threads: 2),
         Variant(scoresObserved: true),
+        Variant(packed: true),
+        Variant(mask: "none", packed: true, extraPart: true, threads: 2),
     ])
     func matches(variant: Variant) throws {
         let path = try Self.model(variant)
@@ -141,7 +169,7 @@ struct FusedAttentionTests {
             if variant.mask == "input" {
                 // Per row: some keys masked with -10000 or -inf, and one query row masked entirely
                 // with -10000 (its softmax is then uniform, not NaN).
-                let (b, s, k) = (Self.batch, Self.rows, Self.keys)
+                let (b, s, k) = (Self.batch, Self.rows, Self.keys(variant))
                 var mask = [Float](repeating: 0, count: b * s * k)
                 for n in 0..<b {
                     for i in 0..<s {
@@ -164,6 +192,11 @@ struct FusedAttentionTests {
             #expect(ModelExecutor.relativeError(a, against: expected) < 1e-5, "\(ModelExecutor.relativeError(a, against: expected))")
             #expect(ModelExecutor.relativeError(c, against: expected) < 1e-5, "\(ModelExecutor.relativeError(c, against: expected))")
         }
+        // Q, K and V read the packed projection in place: the Split does not run, unless a part
+        // of it is read elsewhere.
+        fused.profiling = true
+        _ = try fused.run(ModelInputs.seeded(plan, seed: 5))
+        #expect((fused.profile["Split"] != nil) == (variant.packed && variant.extraPart), "\(fused.profile.keys.sorted())")
     }
 
     @Test("the example transformer block and the BERT encoder run their attention fused; the arena shrinks")

@@ -154,6 +154,27 @@ struct GraphPatternTests {
         #expect(kept.graph.node.contains { $0.opType == "Erf" } && kept.cleanup.gelusRecognized == 0)
     }
 
+    @Test("a value defined twice (two graph inputs, two nodes, a node and an input) or an output listed twice: one line naming both places")
+    func definedTwice() throws {
+        let model = try Onnx_ModelProto(serializedBytes: try Data(contentsOf: URL(fileURLWithPath: ONNXModels.example("mlp.onnx"))))
+        func message(_ change: (inout Onnx_GraphProto) -> Void) throws -> String? {
+            var graph = model.graph
+            change(&graph)
+            let path = try write(graph)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            do { _ = try ONNXImport.load(path: path, dimensions: ["batch": [1]]) } catch let error as FileError { return error.message }
+            return nil
+        }
+        let first = model.graph.node[0]
+        #expect(try message { $0.input.append($0.input[0]) } == "graph input \"\(model.graph.input[0].name)\" is declared twice: not a valid ONNX graph")
+        #expect(try message { $0.node[1].output = first.output }
+            == "value \"\(first.output[0])\" is defined twice (by node \"\(first.name)\" and by node \"\(model.graph.node[1].name)\"): not a valid ONNX graph")
+        #expect(try message { $0.node[0].output = [$0.input[0].name] }
+            == "value \"\(model.graph.input[0].name)\" is defined twice (by a graph input and by node \"\(first.name)\"): not a valid ONNX graph")
+        #expect(try message { $0.output.append($0.output[0]) } == "graph output \"\(model.graph.output[0].name)\" is listed twice: not a valid ONNX graph")
+        #expect(try message { _ in } == nil)
+    }
+
     private func write(_ graph: Onnx_GraphProto) throws -> String {
         let model = Onnx_ModelProto.with {
             $0.irVersion = 8

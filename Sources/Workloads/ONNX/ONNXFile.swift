@@ -38,6 +38,7 @@ public struct ONNXFile: Sendable {
         guard !model.opsetImport.isEmpty else {
             throw FileError(path: path, message: "declares no opset (opset_import is empty): truncated, or not an ONNX model")
         }
+        try checkDefinitions(model.graph, path: path)
         let file = ONNXFile(path: path, model: model)
         guard cleanUp else { return file }
         let (cleaned, report) = try ONNXGraphCleanup.apply(to: file)
@@ -51,6 +52,30 @@ public struct ONNXFile: Sendable {
         var initializers: [String: Onnx_TensorProto] = [:]
         for tensor in model.graph.initializer { initializers[tensor.name] = tensor }
         self.initializers = initializers
+    }
+
+    /// ONNX graphs assign each value once: a name declared twice as a graph input, written by two
+    /// nodes (or by a node and as an input) or listed twice as an output is refused here, naming
+    /// both places, instead of trapping later in a table keyed by value names.
+    static func checkDefinitions(_ graph: Onnx_GraphProto, path: String) throws {
+        var defined: [String: String] = [:]
+        for input in graph.input {
+            if defined[input.name] != nil { throw FileError(path: path, message: "graph input \"\(input.name)\" is declared twice: not a valid ONNX graph") }
+            defined[input.name] = "a graph input"
+        }
+        for (index, node) in graph.node.enumerated() {
+            for name in node.output where !name.isEmpty {
+                let place = "node \"\(node.label(index: index))\""
+                if let earlier = defined[name] {
+                    throw FileError(path: path, message: "value \"\(name)\" is defined twice (by \(earlier) and by \(place)): not a valid ONNX graph")
+                }
+                defined[name] = place
+            }
+        }
+        var outputs: Set<String> = []
+        for output in graph.output where !outputs.insert(output.name).inserted {
+            throw FileError(path: path, message: "graph output \"\(output.name)\" is listed twice: not a valid ONNX graph")
+        }
     }
 
     static func explain(_ error: Error) -> String {
