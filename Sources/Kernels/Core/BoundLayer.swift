@@ -59,7 +59,12 @@ extension GEMMKernel: WeightBindingKernel {
 
 extension GEMVKernel: WeightBindingKernel {
     public func bind(_ config: KernelConfig, operands: LayerOperands, team: ParallelTeam) throws -> any BoundLayer {
+        let config = Self.completingPath(config)
         try space.validate(config)
+        if config.text("path") == "tiles" {
+            let tiles = try tilesConfig(config)
+            return try GEMMInstance(kernel: tiles.kernel, config: tiles.config, team: team, operands: operands)
+        }
         return try GEMVInstance(kernel: self, config: config, team: team, operands: operands)
     }
 }

@@ -1,6 +1,12 @@
 /// The skinny GEMM for M <= 16 (LLM decode): C[M x N] = A[M x K] · W[K x N] (+ bias, + act),
 /// memory-bound, so it reads each weight once, in its storage precision (fp32, fp16, bf16,
 /// int8 or int4 with per-channel or per-group scales), with threads over N.
+///
+/// Two paths (`path`): `dot`, its own loops (a few rows of x against a tile of output channels),
+/// and `tiles`, the GEMM's register tiles over weights packed once (`tilesConfig`). Which is
+/// faster depends on the rows, the precision and the build: with the 16-lane tiles the GEMM won
+/// from 4 rows on in fp32 (8x4096x4096: 61 against 21–23 GFLOP/s), the dot loops at 2 and 3
+/// rows and with int8 weights at 4 (measured, docs/DESIGN.md); the search measures both.
 public struct GEMVKernel: TunableKernel {
     public static let maxRows = 16
     /// The register tiles (rows x columns) there are loops for.
@@ -48,7 +54,13 @@ public struct GEMVKernel: TunableKernel {
             .init("prefetch", [0, 512, 1024, 2048, 4096], help: "software prefetch distance along the weight stream, bytes (0: none)"),
         ]
         if precision.isQuantized { parameters.append(.init("group", [0, 32, 64, 128], help: "quantization group along K (0: per channel)")) }
+        parameters.append(.init("path", ["dot", "tiles"], help: "dot: the skinny loops; tiles: the GEMM's register tiles over weights packed once"))
         return ParameterSpace(kernel: "gemv", parameters: parameters, constraints: [
+            // mb, nb and prefetch shape the dot loops only: one value each keeps the tiles path to
+            // one point per thread count (and group) instead of forty identical ones.
+            .init("path=tiles takes mb=1, nb=1, prefetch=0 (they belong to the dot loops)") { config in
+                config.text("path") != "tiles" || (config.int("mb") == 1 && config.int("nb") == 1 && config.int("prefetch") == 0)
+            },
             // The loop steps 16 k at a time; a group boundary inside a step would mix scales.
             .init("group is 0 or a multiple of 16") { ($0.int("group") ?? 0) % 16 == 0 },
             .init("(mb, nb) is a tile: 1x1, 1x2, 1x4, 1x8, 2x2, 2x4, 4x1 or 4x2") { config in
@@ -57,13 +69,65 @@ public struct GEMVKernel: TunableKernel {
         ])
     }
 
-    /// The analytical configuration (AnalyticalDefaults.gemv).
-    public var defaultConfig: KernelConfig { AnalyticalDefaults.gemv(m: m, precision: precision) }
+    /// The analytical configuration (AnalyticalDefaults.gemv) on the dot path, or on the tiles
+    /// path where it was measured faster: fp32 from 4 rows on, with the 16-lane tiles.
+    public var defaultConfig: KernelConfig {
+        let dot = Self.completingPath(AnalyticalDefaults.gemv(m: m, precision: precision))
+        guard m >= 4, precision == .fp32, GEMMKernel.wideVectors else { return dot }
+        var tiles = dot
+        tiles.values.merge(["path": "tiles", "mb": 1, "nb": 1, "prefetch": 0]) { _, new in new }
+        return (try? tilesConfig(tiles)) == nil ? dot : tiles
+    }
+
+    /// A configuration recorded before `path` existed ran the dot loops.
+    static func completingPath(_ config: KernelConfig) -> KernelConfig {
+        var config = config
+        if config.kernel == "gemv", config.values["path"] == nil { config.values["path"] = "dot" }
+        return config
+    }
+
+    /// The GEMM configuration `path=tiles` runs: one block of rows (mc >= m) on the register tile
+    /// that pads m least (the widest columns this build has), weights packed once (pack_b=2), A
+    /// read in place, threads over N, the largest K block whose panel fits in L1.
+    func tilesConfig(_ config: KernelConfig) throws -> (kernel: GEMMKernel, config: KernelConfig) {
+        let gemm = try GEMMKernel(m: m, n: n, k: k, epilogue: epilogue, precision: precision, limits: limits)
+        let widest = GEMMKernel.microTiles.map(\.nr).filter { $0 <= 32 }.max() ?? 8
+        let rows = m
+        guard let tile = GEMMKernel.microTiles.filter({ $0.nr == widest })
+            .min(by: { a, b in
+                let (padA, padB) = ((rows + a.mr - 1) / a.mr * a.mr, (rows + b.mr - 1) / b.mr * b.mr)
+                return padA != padB ? padA < padB : a.mr > b.mr
+            }) else { throw KernelError.invalidConfig("path=tiles: no register tile in this build") }
+        let group = config.int("group") ?? 0
+        let panelLimit = limits.l1dBytes / 2 / (4 * tile.nr)
+        let depths: [Int] = [512, 384, 256, 192, 128, 64]
+        let kc = depths.first { depth in depth <= panelLimit && (group == 0 || depth % group == 0) } ?? 64
+        let blocks: [Int] = [16, 24, 32, 48, 64, 72, 96, 120, 128, 144, 192, 240, 256, 288, 384]
+        let mc = blocks.first { $0 >= rows && $0 % tile.mr == 0 } ?? 48
+        let widths: [Int] = [240, 256, 480, 512, 960, 1024, 1920, 2048, 3840, 4080, 4096, 8192].filter { $0 % tile.nr == 0 }
+        let nc = widths.first { $0 >= n } ?? widths.last ?? 8192
+        var values: [String: ParameterValue] = [
+            "mr": .int(tile.mr), "nr": .int(tile.nr), "kc": .int(kc), "mc": .int(mc), "nc": .int(nc), "threads": .int(config.int("threads") ?? 1),
+            "loop": "n", "order": "jr", "pack_a": 0, "pack_b": 2,
+        ]
+        if precision.isQuantized { values["group"] = .int(group) }
+        let gemmConfig = KernelConfig(kernel: "gemm", values: values)
+        let problems = gemm.space.violations(gemmConfig)
+        guard problems.isEmpty else {
+            throw KernelError.invalidConfig("path=tiles: the GEMM configuration \(gemmConfig) does not fit (\(problems.joined(separator: "; ")))")
+        }
+        return (gemm, gemmConfig)
+    }
 
     public func instantiate(_ config: KernelConfig, team: ParallelTeam) throws -> any KernelInstance {
+        let config = Self.completingPath(config)
         try space.validate(config)
         let threads = config.int("threads") ?? 1
         guard threads <= team.size else { throw KernelError.invalidConfig("threads=\(threads) but the team has \(team.size)") }
+        if config.text("path") == "tiles" {
+            let tiles = try tilesConfig(config)
+            return try GEMMInstance(kernel: tiles.kernel, config: tiles.config, team: team)
+        }
         return try GEMVInstance(kernel: self, config: config, team: team)
     }
 }
