@@ -104,10 +104,8 @@ enum FastOperators {
             let source = x.pointer
             return {
                 for p in 0..<count {
-                    let start = source + p * plane
-                    var best = -Float.infinity, sum: Float = 0
-                    for i in 0..<plane { best = max(best, start[i]); sum += start[i] }
-                    out[p] = isMax ? best : sum / Float(plane)
+                    let total = ckernel_plane_reduce(source + p * plane, plane, isMax ? 1 : 0)
+                    out[p] = isMax ? total : total / Float(plane)
                 }
             }
         case "MaxPool", "AveragePool":

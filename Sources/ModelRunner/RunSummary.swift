@@ -9,6 +9,8 @@ public struct RunSummary: Codable, Sendable {
     public var passes: Int
     /// Medians of the interleaved passes, seconds.
     public var tunedSeconds: Double
+    /// The tuned passes back to back (`ModelRun.Report.steadySeconds`).
+    public var steadySeconds: Double
     public var defaultSeconds: Double
     public var tunedLayerSeconds: Double
     public var defaultLayerSeconds: Double
@@ -39,6 +41,7 @@ public struct RunSummary: Codable, Sendable {
         threads = run.threads
         passes = report.passes
         tunedSeconds = report.tunedSeconds
+        steadySeconds = report.steadySeconds
         defaultSeconds = report.defaultSeconds
         tunedLayerSeconds = report.tunedLayerSeconds
         defaultLayerSeconds = report.defaultLayerSeconds

@@ -24,6 +24,8 @@ public enum RunReportText {
                             report.defaultLayerSeconds / report.tunedLayerSeconds))
         lines.append(String(format: "whole forward pass (compiled plan): default %.3f ms, tuned %.3f ms; reference path %.1f ms (one pass)",
                             report.defaultSeconds * 1e3, report.tunedSeconds * 1e3, report.referenceSeconds * 1e3))
+        lines.append(String(format: "tuned passes back to back (as a service running this model keeps its caches): %.3f ms (median of %d)",
+                            report.steadySeconds * 1e3, report.passes))
         let onReference = report.referenceNodes.isEmpty ? "none"
             : report.referenceNodes.sorted { $0.key < $1.key }.map { "\($0.key) x\($0.value)" }.joined(separator: ", ")
         lines.append(String(format: "plan: arena %.1f KB (one buffer per value: %.1f KB); nodes on the reference operators per pass: %@",

@@ -120,7 +120,7 @@ struct CompiledModelTests {
             $0.attribute = [ints("kernel_shape", kernel), ints("strides", strides), ints("pads", pads + pads), ints("dilations", dilations),
                             Onnx_AttributeProto.with { $0.name = "count_include_pad"; $0.type = .int; $0.i = Int64(includePad) }]
         }
-        for width in [37, 70] {
+        for width in [24, 37, 70] {
             let shape = [1, 2, 7, width]
             let pooling = try Pooling(node: node, input: shape, isMax: op == "MaxPool")
             let (oh, ow) = (pooling.outputShape[2], pooling.outputShape[3])

@@ -56,6 +56,14 @@ package struct Pooling: Sendable {
     package func run(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, planes: Range<Int>) {
         let (height, width, oh, ow, kw, sh, sw, ph, pw, dh, dw) = sizes
         let (isMax, includePad, interior) = (self.isMax, self.includePad, self.interior)
+        // 2x2 windows at stride 2 with no pads, every window inside the input: the CNN pool.
+        if kw == 2, sw == 2, sh == 2, ph == 0, pw == 0, dh == 1, dw == 1, interior == 0..<ow, 2 * ow <= width, 2 * oh <= height,
+           rowTaps.allSatisfy({ $0.first == 0 && $0.last == 2 }) {
+            for plane in planes {
+                ckernel_pool2x2_plane(input + plane * height * width, width, output + plane * oh * ow, oh, ow, isMax ? 1 : 0)
+            }
+            return
+        }
         for plane in planes {
             let source = input + plane * height * width
             let destination = output + plane * oh * ow
