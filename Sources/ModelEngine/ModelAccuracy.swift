@@ -75,6 +75,28 @@ public struct ModelAccuracy {
         return (median(times), median(layerTimes))
     }
 
+    /// The whole pass with the layers as `a` says and as `b` says, compiled once each and run in
+    /// alternation (the first calibration input; one warm-up each): the medians of `passes`
+    /// passes each, fewer when they pass `timeCap` seconds. Alternating keeps the machine's
+    /// drift (20–30% here between runs) out of the comparison.
+    public func race(_ a: (Layer) -> Choice, _ b: (Layer) -> Choice, passes: Int = 25, timeCap: Double = 1) throws -> (a: Double, b: Double) {
+        let plans = [try CompiledModel(plan: plan, initializers: initializers, steps: try steps(a), team: team),
+                     try CompiledModel(plan: plan, initializers: initializers, steps: try steps(b), team: team)]
+        let input = inputs[0]
+        for compiled in plans { _ = try compiled.run(input) }
+        var times: [[Double]] = [[], []]
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(timeCap * 1e9)
+        while times[0].count < max(1, passes) && (times[0].isEmpty || DispatchTime.now().uptimeNanoseconds < deadline) {
+            for (index, compiled) in plans.enumerated() {
+                let start = DispatchTime.now().uptimeNanoseconds
+                _ = try compiled.run(input)
+                times[index].append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            }
+        }
+        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+        return (median(times[0]), median(times[1]))
+    }
+
     private func steps(_ choose: (Layer) -> Choice) throws -> [BoundStep] {
         try plan.bindings.map { binding in
             let choice = choose(binding.layer)

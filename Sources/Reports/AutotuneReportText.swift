@@ -107,6 +107,12 @@ public enum AutotuneReportText {
             let steps = budget.backedOff.map { "\($0.layer) \($0.from.rawValue) → \($0.to.rawValue)" }.joined(separator: "; ")
             line += String(format: "; with the per-layer choices it was %.2e, backed off: ", budget.errorBefore) + steps
         }
+        if !budget.fasterInContext.isEmpty {
+            let steps = budget.fasterInContext.map {
+                String(format: "%@ %@ → fp32 (whole pass %.3f → %.3f ms)", $0.layer.description, $0.from.rawValue, $0.seconds * 1e3, $0.fp32Seconds * 1e3)
+            }
+            line += "; faster in the graph with fp32: " + steps.joined(separator: "; ")
+        }
         return line
     }
 }

@@ -47,6 +47,8 @@ public struct AutotuneSummary: Codable, Sendable {
     public var modelOutputError: Double?
     public var modelOutputErrorBeforeBackOff: Double?
     public var backedOff: [String]?
+    /// Layers put back to fp32 because the whole pass ran clearly faster with it.
+    public var fasterInContext: [String]?
     public var modelOutputErrorUnavailable: String?
     /// For a workload with a graph: the whole forward pass measured in the compiled plan with
     /// the final choices, and the part of it in the layers (`tunedSeconds` is the prediction
@@ -78,6 +80,7 @@ public struct AutotuneSummary: Codable, Sendable {
         modelOutputError = result.modelBudget?.error
         modelOutputErrorBeforeBackOff = result.modelBudget?.errorBefore
         backedOff = result.modelBudget.map { $0.backedOff.map { "\($0.layer) \($0.from.rawValue) → \($0.to.rawValue)" } }
+        fasterInContext = result.modelBudget.map { $0.fasterInContext.map { "\($0.layer) \($0.from.rawValue) → fp32" } }
         modelOutputErrorUnavailable = result.modelBudgetUnavailable
         measuredPassSeconds = result.modelBudget?.measuredPass?.seconds
         measuredPassLayerSeconds = result.modelBudget?.measuredPass?.layerSeconds

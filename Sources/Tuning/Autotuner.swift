@@ -37,6 +37,9 @@ public struct Autotuner {
         public var calibration: [[String: Tensor]] = []
         /// Where `calibration` came from, for the report.
         public var calibrationSource: String?
+        /// Race each lower precision chosen for a layer against its fp32 candidate in the whole
+        /// pass (ModelBudget), and keep fp32 where the graph runs clearly faster with it.
+        public var raceInContext = true
 
         /// How the precision is chosen, as the database records it with each choice.
         public var policy: String {

@@ -9,7 +9,9 @@ import Workloads
 /// (each within the limit on its own), but errors add up through a graph. This runs the model
 /// with the chosen precisions on calibration inputs and, while its output error is above the
 /// limit, backs off the layer that costs the most accuracy per second saved to its next more
-/// accurate candidate (ultimately fp32), recording the new choice.
+/// accurate candidate (ultimately fp32), recording the new choice. Then, in context: a layer
+/// whose lower precision won alone (by its kernel's time, caches warm) is raced in the whole
+/// pass against its fp32 candidate, and runs fp32 where that is clearly faster in the graph.
 public struct ModelBudget {
     public struct Outcome: Sendable {
         /// The model's output error with the final choices (worst over graphs and inputs).
@@ -23,6 +25,9 @@ public struct ModelBudget {
         public var calibrationSource: String?
         /// Each back-off: the layer, and the precision it left and took.
         public var backedOff: [(layer: Layer, from: Precision, to: Precision)]
+        /// Each layer put back to fp32 because the whole pass ran clearly faster with it, and the
+        /// pass's seconds with the lower precision and with fp32 (medians of alternated passes).
+        public var fasterInContext: [(layer: Layer, from: Precision, seconds: Double, fp32Seconds: Double)] = []
         /// The whole forward pass with the final choices in the compiled plan (summed over the
         /// graphs), and the part of it in the layers: what the layers' own times predict.
         public var measuredPass: (seconds: Double, layerSeconds: Double)?
@@ -64,10 +69,11 @@ public struct ModelBudget {
             try ModelAccuracy(plan: plan, limits: limits, threads: max(1, profile.topology.cores), calibration: calibration, metric: request.metric)
         }
         // What runs each layer with the current choices (analytical fp32 for a layer with none).
-        func chooser() -> (Layer) -> ModelAccuracy.Choice {
+        func chooser(_ results: [Autotuner.LayerResult]) -> (Layer) -> ModelAccuracy.Choice {
             let choices = Dictionary(results.map { ($0.layer, Self.choice(for: $0, limits: limits)) }, uniquingKeysWith: { first, _ in first })
             return { layer in choices[layer] ?? Self.analytical(layer, limits: limits) }
         }
+        func chooser() -> (Layer) -> ModelAccuracy.Choice { chooser(results) }
         func error() throws -> Double {
             let choose = chooser()
             return try checks.map { try $0.error(choose) }.max() ?? 0
@@ -81,9 +87,26 @@ public struct ModelBudget {
             backedOff.append((results[index].layer, from, results[index].candidates[next].precision))
             current = try error()
         }
+        // In context: fp32 where the whole pass is clearly faster with it (fp32 only lowers the error).
+        var fasterInContext: [(layer: Layer, from: Precision, seconds: Double, fp32Seconds: Double)] = []
+        for index in results.indices where request.raceInContext {
+            guard let winner = results[index].winner, winner.precision != .fp32,
+                  let fp32 = results[index].candidates.firstIndex(where: { $0.precision == .fp32 && $0.rejection == nil && $0.best != nil }) else { continue }
+            var trial = results
+            trial[index].chosen = fp32
+            let (present, alternative) = (chooser(), chooser(trial))
+            let times = try checks.map { try $0.race(present, alternative) }
+            let (seconds, fp32Seconds) = (times.map(\.a).reduce(0, +), times.map(\.b).reduce(0, +))
+            if fp32Seconds < Self.clearlyFaster * seconds {
+                results[index].chosen = fp32
+                fasterInContext.append((results[index].layer, winner.precision, seconds, fp32Seconds))
+            }
+        }
+        if !fasterInContext.isEmpty { current = try error() }
         var outcome = Outcome(error: current, errorBefore: before, limit: request.maxError, metric: request.metric,
                               calibrationInputs: checks.map(\.calibrationCount).reduce(0, +),
                               calibrationSource: sets.contains { !$0.isEmpty } ? request.calibrationSource : nil, backedOff: backedOff)
+        outcome.fasterInContext = fasterInContext
         let choose = chooser()
         let passes = try checks.map { try $0.wholePass(choose) }
         outcome.measuredPass = (passes.map(\.seconds).reduce(0, +), passes.map(\.layerSeconds).reduce(0, +))
@@ -95,6 +118,11 @@ public struct ModelBudget {
         }
         return outcome
     }
+
+    /// The whole pass with fp32 must take less than this fraction of the time with the lower
+    /// precision to switch: the alternated medians still differ by a few percent between
+    /// identical plans here.
+    static let clearlyFaster = 0.95
 
     /// The layer whose chosen precision costs the most error per second it saves over its next
     /// more accurate eligible candidate, and that candidate's index; nil when every layer runs

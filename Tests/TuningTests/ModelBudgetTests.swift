@@ -16,9 +16,10 @@ struct ModelBudgetTests {
 
     /// A layer's result as autotune would leave it: fp32 and int8 candidates, int8 chosen (faster,
     /// within the per-layer limit), with analytical configurations.
-    static func result(_ layer: Layer, int8Seconds: Double, limits: MachineSizes) -> Autotuner.LayerResult {
+    static func result(_ layer: Layer, int8Seconds: Double, limits: MachineSizes, fp32Config: KernelConfig? = nil) -> Autotuner.LayerResult {
         func candidate(_ precision: Precision, seconds: Double, error: Double) -> Autotuner.Candidate {
-            let config = AnalyticalDefaults.config(kernel: layer.kernel, m: layer.m ?? 1, precision: precision, limits: limits)
+            let analytical = AnalyticalDefaults.config(kernel: layer.kernel, m: layer.m ?? 1, precision: precision, limits: limits)
+            let config = precision == .fp32 ? fp32Config ?? analytical : analytical
             let best = BestRecord(profileId: "p", layer: layer.key(precision: precision), kernelLibraryVersion: KernelLibrary.version,
                                   kernel: layer.kernel.rawValue, config: config.description, medianSeconds: seconds, gflops: 1,
                                   rooflineFraction: nil, margin: nil, runnerUpConfig: nil, defaultConfig: config.description,
@@ -40,6 +41,7 @@ struct ModelBudgetTests {
                           runner: InProcessTrialRunner(topology: try HwlocTopology()))
         var request = Autotuner.Request(workload: plan.workload, precisions: [.int8], maxError: 1e-4)
         request.graphs = [plan]
+        request.raceInContext = false // the choices asserted here are accuracy's alone
         let outcome = try ModelBudget(autotuner: Autotuner(tuner: tuner), request: request).enforce(on: &results)
         #expect(outcome.errorBefore > 1e-4, "\(outcome.errorBefore)")
         #expect(outcome.error <= 1e-4 && outcome.holds, "\(outcome.error)")
@@ -52,6 +54,39 @@ struct ModelBudgetTests {
         let loose = try ModelBudget(autotuner: Autotuner(tuner: tuner), request: request).enforce(on: &kept)
         #expect(loose.backedOff.isEmpty && loose.error == loose.errorBefore && loose.error < 0.05)
         #expect(kept.allSatisfy { $0.winner?.precision == .int8 })
+    }
+
+    @Test("in context: a layer whose int8 won alone runs fp32 where the whole pass is clearly faster with it, and the report says so")
+    func fasterInContext() throws {
+        // MLP at batch 8: int8 weights on the GEMV's dot loops against fp32 on the GEMM's tiles
+        // (the fp32 default from 4 rows in AVX-512 builds): 3–5x apart per layer, measured.
+        let plan = try ONNXImport.plan(path: Self.mlp, dimensions: ["batch": 8])
+        let limits = MachineSizes(profile: TunerTests.profile)
+        func fresh() throws -> [Autotuner.LayerResult] {
+            try plan.bindings.map { binding in
+                let layer = binding.layer
+                let fp32 = try GEMVKernel(m: layer.m ?? 1, n: layer.n ?? 1, k: layer.k ?? 1, epilogue: layer.epilogue, limits: limits).defaultConfig
+                return Self.result(layer, int8Seconds: 5e-6, limits: limits, fp32Config: fp32)
+            }
+        }
+        var results = try fresh()
+        let tuner = Tuner(profile: TunerTests.profile, database: try TuningDatabase(path: try temporaryPath("context.sqlite")),
+                          runner: InProcessTrialRunner(topology: try HwlocTopology()))
+        var request = Autotuner.Request(workload: plan.workload, precisions: [.int8], maxError: 0.05)
+        request.graphs = [plan]
+        let outcome = try ModelBudget(autotuner: Autotuner(tuner: tuner), request: request).enforce(on: &results)
+        #expect(outcome.backedOff.isEmpty && outcome.holds)
+        // Every switch was to fp32 and clearly faster; every other layer kept its int8.
+        let switched = Set(outcome.fasterInContext.map(\.layer))
+        #expect(outcome.fasterInContext.allSatisfy { $0.from == .int8 && $0.fp32Seconds < ModelBudget.clearlyFaster * $0.seconds })
+        for result in results { #expect(result.winner?.precision == (switched.contains(result.layer) ? .fp32 : .int8)) }
+        #expect(outcome.error <= outcome.errorBefore)
+        if GEMMKernel.microTiles.contains(where: { $0.nr == 32 }) { #expect(!switched.isEmpty, "fp32 tiles should win in the graph") }
+        // Off, the per-layer choices stand.
+        var kept = try fresh()
+        request.raceInContext = false
+        let off = try ModelBudget(autotuner: Autotuner(tuner: tuner), request: request).enforce(on: &kept)
+        #expect(off.fasterInContext.isEmpty && kept.allSatisfy { $0.winner?.precision == .int8 })
     }
 
     @Test("the fastest precision within the limit wins only when clearly faster than a more accurate one")
@@ -84,6 +119,7 @@ struct ModelBudgetTests {
                           runner: InProcessTrialRunner(topology: try HwlocTopology()))
         let calibration = try ModelInputs.load(path: Self.bert.replacingOccurrences(of: ".onnx", with: ".inputs.npz"), plan: plan)
         var request = Autotuner.Request(workload: plan.workload, precisions: [.int8], maxError: 1e-5)
+        request.raceInContext = false
         request.graphs = [plan]
         request.calibration = [calibration]
         request.calibrationSource = "bert-encoder.inputs.npz"
