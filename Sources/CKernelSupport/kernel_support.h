@@ -349,6 +349,91 @@ static inline void ckernel_depthwise_rows(float *out, long rows, long out_width,
     }
 }
 
+/// Direct convolution of one output row for a block of up to 16 output channels (fp32, NCHW):
+/// out[j·out_plane + ox] = act(bias[j] + Σ_{c,r,s} w[((c·kh + r)·kw + s)·16 + j] ·
+/// top[c·padded_plane + r·dilation·padded_width + ox·stride + s·dilation]) for j < kn, where
+/// `top` is the padded row the windows' first taps read. Sixteen accumulators (one per output
+/// channel) of 16 output pixels: each input vector feeds 16 FMAs with broadcast weights, so
+/// there is no im2col matrix to write and read back (for the small CNN's 3-channel 3x3
+/// convolution the im2col copy cost about as much as the GEMM, measured). Rows narrower than 8
+/// go pixel by pixel with the 16 channels in one vector; rows of 8 to 15 take two output rows
+/// at once (rows = 2: the next row's pixels in the upper 8 lanes), else rows is 1.
+/// activation: 0 none, 1 relu, 2 relu6.
+static inline void ckernel_conv_direct_row(float *out, long out_plane, long out_width, long rows, long kn, const float *top, long padded_plane,
+                                           long padded_width, long channels, long kh, long kw, long stride, long dilation, const float *w,
+                                           const float *bias, int activation) {
+    const long next = rows > 1 ? stride * padded_width : 0;
+    if (out_width >= 8) {
+        const int wide = out_width >= 16;
+        const long step = wide ? 16 : 8;
+        for (long start = 0; start < out_width; start += step) {
+            const long ox = start + step <= out_width ? start : out_width - step;
+            ckernel_float16 acc[16];
+#pragma unroll
+            for (int j = 0; j < 16; j++) acc[j] = bias[j];
+            const float *weights = w;
+            for (long c = 0; c < channels; c++) {
+                for (long r = 0; r < kh; r++) {
+                    const float *line = top + c * padded_plane + r * dilation * padded_width + ox * stride;
+                    for (long s = 0; s < kw; s++) {
+                        ckernel_float16 x;
+                        if (wide) {
+                            x = ckernel_load_strided16(line + s * dilation, stride);
+                        } else {
+                            ckernel_float8 low = ckernel_load_strided8(line + s * dilation, stride);
+                            ckernel_float8 high = ckernel_load_strided8(line + next + s * dilation, stride);
+                            x = __builtin_shufflevector(low, high, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+                        }
+#pragma unroll
+                        for (int j = 0; j < 16; j++) acc[j] += weights[j] * x;
+                        weights += 16;
+                    }
+                }
+            }
+            // Constant indices (the loop unrolled, kn tested per channel) keep acc in registers: a
+            // variable index put the 16 accumulators on the stack, stored every tap (measured).
+#pragma unroll
+            for (int j = 0; j < 16; j++) {
+                if (j >= kn) break;
+                ckernel_float16 v = acc[j];
+                if (activation == 1 || activation == 2) v = __builtin_elementwise_max(v, (ckernel_float16)0.0f);
+                if (activation == 2) v = __builtin_elementwise_min(v, (ckernel_float16)6.0f);
+                if (wide) {
+                    __builtin_memcpy(out + j * out_plane + ox, &v, sizeof v);
+                } else {
+                    ckernel_float8 low = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7);
+                    __builtin_memcpy(out + j * out_plane + ox, &low, sizeof low);
+                    if (rows > 1) {
+                        ckernel_float8 high = __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
+                        __builtin_memcpy(out + j * out_plane + out_width + ox, &high, sizeof high);
+                    }
+                }
+            }
+        }
+        return;
+    }
+    for (long row = 0; row < rows; row++)
+    for (long ox = 0; ox < out_width; ox++) {
+        ckernel_float16 acc;
+        __builtin_memcpy(&acc, bias, sizeof acc);
+        const float *weights = w;
+        for (long c = 0; c < channels; c++) {
+            for (long r = 0; r < kh; r++) {
+                const float *line = top + row * stride * padded_width + c * padded_plane + r * dilation * padded_width + ox * stride;
+                for (long s = 0; s < kw; s++) {
+                    ckernel_float16 k;
+                    __builtin_memcpy(&k, weights, sizeof k);
+                    acc += line[s * dilation] * k;
+                    weights += 16;
+                }
+            }
+        }
+        if (activation == 1 || activation == 2) acc = __builtin_elementwise_max(acc, (ckernel_float16)0.0f);
+        if (activation == 2) acc = __builtin_elementwise_min(acc, (ckernel_float16)6.0f);
+        for (long j = 0; j < kn; j++) out[j * out_plane + row * out_width + ox] = acc[j];
+    }
+}
+
 /// The GEMM epilogue on one row of a tile: line[j] = act(line[j] + shift + (column_bias ?
 /// column_bias[j] : 0)), act 0 none, 1 relu, 2 relu6. In 16 and 8 lanes: Swift's loop became
 /// 4-lane compare-and-mask code and took a quarter of a small convolution's driver time

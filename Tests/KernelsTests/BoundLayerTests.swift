@@ -71,7 +71,7 @@ struct BoundLayerTests {
             return Float((0..<8).reduce(0.0) { $0 + Double(weights[$1 * 6 + channel]) * Double(x[$1 * 25 + pixel]) })
         }
         // kp multiplies the input planes in place; pk goes through im2col and the scatter.
-        for layout in ["layout=kp", "layout=kp,pack_b=0", "layout=pk"] {
+        for layout in ["layout=kp,chunk=256", "layout=kp,pack_b=0,chunk=256", "layout=pk,chunk=256", "layout=direct,chunk=0"] {
             let bound = try conv.bind(try conv.defaultConfig.applying(overrides: layout), operands: LayerOperands(weights: weights), team: team)
             var y = [Float](repeating: .nan, count: 6 * 25)
             x.withUnsafeBufferPointer { input in y.withUnsafeMutableBufferPointer { bound.run(input: input.baseAddress!, output: $0.baseAddress!) } }

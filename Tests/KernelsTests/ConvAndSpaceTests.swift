@@ -8,6 +8,7 @@ struct ConvAndSpaceTests {
 
     @Test("conv2d with stride, padding and dilation", arguments: [
         "1,3,9,11,5,3,3,1,0,1", "2,4,10,10,7,3,3,2,1,1", "1,5,13,13,6,3,3,1,2,2", "1,8,7,7,16,1,1", "1,2,5,5,3,5,5,1,2,1",
+        "1,3,18,20,20,3,3,1,1", "1,6,17,34,33,3,3,2,1",
     ])
     func conv(_ shape: String) throws {
         let kernel = try Conv2DKernel(shape: Conv2DShape(parsing: shape), epilogue: Epilogue(bias: true, activation: .relu), limits: .typical)
@@ -15,11 +16,25 @@ struct ConvAndSpaceTests {
             "layout=pk,chunk=0", "layout=pk,chunk=64,threads=2,loop=m", "layout=pk,pack_b=2,threads=2",
             "layout=kp,chunk=0", "layout=kp,chunk=64,threads=2,loop=m,pack_b=0", "layout=kp,pack_b=0,threads=2",
             "layout=kp,mr=6,nr=16,mc=24,kc=64,order=ir,threads=2",
+            // Direct: rows of 16+ (the last vector overlapping), of 8 to 15 (two rows a vector,
+            // an odd last one), of fewer (pixel by pixel); channel blocks of 16 with a partial last.
+            "layout=direct,chunk=0", "layout=direct,chunk=0,threads=2",
         ] {
             let instance = try kernel.instantiate(try kernel.defaultConfig.applying(overrides: overrides), team: Self.team)
             instance.run()
             let result = instance.validate()
             #expect(result.passed, "\(shape) \(overrides): \(result)")
+        }
+    }
+
+    @Test("conv2d's direct loops under every epilogue: none, bias, relu6 fused; gelu after the rows", arguments: ["1,3,18,20,20,3,3,1,1", "1,4,9,12,7,3,3,1,1,1"])
+    func directEpilogues(_ shape: String) throws {
+        for epilogue in [Epilogue.none, Epilogue(bias: true), Epilogue(bias: true, activation: .relu6), Epilogue(bias: true, activation: .gelu)] {
+            let kernel = try Conv2DKernel(shape: Conv2DShape(parsing: shape), epilogue: epilogue, limits: .typical)
+            let instance = try kernel.instantiate(try kernel.defaultConfig.applying(overrides: "layout=direct,chunk=0,threads=2"), team: Self.team)
+            instance.run()
+            let result = instance.validate()
+            #expect(result.passed, "\(shape) \(epilogue): \(result)")
         }
     }
 
@@ -175,8 +190,14 @@ struct ConvAndSpaceTests {
         #expect(int8.defaultConfig.text("layout") == "pk")
         #expect(int8.space.violations(try int8.defaultConfig.applying(overrides: "layout=kp")).contains { $0.contains("layout=kp is not one of pk") })
         let fp32 = try Conv2DKernel(shape: shape, limits: .typical)
-        #expect(fp32.defaultConfig.text("layout") == "kp")
-        #expect(fp32.space.violations(try fp32.defaultConfig.applying(overrides: "pack_b=2")).contains { $0.contains("layout=kp: pack_a=1") })
+        #expect(fp32.defaultConfig.text("layout") == (GEMMKernel.wideVectors ? "direct" : "kp"))
+        #expect(fp32.space.violations(try fp32.defaultConfig.applying(overrides: "layout=kp,chunk=256,pack_b=2")).contains { $0.contains("layout=kp: pack_a=1") })
+        // The direct loops take no GEMM parameters and no chunk; not offered with groups.
+        #expect(fp32.space.violations(try fp32.defaultConfig.applying(overrides: "layout=direct,chunk=64")).contains { $0.contains("layout=direct: chunk=0") })
+        #expect(fp32.space.violations(try fp32.defaultConfig.applying(overrides: "layout=direct,chunk=0,mr=6,nr=16")).contains { $0.contains("layout=direct") })
+        let grouped = try Conv2DKernel(shape: try Conv2DShape(parsing: "1,4,6,6,8,3,3,1,1,1,2"), limits: .typical)
+        #expect(grouped.space.violations(try grouped.defaultConfig.applying(overrides: "layout=direct,chunk=0")).contains { $0.contains("layout=direct is not one of") })
+        #expect(grouped.defaultConfig.text("layout") == "kp")
         #expect(fp32.space.violations(try fp32.defaultConfig.applying(overrides: "layout=pk,pack_b=0")).contains { $0.contains("layout=pk: pack_b") })
         var recorded = try fp32.defaultConfig.applying(overrides: "layout=pk")
         recorded.values["layout"] = nil

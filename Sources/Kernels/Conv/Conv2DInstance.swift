@@ -19,10 +19,14 @@ final class Conv2DInstance: KernelInstance, BoundLayer {
     let channelMajor: [ChannelMajorGEMM]
     /// layout=kp on an unpadded stride-1 1x1 convolution: the input planes are B as they lie.
     let pointwise: Bool
+    /// layout=direct: the filters as [K/16][C][R][S][16] and the bias as [K/16][16] (zeros past K,
+    /// and everywhere without a bias), for `ckernel_conv_direct_row`.
+    let direct: (filters: FloatBuffer, bias: FloatBuffer)?
     /// One image's channels with their zero border (only the interior is rewritten, once per
     /// image), so each im2col row is one strided copy per output row; nil without padding.
     let paddedImage: FloatBuffer?
     let team: ParallelTeam
+    let threads: Int
 
     /// - Parameter operands: the model's weights as the GEMM operand [C·R·S, K] and bias; nil:
     ///   deterministic random ones.
@@ -52,8 +56,18 @@ final class Conv2DInstance: KernelInstance, BoundLayer {
         let (reduction, perGroup, outChannels) = (kernel.shape.reduction, kernel.shape.outChannels / kernel.shape.groups, kernel.shape.outChannels)
         let precision = kernel.precision, quantizationGroup = config.int("group") ?? 0
         let channelsFirst = config.text("layout") == "kp"
+        if config.text("layout") == "direct" {
+            let (blocks, taps) = ((shape.outChannels + 15) / 16, shape.channels * shape.kernelHeight * shape.kernelWidth)
+            let (filters, biases) = (FloatBuffer(count: blocks * taps * 16), FloatBuffer(count: blocks * 16))
+            for k in 0..<shape.outChannels {
+                for t in 0..<taps { filters.pointer[(k / 16 * taps + t) * 16 + k % 16] = weightsFP32.pointer[k * taps + t] }
+            }
+            direct = (filters, biases)
+        } else {
+            direct = nil
+        }
         pointwise = channelsFirst && shape.kernelHeight == 1 && shape.kernelWidth == 1 && shape.stride == 1 && shape.padding == 0
-        weights = channelsFirst ? [] : try (0..<kernel.shape.groups).map { g in
+        weights = channelsFirst || direct != nil ? [] : try (0..<kernel.shape.groups).map { g in
             let slice = FloatBuffer(count: reduction * perGroup)
             for r in 0..<reduction {
                 for j in 0..<perGroup { slice.pointer[r * perGroup + j] = transposed.pointer[r * outChannels + g * perGroup + j] }
@@ -61,14 +75,16 @@ final class Conv2DInstance: KernelInstance, BoundLayer {
             return try WeightMatrix(slice.pointer, rows: reduction, columns: perGroup, precision: precision, group: quantizationGroup)
         }
         bias = try operands.map { try $0.biasBuffer(columns: outChannels) } ?? FloatBuffer(random: outChannels, seed: 3)
+        if let direct, kernel.epilogue.bias { direct.bias.pointer.update(from: bias.pointer, count: outChannels) }
         output = FloatBuffer(count: shape.batch * shape.outChannels * shape.pixels)
-        columns = FloatBuffer(count: pointwise ? 0 : chunk * shape.reduction)
+        columns = FloatBuffer(count: pointwise || direct != nil ? 0 : chunk * shape.reduction)
         paddedImage = shape.padding == 0 || pointwise ? nil : FloatBuffer(count: shape.channels * shape.paddedPlane)
-        product = FloatBuffer(count: channelsFirst ? 0 : chunk * perGroup)
+        product = FloatBuffer(count: channelsFirst || direct != nil ? 0 : chunk * perGroup)
         var gemmConfig = config
         gemmConfig.kernel = "gemm"
         let (rows, epilogue) = (chunk, kernel.epilogue)
-        drivers = weights.map { GEMMDriver(config: gemmConfig, m: rows, n: perGroup, k: reduction, epilogue: epilogue, weights: $0) }
+        drivers = direct != nil ? [] : weights.map { GEMMDriver(config: gemmConfig, m: rows, n: perGroup, k: reduction, epilogue: epilogue, weights: $0) }
+        threads = config.int("threads") ?? 1
         let filters = weightsFP32.pointer
         channelMajor = !channelsFirst ? [] : (0..<kernel.shape.groups).map { g in
             ChannelMajorGEMM(config: gemmConfig, filters: filters + g * perGroup * reduction, m: perGroup, k: reduction, epilogue: epilogue)
@@ -80,6 +96,7 @@ final class Conv2DInstance: KernelInstance, BoundLayer {
     }
 
     func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+        if let direct { return runDirect(input: input, output: output, filters: direct.filters.pointer, bias: direct.bias.pointer) }
         if !channelMajor.isEmpty { return runChannelMajor(input: input, output: output) }
         for image in 0..<shape.batch {
             pad(input, image: image)
@@ -121,6 +138,38 @@ final class Conv2DInstance: KernelInstance, BoundLayer {
                 }
                 first += count
             }
+        }
+    }
+
+    /// layout=direct: per image, output rows of 16-channel blocks split over the threads, each
+    /// straight from the padded image; an activation the row loop does not fuse after it.
+    private func runDirect(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, filters: UnsafePointer<Float>,
+                           bias: UnsafePointer<Float>) {
+        let s = shape
+        let blocks = (s.outChannels + 15) / 16
+        let taps = s.channels * s.kernelHeight * s.kernelWidth
+        let activation = kernel.epilogue.activation
+        let code: Int32 = activation == .relu ? 1 : activation == .relu6 ? 2 : 0
+        let rest = Epilogue(bias: false, activation: code == 0 ? activation : .none)
+        let (width, plane) = paddedImage == nil ? (s.width, s.height * s.width) : (s.paddedWidth, s.paddedPlane)
+        let parts = threads
+        // Rows of 8 to 15 outputs go two at a time (one 16-lane vector).
+        let rowsPerTask = s.outWidth >= 8 && s.outWidth < 16 ? 2 : 1
+        let pairs = (s.outHeight + rowsPerTask - 1) / rowsPerTask
+        for image in 0..<s.batch {
+            pad(input, image: image)
+            let top = paddedImage.map { UnsafePointer($0.pointer) } ?? input + image * s.channels * s.height * s.width
+            let planes = output + image * s.outChannels * s.pixels
+            team.run(threads: parts) { index in
+                guard index < parts else { return }
+                for task in ParallelTeam.chunk(index, of: parts, count: blocks * pairs) {
+                    let (block, row) = (task / pairs, task % pairs * rowsPerTask)
+                    ckernel_conv_direct_row(planes + block * 16 * s.pixels + row * s.outWidth, s.pixels, s.outWidth, min(rowsPerTask, s.outHeight - row),
+                                            min(16, s.outChannels - block * 16), top + row * s.stride * width, plane, width, s.channels, s.kernelHeight,
+                                            s.kernelWidth, s.stride, s.dilation, filters + block * taps * 16, bias + block * 16, code)
+                }
+            }
+            if rest != .none { rest.applyRows(planes, ldc: s.pixels, rows: s.outChannels, cols: s.pixels, row: 0, bias: nil) }
         }
     }
 
