@@ -113,6 +113,9 @@ public enum AutotuneReportText {
             }
             line += "; faster in the graph with fp32: " + steps.joined(separator: "; ")
         }
+        if budget.notRacedInContext > 0 {
+            line += "; \(budget.notRacedInContext) layer(s) with a lower precision not raced in the graph (the races' budget, a tenth of --time, ran out)"
+        }
         return line
     }
 }

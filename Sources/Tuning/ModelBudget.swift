@@ -28,6 +28,8 @@ public struct ModelBudget {
         /// Each layer put back to fp32 because the whole pass ran clearly faster with it, and the
         /// pass's seconds with the lower precision and with fp32 (medians of alternated passes).
         public var fasterInContext: [(layer: Layer, from: Precision, seconds: Double, fp32Seconds: Double)] = []
+        /// Layers with a lower precision left unraced because the races' budget ran out.
+        public var notRacedInContext = 0
         /// The whole forward pass with the final choices in the compiled plan (summed over the
         /// graphs), and the part of it in the layers: what the layers' own times predict.
         public var measuredPass: (seconds: Double, layerSeconds: Double)?
@@ -89,9 +91,18 @@ public struct ModelBudget {
         }
         // In context: fp32 where the whole pass is clearly faster with it (fp32 only lowers the error).
         var fasterInContext: [(layer: Layer, from: Precision, seconds: Double, fp32Seconds: Double)] = []
-        for index in results.indices where request.raceInContext {
+        var notRaced = 0
+        // The races get a tenth of the tuning budget (at least 2 s), the layers that weigh most in
+        // the pass first: a model with many layers must not run long past --time.
+        let raceDeadline = DispatchTime.now().uptimeNanoseconds + UInt64(max(2, request.totalSeconds / 10) * 1e9)
+        let weight = { (result: Autotuner.LayerResult) in (result.winner?.best?.medianSeconds ?? 0) * Double(result.multiplicity) }
+        for index in results.indices.sorted(by: { weight(results[$0]) > weight(results[$1]) }) where request.raceInContext {
             guard let winner = results[index].winner, winner.precision != .fp32,
                   let fp32 = results[index].candidates.firstIndex(where: { $0.precision == .fp32 && $0.rejection == nil && $0.best != nil }) else { continue }
+            guard DispatchTime.now().uptimeNanoseconds < raceDeadline else {
+                notRaced += 1
+                continue
+            }
             var trial = results
             trial[index].chosen = fp32
             let (present, alternative) = (chooser(), chooser(trial))
@@ -107,6 +118,7 @@ public struct ModelBudget {
                               calibrationInputs: checks.map(\.calibrationCount).reduce(0, +),
                               calibrationSource: sets.contains { !$0.isEmpty } ? request.calibrationSource : nil, backedOff: backedOff)
         outcome.fasterInContext = fasterInContext
+        outcome.notRacedInContext = notRaced
         let choose = chooser()
         let passes = try checks.map { try $0.wholePass(choose) }
         outcome.measuredPass = (passes.map(\.seconds).reduce(0, +), passes.map(\.layerSeconds).reduce(0, +))
