@@ -90,6 +90,11 @@ public struct KernelBenchmark {
         var config = try kernel.defaultConfig.applying(overrides: request.overrides)
         if let threads = request.threads { config.values["threads"] = .int(threads) }
         let threads = config.int("threads") ?? 1
+        // Checked before the team is made: threads=0 made a team of no threads (the process
+        // aborted, or grew without bound), and a huge count would start that many threads.
+        if let problem = kernel.space.violations(config).first(where: { $0.hasPrefix("threads=") }) {
+            throw KernelError.invalidConfig(problem + " (this machine's cores)")
+        }
         let team = PinnedTeam.make(size: threads, topology: topology)
         progress("preparing \(request.problem.key) with \(config)")
         let instance = try kernel.instantiate(config, team: team)

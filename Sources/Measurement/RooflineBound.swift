@@ -32,5 +32,8 @@ public struct RooflineBound: Sendable {
         self.level = level
         let memoryBound = bandwidth * kernel.flops / bytes
         (gflops, kind) = memoryBound < point.peakGFLOPS ? (memoryBound, .memory) : (point.peakGFLOPS, .compute)
+        // A profile with a zero, negative or non-finite figure (edited by hand, or broken) has no
+        // bound: fractions of it were inf or negative in the database, and export failed on them.
+        guard gflops > 0, gflops.isFinite else { return nil }
     }
 }

@@ -21,8 +21,20 @@ public struct DatabaseDump: Codable, Equatable, Sendable {
         schemaVersion = TuningDatabase.currentSchemaVersion
         self.profiles = profiles.sorted { $0.id < $1.id }
         self.runs = runs.sorted { $0.id < $1.id }
-        self.trials = trials.sorted { ($0.runId, $0.seq) < ($1.runId, $1.seq) }
-        self.best = best.sorted { ($0.profileId, $0.layer, $0.kernelLibraryVersion) < ($1.profileId, $1.layer, $1.kernelLibraryVersion) }
+        // A ratio stored as inf or NaN (a profile with a zero or negative roofline, before that was
+        // refused) is not JSON: it is exported as absent instead of failing the whole export.
+        func finite(_ value: Double?) -> Double? { value.flatMap { $0.isFinite ? $0 : nil } }
+        self.trials = trials.sorted { ($0.runId, $0.seq) < ($1.runId, $1.seq) }.map { trial in
+            var trial = trial
+            (trial.rooflineFraction, trial.gflops, trial.relativeError, trial.cv) = (finite(trial.rooflineFraction), finite(trial.gflops),
+                                                                                   finite(trial.relativeError), finite(trial.cv))
+            return trial
+        }
+        self.best = best.sorted { ($0.profileId, $0.layer, $0.kernelLibraryVersion) < ($1.profileId, $1.layer, $1.kernelLibraryVersion) }.map { best in
+            var best = best
+            (best.rooflineFraction, best.margin, best.speedupOverDefault) = (finite(best.rooflineFraction), finite(best.margin), finite(best.speedupOverDefault))
+            return best
+        }
         self.choices = choices.sorted {
             ($0.profileId, $0.layer, $0.kernelLibraryVersion, $0.policy) < ($1.profileId, $1.layer, $1.kernelLibraryVersion, $1.policy)
         }

@@ -22,10 +22,25 @@ struct JSONFields {
         }
         let parsed: JSONValue
         do { parsed = try JSONDecoder().decode(JSONValue.self, from: data) } catch {
-            throw FileError(path: path, message: "is not valid JSON")
+            throw FileError(path: path, message: "is not valid JSON: \(whyNotJSON(data))")
         }
         guard case .object(let object) = parsed else { throw FileError(path: path, message: "must hold a JSON object at the top level") }
         return JSONFields(object, path: path)
+    }
+
+    /// Why `data` does not parse, with the line and column where it stopped: JSONDecoder says
+    /// only "not valid JSON" here; JSONSerialization says why, at a byte offset.
+    static func whyNotJSON(_ data: Data) -> String {
+        do { _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) } catch {
+            let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
+            guard let range = detail.range(of: #"around character \d+"#, options: .regularExpression),
+                  let offset = Int(detail[range].split(separator: " ").last ?? "") else { return detail }
+            let bytes = [UInt8](data.prefix(offset))
+            let line = bytes.filter { $0 == 10 }.count + 1
+            let column = offset - (bytes.lastIndex(of: 10).map { $0 + 1 } ?? 0) + 1
+            return detail.replacingCharacters(in: range, with: "at line \(line), column \(column)")
+        }
+        return "a value Foundation reads but the decoder does not"
     }
 
     func name(_ field: String) -> String { location.isEmpty ? "\"\(field)\"" : "\"\(location).\(field)\"" }

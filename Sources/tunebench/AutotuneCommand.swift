@@ -60,7 +60,7 @@ struct AutotuneCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Calibration inputs for an ONNX model's output error: a .npz (an array per input) or .npy file, or a directory of them (default: two seeded sets).", valueName: "file|dir"))
     var calibration: String?
 
-    @Option(help: "Total time budget for the searches, e.g. 10m.", transform: DurationArgument.parse)
+    @Option(parsing: .unconditional, help: "Total time budget for the searches, e.g. 10m.", transform: DurationArgument.parse)
     var time = 600.0
 
     @Option(help: "Search strategy for every layer.")
@@ -78,7 +78,7 @@ struct AutotuneCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Split the layers with the other tuners started with this name (needs a postgres:// --db).", valueName: "name"))
     var share: String?
 
-    @Option(help: "With --share: how long a claimed layer stays claimed without renewal, e.g. 60s (a dead tuner's layer waits this long).",
+    @Option(parsing: .unconditional, help: "With --share: how long a claimed layer stays claimed without renewal, e.g. 60s (a dead tuner's layer waits this long).",
             transform: DurationArgument.parse)
     var lease = 60.0
 

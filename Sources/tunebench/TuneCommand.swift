@@ -41,7 +41,7 @@ struct TuneCommand: ParsableCommand {
     @Option(help: "Trials at most (default 100, or none when --time is given).")
     var budget: Int?
 
-    @Option(help: "Time budget for the trials, e.g. 90s, 2m, 1h.", transform: DurationArgument.parse)
+    @Option(parsing: .unconditional, help: "Time budget for the trials, e.g. 90s, 2m, 1h.", transform: DurationArgument.parse)
     var time: Double?
 
     @Option(help: "Stop when nothing improved the best by more than 1% for this many trials.")

@@ -260,6 +260,18 @@ struct TuningDatabaseBadFileTests {
         #expect(error?.message.contains("newer tunebench") == true)
     }
 
+    @Test("a ratio stored as inf or NaN (a profile with a zero roofline) exports as absent: the export does not fail")
+    func nonFiniteRatios() throws {
+        let database = try Sample.filled(try temporaryPath("inf.sqlite"))
+        var best = Sample.best(profile: "aaaa", gflops: 40, run: "run-1")
+        (best.rooflineFraction, best.speedupOverDefault) = (.infinity, .nan)
+        try database.record(best: best)
+        let dump = try database.dump()
+        #expect(dump.best.allSatisfy { $0.rooflineFraction == nil && $0.speedupOverDefault == nil })
+        let json = try StableJSON.encode(dump)
+        #expect(!json.isEmpty)
+    }
+
     @Test("a broken export names the file and the field")
     func brokenExport() throws {
         let missing = #expect(throws: FileError.self) {

@@ -84,7 +84,15 @@ struct HuggingFaceConfigTests {
         let unknown = try write(#"{"model_type": "mamba"}"#)
         #expect((#expect(throws: FileError.self) { try HuggingFaceConfig.load(path: unknown, tokens: [1]) })?.message.contains("not supported") == true)
         let garbage = try write("{not json")
-        #expect((#expect(throws: FileError.self) { try HuggingFaceConfig.load(path: garbage, tokens: [1]) })?.message == "is not valid JSON")
+        let message = (#expect(throws: FileError.self) { try HuggingFaceConfig.load(path: garbage, tokens: [1]) })?.message ?? ""
+        #expect(message.hasPrefix("is not valid JSON: ") && message.contains("at line 1, column 2"), "\(message)")
+        // Where it stops, on a later line; nesting too deep for the parser is said, not a crash.
+        let broken = try write("{\n  \"model_type\": \"gpt2\",\n  \"n_embd\": x\n}")
+        let position = (#expect(throws: FileError.self) { try HuggingFaceConfig.load(path: broken, tokens: [1]) })?.message ?? ""
+        #expect(position.contains("at line 3, column 13"), "\(position)")
+        let deep = try write(String(repeating: "[", count: 100_000))
+        let nesting = (#expect(throws: FileError.self) { try HuggingFaceConfig.load(path: deep, tokens: [1]) })?.message ?? ""
+        #expect(nesting.hasPrefix("is not valid JSON: ") && nesting.contains("nested"), "\(nesting)")
         #expect(throws: FileError.self) { try HuggingFaceConfig.load(path: "/no/such/config.json", tokens: [1]) }
     }
 }

@@ -39,6 +39,20 @@ struct CLITests {
         return path
     }
 
+    @Test("hostile counts and durations: threads=0 or a huge thread count, a negative --time: one line, exit 1, nothing started")
+    func hostileArguments() throws {
+        for arguments in [["--threads", "0"], ["--config", "threads=0"], ["--config", "threads=100000"]] {
+            let result = try Self.tunebench(["bench", "gemm", "--shape", "8x8x8"] + arguments)
+            #expect(result.status == 1, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.contains("is not one of") && result.stderr.contains("threads="), "\(arguments): \(result.stderr)")
+            #expect(!result.stderr.contains("Backtrace") && !result.stderr.contains("Fatal error"), "\(arguments)")
+        }
+        let negative = try Self.tunebench(["autotune", "--model", Self.root.appendingPathComponent("examples/onnx/mlp.onnx").path, "--dim", "batch=1",
+                                           "--time", "-5s"])
+        #expect(negative.status != 0 && negative.stderr.contains("a duration is a positive number") && negative.stderr.contains("\"-5s\""),
+                "\(negative.stderr)")
+    }
+
     @Test("a missing topology file: exit 1 and one line naming it")
     func missingTopology() throws {
         let result = try Self.tunebench(["probe", "--topology", "/no/such.xml"])
