@@ -13,6 +13,10 @@ public final class TuningDatabase: Sendable {
 
     public let path: String
     let pool: DatabasePool
+    /// The file's device and inode when opened: each write first checks that the path still
+    /// names that file. Deleted or replaced during a run, the writes went on into the unlinked
+    /// file and the command reported success (issue 16); now the next write fails and says so.
+    let identity: FileIdentity?
 
     /// Opens (creating it and its folder when missing, unless `create` is false) and migrates.
     /// - Parameter schemaVersion: apply migrations only up to this version (tests of upgrades).
@@ -50,6 +54,7 @@ public final class TuningDatabase: Sendable {
                 usleep(UInt32.random(in: 20_000...100_000))
             }
         }
+        identity = FileIdentity(path: path)
     }
 
     /// The schema version this build writes.
@@ -113,6 +118,26 @@ public final class TuningDatabase: Sendable {
     }
 
     func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
+        if let identity {
+            switch FileIdentity(path: path) {
+            case nil: throw FileError(path: path, message: "was deleted during the run: this run stops here (what it recorded went into the deleted file)")
+            case let now? where now != identity:
+                throw FileError(path: path, message: "was replaced by another file during the run: this run stops here and writes nothing to the new file (what it recorded went into the replaced one)")
+            default: break
+            }
+        }
         do { return try pool.write(body) } catch let error as DatabaseError { throw Self.describe(error, path: path) }
+    }
+}
+
+/// A file's device and inode number: what a path names, whatever it is called.
+struct FileIdentity: Equatable, Sendable {
+    let device: UInt64
+    let inode: UInt64
+
+    init?(path: String) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        (device, inode) = (UInt64(info.st_dev), UInt64(info.st_ino))
     }
 }

@@ -260,6 +260,25 @@ struct TuningDatabaseBadFileTests {
         #expect(error?.message.contains("newer tunebench") == true)
     }
 
+    @Test("the file deleted or replaced while open: the next write fails and says so")
+    func fileIdentity() throws {
+        let deletedPath = try temporaryPath("deleted.sqlite")
+        let deleted = try Sample.filled(deletedPath)
+        try FileManager.default.removeItem(atPath: deletedPath)
+        let gone = #expect(throws: FileError.self) { try deleted.record(best: Sample.best(profile: "aaaa", gflops: 50, run: "run-1")) }
+        #expect(gone?.message.hasPrefix("was deleted during the run: this run stops here") == true, "\(String(describing: gone))")
+
+        let replacedPath = try temporaryPath("replaced.sqlite"), otherPath = try temporaryPath("other.sqlite")
+        let replaced = try Sample.filled(replacedPath)
+        _ = try Sample.filled(otherPath, profile: "bbbb")
+        let before = try Data(contentsOf: URL(fileURLWithPath: otherPath))
+        #expect(rename(otherPath, replacedPath) == 0) // as `mv other.sqlite replaced.sqlite` does
+        let swapped = #expect(throws: FileError.self) { try replaced.record(best: Sample.best(profile: "aaaa", gflops: 50, run: "run-1")) }
+        #expect(swapped?.message.hasPrefix("was replaced by another file during the run") == true, "\(String(describing: swapped))")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: replacedPath)) == before)
+
+    }
+
     @Test("a ratio stored as inf or NaN (a profile with a zero roofline) exports as absent: the export does not fail")
     func nonFiniteRatios() throws {
         let database = try Sample.filled(try temporaryPath("inf.sqlite"))
