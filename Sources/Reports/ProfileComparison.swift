@@ -103,6 +103,11 @@ public struct ProfileComparison: Sendable {
         out.append(table.render(indent: ""))
         out.append("")
         out.append("\(differences.count) of \(rows.count) rows differ (marked *).")
+        // The B/A column is the rooflines': say why it is empty instead of leaving it blank.
+        let missing = [("A", a), ("B", b)].filter { $0.1.roofline == nil }.map { "\($0.0) (\($0.1.id))" }
+        if !missing.isEmpty {
+            out.append("B/A compares measured rooflines; \(missing.joined(separator: " and ")) \(missing.count > 1 ? "have" : "has") none: run `tunebench probe --measure --save` on the machine.")
+        }
         return out.joined(separator: "\n")
     }
 }

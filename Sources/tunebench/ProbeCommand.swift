@@ -26,7 +26,9 @@ struct ProbeCommand: ParsableCommand {
                 profile.roofline = try RooflineMeasurement.measureLiveMachine(threadCounts: output.threads, cores: profile.topology.cores) {
                     printToStderr($0)
                 }
-            } else if output.save {
+            } else {
+                // The roofline saved for this profile (by `probe --measure --save` or `roofline`)
+                // is its roofline: a plain probe said "not measured" although one was saved.
                 profile = store.keepingSavedRoofline(profile)
             }
             try output.emit(profile) { print(ProfileSummary.render(profile)) }

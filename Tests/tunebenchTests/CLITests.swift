@@ -74,6 +74,23 @@ struct CLITests {
         #expect(saved == result.stdout)
     }
 
+    @Test("a plain probe shows the roofline saved for its profile, not \"not measured\"")
+    func probeKeepsSavedRoofline() throws {
+        let directory = try Self.temporaryDirectory()
+        let fixture = Self.fixtures.appendingPathComponent("synthetic-2pack-4numa-64pu.xml").path
+        let probed = try Self.tunebench(["probe", "--topology", fixture, "--json"])
+        var profile = try #require(try JSONSerialization.jsonObject(with: Data(probed.stdout.utf8)) as? [String: Any])
+        #expect(try Self.tunebench(["probe", "--topology", fixture, "--profiles", directory]).stdout.contains("Roofline: not measured"))
+        // A roofline measured elsewhere, saved with this profile.
+        let measured = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: Self.root.appendingPathComponent("profiles/fa264a017ddc3036.json")))
+            as? [String: Any])
+        profile["roofline"] = measured["roofline"]
+        let id = try #require(profile["id"] as? String)
+        try JSONSerialization.data(withJSONObject: profile).write(to: URL(fileURLWithPath: "\(directory)/\(id).json"))
+        let plain = try Self.tunebench(["probe", "--topology", fixture, "--profiles", directory])
+        #expect(plain.status == 0 && plain.stdout.contains("Roofline (measured") && !plain.stdout.contains("not measured"), "\(plain.stdout)")
+    }
+
     @Test("compare two saved profiles by id; an unreadable one fails in one line")
     func compare() throws {
         let directory = try Self.temporaryDirectory()
@@ -88,6 +105,8 @@ struct CLITests {
         let cores = result.stdout.split(separator: "\n").first { $0.contains("counts") && $0.contains("cores") }
         #expect(cores?.hasPrefix("*") == true)
         #expect(cores?.hasSuffix("8") == true)
+        // Neither has a roofline: the empty B/A column is explained.
+        #expect(result.stdout.contains("B/A compares measured rooflines; A (\(ids[0])) and B (\(ids[1])) have none"), "\(result.stdout)")
         let broken = "\(directory)/broken.json"
         try "{ not json".write(toFile: broken, atomically: true, encoding: .utf8)
         let failed = try Self.tunebench(["compare", ids[0], broken, "--profiles", directory])
