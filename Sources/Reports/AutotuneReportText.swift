@@ -27,8 +27,10 @@ public enum AutotuneReportText {
         switch progress {
         case let .layerStarted(index, total, layer, precision, seconds, remaining):
             return "[\(index)/\(total)] \(layer) \(precision.rawValue): tuning for \(TuneReportText.duration(seconds)) (budget left \(TuneReportText.duration(remaining)))"
-        case let .layerReused(index, total, layer, precision):
-            return "[\(index)/\(total)] \(layer) \(precision.rawValue): already tuned for this profile, reused (--retune to search again)"
+        case let .layerReused(index, total, layer, precision, trials, runID):
+            return "[\(index)/\(total)] \(layer) \(precision.rawValue): already tuned for this profile (\(trials) measured trials, run \(runID.prefix(8))), reused (--retune to search again)"
+        case let .layerRetuned(index, total, layer, precision, trials):
+            return "[\(index)/\(total)] \(layer) \(precision.rawValue): the recorded best came from \(trials) measured trial(s), fewer than \(Autotuner.minimumTrials): searching again"
         case .trial:
             return nil
         case let .claimed(layer, claim):

@@ -118,7 +118,11 @@ public struct Autotuner {
 
     public enum Progress: Sendable {
         case layerStarted(index: Int, of: Int, layer: Layer, precision: Precision, seconds: Double, remainingSeconds: Double)
-        case layerReused(index: Int, of: Int, layer: Layer, precision: Precision)
+        /// `trials`: the measured trials of the run that found it, `runID` that run.
+        case layerReused(index: Int, of: Int, layer: Layer, precision: Precision, trials: Int, runID: String)
+        /// A recorded best from too short a search (fewer than `minimumTrials` measured trials):
+        /// searched again instead of reused.
+        case layerRetuned(index: Int, of: Int, layer: Layer, precision: Precision, trials: Int)
         case trial(TuneProgress)
         /// Sharing: this tuner claimed a layer (a take-over when another tuner's lease expired).
         case claimed(layer: Layer, claim: WorkClaim)
@@ -163,6 +167,10 @@ public struct Autotuner {
         return result
     }
 
+    /// Measured trials a recorded best needs (or the whole space, when smaller) to be reused as
+    /// finished; fewer, and an autotune with a budget searches the layer again.
+    public static let minimumTrials = 8
+
     /// This profile's best configurations of this kernel-library version.
     func recordedBest() throws -> [BestRecord] {
         try tuner.database.best(profileID: tuner.profile.id, kernelLibraryVersion: KernelLibrary.version)
@@ -182,11 +190,25 @@ public struct Autotuner {
             // Every step takes its share of the budget, reused or not (AutotuneBudget).
             let stepBudget = budget?.nextStep(layer: index)
             var candidate = Candidate(precision: precision, best: nil, relativeError: nil, rejection: nil, reused: false)
-            if let recorded = existing.first(where: { $0.layer == problem.key && $0.kernel == problem.kernel.rawValue }) {
-                progress(.layerReused(index: step, of: plan.totalSteps, layer: entry.layer, precision: precision))
+            var recorded = existing.first(where: { $0.layer == problem.key && $0.kernel == problem.kernel.rawValue })
+            var recordedTrials: [TrialRecord] = []
+            if let best = recorded {
+                recordedTrials = try tuner.database.trials(runID: best.runId)
+                // A best found in a handful of trials (an autotune given seconds for many layers)
+                // is not a finished search: with a budget here, it is searched again, seeded by it.
+                let measured = recordedTrials.filter { $0.status == .ok }.count
+                let space = (try? KernelCatalog.kernel(for: problem, limits: MachineSizes(profile: tuner.profile)).space.cardinality) ?? Self.minimumTrials
+                if budget != nil, stepBudget != nil, measured < min(Self.minimumTrials, space) {
+                    progress(.layerRetuned(index: step, of: plan.totalSteps, layer: entry.layer, precision: precision, trials: measured))
+                    recorded = nil
+                }
+            }
+            if let recorded {
+                progress(.layerReused(index: step, of: plan.totalSteps, layer: entry.layer, precision: precision,
+                                      trials: recordedTrials.filter { $0.status == .ok }.count, runID: recorded.runId))
                 candidate.best = recorded
                 candidate.reused = true
-                candidate.relativeError = try tuner.database.trials(runID: recorded.runId).first { $0.config == recorded.config }?.relativeError
+                candidate.relativeError = recordedTrials.first { $0.config == recorded.config }?.relativeError
             } else if let budget, let stepBudget {
                 progress(.layerStarted(index: step, of: plan.totalSteps, layer: entry.layer, precision: precision,
                                        seconds: stepBudget.seconds, remainingSeconds: stepBudget.left))

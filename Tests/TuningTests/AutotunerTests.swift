@@ -52,10 +52,31 @@ struct AutotunerTests {
             #expect(choice.precision == layer.winner?.precision.rawValue)
             #expect(choice.bestLayer == layer.winner?.best?.layer)
         }
-        let again = try Autotuner(tuner: tuner).run(request)
-        #expect(try tuner.database.runs().count == runs)
-        #expect(again.layers.allSatisfy { $0.candidates.allSatisfy(\.reused) })
-        #expect(again.tunedSeconds == result.tunedSeconds)
+        // A rerun reuses every best found by a search of at least Autotuner.minimumTrials measured
+        // trials (or the whole space) and searches the others again, saying which and why.
+        var finished: [String: Bool] = [:]
+        for layer in result.layers {
+            for candidate in layer.candidates {
+                let best = try #require(candidate.best)
+                let measured = try tuner.database.trials(runID: best.runId).filter { $0.status == .ok }.count
+                let space = try KernelCatalog.kernel(for: KernelProblem(layer: layer.layer, precision: candidate.precision),
+                                                     limits: MachineSizes(profile: TunerTests.profile)).space.cardinality
+                finished[best.layer] = measured >= min(Autotuner.minimumTrials, space)
+            }
+        }
+        var lines: [String] = []
+        let again = try Autotuner(tuner: tuner).run(request) { progress in AutotuneReportText.progressLine(progress).map { lines.append($0) } }
+        let retuned = finished.values.filter { !$0 }.count
+        #expect(try tuner.database.runs().count == runs + retuned)
+        for layer in again.layers {
+            for candidate in layer.candidates {
+                let key = layer.layer.key(precision: candidate.precision)
+                #expect(candidate.reused == finished[key], "\(key)")
+                let line = lines.first { $0.contains("\(layer.layer) \(candidate.precision.rawValue):") } ?? ""
+                #expect(line.contains(candidate.reused ? "measured trials, run " : "searching again"), "\(line)")
+            }
+        }
+        if retuned == 0 { #expect(again.tunedSeconds == result.tunedSeconds) }
         #expect(AutotuneReportText.render(again, maxError: 0.01).contains("forward pass over the imported layers"))
     }
 }
