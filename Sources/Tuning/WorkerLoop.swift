@@ -10,6 +10,7 @@ import TunebenchCore
 /// isolation can be tested with a real crash and a real hang.
 public enum WorkerLoop {
     public static func run() throws {
+        watchParent()
         let runner = InProcessTrialRunner(topology: try HwlocTopology())
         let fault = ProcessInfo.processInfo.environment["TUNEBENCH_WORKER_FAULT"].flatMap(Fault.init(parsing:))
         let decoder = JSONDecoder()
@@ -30,7 +31,42 @@ public enum WorkerLoop {
             } catch {
                 response.error = "\(error)"
             }
-            FileHandle.standardOutput.write(try encoder.encode(response) + Data("\n".utf8))
+            writeLine(try encoder.encode(response) + Data("\n".utf8))
+        }
+    }
+
+    /// Ends the worker when the tuner that started it is gone (killed, interrupted, crashed),
+    /// even in the middle of a hung trial: the worker runs in its own process group, so a Ctrl-C
+    /// or a kill of the tuner never reached it, and it ran on (issue 16). The tuner passes its
+    /// pid; a thread compares it with the parent's five times a second.
+    static func watchParent() {
+        let parent = ProcessInfo.processInfo.environment[parentVariable].flatMap(Int32.init) ?? getppid()
+        if getppid() != parent { exit(0) }
+        let thread = Thread {
+            while true {
+                usleep(200_000)
+                if getppid() != parent { _exit(0) }
+            }
+        }
+        thread.start()
+    }
+
+    /// The environment variable that carries the tuner's pid to its worker.
+    public static let parentVariable = "TUNEBENCH_WORKER_PARENT"
+
+    /// One response to the tuner; a tuner gone (broken pipe) ends the worker quietly instead of
+    /// a `try!` backtrace from FileHandle.
+    private static func writeLine(_ data: Data) {
+        data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
+            var offset = 0
+            while offset < buffer.count {
+                let written = write(STDOUT_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    exit(0)
+                }
+                offset += written
+            }
         }
     }
 

@@ -89,6 +89,10 @@ public final class WorkerProcess: TrialRunner {
         let child = Process()
         child.executableURL = URL(fileURLWithPath: executable)
         child.arguments = arguments
+        // Its pid, so the worker ends with this process (WorkerLoop.watchParent); no backtraces
+        // from crashing trials: the trial records the signal, and a 60-line backtrace per crash
+        // flooded stderr past --quiet.
+        child.environment = ProcessInfo.processInfo.environment.merging([WorkerLoop.parentVariable: "\(getpid())", "SWIFT_BACKTRACE": "enable=no"]) { $1 }
         let requests = Pipe()
         let responses = Pipe()
         child.standardInput = requests

@@ -53,6 +53,80 @@ struct CLITests {
                 "\(negative.stderr)")
     }
 
+    /// Starts the tunebench binary with SIGINT and SIGTERM at their default actions and
+    /// unblocked (a test runner may ignore or block them, and both carry across exec), output
+    /// discarded; its pid.
+    static func spawn(_ arguments: [String], environment: [String: String]) throws -> pid_t {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGINT)
+        sigaddset(&defaults, SIGTERM)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        // And unblocked: the test runner's threads block them, and a mask is inherited too.
+        var unblocked = sigset_t()
+        sigemptyset(&unblocked)
+        posix_spawnattr_setsigmask(&attributes, &unblocked)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv = ([binary.path] + arguments).map { strdup($0) } + [nil]
+        let envp = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var pid = pid_t()
+        let status = posix_spawn(&pid, binary.path, &actions, &attributes, argv, envp)
+        guard status == 0 else { throw CocoaError(.fileReadUnknown) }
+        return pid
+    }
+
+    /// The pid of the worker a tuner started (its environment names the tuner), nil if none.
+    static func worker(of tuner: pid_t) -> pid_t? {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        for entry in entries {
+            guard let pid = pid_t(entry), let environment = FileManager.default.contents(atPath: "/proc/\(entry)/environ") else { continue }
+            let variables = environment.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            if variables.contains("TUNEBENCH_WORKER_PARENT=\(tuner)") { return pid }
+        }
+        return nil
+    }
+
+    @Test("the trial worker does not outlive its tuner: SIGKILL, SIGTERM or SIGINT of the tuner during a hung trial ends it",
+          arguments: [SIGKILL, SIGTERM, SIGINT])
+    func workerDiesWithTuner(signal: Int32) throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build first: swift build")
+        let directory = try Self.temporaryDirectory()
+        let tuner = try Self.spawn(["tune", "--kernel", "gemm", "--shape", "32x32x32", "--time", "60s", "--db", "\(directory)/t.sqlite", "--quiet"],
+                                   environment: ["TUNEBENCH_WORKER_FAULT": "hang:gemm"])
+        var worker: pid_t?
+        for _ in 0..<200 where worker == nil {
+            usleep(100_000)
+            worker = Self.worker(of: tuner)
+        }
+        guard let pid = worker else {
+            kill(tuner, SIGKILL)
+            Issue.record("the tuner started no worker")
+            return
+        }
+        usleep(500_000) // the worker is in its hung trial now
+        kill(tuner, signal)
+        var status: Int32 = 0
+        waitpid(tuner, &status, 0)
+        #expect(status & 0x7f == signal, "the tuner ended by signal \(status & 0x7f), not \(signal)")
+        var alive = true
+        for _ in 0..<50 where alive {
+            usleep(100_000)
+            let state = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?.split(separator: " ").dropFirst(2).first
+            alive = state != nil && state != "Z"
+        }
+        #expect(!alive, "worker \(pid) outlived its tuner (signal \(signal)) by 5 s")
+        if alive { kill(pid, SIGKILL) }
+    }
+
     @Test("a missing topology file: exit 1 and one line naming it")
     func missingTopology() throws {
         let result = try Self.tunebench(["probe", "--topology", "/no/such.xml"])
