@@ -51,7 +51,7 @@ struct FusedAttention {
         let graphOutputs = Set(graph.output.map(\.name))
         let epilogueNodes = steps.map { ($0.binding.node, Set($0.binding.fusedNodes)) }
         func own(_ node: Onnx_NodeProto) -> Bool { node.domain.isEmpty || node.domain == "ai.onnx" }
-        /// Read by exactly one node (at `position` of it, when given) and not a graph output.
+        /// The one node that reads `name`, when exactly one does and it is not a graph output.
         func onlyReader(_ name: String) -> Int? {
             guard !graphOutputs.contains(name), let users = readers[name], users.count == 1 else { return nil }
             return users[0].node
