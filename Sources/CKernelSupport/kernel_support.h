@@ -282,6 +282,27 @@ static inline void ckernel_depthwise_row(float *out, long out_width, const float
     }
 }
 
+// ckernel_depthwise_rows' 3x3 loop in vectors of type VEC (LANES lanes, loaded by LOAD): one
+// body for 16 and 8 lanes (clang has no generics over vector widths in C).
+#define CKERNEL_DEPTHWISE3X3_ROWS(VEC, LANES, LOAD)                                                  \
+    do {                                                                                            \
+        VEC w[9];                                                                                   \
+        _Pragma("unroll") for (int t = 0; t < 9; t++) w[t] = filter[t];                             \
+        for (long row = 0; row < rows; row++) {                                                     \
+            const float *line = top + row * stride * padded_width;                                  \
+            float *o = out + row * out_width;                                                       \
+            for (long start = 0; start < out_width; start += LANES) {                               \
+                long ow = start + LANES <= out_width ? start : out_width - LANES;                   \
+                VEC acc = bias;                                                                     \
+                _Pragma("unroll") for (int t = 0; t < 9; t++)                                       \
+                    acc += w[t] * LOAD(line + ow * stride + (t / 3) * dilation * padded_width + (t % 3) * dilation, stride); \
+                if (activation == 1 || activation == 2) acc = __builtin_elementwise_max(acc, (VEC)0.0f); \
+                if (activation == 2) acc = __builtin_elementwise_min(acc, (VEC)6.0f);               \
+                __builtin_memcpy(o + ow, &acc, sizeof acc);                                         \
+            }                                                                                       \
+        }                                                                                           \
+    } while (0)
+
 /// `rows` consecutive output rows of a depthwise convolution (`ckernel_depthwise_row` for each,
 /// output rows out_width apart, their first taps stride·padded_width apart). A 3x3 window with
 /// rows of 8 or more outputs takes its nine weights into registers once for all the rows: the
@@ -290,57 +311,11 @@ static inline void ckernel_depthwise_row(float *out, long out_width, const float
 static inline void ckernel_depthwise_rows(float *out, long rows, long out_width, const float *top, long padded_width, long stride, long dilation,
                                           const float *filter, long kh, long kw, float bias, int activation) {
     if (kh == 3 && kw == 3 && out_width >= 16) {
-        const ckernel_float16 w0 = filter[0], w1 = filter[1], w2 = filter[2], w3 = filter[3], w4 = filter[4], w5 = filter[5], w6 = filter[6],
-                              w7 = filter[7], w8 = filter[8];
-        const long down = dilation * padded_width;
-        for (long row = 0; row < rows; row++) {
-            const float *line = top + row * stride * padded_width;
-            float *o = out + row * out_width;
-            for (long start = 0; start < out_width; start += 16) {
-                long ow = start + 16 <= out_width ? start : out_width - 16;
-                const float *p = line + ow * stride;
-                ckernel_float16 acc = bias;
-                acc += w0 * ckernel_load_strided16(p, stride);
-                acc += w1 * ckernel_load_strided16(p + dilation, stride);
-                acc += w2 * ckernel_load_strided16(p + 2 * dilation, stride);
-                acc += w3 * ckernel_load_strided16(p + down, stride);
-                acc += w4 * ckernel_load_strided16(p + down + dilation, stride);
-                acc += w5 * ckernel_load_strided16(p + down + 2 * dilation, stride);
-                acc += w6 * ckernel_load_strided16(p + 2 * down, stride);
-                acc += w7 * ckernel_load_strided16(p + 2 * down + dilation, stride);
-                acc += w8 * ckernel_load_strided16(p + 2 * down + 2 * dilation, stride);
-                if (activation == 1 || activation == 2) acc = __builtin_elementwise_max(acc, (ckernel_float16)0.0f);
-                if (activation == 2) acc = __builtin_elementwise_min(acc, (ckernel_float16)6.0f);
-                __builtin_memcpy(o + ow, &acc, sizeof acc);
-            }
-        }
+        CKERNEL_DEPTHWISE3X3_ROWS(ckernel_float16, 16, ckernel_load_strided16);
         return;
     }
     if (kh == 3 && kw == 3 && out_width >= 8) {
-        const ckernel_float8 w0 = filter[0], w1 = filter[1], w2 = filter[2], w3 = filter[3], w4 = filter[4], w5 = filter[5], w6 = filter[6],
-                             w7 = filter[7], w8 = filter[8];
-        const long down = dilation * padded_width;
-        for (long row = 0; row < rows; row++) {
-            const float *line = top + row * stride * padded_width;
-            float *o = out + row * out_width;
-            for (long start = 0; start < out_width; start += 8) {
-                long ow = start + 8 <= out_width ? start : out_width - 8;
-                const float *p = line + ow * stride;
-                ckernel_float8 acc = bias;
-                acc += w0 * ckernel_load_strided8(p, stride);
-                acc += w1 * ckernel_load_strided8(p + dilation, stride);
-                acc += w2 * ckernel_load_strided8(p + 2 * dilation, stride);
-                acc += w3 * ckernel_load_strided8(p + down, stride);
-                acc += w4 * ckernel_load_strided8(p + down + dilation, stride);
-                acc += w5 * ckernel_load_strided8(p + down + 2 * dilation, stride);
-                acc += w6 * ckernel_load_strided8(p + 2 * down, stride);
-                acc += w7 * ckernel_load_strided8(p + 2 * down + dilation, stride);
-                acc += w8 * ckernel_load_strided8(p + 2 * down + 2 * dilation, stride);
-                if (activation == 1 || activation == 2) acc = __builtin_elementwise_max(acc, (ckernel_float8)0.0f);
-                if (activation == 2) acc = __builtin_elementwise_min(acc, (ckernel_float8)6.0f);
-                __builtin_memcpy(o + ow, &acc, sizeof acc);
-            }
-        }
+        CKERNEL_DEPTHWISE3X3_ROWS(ckernel_float8, 8, ckernel_load_strided8);
         return;
     }
     for (long row = 0; row < rows; row++) {

@@ -192,11 +192,12 @@ public struct Autotuner {
             var candidate = Candidate(precision: precision, best: nil, relativeError: nil, rejection: nil, reused: false)
             var recorded = existing.first(where: { $0.layer == problem.key && $0.kernel == problem.kernel.rawValue })
             var recordedTrials: [TrialRecord] = []
+            var measured = 0
             if let best = recorded {
                 recordedTrials = try tuner.database.trials(runID: best.runId)
                 // A best found in a handful of trials (an autotune given seconds for many layers)
                 // is not a finished search: with a budget here, it is searched again, seeded by it.
-                let measured = recordedTrials.filter { $0.status == .ok }.count
+                measured = recordedTrials.filter { $0.status == .ok }.count
                 let space = (try? KernelCatalog.kernel(for: problem, limits: MachineSizes(profile: tuner.profile)).space.cardinality) ?? Self.minimumTrials
                 if budget != nil, stepBudget != nil, measured < min(Self.minimumTrials, space) {
                     progress(.layerRetuned(index: step, of: plan.totalSteps, layer: entry.layer, precision: precision, trials: measured))
@@ -204,8 +205,7 @@ public struct Autotuner {
                 }
             }
             if let recorded {
-                progress(.layerReused(index: step, of: plan.totalSteps, layer: entry.layer, precision: precision,
-                                      trials: recordedTrials.filter { $0.status == .ok }.count, runID: recorded.runId))
+                progress(.layerReused(index: step, of: plan.totalSteps, layer: entry.layer, precision: precision, trials: measured, runID: recorded.runId))
                 candidate.best = recorded
                 candidate.reused = true
                 candidate.relativeError = recordedTrials.first { $0.config == recorded.config }?.relativeError

@@ -31,7 +31,8 @@ public enum WorkerLoop {
             } catch {
                 response.error = "\(error)"
             }
-            writeLine(try encoder.encode(response) + Data("\n".utf8))
+            // A tuner gone (broken pipe) ends the worker quietly, not with FileHandle's `try!` backtrace.
+            guard writeAll(try encoder.encode(response) + Data("\n".utf8), to: STDOUT_FILENO) else { exit(0) }
         }
     }
 
@@ -54,21 +55,6 @@ public enum WorkerLoop {
     /// The environment variable that carries the tuner's pid to its worker.
     public static let parentVariable = "TUNEBENCH_WORKER_PARENT"
 
-    /// One response to the tuner; a tuner gone (broken pipe) ends the worker quietly instead of
-    /// a `try!` backtrace from FileHandle.
-    private static func writeLine(_ data: Data) {
-        data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
-            var offset = 0
-            while offset < buffer.count {
-                let written = write(STDOUT_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    exit(0)
-                }
-                offset += written
-            }
-        }
-    }
 
     struct Fault {
         var crash: Bool

@@ -110,17 +110,7 @@ public final class WorkerProcess: TrialRunner {
     }
 
     private func send(_ data: Data) throws {
-        try data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
-            var offset = 0
-            while offset < buffer.count {
-                let written = write(requestFD, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw Failure.crashed(deathNote())
-                }
-                offset += written
-            }
-        }
+        guard writeAll(data, to: requestFD) else { throw Failure.crashed(deathNote()) }
     }
 
     private func receiveLine(deadline: Date) throws -> Data {
