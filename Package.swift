@@ -37,6 +37,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
+        // PostgresNIO's own: the event loops it runs on and the TLS of sslmode.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.25.0"),
     ],
     targets: [
         // Layer 0 (docs/DESIGN.md, "Targets and layers"): system-library shims, C helpers and
@@ -90,7 +93,11 @@ let package = Package(
         // The tunable kernels and their factory: hot loops, so -Ounchecked and the target CPU.
         .target(name: "Kernels", dependencies: ["CKernelSupport", "CBuildTarget", "KernelModel"], swiftSettings: hotLoopSwiftSettings),
         // The tuning database in PostgreSQL (fleets): same tables and records, postgres-nio.
-        .target(name: "TuningDatabasePostgres", dependencies: ["TuningDatabase", .product(name: "PostgresNIO", package: "postgres-nio")]),
+        .target(name: "TuningDatabasePostgres", dependencies: [
+            "TuningDatabase", .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]),
 
         // Layer 3
         .target(name: "Counters", dependencies: ["CPAPI", "MachineIdentity"]),

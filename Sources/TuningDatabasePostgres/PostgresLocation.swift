@@ -3,14 +3,16 @@ import TunebenchCore
 import TuningDatabase
 
 /// Where a PostgreSQL tuning database is: `postgres://user@host:port/dbname` (also
-/// `postgresql://`). The password is never part of it: it comes from PGPASSWORD, or from a
-/// password file (PGPASSFILE, default ~/.pgpass: `host:port:database:user:password` lines, `*`
-/// matching anything), so it is never printed, logged or exported.
+/// `postgresql://`), with optional query parameters (`?sslmode=require&statement_timeout=10`,
+/// see `ConnectionOptions`). The password is never part of it: it comes from PGPASSWORD, or
+/// from a password file (PGPASSFILE, default ~/.pgpass: `host:port:database:user:password`
+/// lines, `*` matching anything), so it is never printed, logged or exported.
 public struct PostgresLocation: Equatable, Sendable, CustomStringConvertible {
     public var user: String
     public var host: String
     public var port: Int
     public var database: String
+    public var options = ConnectionOptions()
 
     public static func isPostgres(_ location: String) -> Bool {
         location.hasPrefix("postgres://") || location.hasPrefix("postgresql://")
@@ -37,10 +39,14 @@ public struct PostgresLocation: Equatable, Sendable, CustomStringConvertible {
         self.host = host
         port = components.port ?? 5432
         self.database = database
+        options = try ConnectionOptions(parsing: components.queryItems ?? [], fail: fail)
     }
 
-    /// Without any secret: safe to print.
-    public var description: String { "postgres://\(user)@\(host):\(port)/\(database)" }
+    /// Without any secret: safe to print (the query parameters hold none).
+    public var description: String {
+        let query = options.queryItems.map { "\($0.name)=\($0.value ?? "")" }.joined(separator: "&")
+        return "postgres://\(user)@\(host):\(port)/\(database)" + (query.isEmpty ? "" : "?" + query)
+    }
 
     /// The password from PGPASSWORD, else the first matching line of the password file.
     func password(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {

@@ -10,23 +10,43 @@ import TuningDatabase
 /// call waiting for its result; never call it from an async context). Writes go through
 /// unique keys and upserts, so many writers on many machines neither lose nor duplicate rows.
 ///
+/// A server that stops answering never hangs a tuner: every statement has a time limit (the
+/// location's `statement_timeout`, 30 s by default), a lost connection is reported on stderr
+/// and retried for `reconnect_timeout` (60 s), the interrupted transaction is then run again
+/// (every write is idempotent: a trial appended twice is one trial), and past that the call
+/// throws an error naming the server.
+///
 /// `@unchecked Sendable`: the connection is used under `lock` only.
 public final class PostgresTuningDatabase: TuningStore, @unchecked Sendable {
     public let location: PostgresLocation
     public var address: String { location.description }
     private let group: MultiThreadedEventLoopGroup
-    private let connection: PostgresConnection
+    private let configuration: PostgresConnection.Configuration
+    private var connection: PostgresConnection?
     private let logger = Logger(label: "tunebench.postgres")
     private let lock = NSLock()
+    /// When the current outage began (nil while connected): one message per outage, and one
+    /// reconnect window, whichever thread meets it first.
+    private var lostAt: Date?
+    /// Where the store says that it lost and regained its server: stderr by default.
+    public var reportConnection: @Sendable (String) -> Void = { message in
+        FileHandle.standardError.write(Data("tunebench: \(message)\n".utf8))
+    }
 
     public init(location: PostgresLocation, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         self.location = location
         let password = try location.password(environment: environment)
-        let configuration = PostgresConnection.Configuration(host: location.host, port: location.port, username: location.user,
-                                                             password: password, database: location.database, tls: .disable)
+        var configuration = PostgresConnection.Configuration(host: location.host, port: location.port, username: location.user,
+                                                             password: password, database: location.database,
+                                                             tls: try PostgresTLS.mode(for: location))
+        configuration.options.connectTimeout = .milliseconds(Int64(location.options.connectTimeout * 1000))
+        // The server cancels a statement a little before the limit (its own message, then a
+        // retry); the client gives up at the limit, for a server that cannot even say that.
+        configuration.options.additionalStartupParameters = [("statement_timeout", "\(Int(location.options.statementTimeout * 900))")]
+        self.configuration = configuration
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         do {
-            connection = try PostgresConnection.connect(on: group.next(), configuration: configuration, id: 1, logger: logger).wait()
+            connection = try connect()
         } catch {
             try? group.syncShutdownGracefully()
             throw FileError(path: location.description, message: "cannot connect (\(Self.describe(error)))")
@@ -39,8 +59,13 @@ public final class PostgresTuningDatabase: TuningStore, @unchecked Sendable {
     }
 
     deinit {
-        try? connection.close().wait()
+        if let connection { _ = try? Self.wait(connection.close(), seconds: 5) }
         try? group.syncShutdownGracefully()
+    }
+
+    private func connect() throws -> PostgresConnection {
+        try Self.wait(PostgresConnection.connect(on: group.next(), configuration: configuration, id: 1, logger: logger),
+                      seconds: location.options.connectTimeout + 5)
     }
 
     /// A server error's own message (PSQLError's description hides it), without the password,
@@ -48,9 +73,31 @@ public final class PostgresTuningDatabase: TuningStore, @unchecked Sendable {
     static func describe(_ error: Error) -> String {
         if let error = error as? PSQLError {
             if let message = error.serverInfo?[.message] { return message }
+            if error.code == .sslUnsupported { return "the server does not offer TLS, which sslmode requires" }
+            if let underlying = error.underlying, "\(underlying)".contains("CERTIFICATE_VERIFY_FAILED") {
+                return "the server's TLS certificate is not trusted (sslmode=verify-ca/verify-full: give its root certificate in sslrootcert)"
+            }
+            if let underlying = error.underlying { return describe(underlying) }
             return "\(error.code)"
         }
+        // Connecting failed: the reason of the last address tried, in words ("Connection refused").
+        if let error = error as? NIOConnectionError, let last = error.connectionErrors.last?.error {
+            if let io = last as? IOError { return String(cString: strerror(io.errnoCode)) }
+            return "\(last)"
+        }
+        if let error = error as? IOError { return String(cString: strerror(error.errnoCode)) }
         return "\(error)"
+    }
+
+    /// Waits for `future` at most `seconds`: a dead server or network never blocks a caller.
+    static func wait<T: Sendable>(_ future: EventLoopFuture<T>, seconds: Double) throws -> T {
+        let promise = future.eventLoop.makePromise(of: T.self)
+        future.cascade(to: promise)
+        let timer = future.eventLoop.scheduleTask(in: .milliseconds(Int64(seconds * 1000))) {
+            promise.fail(ConnectionLost(reason: "no answer within \(Int(seconds.rounded())) s"))
+        }
+        promise.futureResult.whenComplete { _ in timer.cancel() }
+        return try promise.futureResult.wait()
     }
 
     /// Creates the tables on a new database; refuses one written by a newer tunebench.
@@ -71,25 +118,55 @@ public final class PostgresTuningDatabase: TuningStore, @unchecked Sendable {
         }
     }
 
+    /// One statement on the open connection (call under `lock`, inside `transaction`).
     @discardableResult
     func execute(_ query: PostgresQuery) throws -> PostgresQueryResult {
-        do { return try connection.query(query, logger: logger).wait() } catch let error as FileError { throw error } catch {
+        guard let connection else { throw ConnectionLost(reason: "not connected") }
+        do {
+            return try Self.wait(connection.query(query, logger: logger), seconds: location.options.statementTimeout)
+        } catch let error as FileError { throw error } catch let error as ConnectionLost { throw error } catch {
+            if ConnectionLost.isLoss(error) { throw ConnectionLost(reason: Self.describe(error)) }
             throw FileError(path: location.description, message: Self.describe(error))
         }
     }
 
-    /// Runs `body` in one transaction (rolled back when it throws).
+    /// Runs `body` in one transaction (rolled back when it throws). A lost connection is
+    /// retried until `reconnect_timeout` and `body` run again on the new one.
     func transaction<T>(_ body: () throws -> T) throws -> T {
         lock.lock()
         defer { lock.unlock() }
-        try execute("BEGIN")
-        do {
-            let value = try body()
-            try execute("COMMIT")
-            return value
-        } catch {
-            _ = try? connection.query("ROLLBACK", logger: logger).wait()
-            throw error
+        while true {
+            do {
+                if connection == nil { connection = try connect() }
+                try execute("BEGIN")
+                let value: T
+                do {
+                    value = try body()
+                    try execute("COMMIT")
+                } catch let error where !(error is ConnectionLost) {
+                    if let connection { _ = try? Self.wait(connection.query("ROLLBACK", logger: logger), seconds: location.options.statementTimeout) }
+                    throw error
+                }
+                if let lostAt {
+                    reportConnection("reconnected to \(address) after \(Int(Date().timeIntervalSince(lostAt).rounded())) s")
+                    self.lostAt = nil
+                }
+                return value
+            } catch let error where ConnectionLost.isLoss(error) {
+                if let stale = connection { stale.close().whenComplete { _ in } }
+                connection = nil
+                let reason = (error as? ConnectionLost)?.reason ?? Self.describe(error)
+                let since = lostAt ?? Date()
+                if lostAt == nil {
+                    lostAt = since
+                    reportConnection("lost the connection to \(address) (\(reason)); reconnecting for up to \(Int(location.options.reconnectTimeout)) s")
+                }
+                let left = location.options.reconnectTimeout - Date().timeIntervalSince(since)
+                guard left > 0 else {
+                    throw FileError(path: address, message: "lost the connection and could not reconnect within \(Int(location.options.reconnectTimeout)) s (\(reason))")
+                }
+                Thread.sleep(forTimeInterval: min(2, left))
+            }
         }
     }
 

@@ -147,6 +147,36 @@ struct PostgresTuningDatabaseTests {
         #expect(text.contains("cannot connect") && !text.contains("wrong-password-123"), "\(text)")
     }
 
+    @Test("the location's parameters: sslmode, timeouts; an unknown or bad one is refused, not ignored")
+    func locationParameters() throws {
+        let location = try PostgresLocation(parsing: "postgres://tb@db.example/tuning?sslmode=verify-full&statement_timeout=7.5&reconnect_timeout=20&connect_timeout=3")
+        #expect(location.options.sslMode == .verifyFull && location.options.statementTimeout == 7.5)
+        #expect(location.options.reconnectTimeout == 20 && location.options.connectTimeout == 3)
+        #expect(location.description == "postgres://tb@db.example:5432/tuning?sslmode=verify-full&statement_timeout=7.5&reconnect_timeout=20&connect_timeout=3")
+        #expect(try PostgresLocation(parsing: "postgres://tb@db.example/tuning").options == ConnectionOptions())
+        for (query, reason) in [("sslmode=sometimes", "use one of disable, allow, prefer, require, verify-ca, verify-full"),
+                                ("statement_timeout=-1", "give a number of seconds above 0"), ("reconnect_timeout=inf", "give a number of seconds above 0"),
+                                ("ssl=true", "unknown parameter ssl")] {
+            let error = #expect(throws: FileError.self) { try PostgresLocation(parsing: "postgres://tb@db.example/tuning?" + query) }
+            #expect(error?.message.contains(reason) == true, "\(query): \(String(describing: error))")
+        }
+    }
+
+    @Test("sslmode=require encrypts the connection; disable does not; verify-full refuses an untrusted certificate")
+    func sslModes() throws {
+        func encrypted(_ mode: String) throws -> Bool {
+            let database = try PostgresTuningDatabase(parsing: TestServer.location! + "?sslmode=" + mode)
+            return try database.transaction { try database.execute("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").rows.first?.decode(Bool.self) } ?? false
+        }
+        #expect(try encrypted("require"))
+        #expect(try encrypted("prefer"))
+        #expect(try !encrypted("disable"))
+        let error = #expect(throws: FileError.self) { try PostgresTuningDatabase(parsing: TestServer.location! + "?sslmode=verify-full") }
+        #expect(error?.message.contains("TLS certificate is not trusted") == true, "\(String(describing: error))")
+        let missing = #expect(throws: FileError.self) { try PostgresTuningDatabase(parsing: TestServer.location! + "?sslmode=verify-ca&sslrootcert=/nonexistent/root.crt") }
+        #expect(missing?.message.contains("cannot read the root certificate file /nonexistent/root.crt") == true)
+    }
+
     @Test("a database written by a newer tunebench is refused")
     func newerSchema() throws {
         let location = try TestServer.freshDatabase()
