@@ -66,7 +66,11 @@ public struct Tuner {
     public func tune(_ request: TuneRequest, progress: (TuneProgress) -> Void = { _ in }) throws -> TuneResult {
         let setup = try prepare(request)
         var strategy = try StrategyCatalog.make(request.strategy, seed: request.seed, budget: request.budgetTrials, validSize: setup.validSize.count)
-        let (run, earlier, resumed) = try openRun(setup)
+        // Held until this returns (the lock file closes with it): no second process resumes a live run.
+        let lease = RunLease(store: database)
+        let (run, earlier, resumed) = try openRun(setup, lease: lease)
+        ActiveRuns.begin(run.id, layer: setup.key, store: database)
+        defer { ActiveRuns.end(run.id) }
         let seeds = request.useSeeds ? try self.seeds(setup, runID: run.id) : []
         let (search, stopReason) = try searchLoop(setup, run: run, earlier: earlier, seeds: seeds, strategy: &strategy, progress: progress)
 
@@ -107,7 +111,7 @@ public struct Tuner {
     }
 
     /// The run this request continues (its trials by configuration), or a new one.
-    private func openRun(_ setup: Setup) throws -> (run: RunRecord, earlier: [String: TrialRecord], resumed: Bool) {
+    private func openRun(_ setup: Setup, lease: RunLease?) throws -> (run: RunRecord, earlier: [String: TrialRecord], resumed: Bool) {
         let request = setup.request
         let profileJSON = String(decoding: try ProfileStore.encode(profile), as: UTF8.self)
         try database.save(profile: ProfileRecord(id: profile.id, name: profile.name, json: profileJSON, addedAt: Timestamp.now()))
@@ -116,10 +120,20 @@ public struct Tuner {
                             budgetTrials: request.budgetTrials, budgetSeconds: request.budgetSeconds, startedAt: Timestamp.now(),
                             provenance: .current(profile: profile))
         if request.resume, let existing = try database.resumableRun(like: run), existing.host == run.host || request.resumeOtherHosts {
-            var earlier: [String: TrialRecord] = [:]
-            for trial in try database.trials(runID: existing.id) where earlier[trial.config] == nil { earlier[trial.config] = trial }
-            return (existing, earlier, true)
+            guard lease?.take(existing.id) ?? true else {
+                throw FileError(path: database.address, message: "run \(existing.id) (\(existing.layer)) is being tuned right now by another tunebench process on this machine: wait for it to finish, or give this one another --db")
+            }
+            // Still unfinished now that it is ours (its tuner may have just finished it).
+            if try database.resumableRun(like: run)?.id == existing.id {
+                if existing.status == .interrupted { try database.mark(runID: existing.id, as: .running) }
+                var earlier: [String: TrialRecord] = [:]
+                for trial in try database.trials(runID: existing.id) where earlier[trial.config] == nil { earlier[trial.config] = trial }
+                return (existing, earlier, true)
+            }
+            lease?.release(existing.id)
         }
+        // Taken before the run exists, so no other process can resume it in between.
+        _ = lease?.take(run.id)
         try database.insert(run: run)
         return (run, [:], false)
     }

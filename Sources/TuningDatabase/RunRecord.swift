@@ -1,10 +1,11 @@
 import GRDB
 
-/// One tuning run: a search for one layer on one profile. A run left `running` (interrupted)
-/// is resumed by the next run with the same key, which reuses its trials.
+/// One tuning run: a search for one layer on one profile. A run left unfinished (`running`
+/// after a kill -9 or a crash, `interrupted` after Ctrl-C or SIGTERM) is resumed by the next run
+/// with the same key, which reuses its trials.
 public struct RunRecord: Codable, Equatable, Sendable {
     public enum Status: String, Codable, Sendable, DatabaseValueConvertible {
-        case running, finished
+        case running, finished, interrupted
     }
 
     /// A UUID, so runs from different machines merge without colliding.

@@ -47,7 +47,7 @@ extension TuningDatabase {
                 if let existing = try RunRecord.fetchOne(db, key: run.id) {
                     summary.alreadyPresent += 1
                     // A run finished elsewhere after this copy was taken.
-                    if existing.status == .running, run.status == .finished { try run.update(db) }
+                    if existing.status != .finished, run.status == .finished { try run.update(db) }
                 } else {
                     try run.insert(db)
                     summary.runsAdded += 1

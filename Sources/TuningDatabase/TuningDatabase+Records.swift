@@ -27,7 +27,7 @@ extension TuningDatabase {
     public func resumableRun(like run: RunRecord) throws -> RunRecord? {
         try read { db in
             try RunRecord
-                .filter(Column("status") == RunRecord.Status.running.rawValue)
+                .filter([RunRecord.Status.running.rawValue, RunRecord.Status.interrupted.rawValue].contains(Column("status")))
                 .filter(Column("profile_id") == run.profileId && Column("layer") == run.layer && Column("kernel") == run.kernel)
                 .filter(Column("strategy") == run.strategy && Column("seed") == run.seed && Column("fixed") == run.fixed)
                 .filter(Column("kernel_library_version") == run.kernelLibraryVersion)
@@ -40,6 +40,13 @@ extension TuningDatabase {
         try write { db in
             try db.execute(sql: "UPDATE runs SET status = ?, finished_at = ? WHERE id = ?",
                            arguments: [RunRecord.Status.finished.rawValue, time, runID])
+        }
+    }
+
+    public func mark(runID: String, as status: RunRecord.Status) throws {
+        try write { db in
+            try db.execute(sql: "UPDATE runs SET status = ? WHERE id = ? AND status <> ?",
+                           arguments: [status.rawValue, runID, RunRecord.Status.finished.rawValue])
         }
     }
 

@@ -12,10 +12,13 @@ public protocol TuningStore: AnyObject, Sendable {
     func profiles() throws -> [ProfileRecord]
 
     func insert(run: RunRecord) throws
-    /// The newest unfinished run with the same key (profile, layer, kernel, strategy, seed,
+    /// The newest unfinished run (running or interrupted) with the same key (profile, layer, kernel, strategy, seed,
     /// fixed parameters, kernel-library version): the one an interrupted `tune` left behind.
     func resumableRun(like run: RunRecord) throws -> RunRecord?
     func finish(runID: String, at time: String) throws
+    /// Marks an unfinished run `interrupted` (its tuner got SIGINT or SIGTERM) or `running`
+    /// again (resumed); a finished run stays finished.
+    func mark(runID: String, as status: RunRecord.Status) throws
     /// In start order; only the profile's when given.
     func runs(profileID: String?) throws -> [RunRecord]
 

@@ -213,9 +213,15 @@ public final class PostgresTuningDatabase: TuningStore, @unchecked Sendable {
     public func resumableRun(like run: RunRecord) throws -> RunRecord? {
         try transaction {
             try select(PostgresSchema.runs, as: RunRecord.self, where: [
-                ("status", RunRecord.Status.running.rawValue), ("profile_id", run.profileId), ("layer", run.layer), ("kernel", run.kernel),
+                ("profile_id", run.profileId), ("layer", run.layer), ("kernel", run.kernel),
                 ("strategy", run.strategy), ("seed", run.seed), ("fixed", run.fixed), ("kernel_library_version", run.kernelLibraryVersion),
-            ], orderedBy: ["started_at DESC", "id"]).first
+            ], orderedBy: ["started_at DESC", "id"]).first { $0.status != .finished }
+        }
+    }
+
+    public func mark(runID: String, as status: RunRecord.Status) throws {
+        try transaction {
+            _ = try execute("UPDATE runs SET status = \(status.rawValue) WHERE id = \(runID) AND status <> \(RunRecord.Status.finished.rawValue)")
         }
     }
 
@@ -307,7 +313,7 @@ public final class PostgresTuningDatabase: TuningStore, @unchecked Sendable {
                 // A run finished elsewhere after this copy was taken is marked finished.
                 let inserted = try upsert(run, into: PostgresSchema.runs, onConflict: """
                     DO UPDATE SET status = EXCLUDED.status, finished_at = EXCLUDED.finished_at
-                    WHERE runs.status = 'running' AND EXCLUDED.status = 'finished'
+                    WHERE runs.status <> 'finished' AND EXCLUDED.status = 'finished'
                     """)
                 if inserted == true { summary.runsAdded += 1 } else { summary.alreadyPresent += 1 }
             }

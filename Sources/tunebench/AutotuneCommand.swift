@@ -93,6 +93,7 @@ struct AutotuneCommand: ParsableCommand {
     @OptionGroup var profiles: ProfileOptions
 
     func run() throws {
+        InterruptHandler.install()
         try runReportingErrors {
             let source = try WorkloadSource.from(model: model, dimensions: try DimensionBinding.sizes(dims), hfConfig: hfConfig,
                                                  tokens: tokens, layers: layers)

@@ -85,6 +85,7 @@ struct TuneCommand: ParsableCommand {
     @OptionGroup var profiles: ProfileOptions
 
     func run() throws {
+        InterruptHandler.install()
         try runReportingErrors {
             let problem = KernelProblem(layer: try Layer(kernel: kernel, shape: shape, epilogue: epilogue), precision: precision, kernel: kernel)
             var request = TuneRequest(problem: problem, strategy: strategy.rawValue, seed: seed, budgetTrials: budget ?? (time == nil ? 100 : nil),

@@ -100,6 +100,33 @@ struct TuneCLITests {
         #expect(finished.count == 1 && finished.first?["status"] as? String == "finished")
     }
 
+    @Test("the same tune twice at once on one file: the second is refused while the first's run is live, the first finishes untouched")
+    func liveRunNotTakenOver() throws {
+        let db = try CLITests.temporaryDirectory() + "/t.sqlite"
+        let arguments = ["tune", "--kernel", "gemm", "--shape", "32x32x32", "--fix", "threads=1,pack_b=2", "--strategy", "random",
+                         "--budget", "120", "--time-cap", "0.05", "--rounds", "3", "--db", db, "--quiet"]
+        let first = Process()
+        first.executableURL = CLITests.binary
+        first.arguments = arguments
+        first.standardOutput = FileHandle.nullDevice
+        first.standardError = FileHandle.nullDevice
+        try first.run()
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, first.isRunning {
+            Thread.sleep(forTimeInterval: 0.1)
+            if FileManager.default.fileExists(atPath: db), let trials = try? Self.trials(db), trials.count >= 3 { break }
+        }
+        let second = try CLITests.tunebench(arguments)
+        first.waitUntilExit()
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("is being tuned right now by another tunebench process on this machine"), "\(second.stderr)")
+        #expect(first.terminationStatus == 0)
+        let trials = try Self.trials(db)
+        #expect(trials.compactMap { $0["seq"] as? Int } == Array(0..<120))
+        let runs = try #require(try Self.export(db)["runs"] as? [[String: Any]])
+        #expect(runs.count == 1 && runs.first?["status"] as? String == "finished")
+    }
+
     @Test("two tune processes writing one database at the same time lose nothing")
     func concurrentProcesses() throws {
         let folder = try CLITests.temporaryDirectory()
