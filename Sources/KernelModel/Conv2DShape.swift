@@ -33,6 +33,13 @@ public struct Conv2DShape: Codable, Hashable, Sendable, CustomStringConvertible 
         guard [batch, channels, height, width, outChannels, kernelHeight, kernelWidth, stride, dilation].allSatisfy({ $0 > 0 }), padding >= 0 else {
             throw KernelError.invalidConfig("conv2d sizes must be positive (padding >= 0): \(self)")
         }
+        // The computed sizes multiply these (pixels, reduction, element counts): bounded so that
+        // no product overflows; larger-than-memory shapes are refused later (Layer.checkFits).
+        guard [batch, channels, height, width, outChannels, kernelHeight, kernelWidth, stride, padding, dilation].allSatisfy({ $0 <= Layer.largestDimension }),
+              Double(channels) * Double(kernelHeight) * Double(kernelWidth) < 0x1p53,
+              Double(batch) * Double(max(channels, outChannels)) * Double(height + 2 * padding) * Double(width + 2 * padding) < 0x1p53 else {
+            throw KernelError.invalidConfig("conv2d \(self) is larger than any machine's memory")
+        }
         guard outHeight > 0, outWidth > 0 else {
             throw KernelError.invalidConfig("conv2d \(self): the dilated kernel is larger than the padded input")
         }

@@ -22,10 +22,12 @@ extension Layer {
             return 4 * (m * k + m * n) + weightBytes * k * n
         case .conv2d, .dwconv2d:
             guard let c = conv else { return 0 }
-            let input = Double(c.batch * c.channels * c.height * c.width)
-            let output = Double(c.batch * c.outChannels * c.pixels)
-            let weights = operation == .conv2d ? c.outChannels * c.reduction : c.channels * c.kernelHeight * c.kernelWidth
-            return 4 * (input + output) + precision.bytesPerWeight * Double(weights)
+            // In doubles: the element counts of hostile shapes overflow integers.
+            let input = Double(c.batch) * Double(c.channels) * Double(c.height) * Double(c.width)
+            let output = Double(c.batch) * Double(c.outChannels) * Double(c.outHeight) * Double(c.outWidth)
+            let weights = operation == .conv2d ? Double(c.outChannels) * Double(c.reduction)
+                : Double(c.channels) * Double(c.kernelHeight) * Double(c.kernelWidth)
+            return 4 * (input + output) + precision.bytesPerWeight * weights
         }
     }
 }

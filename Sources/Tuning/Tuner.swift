@@ -97,6 +97,7 @@ public struct Tuner {
     }
 
     private func prepare(_ request: TuneRequest) throws -> Setup {
+        try request.problem.layer.checkFits(precision: request.problem.precision)
         let limits = MachineSizes(profile: profile)
         let kernel = try KernelCatalog.kernel(for: request.problem, limits: limits)
         let fixed = try KernelConfig(kernel: request.problem.kernel.rawValue).applying(overrides: request.fixed).parameterText

@@ -68,7 +68,11 @@ public enum WorkerLoop {
         }
 
         func trigger() -> Never {
-            if crash { abort() }
+            if crash {
+                // As a failed allocation or a trap says it, for the trial's message.
+                FileHandle.standardError.write(Data("Fatal error: injected crash (TUNEBENCH_WORKER_FAULT)\n".utf8))
+                abort()
+            }
             while true { sleep(3600) }
         }
     }

@@ -21,6 +21,9 @@ public final class WorkerProcess: TrialRunner {
     private var requestFD: Int32 = -1
     private var responseFD: Int32 = -1
     private var pending = Data()
+    /// The worker's stderr: an unlinked temporary file, read back for the reason of a crash
+    /// (Swift's "Fatal error: …" line) instead of flooding the tuner's stderr.
+    private var errorLog: FileHandle?
 
     public init(executable: String, arguments: [String] = ["worker"], timeout: Double) {
         self.executable = executable
@@ -97,6 +100,12 @@ public final class WorkerProcess: TrialRunner {
         let responses = Pipe()
         child.standardInput = requests
         child.standardOutput = responses
+        let logPath = FileManager.default.temporaryDirectory.appendingPathComponent("tunebench-worker-\(getpid())-\(starts).err").path
+        if FileManager.default.createFile(atPath: logPath, contents: nil), let log = FileHandle(forUpdatingAtPath: logPath) {
+            unlink(logPath)
+            child.standardError = log
+            errorLog = log
+        }
         do { try child.run() } catch { throw Failure.crashed("cannot start the worker \(executable): \(error)") }
         // Keep only our ends, so the child's death reads as end of file.
         try? requests.fileHandleForReading.close()
@@ -141,10 +150,20 @@ public final class WorkerProcess: TrialRunner {
     private func deathNote() -> String {
         guard let process else { return "the worker is gone" }
         process.waitUntilExit()
+        let said = lastWords().map { ": \($0)" } ?? ""
         switch process.terminationReason {
-        case .uncaughtSignal: return "the worker was killed by signal \(process.terminationStatus) (\(String(cString: strsignal(process.terminationStatus))))"
-        default: return "the worker exited with status \(process.terminationStatus)"
+        case .uncaughtSignal: return "the worker was killed by signal \(process.terminationStatus) (\(String(cString: strsignal(process.terminationStatus))))\(said)"
+        default: return "the worker exited with status \(process.terminationStatus)\(said)"
         }
+    }
+
+    /// What the dead worker said on stderr, in one line: Swift's "Fatal error: …" where there
+    /// is one (a failed allocation, a trap's message), else its last line.
+    private func lastWords() -> String? {
+        guard let errorLog, (try? errorLog.seek(toOffset: 0)) != nil, let data = try? errorLog.readToEnd() else { return nil }
+        let lines = String(decoding: data.suffix(1 << 16), as: UTF8.self).split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard let line = lines.first(where: { $0.contains("Fatal error") }) ?? lines.last(where: { !$0.isEmpty }) else { return nil }
+        return String(line.prefix(300))
     }
 
     /// Kills the worker (if any) and releases the pipes.
@@ -157,6 +176,8 @@ public final class WorkerProcess: TrialRunner {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
+        try? errorLog?.close()
+        errorLog = nil
         process = nil
     }
 }

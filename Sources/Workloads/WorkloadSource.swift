@@ -1,3 +1,4 @@
+import KernelModel
 import TunebenchCore
 
 /// Where `autotune` (and `compare`) take a workload from: an ONNX model with its symbolic
@@ -31,10 +32,17 @@ public enum WorkloadSource: Sendable, Equatable {
     }
 
     public func load() throws -> Workload {
-        switch self {
-        case .onnx(let path, let dimensions): try ONNXImport.load(path: path, dimensions: dimensions)
-        case .huggingFace(let path, let tokens): try HuggingFaceConfig.load(path: path, tokens: tokens)
-        case .layerList(let path): try LayerList.load(path: path)
+        let (workload, path) = switch self {
+        case .onnx(let path, let dimensions): (try ONNXImport.load(path: path, dimensions: dimensions), path)
+        case .huggingFace(let path, let tokens): (try HuggingFaceConfig.load(path: path, tokens: tokens), path)
+        case .layerList(let path): (try LayerList.load(path: path), path)
         }
+        // Every layer within this machine's memory before any tuner allocates its operands.
+        for instance in workload.instances {
+            do { try instance.layer.checkFits() } catch let error as KernelError {
+                throw FileError(path: path, message: "layer \"\(instance.name)\": \(error.message)")
+            }
+        }
+        return workload
     }
 }

@@ -67,6 +67,7 @@ struct BenchCommand: ParsableCommand {
         try runReportingErrors {
             let profile = try profiles.currentMachine()
             let problem = KernelProblem(layer: try Layer(kernel: kernel, shape: shape, epilogue: epilogue), precision: precision, kernel: kernel)
+            try problem.layer.checkFits(precision: precision)
             var request = KernelBenchmark.Request(
                 problem: problem, overrides: config, threads: threads,
                 counters: counters.map { $0.split(separator: ",").map(String.init) } ?? [],

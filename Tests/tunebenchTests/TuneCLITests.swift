@@ -39,7 +39,9 @@ struct TuneCLITests {
         let crashed = trials.filter { $0["status"] as? String == "crashed" }
         #expect(crashed.count == 1)
         #expect((crashed.first?["config"] as? String)?.contains("mr=8,nc=240,nr=8,") == true)
-        #expect((crashed.first?["message"] as? String)?.contains("signal 6") == true)
+        // The worker's last words are the trial's message, not the tuner's stderr.
+        #expect(crashed.first?["message"] as? String == "the worker was killed by signal 6 (Aborted): Fatal error: injected crash (TUNEBENCH_WORKER_FAULT)")
+        #expect(!result.stderr.split(separator: "\n").contains { $0.hasPrefix("Fatal error") }, "\(result.stderr)")
         #expect(trials.filter { $0["status"] as? String == "ok" }.count == valid - 1)
         #expect(result.stdout.contains("worker processes restarted after crashes or timeouts: 1"))
         #expect(result.stdout.contains("best:"))

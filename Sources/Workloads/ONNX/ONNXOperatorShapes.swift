@@ -137,12 +137,12 @@ public enum ONNXOperatorShapes {
         case "Range":
             let (start, limit, delta) = (try input(0), try input(1), try input(2))
             if let a = start.ints?.first, let b = limit.ints?.first, let d = delta.ints?.first, d != 0 {
-                return [ONNXValue(shape: [max(0, Int((b - a + d - (d > 0 ? 1 : -1)) / d))])]
+                return [ONNXValue(shape: [try rangeCount(Double(b) - Double(a), delta: Double(d))])]
             }
             guard let a = start.floats?.first, let b = limit.floats?.first, let d = delta.floats?.first, d != 0 else {
                 throw ONNXShapeError("start, limit and delta are not constants")
             }
-            return [ONNXValue(shape: [max(0, Int((Double(b - a) / Double(d)).rounded(.up)))])]
+            return [ONNXValue(shape: [try rangeCount(Double(b) - Double(a), delta: Double(d))])]
         default:
             return nil
         }
@@ -303,6 +303,17 @@ public enum ONNXOperatorShapes {
         return selection
     }
 
+    /// Range's element count, ceil(span / delta), computed in doubles (limit - start overflows
+    /// 64-bit integers for hostile constants) and refused past what memory holds.
+    package static func rangeCount(_ span: Double, delta: Double) throws -> Int {
+        let count = (span / delta).rounded(.up)
+        guard !count.isNaN else { throw ONNXShapeError("Range start, limit and delta are not finite") }
+        guard count <= Double(ONNXShapeInference.largestValue) else {
+            throw ONNXShapeError(String(format: "Range of %.3g values is larger than this machine's memory", count))
+        }
+        return Int(Swift.max(0, count))
+    }
+
     package static func split(node: Onnx_NodeProto, inputs: [ONNXValue?], opset: Int) throws -> [ONNXValue?] {
         guard let data = inputs.first ?? nil else { throw ONNXShapeError("input 0 is missing") }
         let axis = try normalize(node.int("axis") ?? 0, rank: data.shape.count)
@@ -318,7 +329,10 @@ public enum ONNXOperatorShapes {
             let chunk = (size + count - 1) / max(count, 1)
             parts = (0..<count).map { min(chunk, max(0, size - $0 * chunk)) }
         }
-        guard parts.reduce(0, +) == size else { throw ONNXShapeError("split sizes \(parts) do not add up to \(size)") }
+        // Each part within the axis first: a sum of hostile sizes would overflow.
+        guard parts.allSatisfy({ (0...size).contains($0) }), parts.reduce(0, +) == size else {
+            throw ONNXShapeError("split sizes \(parts) do not add up to \(size)")
+        }
         return parts.map { part in
             var shape = data.shape
             shape[axis] = part

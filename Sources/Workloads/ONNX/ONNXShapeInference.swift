@@ -117,7 +117,10 @@ public struct ONNXShapeInference {
     static let largestValue = Int(clamping: ProcessInfo.processInfo.physicalMemory / 4)
 
     private func checkSize(_ shape: [Int], of what: String) throws {
-        guard shape.allSatisfy({ $0 >= 0 }), shape.saturatingProduct <= Self.largestValue else {
+        guard shape.allSatisfy({ $0 >= 0 }) else {
+            throw FileError(path: file.path, message: "\(what) would have shape \(shape): a dimension is negative")
+        }
+        guard shape.saturatingProduct <= Self.largestValue else {
             let gib = Double(ProcessInfo.processInfo.physicalMemory) / Double(1 << 30)
             throw FileError(path: file.path, message: String(format: "%@ would have shape %@: more elements than fit in this machine's %.0f GiB of memory", what, "\(shape)", gib))
         }

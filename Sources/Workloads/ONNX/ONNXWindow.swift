@@ -25,6 +25,10 @@ public struct ONNXWindow: Sendable {
               (strides + dilations + kernel).allSatisfy({ $0 > 0 }), pads.allSatisfy({ $0 >= 0 }), group > 0 else {
             throw ONNXShapeError("kernel_shape, strides, dilations or pads do not fit \(rank) spatial axes")
         }
+        // Window arithmetic multiplies these: hostile 2^62 values would overflow, real ones are small.
+        guard (strides + dilations + kernel + pads + [group]).allSatisfy({ $0 <= Int(Int32.max) }) else {
+            throw ONNXShapeError("kernel_shape, strides, dilations, pads or group has a value above 2^31")
+        }
         padsBegin = Array(pads.prefix(rank))
         padsEnd = Array(pads.suffix(rank))
         let autoPad = node.string("auto_pad") ?? "NOTSET"

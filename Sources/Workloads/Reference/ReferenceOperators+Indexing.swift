@@ -88,12 +88,11 @@ extension ReferenceOperators {
     static func range(start: Tensor, limit: Tensor, delta: Tensor) throws -> Tensor {
         if let a = start.ints?.first, let b = limit.ints?.first, let d = delta.ints?.first {
             guard d != 0 else { throw Failure(message: "Range with delta 0") }
-            let count = max(0, Int((b - a + d - (d > 0 ? 1 : -1)) / d))
+            let count = try ONNXOperatorShapes.rangeCount(Double(b) - Double(a), delta: Double(d))
             return Tensor(shape: [count], ints: (0..<count).map { a + Int64($0) * d })
         }
         guard let a = start.data.first, let b = limit.data.first, let d = delta.data.first, d != 0 else { throw Failure(message: "Range needs scalar start, limit and a nonzero delta") }
-        let count = max(0, Int((Double(b - a) / Double(d)).rounded(.up)))
-        guard count <= ONNXShapeInference.largestValue else { throw Failure(message: "Range of \(count) values is larger than memory") }
+        let count = try ONNXOperatorShapes.rangeCount(Double(b) - Double(a), delta: Double(d))
         return Tensor(shape: [count], data: (0..<count).map { a + Float($0) * d })
     }
 }

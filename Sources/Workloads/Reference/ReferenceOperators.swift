@@ -423,6 +423,10 @@ package enum ReferenceOperators {
         guard let shapes = try ONNXOperatorShapes.outputs(of: node, inputs: known, opset: opset), let first = shapes.first ?? nil else {
             throw Failure(message: "no shape rule")
         }
+        // Before any value is made: a hostile ConstantOfShape or Expand asks for more than memory.
+        guard first.shape.allSatisfy({ $0 >= 0 }), first.count <= ONNXShapeInference.largestValue else {
+            throw Failure(message: "its output \(first.shape) is larger than this machine's memory")
+        }
         switch node.opType {
         case "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity":
             guard let x = inputs.first ?? nil else { throw Failure(message: "input 0 is missing") }
