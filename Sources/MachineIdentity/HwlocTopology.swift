@@ -40,8 +40,17 @@ public final class HwlocTopology: @unchecked Sendable {
             // hwloc's own XML parser fails silently where libxml2 prints several lines to stderr;
             // the error we raise must be one line. It reads every export hwloc writes.
             setenv("HWLOC_LIBXML_IMPORT", "0", 1)
-            guard hwloc_topology_set_xml(handle, xmlPath) == 0, hwloc_topology_load(handle) == 0 else {
-                throw ProbeError(.topologyFileInvalid, "cannot load hwloc XML at \(xmlPath): \(Self.diagnoseXML(at: xmlPath, diagnose: diagnose))")
+            let xml = try HwlocXMLInput(path: xmlPath)
+            let loaded = xml.bytes.withUnsafeBufferPointer { bytes in
+                bytes.withMemoryRebound(to: CChar.self) { text in
+                    hwloc_topology_set_xmlbuffer(handle, text.baseAddress, Int32(text.count)) == 0 && hwloc_topology_load(handle) == 0
+                }
+            }
+            guard loaded else {
+                let why = xml.declaredVersion.map {
+                    "an hwloc \($0) export, which the hwloc \(Self.libraryVersion) here cannot import even read as 2.x"
+                } ?? Self.diagnoseXML(at: xmlPath, diagnose: diagnose)
+                throw ProbeError(.topologyFileInvalid, "cannot load hwloc XML at \(xmlPath): \(why)")
             }
         } else {
             guard hwloc_topology_load(handle) == 0 else {
@@ -65,6 +74,12 @@ public final class HwlocTopology: @unchecked Sendable {
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw ProbeError(.topologyFileMissing, "cannot load hwloc XML at \(path): permission denied")
         }
+    }
+
+    /// The hwloc library's version, e.g. "2.9".
+    static var libraryVersion: String {
+        let version = hwloc_get_api_version()
+        return "\(version >> 16).\((version >> 8) & 0xff)"
     }
 
     /// hwloc says only that loading failed; find out whether the file is broken XML (and where)

@@ -96,6 +96,9 @@ public final class TuningDatabase: Sendable {
                     guard unknown.isEmpty else {
                         throw FileError(path: path, message: "was written by a newer tunebench (schema \(unknown.joined(separator: ", ")); this build knows version \(Schema.versions.count)); left untouched")
                     }
+                    if applied.count == Schema.versions.count, let problem = try SchemaConformance.problem(in: db) {
+                        throw FileError(path: path, message: "\(problem); left untouched")
+                    }
                 }
             }
         } catch let error as DatabaseError {
@@ -114,7 +117,11 @@ public final class TuningDatabase: Sendable {
     }
 
     func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
-        do { return try pool.read(body) } catch let error as DatabaseError { throw Self.describe(error, path: path) }
+        do { return try pool.read(body) } catch let error as DatabaseError { throw Self.describe(error, path: path) } catch let error as FileError { throw error } catch {
+            // A row GRDB cannot decode (a column of the wrong type or missing): one line naming the file.
+            let first = "\(error)".split(separator: "\n").first.map(String.init) ?? "\(error)"
+            throw FileError(path: path, message: "has a row tunebench cannot read (\(first))")
+        }
     }
 
     func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {

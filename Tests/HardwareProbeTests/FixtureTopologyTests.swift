@@ -1,4 +1,5 @@
 import HardwareProbe
+@testable import MachineIdentity
 import Testing
 
 /// What the fixtures' README states about each machine.
@@ -61,6 +62,30 @@ struct FixtureTopologyTests {
         #expect(profile.source == ProbeSource(kind: .hwlocXML, path: Fixtures.path(expected.file)))
         #expect(profile.counters.probed == false)
         #expect(profile.cpu.isaSource == "unknown")
+    }
+
+    @Test("an hwloc 3.0 export is read as 2.x: the same machine, the same fingerprint")
+    func hwlocThree() throws {
+        let original = Fixtures.path("Intel-RaptorLake-Corei7-1370P.xml")
+        let text = try String(contentsOfFile: original, encoding: .utf8)
+        #expect(text.contains("<topology version=\"2.0\">"))
+        let newer = try Fixtures.temporaryFile("v3.xml", contents: text.replacingOccurrences(of: "<topology version=\"2.0\">", with: "<topology version=\"3.0\">"))
+        let two = try HardwareProbe.probe(topologyFile: original)
+        let three = try HardwareProbe.probe(topologyFile: newer)
+        #expect(three.id == two.id && three.topology == two.topology)
+    }
+
+    @Test("an XML nested 100000 deep is refused before libhwloc sees it; real exports nest far less")
+    func deepNesting() throws {
+        let deep = try Fixtures.temporaryFile("deep.xml", contents: "<?xml version=\"1.0\"?><topology version=\"2.0\"><object type=\"Machine\">"
+            + String(repeating: "<object type=\"Misc\">", count: 100_000) + String(repeating: "</object>", count: 100_000) + "</object></topology>")
+        ProfileStoreTests.expectError(.topologyFileInvalid, mentioning: [deep, "elements nested 100002 deep"]) {
+            _ = try HardwareProbe.probe(topologyFile: deep)
+        }
+        for name in expectations.map(\.file) {
+            let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Fixtures.path(name))))
+            #expect((4...40).contains(HwlocXMLInput.nestingDepth(bytes)), "\(name)")
+        }
     }
 
     @Test("NUMA memory sizes come from the export, and are absent where it has none")

@@ -248,6 +248,21 @@ struct TuningDatabaseBadFileTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
     }
 
+    @Test("wrong-typed values or a missing column: refused in one line naming the file, table, column and row; file untouched",
+          arguments: [("UPDATE trials SET gflops = 'fast' WHERE seq = 1", "has a text value in trials.gflops (row 2), where the schema stores double or null"),
+                      ("UPDATE runs SET seed = x'0102'", "has a blob value in runs.seed (row 1), where the schema stores integer"),
+                      ("ALTER TABLE trials DROP COLUMN wall_seconds", "has no column wall_seconds in table trials")])
+    func wrongTypes(edit: String, message: String) throws {
+        let path = try temporaryPath("typed.sqlite")
+        do {
+            let database = try Sample.filled(path)
+            try database.write { db in try db.execute(sql: edit) }
+            try database.pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+        }
+        for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        try expectRefused(path, containing: message)
+    }
+
     @Test("a database written by a newer tunebench is refused")
     func newerSchema() throws {
         let path = try temporaryPath("future.sqlite")
