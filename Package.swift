@@ -155,6 +155,8 @@ let package = Package(
         ),
         // Benchmark: a runtime lookup after loading (scripts/bench-runtime).
         .executableTarget(name: "runtime-lookup-bench", dependencies: ["TunebenchRuntime", "MachineIdentity", "KernelModel"]),
+        // Generated hostile inputs for every parser (Tests/tunebenchTests/HostileInputTests.swift runs it).
+        .executableTarget(name: "hostile-inputs", dependencies: ["HardwareProbe", "MachineIdentity", "TuningDatabase", "Workloads", "TunebenchCore"]),
 
         .testTarget(name: "HardwareProbeTests", dependencies: ["HardwareProbe", "MachineIdentity", "Kernels"]),
         .testTarget(name: "CountersTests", dependencies: ["Counters", "MachineIdentity"]),

@@ -41,6 +41,21 @@ public final class HwlocTopology: @unchecked Sendable {
             // the error we raise must be one line. It reads every export hwloc writes.
             setenv("HWLOC_LIBXML_IMPORT", "0", 1)
             let xml = try HwlocXMLInput(path: xmlPath)
+            // hwloc's own parser trusts its input: a malformed attribute (bytes flipped in
+            // `complete_cpuset="…"`) made it dereference null. Well-formedness first, where the
+            // caller can check it (libxml2, in HardwareProbe; the runtime library has none).
+            if let syntaxError = diagnose(xmlPath) {
+                throw ProbeError(.topologyFileInvalid, "cannot load hwloc XML at \(xmlPath): \(syntaxError)")
+            }
+            // First in a child process: libhwloc crashes on some damaged exports, and a crash
+            // there must not take the command (or a test runner) with it.
+            let trial = xml.bytes.withUnsafeBufferPointer { bytes in
+                bytes.withMemoryRebound(to: CChar.self) { tunebench_hwloc_xml_trial_load($0.baseAddress, Int32($0.count)) }
+            }
+            if trial >= 1000 {
+                let signal = trial - 1000
+                throw ProbeError(.topologyFileInvalid, "cannot load hwloc XML at \(xmlPath): libhwloc \(signal == SIGALRM ? "hung" : "crashed (signal \(signal), \(String(cString: strsignal(signal))))") reading it: a damaged or inconsistent hwloc export")
+            }
             let loaded = xml.bytes.withUnsafeBufferPointer { bytes in
                 bytes.withMemoryRebound(to: CChar.self) { text in
                     hwloc_topology_set_xmlbuffer(handle, text.baseAddress, Int32(text.count)) == 0 && hwloc_topology_load(handle) == 0

@@ -23,6 +23,9 @@ struct HwlocXMLInput {
             throw ProbeError(.topologyFileInvalid, "cannot load hwloc XML at \(path): \(data.count >> 20) MiB is larger than any hwloc export (at most \(Self.largestFile >> 20) MiB)")
         }
         var bytes = [UInt8](data)
+        guard String(validating: bytes, as: UTF8.self) != nil else {
+            throw ProbeError(.topologyFileInvalid, "cannot load hwloc XML at \(path): not UTF-8 text (hwloc exports are)")
+        }
         let depth = Self.nestingDepth(bytes)
         guard depth <= Self.deepestNesting else {
             throw ProbeError(.topologyFileInvalid, "cannot load hwloc XML at \(path): elements nested \(depth) deep (hwloc exports nest a few dozen; at most \(Self.deepestNesting) read)")

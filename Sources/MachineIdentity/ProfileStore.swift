@@ -1,4 +1,5 @@
 import Foundation
+import TunebenchCore
 
 /// Reads and writes profiles as JSON files, `<directory>/<id>.json`.
 public struct ProfileStore: Sendable {
@@ -53,6 +54,7 @@ public struct ProfileStore: Sendable {
     /// rather than a confusing missing-field one.
     public static func decode(_ data: Data, file path: String) throws -> HardwareProfile {
         struct Header: Decodable { let schemaVersion: Int? }
+        if let problem = JSONInputLimits.problem(data) { throw ProbeError(.profileInvalid, "cannot read profile \(path): it \(problem)") }
         let header: Header
         do {
             header = try JSONDecoder().decode(Header.self, from: data)

@@ -11,5 +11,14 @@ public struct FileError: TunebenchError, Equatable {
         self.message = message
     }
 
-    public var description: String { "\(path): \(message)" }
+    /// One line, always: names and strings quoted from a hostile file (an ONNX node called
+    /// "conv\nConv*") have their control characters escaped.
+    public var description: String { Self.oneLine("\(path): \(message)") }
+
+    public static func oneLine(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return text }
+        return String(text.unicodeScalars.map { scalar in
+            scalar.properties.generalCategory == .control ? scalar.escaped(asASCII: true) : String(scalar)
+        }.joined())
+    }
 }

@@ -68,7 +68,7 @@ public final class TuningRuntime: Sendable {
     /// Opens a SQLite tuning database (read for this kernel-library version's records).
     public convenience init(databasePath path: String, machine: HardwareProfile? = nil,
                             warn: @escaping @Sendable (String) -> Void = TuningRuntime.standardError) throws {
-        try self.init(store: try TuningDatabase(path: path, create: false), machine: machine, warn: warn)
+        try self.init(store: try TuningDatabase(readingPath: path), machine: machine, warn: warn)
     }
 
     /// Reads a tuning database of either engine (this kernel-library version's records).

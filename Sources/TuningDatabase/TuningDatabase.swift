@@ -12,7 +12,8 @@ public final class TuningDatabase: Sendable {
     public static let defaultPath = "results/tuning.sqlite"
 
     public let path: String
-    let pool: DatabasePool
+    /// A pool (WAL, concurrent readers) when opened for writing; a read-only queue otherwise.
+    let pool: any DatabaseWriter
     /// The file's device and inode when opened: each write first checks that the path still
     /// names that file. Deleted or replaced during a run, the writes went on into the unlinked
     /// file and the command reported success (issue 16); now the next write fails and says so.
@@ -26,15 +27,26 @@ public final class TuningDatabase: Sendable {
         var isDirectory: ObjCBool = false
         if fileManager.fileExists(atPath: path, isDirectory: &isDirectory) {
             guard !isDirectory.boolValue else { throw FileError(path: path, message: "is a directory, not a database file") }
+            guard create || Self.fileSize(path) > 0 else { throw FileError(path: path, message: "is an empty file, not a tuning database") }
             try Self.inspectExisting(path: path)
         } else {
             guard create else { throw FileError(path: path, message: "no such database") }
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-            try? fileManager.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            if !fileManager.fileExists(atPath: folder) {
+                // Made, and said: a mistyped --db folder should not go unnoticed.
+                do { try fileManager.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+                    throw FileError(path: path, message: "cannot create its folder \(folder) (\(error.localizedDescription))")
+                }
+                FileHandle.standardError.write(Data("tunebench: created the folder \(folder) for the new database \(path)\n".utf8))
+            }
         }
         var configuration = Configuration()
-        configuration.busyMode = .timeout(60)
+        configuration.busyMode = Self.busyWait(path)
         configuration.foreignKeysEnabled = true
+        // The WAL is checkpointed every 1000 pages (SQLite's default) but keeps its largest size:
+        // truncated back to at most 4 MiB after each checkpoint, and emptied when the last
+        // connection closes (deinit).
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA journal_size_limit = 4194304") }
         let target = schemaVersion.map { Schema.versions[max(0, min($0, Schema.versions.count) - 1)] }
         // Two processes creating the same new file race on its first migration (one finds the
         // tables the other just made). Migrations are transactional, so the loser retries and
@@ -55,6 +67,71 @@ public final class TuningDatabase: Sendable {
             }
         }
         identity = FileIdentity(path: path)
+    }
+
+    /// Opens an existing database for reading only: nothing is written to it (no migration, no
+    /// journal-mode change, no header byte), so `db list/show/export`, `run`, `export` and
+    /// `compare` work on a read-only file and leave a database they read as it was. A database
+    /// of an older schema is opened for writing instead, once, to be upgraded in place.
+    public convenience init(readingPath path: String) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw FileError(path: path, message: "no such database") }
+        guard !isDirectory.boolValue else { throw FileError(path: path, message: "is a directory, not a database file") }
+        guard Self.fileSize(path) > 0 else { throw FileError(path: path, message: "is an empty file, not a tuning database") }
+        try Self.inspectExisting(path: path)
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = Self.busyWait(path)
+        let queue: DatabaseQueue
+        let applied: Int
+        do {
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+            applied = try queue.read { db in try Schema.migrator.appliedIdentifiers(db).count }
+        } catch let error as DatabaseError {
+            throw Self.describe(error, path: path)
+        }
+        if applied < Schema.versions.count {
+            try self.init(path: path, create: false)
+        } else {
+            self.init(path: path, readOnly: queue)
+        }
+    }
+
+    private init(path: String, readOnly queue: DatabaseQueue) {
+        self.path = path
+        pool = queue
+        identity = FileIdentity(path: path)
+    }
+
+    /// A writer leaves the file as a reader can open it without writing: the WAL checkpointed
+    /// into it and, when no other connection is open, back in rollback-journal mode, so that a
+    /// read-only open (TuningDatabase(readingPath:)) creates no -wal/-shm files beside it.
+    /// The next writer switches it to WAL again.
+    deinit {
+        guard let pool = pool as? DatabasePool else { return }
+        try? pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+        try? pool.close()
+        var configuration = Configuration()
+        configuration.busyMode = .immediateError
+        if let queue = try? DatabaseQueue(path: path, configuration: configuration) {
+            try? queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = DELETE") }
+        }
+    }
+
+    /// Waits up to 60 s for a lock another process holds, saying so on stderr after 2 s (a
+    /// silent 60 s wait looked like a hang).
+    static func busyWait(_ path: String) -> Database.BusyMode {
+        .callback { attempts in
+            usleep(10_000)
+            if attempts == 200 {
+                FileHandle.standardError.write(Data("tunebench: waiting for \(path): another process holds its lock (giving up after 60 s)\n".utf8))
+            }
+            return attempts < 6000
+        }
+    }
+
+    static func fileSize(_ path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
     }
 
     /// The schema version this build writes.
@@ -84,7 +161,8 @@ public final class TuningDatabase: Sendable {
             try queue.read { db in
                 let check = try String.fetchOne(db, sql: "PRAGMA quick_check(1)") ?? "ok"
                 guard check == "ok" else {
-                    throw FileError(path: path, message: "is corrupt (SQLite quick_check: \(check)); left untouched")
+                    let oneLine = check.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+                    throw FileError(path: path, message: "is corrupt (SQLite quick_check: \(oneLine)); left untouched")
                 }
                 let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
                 if !tables.isEmpty, !tables.contains("grdb_migrations") {
@@ -112,7 +190,7 @@ public final class TuningDatabase: Sendable {
         case .SQLITE_CORRUPT: FileError(path: path, message: "is corrupt (\(error.message ?? "SQLITE_CORRUPT")); left untouched")
         case .SQLITE_BUSY, .SQLITE_LOCKED: FileError(path: path, message: "stayed locked by another process for 60 s")
         case .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_CANTOPEN: FileError(path: path, message: "cannot be opened for writing (\(error.message ?? "\(error.resultCode)"))")
-        default: FileError(path: path, message: error.message ?? "\(error)")
+        default: FileError(path: path, message: (error.message ?? "\(error)").split(separator: "\n").joined(separator: " "))
         }
     }
 

@@ -8,4 +8,10 @@ public enum TuningStoreLocation {
     public static func open(_ location: String, create: Bool) throws -> any TuningStore {
         PostgresLocation.isPostgres(location) ? try PostgresTuningDatabase(parsing: location) : try TuningDatabase(path: location, create: create)
     }
+
+    /// For commands that only read: a SQLite file is opened read-only (never created, never
+    /// written; TuningDatabase.init(readingPath:)).
+    public static func openForReading(_ location: String) throws -> any TuningStore {
+        PostgresLocation.isPostgres(location) ? try PostgresTuningDatabase(parsing: location) : try TuningDatabase(readingPath: location)
+    }
 }

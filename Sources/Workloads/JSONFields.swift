@@ -20,6 +20,7 @@ struct JSONFields {
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw FileError(path: path, message: "cannot be read (\(error.localizedDescription))")
         }
+        if let problem = JSONInputLimits.problem(data) { throw FileError(path: path, message: problem) }
         let parsed: JSONValue
         do { parsed = try JSONDecoder().decode(JSONValue.self, from: data) } catch {
             throw FileError(path: path, message: "is not valid JSON: \(whyNotJSON(data))")

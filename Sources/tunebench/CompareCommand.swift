@@ -49,7 +49,7 @@ struct CompareCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            let database = try db.map { try TuningStoreLocation.open($0, create: false) }
+            let database = try db.map { try TuningStoreLocation.openForReading($0) }
             let profileA = try profiles.store.load(a, orFrom: database), profileB = try profiles.store.load(b, orFrom: database)
             let hardware = ProfileComparison(profileA, profileB)
             print(hardware.render())

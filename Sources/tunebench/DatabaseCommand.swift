@@ -17,8 +17,9 @@ struct DatabaseCommand: ParsableCommand {
         @Option(help: ArgumentHelp(StoreLocation.help))
         var db = TuningDatabase.defaultPath
 
-        /// Reading commands never create a SQLite file.
-        func open(create: Bool = false) throws -> any TuningStore { try TuningStoreLocation.open(db, create: create) }
+        /// Reading commands open a SQLite file read-only (never created nor written).
+        func openForReading() throws -> any TuningStore { try TuningStoreLocation.openForReading(db) }
+        func open(create: Bool) throws -> any TuningStore { try TuningStoreLocation.open(db, create: create) }
     }
 
     struct List: ParsableCommand {
@@ -26,7 +27,7 @@ struct DatabaseCommand: ParsableCommand {
         @OptionGroup var location: Location
 
         func run() throws {
-            try runReportingErrors { print(try DatabaseReportText.list(try location.open())) }
+            try runReportingErrors { print(try DatabaseReportText.list(try location.openForReading())) }
         }
     }
 
@@ -42,7 +43,7 @@ struct DatabaseCommand: ParsableCommand {
 
         func run() throws {
             try runReportingErrors {
-                print(try DatabaseReportText.show(try location.open(), profileID: profile, layer: layer, showRuns: runs))
+                print(try DatabaseReportText.show(try location.openForReading(), profileID: profile, layer: layer, showRuns: runs))
             }
         }
     }
@@ -60,7 +61,7 @@ struct DatabaseCommand: ParsableCommand {
 
         func run() throws {
             try runReportingErrors {
-                let data = try location.open().dump().exported(as: format, runID: runID, location: location.db)
+                let data = try location.openForReading().dump().exported(as: format, runID: runID, location: location.db)
                 if let output { try data.write(to: URL(fileURLWithPath: output)) } else { FileHandle.standardOutput.write(data) }
             }
         }
@@ -89,7 +90,7 @@ struct DatabaseCommand: ParsableCommand {
 
         func run() throws {
             try runReportingErrors {
-                let source = try TuningStoreLocation.open(other, create: false)
+                let source = try TuningStoreLocation.openForReading(other)
                 print(try location.open(create: true).merge(try source.dump()))
             }
         }
@@ -106,7 +107,7 @@ struct DatabaseCommand: ParsableCommand {
         func run() throws {
             try runReportingErrors {
                 guard PostgresLocation.isPostgres(to) else { throw ValidationError("--to is a postgres://user@host:port/dbname location") }
-                let source = try TuningDatabase(path: file, create: false)
+                let source = try TuningDatabase(readingPath: file)
                 let target = try PostgresTuningDatabase(parsing: to)
                 print("\(file) → \(target.location): \(try target.merge(try source.dump()))")
             }

@@ -18,7 +18,7 @@ extension DatabaseCommand {
 
         func run() throws {
             try runReportingErrors {
-                guard let work = try location.open() as? any SharedWork else {
+                guard let work = try location.open(create: false) as? any SharedWork else {
                     throw ValidationError("shared work lives in a PostgreSQL database: give --db postgres://user@host:port/dbname")
                 }
                 let items = try work.items(matching: queue)

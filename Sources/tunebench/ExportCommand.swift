@@ -31,7 +31,7 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            let database = try TuningStoreLocation.open(db, create: false)
+            let database = try TuningStoreLocation.openForReading(db)
             let artifact = try DeploymentArtifact.forExport(from: database, profiles: .init(profile))
             let text = try DeploymentExport.render(artifact, as: format)
             if let output {

@@ -66,7 +66,7 @@ struct RunCommand: ParsableCommand {
             for item in plan.workload.unsupported { printToStderr("warning: \(item)") }
             let machine = try LiveMachine.identify()
             let runtime = try artifact.map { try TuningRuntime(artifactPath: $0, machine: machine) }
-                ?? TuningRuntime(store: try TuningStoreLocation.open(db, create: false), machine: machine)
+                ?? TuningRuntime(store: try TuningStoreLocation.openForReading(db), machine: machine)
             var runner = ModelRun(plan: plan, runtime: runtime, machine: machine, threads: threads)
             runner.fuseAttention = !noFusedAttention
             let inputs = try input.map(runner.inputs(path:)) ?? runner.randomInputs()

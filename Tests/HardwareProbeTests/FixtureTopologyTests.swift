@@ -1,3 +1,4 @@
+import Foundation
 import HardwareProbe
 @testable import MachineIdentity
 import Testing
@@ -82,7 +83,7 @@ struct FixtureTopologyTests {
         ProfileStoreTests.expectError(.topologyFileInvalid, mentioning: [deep, "elements nested 100002 deep"]) {
             _ = try HardwareProbe.probe(topologyFile: deep)
         }
-        for name in expectations.map(\.file) {
+        for name in Self.expectations.map(\.file) {
             let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Fixtures.path(name))))
             #expect((4...40).contains(HwlocXMLInput.nestingDepth(bytes)), "\(name)")
         }
