@@ -111,6 +111,8 @@ public final class TuningDatabase: Sendable {
         guard let pool = pool as? DatabasePool else { return }
         try? pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
         try? pool.close()
+        // Never into a file that replaced ours at the path meanwhile.
+        guard let identity, FileIdentity(path: path) == identity else { return }
         var configuration = Configuration()
         configuration.busyMode = .immediateError
         if let queue = try? DatabaseQueue(path: path, configuration: configuration) {
