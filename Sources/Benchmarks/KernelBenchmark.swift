@@ -106,7 +106,7 @@ public struct KernelBenchmark {
         let bound = RooflineBound(profile: profile, kernel: kernel, config: config)
         var peer: PeerComparison?
         if request.vsOpenBLAS {
-            progress("racing OpenBLAS cblas_sgemm, \(request.rounds) interleaved rounds")
+            progress("racing OpenBLAS, \(request.rounds) interleaved rounds")
             peer = try raceOpenBLAS(kernel: kernel, instance: instance, measurement: measurement, threads: threads,
                                     rounds: request.rounds, team: team)
         }
@@ -138,7 +138,7 @@ public struct KernelBenchmark {
         )
         let ratio = comparison.ratios[1] // peer time / our time
         return PeerComparison(
-            name: "OpenBLAS cblas_sgemm", oursGFLOPS: kernel.flops / comparison.statistics[0].median / 1e9,
+            name: "OpenBLAS \(peer.routine)", oursGFLOPS: kernel.flops / comparison.statistics[0].median / 1e9,
             peerGFLOPS: kernel.flops / comparison.statistics[1].median / 1e9,
             speedup: ratio.timeRatio, speedupLow: ratio.low, speedupHigh: ratio.high, rounds: rounds
         )

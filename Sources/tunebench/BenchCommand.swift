@@ -42,7 +42,7 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Multiplex the PAPI counters (more events than the CPU has counters, time-shared).")
     var multiplex = false
 
-    @Flag(name: .customLong("vs-openblas"), help: "Race OpenBLAS cblas_sgemm on the same shape, interleaved, and print the ratio.")
+    @Flag(name: .customLong("vs-openblas"), help: "Race OpenBLAS on the same shape (cblas_sgemv for one row, else cblas_sgemm), interleaved, and print the ratio.")
     var vsOpenBLAS = false
 
     @Option(name: .customLong("vs-precisions"), help: "Race these weight precisions, interleaved, with the same configuration or their own overrides after @ joined by +, e.g. fp16,int8@prefetch=1024+nb=8.",

@@ -53,6 +53,22 @@ struct CLITests {
                 "\(negative.stderr)")
     }
 
+    @Test("shapes beyond memory or 2^31 are refused before allocation; --vs-openblas races cblas_sgemv for one row, cblas_sgemm otherwise")
+    func shapesAndPeers() throws {
+        for (shape, said) in [("99999999x99999999x99999999", "needs at least 107 PiB of memory for its operands"),
+                              ("9223372036854775807x2x2", "M, N and K must be between 1 and 2147483647")] {
+            let result = try Self.tunebench(["bench", "gemm", "--shape", shape])
+            #expect(result.status == 1 && result.stderr.contains(said), "\(shape): \(result.stderr)")
+            #expect(!result.stderr.contains("Fatal error") && !result.stderr.contains("preparing"), "\(shape)")
+        }
+        // The peer validates its output before the race: a wrong sgemv call fails the command.
+        for (shape, routine) in [("1x96x64", "cblas_sgemv"), ("8x96x64", "cblas_sgemm")] {
+            let result = try Self.tunebench(["bench", "gemm", "--shape", shape, "--vs-openblas", "--rounds", "3", "--time-cap", "0.05"])
+            #expect(result.status == 0, "\(shape): \(result.stderr)")
+            #expect(result.stdout.contains("OpenBLAS \(routine): ours"), "\(shape): \(result.stdout)")
+        }
+    }
+
     /// Starts the tunebench binary with SIGINT and SIGTERM at their default actions and
     /// unblocked (a test runner may ignore or block them, and both carry across exec), output
     /// discarded; its pid.
