@@ -174,9 +174,10 @@ struct VerifierTests {
         let gemm = try GEMMKernel(m: 24, n: 32, k: 32, epilogue: Epilogue(bias: true), limits: limits).defaultConfig
         let gemv = try GEMVKernel(m: 2, n: 64, k: 64, precision: .int8, limits: limits).defaultConfig
         try database.record(best: best("gemm m=24 n=32 k=32 bias", kernel: "gemm", config: gemm, seconds: 1e-12, speedup: nil))
-        // A configuration raced against itself: about 1x, recorded below that so that the race's
-        // noise on a tiny layer (one CI run measured under 1/1.15) does not flag it.
-        try database.record(best: best("gemm m=2 n=64 k=64 int8", kernel: "gemv", config: gemv, seconds: 10, speedup: 0.8))
+        // A configuration raced against itself: about 1x, recorded well below that so that the
+        // race's noise on a tiny layer does not flag it (CI runs measured under 1/1.15, and once
+        // under 0.8/1.15 with the machine loaded).
+        try database.record(best: best("gemm m=2 n=64 k=64 int8", kernel: "gemv", config: gemv, seconds: 10, speedup: 0.4))
         // Racing a configuration against itself: its speed-up over the "default" is about 1, not 3.
         try database.record(best: best("gemm m=24 n=32 k=64", kernel: "gemm", config: gemm, seconds: 10, speedup: 3))
         var broken = gemm
