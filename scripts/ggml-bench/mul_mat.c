@@ -58,7 +58,7 @@ int main(int argc, char **argv) {
     ggml_cpu_init();
     size_t weight_bytes = ggml_row_size(type, k) * n;
     struct ggml_init_params params = {
-        .mem_size = weight_bytes + sizeof(float) * (m * k + m * n) * 3 + ggml_graph_overhead() + ggml_tensor_overhead() * 8 + (64u << 20),
+        .mem_size = weight_bytes + sizeof(float) * (m * k + m * n) * 3 + ggml_graph_overhead() + ggml_tensor_overhead() * 8 + ((size_t)128 << 20),
         .mem_buffer = NULL,
         .no_alloc = false,
     };
