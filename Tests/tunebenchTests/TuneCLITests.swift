@@ -23,6 +23,17 @@ struct TuneCLITests {
         return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
     }
 
+    /// The tunebench binary started with `arguments`, its output discarded.
+    static func startSilently(_ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = CLITests.binary
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
     static func trials(_ db: String) throws -> [[String: Any]] {
         try #require(try export(db)["trials"] as? [[String: Any]])
     }
@@ -65,12 +76,7 @@ struct TuneCLITests {
         let db = try CLITests.temporaryDirectory() + "/t.sqlite"
         let arguments = ["tune", "--kernel", "gemm", "--shape", "32x32x32", "--fix", "threads=1,pack_b=2", "--strategy", "random",
                          "--budget", "150", "--time-cap", "0.05", "--rounds", "3", "--db", db, "--quiet"]
-        let process = Process()
-        process.executableURL = CLITests.binary
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try Self.startSilently(arguments)
         var before: [[String: Any]] = []
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
@@ -107,12 +113,7 @@ struct TuneCLITests {
         let db = try CLITests.temporaryDirectory() + "/t.sqlite"
         let arguments = ["tune", "--kernel", "gemm", "--shape", "32x32x32", "--fix", "threads=1,pack_b=2", "--strategy", "random",
                          "--budget", "120", "--time-cap", "0.05", "--rounds", "3", "--db", db, "--quiet"]
-        let first = Process()
-        first.executableURL = CLITests.binary
-        first.arguments = arguments
-        first.standardOutput = FileHandle.nullDevice
-        first.standardError = FileHandle.nullDevice
-        try first.run()
+        let first = try Self.startSilently(arguments)
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline, first.isRunning {
             Thread.sleep(forTimeInterval: 0.1)
