@@ -55,6 +55,9 @@ let package = Package(
         .systemLibrary(name: "CNVML"),
         // Prefetch and vector conversions for the kernels (header only).
         .systemLibrary(name: "CKernelSupport"),
+        // Integer (W8A8, W4A8) and bf16 dot-product kernels, a variant per instruction set chosen
+        // at run time: per-function target attributes, no build flags.
+        .target(name: "CIntegerKernels"),
         // cpuid and XCR0 (no build flags: the probe and the runtime library build anywhere).
         .target(name: "CCPUInfo"),
         // The ISA this build's kernels were compiled for: C sees the -march macros.
@@ -91,7 +94,7 @@ let package = Package(
             dependencies: ["CHwloc", "CCPUInfo", "KernelModel", "TunebenchCore", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // The tunable kernels and their factory: hot loops, so -Ounchecked and the target CPU.
-        .target(name: "Kernels", dependencies: ["CKernelSupport", "CBuildTarget", "KernelModel"], swiftSettings: hotLoopSwiftSettings),
+        .target(name: "Kernels", dependencies: ["CKernelSupport", "CBuildTarget", "CIntegerKernels", "KernelModel"], swiftSettings: hotLoopSwiftSettings),
         // The tuning database in PostgreSQL (fleets): same tables and records, postgres-nio.
         .target(name: "TuningDatabasePostgres", dependencies: [
             "TuningDatabase", .product(name: "PostgresNIO", package: "postgres-nio"),

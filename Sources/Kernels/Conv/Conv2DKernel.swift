@@ -15,7 +15,7 @@ public struct Conv2DKernel: TunableKernel {
         self.precision = precision
         self.limits = limits
         gemm = try GEMMKernel(m: shape.pixels, n: shape.outChannels / shape.groups, k: shape.reduction, epilogue: epilogue, precision: precision,
-                              limits: limits)
+                              limits: limits, arithmeticChoice: false)
     }
 
     public var name: String { "conv2d" }

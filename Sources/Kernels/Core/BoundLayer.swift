@@ -46,8 +46,7 @@ extension GEMMKernel: WeightBindingKernel {
     /// This problem's configuration bound to a model's weights (not for matmul: see `bindProduct`).
     public func bind(_ config: KernelConfig, operands: LayerOperands, team: ParallelTeam) throws -> any BoundLayer {
         guard !activationB else { throw KernelError.invalidConfig("matmul multiplies two activations: bind it with bindProduct") }
-        try space.validate(config)
-        return try GEMMInstance(kernel: self, config: config, team: team, operands: operands)
+        return try make(config, team: team, operands: operands)
     }
 
     /// A matmul configuration: B converted (packed) on every call, as it changes every call.
@@ -59,13 +58,7 @@ extension GEMMKernel: WeightBindingKernel {
 
 extension GEMVKernel: WeightBindingKernel {
     public func bind(_ config: KernelConfig, operands: LayerOperands, team: ParallelTeam) throws -> any BoundLayer {
-        let config = Self.completingPath(config)
-        try space.validate(config)
-        if config.text("path") == "tiles" {
-            let tiles = try tilesConfig(config)
-            return try GEMMInstance(kernel: tiles.kernel, config: tiles.config, team: team, operands: operands)
-        }
-        return try GEMVInstance(kernel: self, config: config, team: team, operands: operands)
+        try make(config, team: team, operands: operands)
     }
 }
 

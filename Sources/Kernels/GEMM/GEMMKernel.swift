@@ -12,6 +12,10 @@ public struct GEMMKernel: TunableKernel {
     /// so it cannot be packed once at load (no pack_b=2) nor stored quantized (fp32 only). Such
     /// a kernel is named "matmul".
     public let activationB: Bool
+    /// Whether `act`/`isa` (the dot-product kernels, Arithmetic) are in the space: for layers of
+    /// int8, int4 and bf16 weights, not inside kernels that run this one on their own data
+    /// (conv2d's im2col, the GEMV's tiles path).
+    public let arithmeticChoice: Bool
 
     /// The register tiles there are micro-kernels for in this build: 16-lane tiles only where
     /// the kernels are compiled for AVX-512 (elsewhere their vectors are split and spill).
@@ -19,12 +23,14 @@ public struct GEMMKernel: TunableKernel {
     static let wideVectors = KernelLibrary.buildISA.contains("avx512f")
     static var tileDescription: String { microTiles.map { "\($0.mr)x\($0.nr)" }.joined(separator: ", ") }
 
-    public init(m: Int, n: Int, k: Int, epilogue: Epilogue = .none, precision: Precision = .fp32, limits: MachineSizes, activationB: Bool = false) throws {
+    public init(m: Int, n: Int, k: Int, epilogue: Epilogue = .none, precision: Precision = .fp32, limits: MachineSizes, activationB: Bool = false,
+                arithmeticChoice: Bool = true) throws {
         guard m > 0, n > 0, k > 0 else { throw KernelError.invalidConfig("gemm needs m, n, k >= 1 (got \(m)x\(n)x\(k))") }
         guard !activationB || precision == .fp32 else {
             throw KernelError.invalidConfig("matmul (B an activation) runs in fp32 only, not \(precision.rawValue)")
         }
         self.activationB = activationB
+        self.arithmeticChoice = arithmeticChoice && !activationB && (precision.isQuantized || precision == .bf16)
         self.m = m
         self.n = n
         self.k = k
@@ -48,8 +54,9 @@ public struct GEMMKernel: TunableKernel {
         let limits = limits
         let n = n
         var parameters: [ParameterSpace.Parameter] = [
-            .init("mr", [4, 6, 8, 12], help: "register tile rows"),
-            .init("nr", Self.wideVectors ? [8, 16, 24, 32, 48] : [8, 16, 24], help: "register tile columns (32, 48: AVX-512 builds)"),
+            .init("mr", arithmeticChoice ? [1, 2, 4, 6, 8, 12] : [4, 6, 8, 12], help: "register tile rows (1, 2: the dot-product kernels)"),
+            .init("nr", Self.wideVectors ? [8, 16, 24, 32, 48] : (arithmeticChoice ? [8, 16, 24, 32] : [8, 16, 24]),
+                  help: "register tile columns (32, 48: AVX-512 builds; the dot-product kernels 16 or 32)"),
             .init("kc", [64, 128, 192, 256, 384, 512], help: "K block: a KC x NR panel of B stays in L1"),
             .init("mc", [16, 24, 32, 48, 64, 72, 96, 120, 128, 144, 192, 240, 256, 288, 384], help: "M block: an MC x KC block of A stays in L2"),
             .init("nc", [240, 256, 480, 512, 960, 1024, 1920, 2048, 3840, 4080, 4096, 8192], help: "N block: a KC x NC panel of B stays in L3"),
@@ -60,15 +67,22 @@ public struct GEMMKernel: TunableKernel {
             .init("pack_b", activationB ? [0, 1] : [0, 1, 2], help: "B in NR panels: 0 read in place (fp32 only), 1 packed per block on every call, 2 packed once when the weights are loaded"),
         ]
         if precision.isQuantized { parameters.append(.init("group", [0, 32, 64, 128], help: "quantization group along K (0: per channel)")) }
+        if arithmeticChoice { parameters += Arithmetic.parameters(for: precision) }
         let precision = precision
         return ParameterSpace(kernel: name, parameters: parameters, constraints: [
-            .init("(mr, nr) is a micro-kernel: \(Self.tileDescription)") { config in
-                Self.microTiles.contains { $0.mr == config.int("mr") && $0.nr == config.int("nr") }
+            .init("(mr, nr) is a micro-kernel: \(Self.tileDescription); with act≠fp32 a dot-product tile (mr 1, 2, 4, 6; nr 16, 32)") { config in
+                if Self.usesDotProducts(config) { return Self.dotProductTileFits(config) }
+                return Self.microTiles.contains { $0.mr == config.int("mr") && $0.nr == config.int("nr") }
+            },
+            .init("act≠fp32 takes mc=48, nc=256, loop=n, order=jr, pack_a=0, pack_b=2 (the dot-product loops use none of them)") { config in
+                !Self.usesDotProducts(config) || (config.int("mc") == 48 && config.int("nc") == 256 && config.text("loop") == "n"
+                    && config.text("order") == "jr" && config.int("pack_a") == 0 && config.int("pack_b") == 2)
             },
             .init("mc % mr == 0") { ($0.int("mc") ?? 0) % max(1, $0.int("mr") ?? 1) == 0 },
             .init("nc % nr == 0") { ($0.int("nc") ?? 0) % max(1, $0.int("nr") ?? 1) == 0 },
-            .init("the KC x NR panel of B fits in half of L1d") { config in
-                (config.int("kc") ?? 0) * (config.int("nr") ?? 0) * 4 <= limits.l1dBytes / 2 + limits.l1dBytes / 4
+            .init("the KC x NR panel of B fits in half of L1d (in its storage precision with act≠fp32)") { config in
+                let bytes = Self.usesDotProducts(config) ? precision.bytesPerWeight : 4
+                return Double((config.int("kc") ?? 0) * (config.int("nr") ?? 0)) * bytes <= Double(limits.l1dBytes / 2 + limits.l1dBytes / 4)
             },
             .init("the MC x KC block of A fits in L2") { config in
                 (config.int("mc") ?? 0) * (config.int("kc") ?? 0) * 4 <= limits.l2Bytes
@@ -80,20 +94,52 @@ public struct GEMMKernel: TunableKernel {
                 let group = config.int("group") ?? 0
                 return group == 0 || (config.int("kc") ?? 0) % group == 0
             },
-        ])
+        ] + Arithmetic.constraints(for: arithmeticChoice ? precision : .fp32))
+    }
+
+    static func usesDotProducts(_ config: KernelConfig) -> Bool { Arithmetic.of(config) != .fp32 }
+
+    /// The dot-product tiles: mr x nr accumulators in registers. AVX2 has 16 vector registers,
+    /// so there at most 32 values (mr·nr ≤ 32); the portable C ignores tiles (mr=1, nr=16).
+    static func dotProductTileFits(_ config: KernelConfig) -> Bool {
+        guard let mr = config.int("mr"), let nr = config.int("nr"), [1, 2, 4, 6].contains(mr), nr == 16 || nr == 32 else { return false }
+        switch config.text("isa").flatMap(KernelISA.init(rawValue:)) {
+        case .avx2: return mr * nr <= 32
+        case .generic: return mr == 1 && nr == 16
+        default: return true
+        }
+    }
+
+    /// The configuration with `act`/`isa` filled in where a recorded one predates them.
+    func completing(_ config: KernelConfig) -> KernelConfig {
+        arithmeticChoice ? Arithmetic.completing(config, precision: precision) : config
     }
 
     /// The analytical configuration (AnalyticalDefaults.gemm).
     public var defaultConfig: KernelConfig {
-        AnalyticalDefaults.gemm(limits: limits, quantized: precision.isQuantized, kernel: name)
+        completing(AnalyticalDefaults.gemm(limits: limits, quantized: precision.isQuantized, kernel: name))
     }
 
     public func instantiate(_ config: KernelConfig, team: ParallelTeam) throws -> any KernelInstance {
+        try make(config, team: team, operands: nil)
+    }
+
+    /// The instance for a configuration: the BLIS loops, or the dot-product kernels (act ≠ fp32).
+    func make(_ config: KernelConfig, team: ParallelTeam, operands: LayerOperands?) throws -> any KernelInstance & BoundLayer {
+        let config = completing(config)
+        try Arithmetic.checkRunnable(config)
         try space.validate(config)
         let threads = config.int("threads") ?? 1
         guard threads <= team.size else {
             throw KernelError.invalidConfig("threads=\(threads) but the team has \(team.size)")
         }
-        return try GEMMInstance(kernel: self, config: config, team: team)
+        guard Self.usesDotProducts(config), let isa = config.text("isa").flatMap(KernelISA.init(rawValue:)) else {
+            return try GEMMInstance(kernel: self, config: config, team: team, operands: operands)
+        }
+        return try DotProductInstance(
+            m: m, n: n, k: k, epilogue: epilogue, precision: precision, group: config.int("group") ?? 0, arithmetic: Arithmetic.of(config),
+            isa: isa, mr: config.int("mr") ?? 1, nv: (config.int("nr") ?? 16) / 16, kc: config.int("kc") ?? 256, threads: threads,
+            team: team, operands: operands
+        )
     }
 }

@@ -7,6 +7,8 @@
 /// faster depends on the rows, the precision and the build: with the 16-lane tiles the GEMM won
 /// from 4 rows on in fp32 (8x4096x4096: 61 against 21–23 GFLOP/s), the dot loops at 2 and 3
 /// rows and with int8 weights at 4 (measured, docs/DESIGN.md); the search measures both.
+/// With int8, int4 or bf16 weights a third path, `dp`, quantizes the activations too and runs
+/// the dot-product instructions (`act`, `isa`: Arithmetic, DotProductInstance).
 public struct GEMVKernel: TunableKernel {
     public static let maxRows = 16
     /// The register tiles (rows x columns) there are loops for.
@@ -54,8 +56,16 @@ public struct GEMVKernel: TunableKernel {
             .init("prefetch", [0, 512, 1024, 2048, 4096], help: "software prefetch distance along the weight stream, bytes (0: none)"),
         ]
         if precision.isQuantized { parameters.append(.init("group", [0, 32, 64, 128], help: "quantization group along K (0: per channel)")) }
-        parameters.append(.init("path", ["dot", "tiles"], help: "dot: the skinny loops; tiles: the GEMM's register tiles over weights packed once"))
-        return ParameterSpace(kernel: "gemv", parameters: parameters, constraints: [
+        let dotProducts = precision.isQuantized || precision == .bf16
+        parameters.append(.init("path", dotProducts ? ["dot", "tiles", "dp"] : ["dot", "tiles"],
+                                help: "dot: the skinny loops; tiles: the GEMM's register tiles over weights packed once; dp: dot-product instructions on quantized activations"))
+        parameters += Arithmetic.parameters(for: precision)
+        return ParameterSpace(kernel: "gemv", parameters: parameters, constraints: Arithmetic.constraints(for: precision) + [
+            .init("path=dp exactly when act≠fp32; it takes mb=1, nb=1, prefetch=0") { config in
+                let dp = config.text("path") == "dp"
+                guard dp == (Arithmetic.of(config) != .fp32) else { return false }
+                return !dp || (config.int("mb") == 1 && config.int("nb") == 1 && config.int("prefetch") == 0)
+            },
             // mb, nb and prefetch shape the dot loops only: one value each keeps the tiles path to
             // one point per thread count (and group) instead of forty identical ones.
             .init("path=tiles takes mb=1, nb=1, prefetch=0 (they belong to the dot loops)") { config in
@@ -72,25 +82,27 @@ public struct GEMVKernel: TunableKernel {
     /// The analytical configuration (AnalyticalDefaults.gemv) on the dot path, or on the tiles
     /// path where it was measured faster: fp32 from 4 rows on, with the 16-lane tiles.
     public var defaultConfig: KernelConfig {
-        let dot = Self.completingPath(AnalyticalDefaults.gemv(m: m, precision: precision))
+        let dot = completing(AnalyticalDefaults.gemv(m: m, precision: precision))
         guard m >= 4, precision == .fp32, GEMMKernel.wideVectors else { return dot }
         var tiles = dot
         tiles.values.merge(["path": "tiles", "mb": 1, "nb": 1, "prefetch": 0]) { _, new in new }
         return (try? tilesConfig(tiles)) == nil ? dot : tiles
     }
 
-    /// A configuration recorded before `path` existed ran the dot loops.
-    static func completingPath(_ config: KernelConfig) -> KernelConfig {
-        var config = config
+    /// A configuration recorded before `path` existed ran the dot loops (and before `act`, fp32
+    /// arithmetic).
+    func completing(_ config: KernelConfig) -> KernelConfig {
+        var config = Arithmetic.completing(config, precision: precision)
         if config.kernel == "gemv", config.values["path"] == nil { config.values["path"] = "dot" }
         return config
     }
+
 
     /// The GEMM configuration `path=tiles` runs: one block of rows (mc >= m) on the register tile
     /// that pads m least (the widest columns this build has), weights packed once (pack_b=2), A
     /// read in place, threads over N, the largest K block whose panel fits in L1.
     func tilesConfig(_ config: KernelConfig) throws -> (kernel: GEMMKernel, config: KernelConfig) {
-        let gemm = try GEMMKernel(m: m, n: n, k: k, epilogue: epilogue, precision: precision, limits: limits)
+        let gemm = try GEMMKernel(m: m, n: n, k: k, epilogue: epilogue, precision: precision, limits: limits, arithmeticChoice: false)
         let widest = GEMMKernel.microTiles.map(\.nr).filter { $0 <= 32 }.max() ?? 8
         let rows = m
         guard let tile = GEMMKernel.microTiles.filter({ $0.nr == widest })
@@ -120,14 +132,31 @@ public struct GEMVKernel: TunableKernel {
     }
 
     public func instantiate(_ config: KernelConfig, team: ParallelTeam) throws -> any KernelInstance {
-        let config = Self.completingPath(config)
+        try make(config, team: team, operands: nil)
+    }
+
+    /// The instance of a path: the dot loops, the GEMM's tiles, or the dot-product kernels (one
+    /// register tile of up to 6 rows, the widest panels the variant holds, K blocks of 512).
+    func make(_ config: KernelConfig, team: ParallelTeam, operands: LayerOperands?) throws -> any KernelInstance & BoundLayer {
+        let config = completing(config)
+        try Arithmetic.checkRunnable(config)
         try space.validate(config)
         let threads = config.int("threads") ?? 1
         guard threads <= team.size else { throw KernelError.invalidConfig("threads=\(threads) but the team has \(team.size)") }
-        if config.text("path") == "tiles" {
+        switch config.text("path") {
+        case "tiles":
             let tiles = try tilesConfig(config)
-            return try GEMMInstance(kernel: tiles.kernel, config: tiles.config, team: team)
+            return try GEMMInstance(kernel: tiles.kernel, config: tiles.config, team: team, operands: operands)
+        case "dp":
+            guard let isa = config.text("isa").flatMap(KernelISA.init(rawValue:)) else { throw KernelError.invalidConfig("path=dp needs an isa") }
+            let mr = [6, 4, 2, 1].first { $0 <= m } ?? 1
+            return try DotProductInstance(
+                m: m, n: n, k: k, epilogue: epilogue, precision: precision, group: config.int("group") ?? 0, arithmetic: Arithmetic.of(config),
+                isa: isa, mr: isa == .avx2 ? min(mr, 2) : mr, nv: isa == .avx2 && mr > 1 ? 1 : 2, kc: 512, threads: threads,
+                team: team, operands: operands
+            )
+        default:
+            return try GEMVInstance(kernel: self, config: config, team: team, operands: operands)
         }
-        return try GEMVInstance(kernel: self, config: config, team: team)
     }
 }

@@ -1,0 +1,95 @@
+#include "internal.h"
+#if defined(__x86_64__)
+#include <immintrin.h>
+#include <string.h>
+
+// The AVX2 variant: as AVX-512 BW (signed activations, vpsignb, vpmaddubsw, vpmaddwd) in
+// 32-byte vectors, a 16-column panel being two of them.
+
+#define TARGET_AVX2 __attribute__((target("avx2,fma")))
+
+static inline int32_t load32(const void *address) {
+    int32_t value;
+    memcpy(&value, address, 4);
+    return value;
+}
+
+CKQ_INLINE TARGET_AVX2 void tile_avx2(const int bits, const int mr, const int nv, const ckq_weights *w, const uint8_t *q,
+                                      int64_t ldq, int64_t p, int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc) {
+    const int halves = 2 * nv;  // 8-column vectors
+    const int64_t panel_bytes = ckq_panel_bytes(w);
+    const uint8_t *panel[2] = {w->data + p * panel_bytes, w->data + (p + (nv > 1)) * panel_bytes};
+    const __m256i ones = _mm256_set1_epi16(1), low = _mm256_set1_epi8(0x0f), eight = _mm256_set1_epi8(8);
+    __m256 f[6][4];
+    for (int r = 0; r < mr; r++)
+        for (int h = 0; h < halves; h++)
+            f[r][h] = first ? _mm256_setzero_ps() : _mm256_loadu_ps(acc + r * ldacc + p * 16 + h * 8);
+    for (int64_t g = k0; g < k1;) {
+        const int64_t end = ckq_group_end(w, g, k1);
+        __m256i a[6][4];
+        for (int r = 0; r < mr; r++)
+            for (int h = 0; h < halves; h++) a[r][h] = _mm256_setzero_si256();
+        for (int64_t k = g; k < end; k += 4) {
+            __m256i weight[4];
+            for (int h = 0; h < halves; h++) {
+                const uint8_t *base = panel[h / 2];
+                if (bits == 8) {
+                    weight[h] = _mm256_loadu_si256((const __m256i *)(base + k * 16 + (h % 2) * 32));
+                } else {
+                    // k .. k+3 are the low nibbles of unit k/8 when k % 8 == 0, the high ones else.
+                    const __m256i raw = _mm256_loadu_si256((const __m256i *)(base + (k / 8) * 64 + (h % 2) * 32));
+                    const __m256i nibbles = k % 8 == 0 ? _mm256_and_si256(raw, low) : _mm256_and_si256(_mm256_srli_epi16(raw, 4), low);
+                    weight[h] = _mm256_sub_epi8(nibbles, eight);
+                }
+            }
+            for (int r = 0; r < mr; r++) {
+                const __m256i x = _mm256_set1_epi32(load32(q + r * ldq + k));
+                const __m256i magnitude = _mm256_abs_epi8(x);
+                for (int h = 0; h < halves; h++) {
+                    const __m256i pairs = _mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(weight[h], x));
+                    a[r][h] = _mm256_add_epi32(a[r][h], _mm256_madd_epi16(pairs, ones));
+                }
+            }
+        }
+        for (int h = 0; h < halves; h++) {
+            const __m256 scale = _mm256_loadu_ps(ckq_scales(w, p + h / 2, g) + (h % 2) * 8);
+            for (int r = 0; r < mr; r++) f[r][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(a[r][h]), scale, f[r][h]);
+        }
+        g = end;
+    }
+    for (int r = 0; r < mr; r++)
+        for (int h = 0; h < halves; h++) _mm256_storeu_ps(acc + r * ldacc + p * 16 + h * 8, f[r][h]);
+}
+
+#define CKQ_ROW_CASES(CALL) \
+    switch (rows_here) { \
+    case 1: CALL(1); break; case 2: CALL(2); break; case 3: CALL(3); break; \
+    case 4: CALL(4); break; case 5: CALL(5); break; default: CALL(6); break; \
+    }
+
+#define CKQ_BLOCK_LOOP(TILE_CALL) \
+    mr = mr < 1 ? 1 : (mr > 6 ? 6 : mr); \
+    for (int64_t p = p0; p < p1;) { \
+        const int panels_here = nv > 1 && p1 - p >= 2 ? 2 : 1; \
+        for (int64_t r = 0; r < rows;) { \
+            const int rows_here = rows - r >= mr ? mr : (int)(rows - r); \
+            if (panels_here == 2) { CKQ_ROW_CASES(TILE_CALL##_2) } else { CKQ_ROW_CASES(TILE_CALL##_1) } \
+            r += rows_here; \
+        } \
+        p += panels_here; \
+    }
+
+#define AVX2_8_1(R) tile_avx2(8, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
+#define AVX2_8_2(R) tile_avx2(8, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
+#define AVX2_4_1(R) tile_avx2(4, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
+#define AVX2_4_2(R) tile_avx2(4, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
+
+TARGET_AVX2 void ckq_int_block_avx2(const ckq_weights *w, const uint8_t *q, int64_t ldq, int64_t rows, int64_t p0, int64_t p1,
+                                    int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc, int mr, int nv) {
+    if (w->bits == 8) { CKQ_BLOCK_LOOP(AVX2_8) } else { CKQ_BLOCK_LOOP(AVX2_4) }
+}
+
+TARGET_AVX2 void ckq_quantize_row_avx2(int unsigned_out, int asymmetric, const float *x, int64_t k, int64_t kp, uint8_t *q, float *scale, float *zero) {
+    ckq_quantize_row_body(unsigned_out, asymmetric, x, k, kp, q, scale, zero);
+}
+#endif

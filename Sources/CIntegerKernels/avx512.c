@@ -1,0 +1,203 @@
+#include "internal.h"
+#if defined(__x86_64__)
+#include <immintrin.h>
+#include <string.h>
+
+// The AVX-512 variants. Each register tile keeps mr x nv fp32 accumulators (one 16-column panel
+// per vector) across the k range and int32 accumulators for one scale group; a group's int32
+// sums become fp32 once, with the group's scales. Weights are loaded once per tile and k-step,
+// activations broadcast 4 bytes (4 k) at a time.
+
+#define TARGET_VNNI __attribute__((target("avx512f,avx512bw,avx512vnni")))
+#define TARGET_BW __attribute__((target("avx512f,avx512bw")))
+#define TARGET_BF16 __attribute__((target("avx512f,avx512bw,avx512bf16")))
+
+static inline int32_t load32(const void *address) {
+    int32_t value;
+    memcpy(&value, address, 4);
+    return value;
+}
+
+/// Weights for k .. k+3 (w0) and k+4 .. k+7 (w1) of one panel, as signed bytes.
+CKQ_INLINE TARGET_BW void weights8(const int bits, const uint8_t *panel, int64_t k, __m512i *w0, __m512i *w1) {
+    if (bits == 8) {
+        *w0 = _mm512_loadu_si512(panel + k * 16);
+        *w1 = _mm512_loadu_si512(panel + k * 16 + 64);
+    } else {
+        const __m512i raw = _mm512_loadu_si512(panel + k * 8), low = _mm512_set1_epi8(0x0f), eight = _mm512_set1_epi8(8);
+        *w0 = _mm512_sub_epi8(_mm512_and_si512(raw, low), eight);
+        *w1 = _mm512_sub_epi8(_mm512_and_si512(_mm512_srli_epi16(raw, 4), low), eight);
+    }
+}
+
+// VNNI: vpdpbusd multiplies unsigned activations by signed weights, 4 k per 32-bit lane. With
+// one or two rows a second set of int32 accumulators takes every other k-step: vpdpbusd's
+// latency would otherwise bound the decode loop.
+CKQ_INLINE TARGET_VNNI void tile_vnni(const int bits, const int mr, const int nv, const ckq_weights *w, const uint8_t *q,
+                                      int64_t ldq, int64_t p, int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc) {
+    const int split = mr <= 2;
+    const int64_t panel_bytes = ckq_panel_bytes(w);
+    const uint8_t *panel[2] = {w->data + p * panel_bytes, w->data + (p + (nv > 1)) * panel_bytes};
+    __m512 f[6][2];
+    for (int r = 0; r < mr; r++)
+        for (int v = 0; v < nv; v++) f[r][v] = first ? _mm512_setzero_ps() : _mm512_loadu_ps(acc + r * ldacc + (p + v) * 16);
+    for (int64_t g = k0; g < k1;) {
+        const int64_t end = ckq_group_end(w, g, k1);
+        __m512i a[6][2], b[6][2];
+        for (int r = 0; r < mr; r++)
+            for (int v = 0; v < nv; v++) a[r][v] = b[r][v] = _mm512_setzero_si512();
+        for (int64_t k = g; k < end; k += 8) {
+            __m512i w0[2], w1[2];
+            for (int v = 0; v < nv; v++) weights8(bits, panel[v], k, &w0[v], &w1[v]);
+            for (int r = 0; r < mr; r++) {
+                const __m512i x0 = _mm512_set1_epi32(load32(q + r * ldq + k)), x1 = _mm512_set1_epi32(load32(q + r * ldq + k + 4));
+                for (int v = 0; v < nv; v++) {
+                    a[r][v] = _mm512_dpbusd_epi32(a[r][v], x0, w0[v]);
+                    if (split) b[r][v] = _mm512_dpbusd_epi32(b[r][v], x1, w1[v]);
+                    else a[r][v] = _mm512_dpbusd_epi32(a[r][v], x1, w1[v]);
+                }
+            }
+        }
+        for (int v = 0; v < nv; v++) {
+            const __m512 scale = _mm512_loadu_ps(ckq_scales(w, p + v, g));
+            for (int r = 0; r < mr; r++) {
+                const __m512i sum = split ? _mm512_add_epi32(a[r][v], b[r][v]) : a[r][v];
+                f[r][v] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), scale, f[r][v]);
+            }
+        }
+        g = end;
+    }
+    for (int r = 0; r < mr; r++)
+        for (int v = 0; v < nv; v++) _mm512_storeu_ps(acc + r * ldacc + (p + v) * 16, f[r][v]);
+}
+
+// AVX-512 BW without VNNI: vpmaddubsw needs an unsigned operand and saturates at 16 bits, so
+// the activations are signed: |x| (at most 128) times the weight with x's sign (at most 127),
+// two products per 16-bit lane stay below 2^15. vpmaddwd then sums pairs into 32 bits. Each
+// step adds into the accumulator with a 1-cycle vpaddd, so one set of accumulators suffices.
+CKQ_INLINE TARGET_BW void tile_bw(const int bits, const int mr, const int nv, const ckq_weights *w, const uint8_t *q,
+                                  int64_t ldq, int64_t p, int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc) {
+    const int64_t panel_bytes = ckq_panel_bytes(w);
+    const uint8_t *panel[2] = {w->data + p * panel_bytes, w->data + (p + (nv > 1)) * panel_bytes};
+    const __m512i ones = _mm512_set1_epi16(1), zero = _mm512_setzero_si512();
+    __m512 f[6][2];
+    for (int r = 0; r < mr; r++)
+        for (int v = 0; v < nv; v++) f[r][v] = first ? _mm512_setzero_ps() : _mm512_loadu_ps(acc + r * ldacc + (p + v) * 16);
+    for (int64_t g = k0; g < k1;) {
+        const int64_t end = ckq_group_end(w, g, k1);
+        __m512i a[6][2];
+        for (int r = 0; r < mr; r++)
+            for (int v = 0; v < nv; v++) a[r][v] = _mm512_setzero_si512();
+        for (int64_t k = g; k < end; k += 8) {
+            __m512i w0[2], w1[2];
+            for (int v = 0; v < nv; v++) weights8(bits, panel[v], k, &w0[v], &w1[v]);
+            for (int half = 0; half < 2; half++) {
+                for (int r = 0; r < mr; r++) {
+                    const __m512i x = _mm512_set1_epi32(load32(q + r * ldq + k + 4 * half));
+                    const __m512i magnitude = _mm512_abs_epi8(x);
+                    const __mmask64 negative = _mm512_movepi8_mask(x);
+                    for (int v = 0; v < nv; v++) {
+                        const __m512i weight = half ? w1[v] : w0[v];
+                        const __m512i signed_weight = _mm512_mask_sub_epi8(weight, negative, zero, weight);
+                        const __m512i pairs = _mm512_maddubs_epi16(magnitude, signed_weight);
+                        a[r][v] = _mm512_add_epi32(a[r][v], _mm512_madd_epi16(pairs, ones));
+                    }
+                }
+            }
+        }
+        for (int v = 0; v < nv; v++) {
+            const __m512 scale = _mm512_loadu_ps(ckq_scales(w, p + v, g));
+            for (int r = 0; r < mr; r++) f[r][v] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(a[r][v]), scale, f[r][v]);
+        }
+        g = end;
+    }
+    for (int r = 0; r < mr; r++)
+        for (int v = 0; v < nv; v++) _mm512_storeu_ps(acc + r * ldacc + (p + v) * 16, f[r][v]);
+}
+
+// bf16: vdpbf16ps multiplies pairs of bf16 (2 k per 32-bit lane) and adds into fp32. Split
+// accumulators for one or two rows, as for VNNI.
+CKQ_INLINE TARGET_BF16 void tile_bf16(const int mr, const int nv, const ckq_weights *w, const uint16_t *q, int64_t ldq,
+                                      int64_t p, int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc) {
+    const int split = mr <= 2;
+    const int64_t panel_bytes = ckq_panel_bytes(w);
+    const uint8_t *panel[2] = {w->data + p * panel_bytes, w->data + (p + (nv > 1)) * panel_bytes};
+    __m512 f[6][2], h[6][2];
+    for (int r = 0; r < mr; r++)
+        for (int v = 0; v < nv; v++) {
+            f[r][v] = first ? _mm512_setzero_ps() : _mm512_loadu_ps(acc + r * ldacc + (p + v) * 16);
+            h[r][v] = _mm512_setzero_ps();
+        }
+    for (int64_t k = k0; k < k1; k += 4) {
+        __m512i w0[2], w1[2];
+        for (int v = 0; v < nv; v++) {
+            w0[v] = _mm512_loadu_si512(panel[v] + k * 32);
+            w1[v] = _mm512_loadu_si512(panel[v] + k * 32 + 64);
+        }
+        for (int r = 0; r < mr; r++) {
+            const __m512i x0 = _mm512_set1_epi32(load32(q + r * ldq + k)), x1 = _mm512_set1_epi32(load32(q + r * ldq + k + 2));
+            for (int v = 0; v < nv; v++) {
+                f[r][v] = _mm512_dpbf16_ps(f[r][v], (__m512bh)x0, (__m512bh)w0[v]);
+                if (split) h[r][v] = _mm512_dpbf16_ps(h[r][v], (__m512bh)x1, (__m512bh)w1[v]);
+                else f[r][v] = _mm512_dpbf16_ps(f[r][v], (__m512bh)x1, (__m512bh)w1[v]);
+            }
+        }
+    }
+    for (int r = 0; r < mr; r++)
+        for (int v = 0; v < nv; v++) _mm512_storeu_ps(acc + r * ldacc + (p + v) * 16, _mm512_add_ps(f[r][v], h[r][v]));
+}
+
+// Every (rows, panels) a block can end with gets its own tile, so the loops above unroll into
+// registers: the requested mr x nv inside, fewer rows or one panel at the edges.
+#define CKQ_ROW_CASES(CALL) \
+    switch (rows_here) { \
+    case 1: CALL(1); break; case 2: CALL(2); break; case 3: CALL(3); break; \
+    case 4: CALL(4); break; case 5: CALL(5); break; default: CALL(6); break; \
+    }
+
+#define CKQ_BLOCK_LOOP(TILE_CALL) \
+    mr = mr < 1 ? 1 : (mr > 6 ? 6 : mr); \
+    for (int64_t p = p0; p < p1;) { \
+        const int panels_here = nv > 1 && p1 - p >= 2 ? 2 : 1; \
+        for (int64_t r = 0; r < rows;) { \
+            const int rows_here = rows - r >= mr ? mr : (int)(rows - r); \
+            if (panels_here == 2) { \
+                CKQ_ROW_CASES(TILE_CALL##_2) \
+            } else { \
+                CKQ_ROW_CASES(TILE_CALL##_1) \
+            } \
+            r += rows_here; \
+        } \
+        p += panels_here; \
+    }
+
+#define VNNI8_1(R) tile_vnni(8, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
+#define VNNI8_2(R) tile_vnni(8, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
+#define VNNI4_1(R) tile_vnni(4, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
+#define VNNI4_2(R) tile_vnni(4, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
+#define BW8_1(R) tile_bw(8, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
+#define BW8_2(R) tile_bw(8, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
+#define BW4_1(R) tile_bw(4, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
+#define BW4_2(R) tile_bw(4, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
+#define BF16_1(R) tile_bf16(R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
+#define BF16_2(R) tile_bf16(R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
+
+TARGET_VNNI void ckq_int_block_avx512vnni(const ckq_weights *w, const uint8_t *q, int64_t ldq, int64_t rows, int64_t p0, int64_t p1,
+                                          int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc, int mr, int nv) {
+    if (w->bits == 8) { CKQ_BLOCK_LOOP(VNNI8) } else { CKQ_BLOCK_LOOP(VNNI4) }
+}
+
+TARGET_BW void ckq_int_block_avx512bw(const ckq_weights *w, const uint8_t *q, int64_t ldq, int64_t rows, int64_t p0, int64_t p1,
+                                      int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc, int mr, int nv) {
+    if (w->bits == 8) { CKQ_BLOCK_LOOP(BW8) } else { CKQ_BLOCK_LOOP(BW4) }
+}
+
+TARGET_BF16 void ckq_bf16_block_avx512bf16(const ckq_weights *w, const uint16_t *q, int64_t ldq, int64_t rows, int64_t p0, int64_t p1,
+                                           int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc, int mr, int nv) {
+    CKQ_BLOCK_LOOP(BF16)
+}
+
+TARGET_BW void ckq_quantize_row_avx512(int unsigned_out, int asymmetric, const float *x, int64_t k, int64_t kp, uint8_t *q, float *scale, float *zero) {
+    ckq_quantize_row_body(unsigned_out, asymmetric, x, k, kp, q, scale, zero);
+}
+#endif

@@ -1,0 +1,85 @@
+#ifndef CINTEGERKERNELS_INTERNAL_H
+#define CINTEGERKERNELS_INTERNAL_H
+#include "CIntegerKernels.h"
+
+// Shared by the variant files: each compiles its tiles under its own target attribute.
+
+#define CKQ_INLINE static inline __attribute__((always_inline))
+
+/// Byte offset of weight row k within a panel, and a panel's bytes, by weight format.
+static inline int64_t ckq_panel_bytes(const ckq_weights *w) { return w->kp * 16 * w->bits / 8; }
+
+/// The scales for the group holding k in `panel` (16 floats).
+static inline const float *ckq_scales(const ckq_weights *w, int64_t panel, int64_t k) {
+    return w->scales + (panel * w->groups + (w->group ? k / w->group : 0)) * 16;
+}
+
+/// The length of the run of k that shares one scale starting at k (up to k_end).
+static inline int64_t ckq_group_end(const ckq_weights *w, int64_t k, int64_t k_end) {
+    if (w->group == 0) return k_end;
+    int64_t end = (k / w->group + 1) * w->group;
+    return end < k_end ? end : k_end;
+}
+
+#if defined(__x86_64__)
+void ckq_int_block_avx2(const ckq_weights *w, const uint8_t *q, int64_t ldq, int64_t rows, int64_t p0, int64_t p1,
+                        int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc, int mr, int nv);
+void ckq_int_block_avx512bw(const ckq_weights *w, const uint8_t *q, int64_t ldq, int64_t rows, int64_t p0, int64_t p1,
+                            int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc, int mr, int nv);
+void ckq_int_block_avx512vnni(const ckq_weights *w, const uint8_t *q, int64_t ldq, int64_t rows, int64_t p0, int64_t p1,
+                              int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc, int mr, int nv);
+void ckq_bf16_block_avx512bf16(const ckq_weights *w, const uint16_t *q, int64_t ldq, int64_t rows, int64_t p0, int64_t p1,
+                               int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc, int mr, int nv);
+void ckq_quantize_row_avx2(int unsigned_out, int asymmetric, const float *x, int64_t k, int64_t kp, uint8_t *q, float *scale, float *zero);
+void ckq_quantize_row_avx512(int unsigned_out, int asymmetric, const float *x, int64_t k, int64_t kp, uint8_t *q, float *scale, float *zero);
+#endif
+void ckq_int_block_generic(const ckq_weights *w, const uint8_t *q, int64_t ldq, int64_t rows, int64_t p0, int64_t p1,
+                           int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc);
+void ckq_bf16_block_generic(const ckq_weights *w, const uint16_t *q, int64_t ldq, int64_t rows, int64_t p0, int64_t p1,
+                            int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc);
+void ckq_quantize_row_generic(int unsigned_out, int asymmetric, const float *x, int64_t k, int64_t kp, uint8_t *q, float *scale, float *zero);
+
+/// The quantization of one row, written once and compiled under each variant's target (the
+/// vectorizer then uses that variant's vectors).
+CKQ_INLINE void ckq_quantize_row_body(int unsigned_out, int asymmetric, const float *x, int64_t k, int64_t kp,
+                                      uint8_t *q, float *scale_out, float *zero_out) {
+    float lo = 0, hi = 0;
+    for (int64_t i = 0; i < k; i++) {
+        lo = x[i] < lo ? x[i] : lo;
+        hi = x[i] > hi ? x[i] : hi;
+    }
+    float scale, inverse;
+    int zero;       // the integer that stands for 0.0 in the unsigned format
+    int low, high;  // the unsigned format's range
+    if (asymmetric) {
+        scale = (hi - lo) / 255.0f;
+        if (!(scale > 0) || !(scale < 3.0e38f)) scale = 1.0f;
+        inverse = 1.0f / scale;
+        float z = __builtin_rintf(-lo * inverse);
+        zero = z < 0 ? 0 : (z > 255 ? 255 : (int)z);
+        low = 0;
+        high = 255;
+    } else {
+        float largest = -lo > hi ? -lo : hi;
+        scale = largest / 127.0f;
+        if (!(scale > 0) || !(scale < 3.0e38f)) scale = 1.0f;
+        inverse = 1.0f / scale;
+        zero = 128;
+        low = 1;
+        high = 255;
+    }
+    // Signed variants read the unsigned value - 128 (one xor of the top bit).
+    const int flip = unsigned_out ? 0 : 0x80;
+    const float fzero = (float)zero, flow = (float)low, fhigh = (float)high;
+    for (int64_t i = 0; i < k; i++) {
+        float v = __builtin_rintf(x[i] * inverse) + fzero;
+        v = v < flow ? flow : v;   // NaN compares false twice and becomes fhigh: never undefined
+        v = v > fhigh ? fhigh : (v >= flow ? v : fhigh);
+        q[i] = (uint8_t)((int)v ^ flip);
+    }
+    for (int64_t i = k; i < kp; i++) q[i] = (uint8_t)(zero ^ flip);
+    *scale_out = scale;
+    *zero_out = (float)(unsigned_out ? zero : zero - 128);
+}
+
+#endif

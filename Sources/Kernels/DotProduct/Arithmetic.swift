@@ -1,0 +1,73 @@
+/// How a layer with reduced-precision weights computes (`act`, with `isa`):
+/// - `fp32`: activations stay fp32 and the weights are widened to fp32 in the build's kernels
+///   (`isa=build`);
+/// - `s8` / `u8`: activations quantized per row on every call, symmetric (zero at 0, ±127) or
+///   asymmetric (the row's range onto 256 levels), and int8 × int8 → int32 dot products on the
+///   int8 or int4 weights (W8A8, W4A8), scales applied once per group;
+/// - `bf16`: activations rounded to bf16 and bf16 × bf16 pairs accumulated in fp32.
+/// The quantized activations are part of the kernel's error, checked against the precision's
+/// tolerance like every configuration.
+public enum Arithmetic: String, Sendable {
+    case fp32, s8, u8, bf16
+
+    /// The value of `isa` for the fp32 path: the kernels this build compiled.
+    public static let buildISA = "build"
+
+    /// `act` and `isa` for a precision (none for fp32 and fp16 weights). Both parameters exist on
+    /// every machine, with the values this CPU runs, so a configuration tuned elsewhere is
+    /// refused with its reason (`checkRunnable`) rather than as an unknown parameter.
+    static func parameters(for precision: Precision) -> [ParameterSpace.Parameter] {
+        let variants: [KernelISA]
+        let modes: [Arithmetic]
+        switch precision {
+        case .int8, .int4: (variants, modes) = (KernelISA.integerVariants, [.fp32, .s8, .u8])
+        case .bf16: (variants, modes) = (KernelISA.bf16Variants, KernelISA.bf16Variants.isEmpty ? [.fp32] : [.fp32, .bf16])
+        case .fp32, .fp16: return []
+        }
+        return [
+            .init("act", modes.map { .text($0.rawValue) },
+                  help: "activations: fp32 (weights widened), s8/u8 (quantized per row, symmetric/asymmetric, integer dot products), bf16"),
+            .init("isa", ([buildISA] + variants.map(\.rawValue)).map { .text($0) },
+                  help: "instruction set of the dot-product kernels (build: the fp32 kernels this build compiled)"),
+        ]
+    }
+
+    /// act=fp32 goes with isa=build; the others with a variant of their kind.
+    static func constraints(for precision: Precision) -> [ParameterSpace.Constraint] {
+        guard precision.isQuantized || precision == .bf16 else { return [] }
+        return [.init("act=fp32 with isa=build; s8/u8 with an integer variant; bf16 with avx512bf16") { config in
+            let act = config.text("act").flatMap(Arithmetic.init(rawValue:)) ?? .fp32
+            let isa = config.text("isa") ?? buildISA
+            switch act {
+            case .fp32: return isa == buildISA
+            case .s8, .u8: return [KernelISA.generic, .avx2, .avx512bw, .avx512vnni].map(\.rawValue).contains(isa)
+            case .bf16: return isa == KernelISA.avx512bf16.rawValue
+            }
+        }]
+    }
+
+    /// A configuration recorded before `act` existed ran fp32 arithmetic.
+    static func completing(_ config: KernelConfig, precision: Precision) -> KernelConfig {
+        guard precision.isQuantized || precision == .bf16, config.values["act"] == nil else { return config }
+        var config = config
+        config.values["act"] = .text(Arithmetic.fp32.rawValue)
+        if config.values["isa"] == nil { config.values["isa"] = .text(buildISA) }
+        return config
+    }
+
+    /// The arithmetic of a (completed) configuration.
+    static func of(_ config: KernelConfig) -> Arithmetic { config.text("act").flatMap(Arithmetic.init(rawValue:)) ?? .fp32 }
+
+    /// Refuses, with the reason, a variant this CPU cannot run (a configuration tuned on another
+    /// machine): the deployment then falls back and reports this message.
+    static func checkRunnable(_ config: KernelConfig) throws {
+        guard let name = config.text("isa"), name != buildISA else { return }
+        guard let isa = KernelISA(rawValue: name) else {
+            throw KernelError.invalidConfig("isa=\(name) is not a kernel variant (known: \(KernelISA.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        guard isa.isAvailable else {
+            let has = KernelISA.available.map(\.rawValue).joined(separator: ", ")
+            throw KernelError.unsupported("isa=\(name) needs a CPU with \(isa.requirement.joined(separator: ", ")); this one runs only \(has)")
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import CIntegerKernels
+
+/// Weights repacked once, at load, for the dot-product kernels: 16-column panels in units of
+/// 64 bytes (4 k of int8, 8 of int4, 2 of bf16 per 32-bit lane; CIntegerKernels.h), the same
+/// layout for every instruction set, with their scales per panel and group and each column's
+/// sum of dequantized weights (for the activations' zero point).
+///
+/// `@unchecked Sendable`: immutable after init; kernels only read it.
+final class DotProductWeights: @unchecked Sendable {
+    private(set) var packed: ckq_weights
+    let data: UnsafeMutableRawPointer
+    let scales: UnsafeMutablePointer<Float>
+    let sums: UnsafeMutablePointer<Float>
+
+    var kp: Int { Int(packed.kp) }
+    var panels: Int { Int(packed.panels) }
+
+    init(_ w: WeightMatrix) {
+        let bits: Int32 = switch w.precision {
+        case .int8: 8
+        case .int4: 4
+        default: 16
+        }
+        let k = Int64(w.rows), n = Int64(w.columns)
+        let kp = (k + 63) / 64 * 64, panels = (n + 15) / 16
+        // The kernels step through the padded K: its groups past K need scales too.
+        let groups = w.precision.isQuantized && w.group > 0 ? (kp + Int64(w.group) - 1) / Int64(w.group) : 1
+        data = .allocate(byteCount: Int(max(64, ckq_packed_bytes(k, n, bits))), alignment: 64)
+        scales = .allocate(capacity: Int(panels * groups * 16))
+        sums = .allocate(capacity: Int(panels * 16))
+        packed = ckq_weights(
+            k: k, n: n, kp: kp, panels: panels, bits: bits, group: Int32(w.precision.isQuantized ? w.group : 0), groups: groups,
+            data: data.assumingMemoryBound(to: UInt8.self), scales: scales, wsum: sums
+        )
+        if w.precision.isQuantized, let source = w.scales {
+            ckq_pack_int(&packed, w.storage, source)
+        } else {
+            // bf16 (the only other precision these kernels take).
+            scales.initialize(repeating: 1, count: Int(panels * groups * 16))
+            sums.initialize(repeating: 0, count: Int(panels * 16))
+            ckq_pack_bf16(&packed, w.storage.assumingMemoryBound(to: UInt16.self))
+        }
+    }
+
+    deinit {
+        data.deallocate()
+        scales.deallocate()
+        sums.deallocate()
+    }
+}

@@ -1,0 +1,172 @@
+import CIntegerKernels
+@testable import Kernels
+import Testing
+
+/// The dot-product kernels (W8A8, W4A8, bf16) in every instruction-set variant this CPU runs;
+/// the others are skipped with a message naming what this CPU lacks.
+@Suite("dot-product kernels: ISA variants, integer and bf16 arithmetic")
+struct DotProductTests {
+    static let team = ParallelTeam(size: 2)
+    static let operands = operands(n: 37)
+
+    static func operands(n: Int, k: Int = 200) -> LayerOperands {
+        LayerOperands(weights: (0..<(k * n)).map { Float(($0 * 7919) % 2003) / 1001.5 - 1 }, bias: (0..<n).map { Float($0 % 5) / 5 - 0.3 })
+    }
+
+    /// The variants to test here; prints those this machine cannot run.
+    static func runnable(_ variants: [KernelISA]) -> [KernelISA] {
+        for isa in variants where !isa.isAvailable {
+            print("skipping the \(isa.rawValue) variant: this CPU (or TUNEBENCH_MAX_ISA) lacks \(isa.requirement.joined(separator: ", "))")
+        }
+        return variants.filter(\.isAvailable)
+    }
+
+    static func output(of layer: any BoundLayer, m: Int, k: Int, n: Int) -> [Float] {
+        // A few large values, as real activations have.
+        let input: [Float] = (0..<(m * k)).map { i in
+            let outlier: Float = i % 13 == 0 ? 3 : 0
+            return Float((i * 37) % 101) / 50.5 - 1 + outlier
+        }
+        var y = [Float](repeating: .nan, count: m * n)
+        input.withUnsafeBufferPointer { x in y.withUnsafeMutableBufferPointer { layer.run(input: x.baseAddress!, output: $0.baseAddress!) } }
+        return y
+    }
+
+    @Test("every integer variant, both activation modes, per-channel and grouped scales, odd shapes: the portable C's result and the reference's",
+          arguments: [Precision.int8, .int4], ["s8", "u8"])
+    func integerVariants(precision: Precision, act: String) throws {
+        // int4 packs two columns per byte: an even N, still no whole number of panels.
+        let (n, k) = (precision == .int4 ? 38 : 37, 200)
+        let operands = Self.operands(n: n)
+        let variants = Self.runnable([.avx2, .avx512bw, .avx512vnni])
+        for m in [1, 3, 7] {
+            for group in [0, 32] {
+                let kernel = try GEMMKernel(m: m, n: n, k: k, epilogue: Epilogue(bias: true, activation: .none), precision: precision, limits: .typical)
+                func config(_ isa: KernelISA, mr: Int, nr: Int, kc: Int) throws -> KernelConfig {
+                    try kernel.defaultConfig.applying(overrides:
+                        "act=\(act),isa=\(isa.rawValue),mr=\(mr),nr=\(nr),kc=\(kc),mc=48,nc=256,loop=n,order=jr,pack_a=0,pack_b=2,group=\(group),threads=\(m % 2 + 1)")
+                }
+                // The portable C is the reference for the bits: every variant computes the same integer sums.
+                let portable = try DotProductInstance(m: m, n: n, k: k, epilogue: kernel.epilogue, precision: precision, group: group,
+                                                      arithmetic: Arithmetic(rawValue: act)!, isa: .generic, mr: 1, nv: 1, kc: 64, threads: 1,
+                                                      team: Self.team, operands: operands)
+                let expected = Self.output(of: portable, m: m, k: k, n: n)
+                for isa in variants {
+                    for (mr, nr, kc) in [(1, 16, 64), (2, 32, 128), (6, 32, 192), (4, 16, 256)] {
+                        let tile = try config(isa, mr: mr, nr: nr, kc: kc)
+                        // AVX2 holds fewer accumulators.
+                        guard kernel.space.violations(tile).isEmpty else {
+                            #expect(isa == .avx2 && mr * nr > 32, "\(isa) mr=\(mr) nr=\(nr) kc=\(kc): \(kernel.space.violations(tile))")
+                            continue
+                        }
+                        let layer = try kernel.bind(tile, operands: operands, team: Self.team)
+                        #expect(layer is DotProductInstance)
+                        let y = Self.output(of: layer, m: m, k: k, n: n)
+                        let scale = max(1, expected.map(abs).max() ?? 1)
+                        #expect(zip(y, expected).allSatisfy { abs($0 - $1) <= 1e-5 * scale },
+                                "\(isa) \(precision) act=\(act) group \(group) \(m)x\(n)x\(k) mr=\(mr) nr=\(nr) kc=\(kc)")
+                    }
+                    // Random operands, checked against the fp32 reference within the precision's tolerance.
+                    let instance = try kernel.instantiate(try config(isa, mr: 2, nr: 16, kc: 64), team: Self.team)
+                    instance.run()
+                    let result = instance.validate()
+                    #expect(result.passed, "\(isa) \(precision) act=\(act): \(result)")
+                }
+            }
+        }
+    }
+
+    @Test("activations: symmetric rows keep 0 at 0 and ±max at ±127; asymmetric rows use all 256 levels; NaN and infinities do not trap")
+    func activationQuantization() {
+        let x: [Float] = [-2, -1, 0, 0.5, 1, 4]
+        for isa in [KernelISA.generic] + Self.runnable([.avx2, .avx512vnni]) {
+            var q = [UInt8](repeating: 0, count: 64)
+            var (scale, zero): (Float, Float) = (0, 0)
+            ckq_quantize_rows(isa.code, 0, x, 6, 6, 64, 0, 1, &q, 64, &scale, &zero)
+            let signed = ckq_isa_unsigned_activations(isa.code) == 0
+            let values = q.prefix(6).map { Float(signed ? Int(Int8(bitPattern: $0)) : Int($0)) - zero }
+            #expect(scale == 4 / 127 && values == [-64, -32, 0, 16, 32, 127], "\(isa)")
+            #expect(q[6...].allSatisfy { Float(signed ? Int(Int8(bitPattern: $0)) : Int($0)) == zero }, "padding is zero")
+            ckq_quantize_rows(isa.code, 1, x, 6, 6, 64, 0, 1, &q, 64, &scale, &zero)
+            let levels = q.prefix(6).map { Int(signed ? Int(Int8(bitPattern: $0)) + 128 : Int($0)) }
+            #expect(abs(scale - 6 / 255) < 1e-7 && levels.first == 0 && levels.last == 255, "\(isa): \(levels)")
+            let hostile: [Float] = [.nan, .infinity, -.infinity, 1]
+            ckq_quantize_rows(isa.code, 0, hostile, 4, 4, 64, 0, 1, &q, 64, &scale, &zero)
+            #expect(scale.isFinite)
+        }
+    }
+
+    @Test("bf16 × bf16 (vdpbf16ps) against the portable C and the reference", arguments: [1, 5, 16])
+    func bf16(m: Int) throws {
+        let (n, k) = (37, 200)
+        let variants = Self.runnable([.avx512bf16])
+        let kernel = try GEMMKernel(m: m, n: n, k: k, epilogue: Epilogue(bias: true, activation: .relu), precision: .bf16, limits: .typical)
+        let portable = try DotProductInstance(m: m, n: n, k: k, epilogue: kernel.epilogue, precision: .bf16, group: 0, arithmetic: .bf16,
+                                              isa: .generic, mr: 1, nv: 1, kc: 64, threads: 1, team: Self.team, operands: Self.operands)
+        let expected = Self.output(of: portable, m: m, k: k, n: n)
+        let check = try DotProductInstance(m: m, n: n, k: k, epilogue: kernel.epilogue, precision: .bf16, group: 0, arithmetic: .bf16,
+                                           isa: .generic, mr: 1, nv: 1, kc: 64, threads: 2, team: Self.team, operands: nil)
+        check.run()
+        #expect(check.validate().passed, "portable bf16: \(check.validate())")
+        for isa in variants {
+            for (mr, nr) in [(1, 16), (2, 32), (6, 32)] {
+                let config = try kernel.defaultConfig.applying(overrides:
+                    "act=bf16,isa=\(isa.rawValue),mr=\(mr),nr=\(nr),kc=128,mc=48,nc=256,loop=n,order=jr,pack_a=0,pack_b=2,threads=2")
+                let y = Self.output(of: try kernel.bind(config, operands: Self.operands, team: Self.team), m: m, k: k, n: n)
+                let scale = max(1, expected.map(abs).max() ?? 1)
+                #expect(zip(y, expected).allSatisfy { abs($0 - $1) <= 1e-4 * scale }, "\(isa) mr=\(mr) nr=\(nr)")
+                let instance = try kernel.instantiate(config, team: Self.team)
+                instance.run()
+                #expect(instance.validate().passed, "\(isa): \(instance.validate())")
+            }
+        }
+    }
+
+    @Test("the GEMV's dp path is the same kernel; recorded configurations without act run fp32; act and isa go together")
+    func gemvPathAndSpace() throws {
+        let gemv = try GEMVKernel(m: 1, n: 37, k: 200, precision: .int8, limits: .typical)
+        let isa = KernelISA.integerVariants.last!
+        let dp = try gemv.defaultConfig.applying(overrides: "path=dp,act=s8,isa=\(isa.rawValue),mb=1,nb=1,prefetch=0,group=32")
+        #expect(gemv.space.violations(dp).isEmpty)
+        #expect(try gemv.bind(dp, operands: Self.operands, team: Self.team) is DotProductInstance)
+        let instance = try gemv.instantiate(dp, team: Self.team)
+        instance.run()
+        #expect(instance.validate().passed)
+        // act without the dp path, the dp path with fp32 activations, isa=build with s8: refused.
+        #expect(!gemv.space.violations(try dp.applying(overrides: "path=dot")).isEmpty)
+        #expect(!gemv.space.violations(try dp.applying(overrides: "act=fp32")).isEmpty)
+        #expect(!gemv.space.violations(try dp.applying(overrides: "isa=build")).isEmpty)
+        // A configuration from before act/isa existed.
+        var old = gemv.defaultConfig
+        old.values["act"] = nil
+        old.values["isa"] = nil
+        #expect(try gemv.bind(old, operands: Self.operands, team: Self.team) is GEMVInstance)
+        // fp32 and fp16 layers have no act; conv2d's GEMM neither.
+        #expect(try GEMMKernel(m: 8, n: 16, k: 16, precision: .fp16, limits: .typical).space.parameters.allSatisfy { $0.name != "act" })
+        let conv = try Conv2DKernel(shape: try Conv2DShape(parsing: "1,4,6,6,8,3,3"), precision: .int8, limits: .typical)
+        #expect(conv.space.parameters.allSatisfy { $0.name != "act" })
+    }
+
+    @Test("a variant this CPU cannot run is refused with what it needs; an unknown one with the known names")
+    func unavailableVariant() throws {
+        let gemm = try GEMMKernel(m: 4, n: 32, k: 64, precision: .int8, limits: .typical)
+        let unknown = try gemm.defaultConfig.applying(overrides: "act=s8,isa=neon_dotprod,mr=1,nr=16,kc=64,mc=48,nc=256,loop=n,order=jr,pack_a=0,pack_b=2")
+        #expect(throws: KernelError.invalidConfig("isa=neon_dotprod is not a kernel variant (known: generic, avx2, avx512bw, avx512vnni, avx512bf16)")) {
+            try gemm.instantiate(unknown, team: Self.team)
+        }
+        guard let missing = KernelISA.allCases.first(where: { !$0.isAvailable }) else {
+            print("skipping the refusal of a missing variant: this CPU runs every variant (run with TUNEBENCH_MAX_ISA=avx2 to see it)")
+            return
+        }
+        let act = missing == .avx512bf16 ? "bf16" : "s8"
+        let precision: Precision = missing == .avx512bf16 ? .bf16 : .int8
+        let kernel = try GEMMKernel(m: 4, n: 32, k: 64, precision: precision, limits: .typical)
+        var config = kernel.defaultConfig
+        config.values.merge(["act": .text(act), "isa": .text(missing.rawValue)]) { _, new in new }
+        #expect {
+            try kernel.instantiate(config, team: Self.team)
+        } throws: { error in
+            "\(error)".contains("isa=\(missing.rawValue) needs a CPU with \(missing.requirement.joined(separator: ", "))")
+        }
+    }
+}
