@@ -5,7 +5,8 @@ import Search
 import TuningDatabase
 
 /// The configurations a search measures first: the analytical model's choice (BLIS-style
-/// blocking from the profile's caches, the kernel's default), then transfer: the best
+/// blocking from the profile's caches, the kernel's default) and its alternatives (the
+/// dot-product kernels of int8/int4 weights), then transfer: the best
 /// configurations recorded for the most similar profiles and shapes of the same kernel and
 /// kernel-library version.
 public struct SeedConfigurations {
@@ -31,6 +32,11 @@ public struct SeedConfigurations {
 
     public func analytical(_ kernel: any TunableKernel) -> Seed? {
         adapted(kernel.defaultConfig).map { Seed(config: $0, source: "analytical") }
+    }
+
+    /// The kernel's other analytical choices (another path or arithmetic), valid here.
+    public func alternatives(_ kernel: any TunableKernel) -> [Seed] {
+        kernel.alternativeDefaults.compactMap(adapted).map { Seed(config: $0, source: "analytical") }
     }
 
     /// Up to `limit` distinct valid configurations from `best`, nearest first (a different

@@ -49,6 +49,21 @@ struct TunerTests {
         #expect(try tuner.database.trials(runID: result.runID) == result.trials)
     }
 
+    @Test("int8 weights on a VNNI machine: the dot-product kernels are measured right after the default, as analytical")
+    func dotProductSeed() throws {
+        guard KernelISA.avx512vnni.isAvailable else {
+            print("skipping the dot-product seed: this CPU (or TUNEBENCH_MAX_ISA) lacks avx512_vnni")
+            return
+        }
+        let tuner = try Self.tuner(try temporaryPath("t.sqlite"))
+        let problem = KernelProblem(layer: .gemm(m: 24, n: 40, k: 64), precision: .int8, kernel: .gemm)
+        let result = try tuner.tune(Self.quick(problem, budget: 3, fixed: "threads=1,group=0"))
+        #expect(result.trials.count == 3)
+        #expect(result.trials[0].source == "analytical" && result.trials[0].config.contains("act=fp32"))
+        #expect(result.trials[1].source == "analytical" && result.trials[1].config.contains("act=s8") && result.trials[1].config.contains("isa=avx512vnni"))
+        #expect(result.trials[1].status == .ok && (result.trials[1].relativeError ?? 1) < Precision.int8.tolerance)
+    }
+
     @Test("an interrupted run resumes: the strategy replays and finished trials are reused, not re-measured")
     func resume() throws {
         let path = try temporaryPath("t.sqlite")

@@ -8,6 +8,10 @@ public protocol TunableKernel: Sendable {
     var space: ParameterSpace { get }
     /// A sound configuration without tuning (the analytical choice).
     var defaultConfig: KernelConfig { get }
+    /// Other sound configurations a search measures right after the default: another path or
+    /// arithmetic the analytical model cannot rank against the default (e.g. the dot-product
+    /// kernels of int8 weights). Empty by default.
+    var alternativeDefaults: [KernelConfig] { get }
     /// Floating-point operations of one run (a multiply-add counts 2).
     var flops: Double { get }
     /// The fewest bytes one run must move to or from memory with `config`: each operand read
@@ -17,6 +21,10 @@ public protocol TunableKernel: Sendable {
     /// Validates `config`, allocates inputs (deterministic random data), prepares weights
     /// (packing, quantization) and returns something to run and check.
     func instantiate(_ config: KernelConfig, team: ParallelTeam) throws -> any KernelInstance
+}
+
+extension TunableKernel {
+    public var alternativeDefaults: [KernelConfig] { [] }
 }
 
 /// One prepared configuration of a kernel: `run()` is what gets timed.

@@ -55,6 +55,16 @@ public enum Arithmetic: String, Sendable {
         return config
     }
 
+    /// The variant a default configuration takes for these weights, nil for the fp32 path:
+    /// int8 and int4 on AVX-512 VNNI, where W8A8 measured 3.5–5x the widening fp32 path on
+    /// 512x4096x4096 and W4A8 decode 5x (docs/DESIGN.md). bf16 keeps the fp32 path: vdpbf16ps
+    /// ran at a quarter of the FMA's rate on the Xeons here, no faster than widening. The AVX2
+    /// and AVX-512 BW variants are not measured against the fp32 path on machines without VNNI.
+    static func preferred(for precision: Precision) -> KernelISA? {
+        guard precision.isQuantized, KernelISA.avx512vnni.isAvailable else { return nil }
+        return .avx512vnni
+    }
+
     /// The arithmetic of a (completed) configuration.
     static func of(_ config: KernelConfig) -> Arithmetic { config.text("act").flatMap(Arithmetic.init(rawValue:)) ?? .fp32 }
 

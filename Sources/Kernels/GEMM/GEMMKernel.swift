@@ -120,6 +120,20 @@ public struct GEMMKernel: TunableKernel {
         completing(AnalyticalDefaults.gemm(limits: limits, quantized: precision.isQuantized, kernel: name))
     }
 
+    /// With int8 or int4 weights on a VNNI machine: the dot-product kernels (`Arithmetic.preferred`),
+    /// 6 x 32 tiles (fewer rows for fewer), K blocks of 512, measured first by a search beside the
+    /// default. (In a space of about 600,000 BLIS configurations a search would rarely sample the
+    /// few hundred of the dot-product kernels on its own.)
+    public var alternativeDefaults: [KernelConfig] {
+        guard arithmeticChoice, let isa = Arithmetic.preferred(for: precision) else { return [] }
+        var dp = defaultConfig
+        dp.values.merge([
+            "act": .text(Arithmetic.s8.rawValue), "isa": .text(isa.rawValue), "mr": .int([6, 4, 2, 1].first { $0 <= m } ?? 1), "nr": 32,
+            "kc": 512, "mc": 48, "nc": 256, "loop": "n", "order": "jr", "pack_a": 0, "pack_b": 2,
+        ]) { _, new in new }
+        return space.isValid(dp) ? [dp] : []
+    }
+
     public func instantiate(_ config: KernelConfig, team: ParallelTeam) throws -> any KernelInstance {
         try make(config, team: team, operands: nil)
     }

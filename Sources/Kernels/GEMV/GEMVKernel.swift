@@ -89,6 +89,16 @@ public struct GEMVKernel: TunableKernel {
         return (try? tilesConfig(tiles)) == nil ? dot : tiles
     }
 
+    /// With int8 or int4 weights on a VNNI machine, the dot-product path (`Arithmetic.preferred`):
+    /// measured first by a search, beside the default (which stays on fp32 arithmetic, so that
+    /// overrides of the other paths' parameters keep meaning what they did).
+    public var alternativeDefaults: [KernelConfig] {
+        guard let isa = Arithmetic.preferred(for: precision) else { return [] }
+        var dp = defaultConfig
+        dp.values.merge(["path": "dp", "mb": 1, "nb": 1, "prefetch": 0, "act": .text(Arithmetic.s8.rawValue), "isa": .text(isa.rawValue)]) { _, new in new }
+        return space.isValid(dp) ? [dp] : []
+    }
+
     /// A configuration recorded before `path` existed ran the dot loops (and before `act`, fp32
     /// arithmetic).
     func completing(_ config: KernelConfig) -> KernelConfig {
