@@ -6,7 +6,7 @@
 // The AVX2 variant: as AVX-512 BW (signed activations, vpsignb, vpmaddubsw, vpmaddwd) in
 // 32-byte vectors, a 16-column panel being two of them.
 
-#define TARGET_AVX2 __attribute__((target("avx2,fma")))
+#define TARGET_AVX2 __attribute__((target("avx2,fma,f16c")))
 
 static inline int32_t load32(const void *address) {
     int32_t value;
@@ -61,6 +61,38 @@ CKQ_INLINE TARGET_AVX2 void tile_avx2(const int bits, const int mr, const int nv
         for (int h = 0; h < halves; h++) _mm256_storeu_ps(acc + r * ldacc + p * 16 + h * 8, f[r][h]);
 }
 
+// 16-bit weights widened to fp32, each 16-column panel as two 8-column halves.
+CKQ_INLINE TARGET_AVX2 void tile_widen(const int fp16, const int mr, const int nv, const ckq_weights *w, const float *x, int64_t ldx,
+                                       int64_t p, int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc) {
+    const int halves = 2 * nv;
+    const int64_t panel_bytes = ckq_panel_bytes(w);
+    const uint8_t *panel[2] = {w->data + p * panel_bytes, w->data + (p + (nv > 1)) * panel_bytes};
+    const __m256i high = _mm256_set1_epi32((int)0xffff0000u);
+    __m256 f[6][4];
+    for (int r = 0; r < mr; r++)
+        for (int h = 0; h < halves; h++) f[r][h] = first ? _mm256_setzero_ps() : _mm256_loadu_ps(acc + r * ldacc + p * 16 + h * 8);
+    for (int64_t k = k0; k < k1; k += 2) {
+        __m256 w0[4], w1[4];
+        for (int h = 0; h < halves; h++) {
+            const uint8_t *unit = panel[h / 2] + k * 32;
+            if (fp16) {
+                w0[h] = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(unit + (h % 2) * 16)));
+                w1[h] = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(unit + 32 + (h % 2) * 16)));
+            } else {
+                const __m256i pairs = _mm256_loadu_si256((const __m256i *)(unit + (h % 2) * 32));
+                w0[h] = _mm256_castsi256_ps(_mm256_slli_epi32(pairs, 16));
+                w1[h] = _mm256_castsi256_ps(_mm256_and_si256(pairs, high));
+            }
+        }
+        for (int r = 0; r < mr; r++) {
+            const __m256 x0 = _mm256_set1_ps(x[r * ldx + k]), x1 = _mm256_set1_ps(x[r * ldx + k + 1]);
+            for (int h = 0; h < halves; h++) f[r][h] = _mm256_fmadd_ps(x1, w1[h], _mm256_fmadd_ps(x0, w0[h], f[r][h]));
+        }
+    }
+    for (int r = 0; r < mr; r++)
+        for (int h = 0; h < halves; h++) _mm256_storeu_ps(acc + r * ldacc + p * 16 + h * 8, f[r][h]);
+}
+
 #define CKQ_ROW_CASES(CALL) \
     switch (rows_here) { \
     case 1: CALL(1); break; case 2: CALL(2); break; case 3: CALL(3); break; \
@@ -83,6 +115,16 @@ CKQ_INLINE TARGET_AVX2 void tile_avx2(const int bits, const int mr, const int nv
 #define AVX2_8_2(R) tile_avx2(8, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
 #define AVX2_4_1(R) tile_avx2(4, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
 #define AVX2_4_2(R) tile_avx2(4, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
+
+#define WIDEN_BF16_1(R) tile_widen(0, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
+#define WIDEN_BF16_2(R) tile_widen(0, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
+#define WIDEN_FP16_1(R) tile_widen(1, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
+#define WIDEN_FP16_2(R) tile_widen(1, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
+
+TARGET_AVX2 void ckq_widen_block_avx2(const ckq_weights *w, const float *q, int64_t ldq, int64_t rows, int64_t p0, int64_t p1,
+                                      int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc, int mr, int nv) {
+    if (w->float16) { CKQ_BLOCK_LOOP(WIDEN_FP16) } else { CKQ_BLOCK_LOOP(WIDEN_BF16) }
+}
 
 TARGET_AVX2 void ckq_int_block_avx2(const ckq_weights *w, const uint8_t *q, int64_t ldq, int64_t rows, int64_t p0, int64_t p1,
                                     int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc, int mr, int nv) {

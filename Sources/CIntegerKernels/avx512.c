@@ -147,6 +147,46 @@ CKQ_INLINE TARGET_BF16 void tile_bf16(const int mr, const int nv, const ckq_weig
         for (int v = 0; v < nv; v++) _mm512_storeu_ps(acc + r * ldacc + (p + v) * 16, _mm512_add_ps(f[r][v], h[r][v]));
 }
 
+// 16-bit weights widened to fp32 (bf16: a shift or a mask of the pair; fp16: vcvtph2ps) and
+// fp32 FMAs with the activations broadcast; split accumulators for one or two rows.
+CKQ_INLINE TARGET_BW void tile_widen(const int fp16, const int mr, const int nv, const ckq_weights *w, const float *x, int64_t ldx,
+                                     int64_t p, int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc) {
+    const int split = mr <= 2;
+    const int64_t panel_bytes = ckq_panel_bytes(w);
+    const uint8_t *panel[2] = {w->data + p * panel_bytes, w->data + (p + (nv > 1)) * panel_bytes};
+    const __m512i high = _mm512_set1_epi32((int)0xffff0000u);
+    __m512 f[6][2], h[6][2];
+    for (int r = 0; r < mr; r++)
+        for (int v = 0; v < nv; v++) {
+            f[r][v] = first ? _mm512_setzero_ps() : _mm512_loadu_ps(acc + r * ldacc + (p + v) * 16);
+            h[r][v] = _mm512_setzero_ps();
+        }
+    for (int64_t k = k0; k < k1; k += 2) {
+        __m512 w0[2], w1[2];
+        for (int v = 0; v < nv; v++) {
+            const uint8_t *unit = panel[v] + k * 32;
+            if (fp16) {
+                w0[v] = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)unit));
+                w1[v] = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(unit + 32)));
+            } else {
+                const __m512i pairs = _mm512_loadu_si512(unit);
+                w0[v] = _mm512_castsi512_ps(_mm512_slli_epi32(pairs, 16));
+                w1[v] = _mm512_castsi512_ps(_mm512_and_si512(pairs, high));
+            }
+        }
+        for (int r = 0; r < mr; r++) {
+            const __m512 x0 = _mm512_set1_ps(x[r * ldx + k]), x1 = _mm512_set1_ps(x[r * ldx + k + 1]);
+            for (int v = 0; v < nv; v++) {
+                f[r][v] = _mm512_fmadd_ps(x0, w0[v], f[r][v]);
+                if (split) h[r][v] = _mm512_fmadd_ps(x1, w1[v], h[r][v]);
+                else f[r][v] = _mm512_fmadd_ps(x1, w1[v], f[r][v]);
+            }
+        }
+    }
+    for (int r = 0; r < mr; r++)
+        for (int v = 0; v < nv; v++) _mm512_storeu_ps(acc + r * ldacc + (p + v) * 16, _mm512_add_ps(f[r][v], h[r][v]));
+}
+
 // Every (rows, panels) a block can end with gets its own tile, so the loops above unroll into
 // registers: the requested mr x nv inside, fewer rows or one panel at the edges.
 #define CKQ_ROW_CASES(CALL) \
@@ -181,6 +221,16 @@ CKQ_INLINE TARGET_BF16 void tile_bf16(const int mr, const int nv, const ckq_weig
 #define BW4_2(R) tile_bw(4, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
 #define BF16_1(R) tile_bf16(R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
 #define BF16_2(R) tile_bf16(R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
+
+#define WIDEN_BF16_1(R) tile_widen(0, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
+#define WIDEN_BF16_2(R) tile_widen(0, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
+#define WIDEN_FP16_1(R) tile_widen(1, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
+#define WIDEN_FP16_2(R) tile_widen(1, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
+
+TARGET_BW void ckq_widen_block_avx512(const ckq_weights *w, const float *q, int64_t ldq, int64_t rows, int64_t p0, int64_t p1,
+                                      int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc, int mr, int nv) {
+    if (w->float16) { CKQ_BLOCK_LOOP(WIDEN_FP16) } else { CKQ_BLOCK_LOOP(WIDEN_BF16) }
+}
 
 TARGET_VNNI void ckq_int_block_avx512vnni(const ckq_weights *w, const uint8_t *q, int64_t ldq, int64_t rows, int64_t p0, int64_t p1,
                                           int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc, int mr, int nv) {

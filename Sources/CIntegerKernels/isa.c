@@ -29,7 +29,7 @@ int ckq_isa_available(int isa) {
     case CKQ_GENERIC: return 1;
 #if defined(__x86_64__)
     case CKQ_AVX2:
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
     case CKQ_AVX512BW:
         return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
     case CKQ_AVX512VNNI:

@@ -61,6 +61,18 @@ void ckq_pack_bf16(ckq_weights *w, const uint16_t *weights) {
     }
 }
 
+void ckq_pack_fp16(ckq_weights *w, const uint16_t *weights) {
+    const int64_t k = w->k, n = w->n;
+    const int64_t panel_bytes = ckq_panel_bytes(w);
+    memset(w->data, 0, (size_t)(w->panels * panel_bytes));
+    for (int64_t row = 0; row < k; row++) {
+        for (int64_t column = 0; column < n; column++) {
+            uint16_t *base = (uint16_t *)(w->data + (column / 16) * panel_bytes);
+            base[(row / 2) * 32 + (row % 2) * 16 + column % 16] = weights[row * n + column];
+        }
+    }
+}
+
 void ckq_finish_int(const ckq_weights *w, const float *acc, int64_t ldacc, int64_t rows,
                     int64_t column_begin, int64_t column_end, const float *scale, const float *zero,
                     float *y, int64_t ldy) {
@@ -122,6 +134,19 @@ void ckq_gemm_int_block(int isa, const ckq_weights *w, const uint8_t *q, int64_t
     case CKQ_AVX512VNNI: ckq_int_block_avx512vnni(w, q, ldq, rows, panel_begin, panel_end, k_begin, k_end, first, acc, ldacc, mr, nv); return;
 #endif
     default: ckq_int_block_generic(w, q, ldq, rows, panel_begin, panel_end, k_begin, k_end, first, acc, ldacc); return;
+    }
+}
+
+void ckq_gemm_widen_block(int isa, const ckq_weights *w, const float *x, int64_t ldx, int64_t rows,
+                          int64_t panel_begin, int64_t panel_end, int64_t k_begin, int64_t k_end, int first,
+                          float *acc, int64_t ldacc, int mr, int nv) {
+    if (!ckq_isa_available(isa)) isa = CKQ_GENERIC;
+    switch (isa) {
+#if defined(__x86_64__)
+    case CKQ_AVX2: ckq_widen_block_avx2(w, x, ldx, rows, panel_begin, panel_end, k_begin, k_end, first, acc, ldacc, mr, nv); return;
+    case CKQ_AVX512BW: ckq_widen_block_avx512(w, x, ldx, rows, panel_begin, panel_end, k_begin, k_end, first, acc, ldacc, mr, nv); return;
+#endif
+    default: ckq_widen_block_generic(w, x, ldx, rows, panel_begin, panel_end, k_begin, k_end, first, acc, ldacc); return;
     }
 }
 

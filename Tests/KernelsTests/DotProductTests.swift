@@ -122,6 +122,42 @@ struct DotProductTests {
         }
     }
 
+    @Test("fp16 and bf16 weights widened in every variant (fp32 activations): the portable C's result and the reference's",
+          arguments: [Precision.fp16, .bf16], [1, 5, 13])
+    func widening(precision: Precision, m: Int) throws {
+        let (n, k) = (37, 200)
+        let kernel = try GEMMKernel(m: m, n: n, k: k, epilogue: Epilogue(bias: true, activation: .gelu), precision: precision, limits: .typical)
+        let portable = try DotProductInstance(m: m, n: n, k: k, epilogue: kernel.epilogue, precision: precision, group: 0, arithmetic: .fp32,
+                                              isa: .generic, mr: 1, nv: 1, kc: 64, threads: 1, team: Self.team, operands: Self.operands)
+        let expected = Self.output(of: portable, m: m, k: k, n: n)
+        let scale = max(1, expected.map(abs).max() ?? 1)
+        for isa in Self.runnable([.avx2, .avx512bw]) {
+            for (mr, nr, kc) in [(1, 16, 64), (1, 32, 128), (2, 16, 192), (6, 32, 64)] {
+                let config = try kernel.defaultConfig.applying(overrides:
+                    "act=fp32,isa=\(isa.rawValue),mr=\(mr),nr=\(nr),kc=\(kc),mc=48,nc=256,loop=n,order=jr,pack_a=0,pack_b=2,threads=\(m % 2 + 1)")
+                guard kernel.space.violations(config).isEmpty else {
+                    #expect(isa == .avx2 && mr * nr > 32, "\(isa) mr=\(mr) nr=\(nr): \(kernel.space.violations(config))")
+                    continue
+                }
+                let y = Self.output(of: try kernel.bind(config, operands: Self.operands, team: Self.team), m: m, k: k, n: n)
+                #expect(zip(y, expected).allSatisfy { abs($0 - $1) <= 1e-4 * scale }, "\(isa) \(precision) mr=\(mr) nr=\(nr) kc=\(kc)")
+                let instance = try kernel.instantiate(config, team: Self.team)
+                instance.run()
+                #expect(instance.validate().passed, "\(isa) \(precision): \(instance.validate())")
+            }
+        }
+        // The GEMV's dp path widens too; the portable C is checked against the reference.
+        let check = try DotProductInstance(m: m, n: n, k: k, epilogue: kernel.epilogue, precision: precision, group: 0, arithmetic: .fp32,
+                                           isa: .generic, mr: 1, nv: 1, kc: 64, threads: 2, team: Self.team, operands: nil)
+        check.run()
+        #expect(check.validate().passed, "portable \(precision): \(check.validate())")
+        if let isa = Arithmetic.wideningVariants.last {
+            let gemv = try GEMVKernel(m: m, n: n, k: k, precision: precision, limits: .typical)
+            let dp = try gemv.defaultConfig.applying(overrides: "path=dp,act=fp32,isa=\(isa.rawValue),mb=1,nb=1,prefetch=0")
+            #expect(try gemv.bind(dp, operands: Self.operands, team: Self.team) is DotProductInstance)
+        }
+    }
+
     @Test("the GEMV's dp path is the same kernel; recorded configurations without act run fp32; act and isa go together")
     func gemvPathAndSpace() throws {
         let gemv = try GEMVKernel(m: 1, n: 37, k: 200, precision: .int8, limits: .typical)
@@ -141,8 +177,11 @@ struct DotProductTests {
         old.values["act"] = nil
         old.values["isa"] = nil
         #expect(try gemv.bind(old, operands: Self.operands, team: Self.team) is GEMVInstance)
-        // fp32 and fp16 layers have no act; conv2d's GEMM neither.
-        #expect(try GEMMKernel(m: 8, n: 16, k: 16, precision: .fp16, limits: .typical).space.parameters.allSatisfy { $0.name != "act" })
+        // fp32 layers have no act; fp16 ones only fp32 arithmetic (widened here or in the build's kernels); conv2d's GEMM neither.
+        #expect(try GEMMKernel(m: 8, n: 16, k: 16, precision: .fp32, limits: .typical).space.parameters.allSatisfy { $0.name != "act" })
+        let fp16 = try GEMMKernel(m: 8, n: 16, k: 16, precision: .fp16, limits: .typical).space.parameters
+        #expect(fp16.first { $0.name == "act" }?.values == ["fp32"])
+        #expect(fp16.first { $0.name == "isa" }?.values == (["build"] + Arithmetic.wideningVariants.map(\.rawValue)).map { .text($0) })
         let conv = try Conv2DKernel(shape: try Conv2DShape(parsing: "1,4,6,6,8,3,3"), precision: .int8, limits: .typical)
         #expect(conv.space.parameters.allSatisfy { $0.name != "act" })
     }

@@ -36,13 +36,16 @@ int ckq_isa_unsigned_activations(int isa);
 ///   in its low nibble and (8u + 4 + j, 16p + c) in its high nibble, each stored as q + 8.
 /// - bf16: per panel, kp/2 units of 64 bytes; 32-bit lane c of unit u holds weights
 ///   (2u, 16p + c) in its low half and (2u + 1, 16p + c) in its high half.
+/// - fp16 (`float16` set): per panel, kp/2 units of 64 bytes; half c of unit u is weight
+///   (2u, 16p + c), half 16 + c weight (2u + 1, 16p + c).
 /// Scales (int8, int4): per panel, `groups` rows of 16 floats: one per channel (groups = 1),
 /// else ceil(kp / group), the groups past K (padding) with scale 0.
 /// `wsum`: per column (padded), the sum over K of the dequantized weights, for the activations'
 /// zero point.
 typedef struct {
     int64_t k, n, kp, panels;
-    int32_t bits;        // 8, 4, or 16 (bf16)
+    int32_t bits;        // 8, 4, or 16 (bf16, or fp16 with float16 = 1)
+    int32_t float16;
     int32_t group;       // 0: one scale per channel
     int64_t groups;
     uint8_t *data;
@@ -60,6 +63,9 @@ void ckq_pack_int(ckq_weights *w, const void *quantized, const float *scales);
 
 /// Repacks bf16 weights (row-major K x N, upper halves of fp32) into `w`.
 void ckq_pack_bf16(ckq_weights *w, const uint16_t *weights);
+
+/// Repacks fp16 weights (row-major K x N, IEEE half) into `w` (float16 = 1).
+void ckq_pack_fp16(ckq_weights *w, const uint16_t *weights);
 
 /// Quantizes rows [row_begin, row_end) of x (M x K fp32, leading dimension ldx) to 8 bits per
 /// row into q (leading dimension ldq >= kp; the padding is written too), with scale[row] and
@@ -87,6 +93,13 @@ void ckq_gemm_int_block(int isa, const ckq_weights *w, const uint8_t *q, int64_t
 void ckq_gemm_bf16_block(int isa, const ckq_weights *w, const uint16_t *q, int64_t ldq, int64_t rows,
                          int64_t panel_begin, int64_t panel_end, int64_t k_begin, int64_t k_end, int first,
                          float *acc, int64_t ldacc, int mr, int nv);
+
+/// The same for 16-bit weights (bf16 or fp16) widened to fp32 against fp32 activations x (row r
+/// at x + r·ldx, indexed by absolute k, zero past K up to kp): isa CKQ_AVX2, CKQ_AVX512BW or
+/// CKQ_GENERIC. No activation rounding: the error is the weights' alone.
+void ckq_gemm_widen_block(int isa, const ckq_weights *w, const float *x, int64_t ldx, int64_t rows,
+                          int64_t panel_begin, int64_t panel_end, int64_t k_begin, int64_t k_end, int first,
+                          float *acc, int64_t ldacc, int mr, int nv);
 
 /// y[r][c] = scale[r] · (acc[r][c] − zero[r] · wsum[c]) for rows [0, rows) and columns
 /// [column_begin, column_end) (acc and y may be the same memory).

@@ -1,6 +1,7 @@
 /// How a layer with reduced-precision weights computes (`act`, with `isa`):
-/// - `fp32`: activations stay fp32 and the weights are widened to fp32 in the build's kernels
-///   (`isa=build`);
+/// - `fp32`: activations stay fp32 and the weights are widened to fp32, in the build's kernels
+///   (`isa=build`) or, for fp16 and bf16 weights, in CIntegerKernels' widening variants
+///   (`isa=avx2`, `avx512bw`: 16-column panels, 16-lane vectors on AVX-512 in every build);
 /// - `s8` / `u8`: activations quantized per row on every call, symmetric (zero at 0, ±127) or
 ///   asymmetric (the row's range onto 256 levels), and int8 × int8 → int32 dot products on the
 ///   int8 or int4 weights (W8A8, W4A8), scales applied once per group;
@@ -13,7 +14,13 @@ public enum Arithmetic: String, Sendable {
     /// The value of `isa` for the fp32 path: the kernels this build compiled.
     public static let buildISA = "build"
 
-    /// `act` and `isa` for a precision (none for fp32 and fp16 weights). Both parameters exist on
+    /// The fp16/bf16 widening variants this CPU runs.
+    static var wideningVariants: [KernelISA] { [KernelISA.avx2, .avx512bw].filter(\.isAvailable) }
+
+    /// Whether a layer of these weights has `act` and `isa`.
+    static func applies(to precision: Precision) -> Bool { precision != .fp32 }
+
+    /// `act` and `isa` for a precision (none for fp32 weights). Both parameters exist on
     /// every machine, with the values this CPU runs, so a configuration tuned elsewhere is
     /// refused with its reason (`checkRunnable`) rather than as an unknown parameter.
     static func parameters(for precision: Precision) -> [ParameterSpace.Parameter] {
@@ -21,8 +28,9 @@ public enum Arithmetic: String, Sendable {
         let modes: [Arithmetic]
         switch precision {
         case .int8, .int4: (variants, modes) = (KernelISA.integerVariants, [.fp32, .s8, .u8])
-        case .bf16: (variants, modes) = (KernelISA.bf16Variants, KernelISA.bf16Variants.isEmpty ? [.fp32] : [.fp32, .bf16])
-        case .fp32, .fp16: return []
+        case .bf16: (variants, modes) = (wideningVariants + KernelISA.bf16Variants, KernelISA.bf16Variants.isEmpty ? [.fp32] : [.fp32, .bf16])
+        case .fp16: (variants, modes) = (wideningVariants, [.fp32])
+        case .fp32: return []
         }
         return [
             .init("act", modes.map { .text($0.rawValue) },
@@ -32,14 +40,16 @@ public enum Arithmetic: String, Sendable {
         ]
     }
 
-    /// act=fp32 goes with isa=build; the others with a variant of their kind.
+    /// act=fp32 goes with isa=build (or, for 16-bit weights, a widening variant); the others with
+    /// a variant of their kind.
     static func constraints(for precision: Precision) -> [ParameterSpace.Constraint] {
-        guard precision.isQuantized || precision == .bf16 else { return [] }
-        return [.init("act=fp32 with isa=build; s8/u8 with an integer variant; bf16 with avx512bf16") { config in
+        guard applies(to: precision) else { return [] }
+        let widening = precision == .fp16 || precision == .bf16
+        return [.init("act=fp32 with isa=build (fp16, bf16: or avx2, avx512bw); s8/u8 with an integer variant; bf16 with avx512bf16") { config in
             let act = config.text("act").flatMap(Arithmetic.init(rawValue:)) ?? .fp32
             let isa = config.text("isa") ?? buildISA
             switch act {
-            case .fp32: return isa == buildISA
+            case .fp32: return isa == buildISA || (widening && [KernelISA.avx2, .avx512bw].map(\.rawValue).contains(isa))
             case .s8, .u8: return [KernelISA.generic, .avx2, .avx512bw, .avx512vnni].map(\.rawValue).contains(isa)
             case .bf16: return isa == KernelISA.avx512bf16.rawValue
             }
@@ -48,7 +58,7 @@ public enum Arithmetic: String, Sendable {
 
     /// A configuration recorded before `act` existed ran fp32 arithmetic.
     static func completing(_ config: KernelConfig, precision: Precision) -> KernelConfig {
-        guard precision.isQuantized || precision == .bf16, config.values["act"] == nil else { return config }
+        guard applies(to: precision), config.values["act"] == nil else { return config }
         var config = config
         config.values["act"] = .text(Arithmetic.fp32.rawValue)
         if config.values["isa"] == nil { config.values["isa"] = .text(buildISA) }
@@ -64,6 +74,9 @@ public enum Arithmetic: String, Sendable {
         guard precision.isQuantized, KernelISA.avx512vnni.isAvailable else { return nil }
         return .avx512vnni
     }
+
+    /// Whether a (completed) configuration runs CIntegerKernels rather than the build's kernels.
+    static func runsVariant(_ config: KernelConfig) -> Bool { (config.text("isa") ?? buildISA) != buildISA }
 
     /// The arithmetic of a (completed) configuration.
     static func of(_ config: KernelConfig) -> Arithmetic { config.text("act").flatMap(Arithmetic.init(rawValue:)) ?? .fp32 }

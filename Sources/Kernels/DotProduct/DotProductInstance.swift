@@ -1,8 +1,8 @@
 import CIntegerKernels
 
-/// C[M x N] = A[M x K] · W[K x N] (+ bias, + activation) through the dot-product kernels: A
-/// quantized per row (s8, u8) or rounded to bf16 on every call, W repacked once, int32 (or
-/// bf16-pair) dot products in register tiles of `mr` rows x `nv` 16-column panels, K in blocks
+/// C[M x N] = A[M x K] · W[K x N] (+ bias, + activation) through CIntegerKernels: A quantized
+/// per row (s8, u8), rounded to bf16, or copied in fp32 (16-bit weights widened) on every call,
+/// W repacked once, dot products in register tiles of `mr` rows x `nv` 16-column panels, K in blocks
 /// of `kc` whose partial sums stay in C (a weight block is read once per block for all rows).
 /// Threads take contiguous ranges of panels. The layers of GEMM (act ≠ fp32) and of the GEMV
 /// (path=dp) both run here.
@@ -30,10 +30,12 @@ final class DotProductInstance: KernelInstance, BoundLayer, @unchecked Sendable 
 
     init(m: Int, n: Int, k: Int, epilogue: Epilogue, precision: Precision, group: Int, arithmetic: Arithmetic, isa: KernelISA,
          mr: Int, nv: Int, kc: Int, threads: Int, team: ParallelTeam, operands: LayerOperands?) throws {
-        guard arithmetic != .fp32 else { throw KernelError.invalidConfig("act=fp32 runs the build's fp32 kernels, not the dot-product ones") }
-        guard (arithmetic == .bf16) == (precision == .bf16), precision.isQuantized || precision == .bf16 else {
-            throw KernelError.invalidConfig("act=\(arithmetic.rawValue) does not go with \(precision.rawValue) weights")
+        let fits = switch arithmetic {
+        case .fp32: precision == .fp16 || precision == .bf16
+        case .s8, .u8: precision.isQuantized
+        case .bf16: precision == .bf16
         }
+        guard fits else { throw KernelError.invalidConfig("act=\(arithmetic.rawValue) does not go with \(precision.rawValue) weights in the dot-product kernels") }
         guard isa.isAvailable else { throw KernelError.unsupported("isa=\(isa.rawValue) does not run on this CPU") }
         guard kc > 0, kc % 64 == 0 else { throw KernelError.invalidConfig("kc=\(kc): the dot-product kernels take K blocks in multiples of 64") }
         (self.m, self.n, self.k) = (m, n, k)
@@ -49,7 +51,11 @@ final class DotProductInstance: KernelInstance, BoundLayer, @unchecked Sendable 
         weights = DotProductWeights(matrix)
         bias = try operands.map { try $0.biasBuffer(columns: n) } ?? FloatBuffer(random: n, seed: 3)
         c = FloatBuffer(count: m * n)
-        let elementBytes = precision == .bf16 ? 2 : 1
+        let elementBytes = switch arithmetic {
+        case .fp32: 4
+        case .bf16: 2
+        case .s8, .u8: 1
+        }
         activations = .allocate(byteCount: max(64, m * weights.kp * elementBytes), alignment: 64)
         rowScales = FloatBuffer(count: m)
         rowZeros = FloatBuffer(count: m)
@@ -72,7 +78,14 @@ final class DotProductInstance: KernelInstance, BoundLayer, @unchecked Sendable 
             guard index < prepareThreads else { return }
             let rows = ParallelTeam.chunk(index, of: prepareThreads, count: m)
             guard !rows.isEmpty else { return }
-            if self.arithmetic == .bf16 {
+            if self.arithmetic == .fp32 {
+                // Rows padded to kp with zeros: the kernels step through the padded K.
+                let rowsPointer = self.activations.assumingMemoryBound(to: Float.self)
+                for row in rows {
+                    (rowsPointer + row * kp).update(from: input + row * k, count: k)
+                    (rowsPointer + row * kp + k).update(repeating: 0, count: kp - k)
+                }
+            } else if self.arithmetic == .bf16 {
                 ckq_bf16_rows(input, Int64(k), Int64(k), Int64(kp), Int64(rows.lowerBound), Int64(rows.upperBound),
                               self.activations.assumingMemoryBound(to: UInt16.self), Int64(kp))
             } else {
@@ -95,7 +108,11 @@ final class DotProductInstance: KernelInstance, BoundLayer, @unchecked Sendable 
         withUnsafePointer(to: weights.packed) { packed in
             for k0 in stride(from: 0, to: kp, by: kc) {
                 let k1 = min(kp, k0 + kc)
-                if arithmetic == .bf16 {
+                if arithmetic == .fp32 {
+                    ckq_gemm_widen_block(isa.code, packed, activations.assumingMemoryBound(to: Float.self), Int64(kp), Int64(m),
+                                         Int64(panels.lowerBound), Int64(panels.upperBound), Int64(k0), Int64(k1), k0 == 0 ? 1 : 0,
+                                         accumulator, Int64(ldacc), Int32(mr), Int32(nv))
+                } else if arithmetic == .bf16 {
                     ckq_gemm_bf16_block(isa.code, packed, activations.assumingMemoryBound(to: UInt16.self), Int64(kp), Int64(m),
                                         Int64(panels.lowerBound), Int64(panels.upperBound), Int64(k0), Int64(k1), k0 == 0 ? 1 : 0,
                                         accumulator, Int64(ldacc), Int32(mr), Int32(nv))
@@ -106,7 +123,7 @@ final class DotProductInstance: KernelInstance, BoundLayer, @unchecked Sendable 
                 }
             }
             let columns = (panels.lowerBound * 16)..<min(n, panels.upperBound * 16)
-            if arithmetic == .bf16 {
+            if arithmetic == .bf16 || arithmetic == .fp32 {
                 if let partial {
                     for row in 0..<m {
                         (output + row * n + columns.lowerBound).update(from: partial.pointer + row * ldacc + columns.lowerBound, count: columns.count)

@@ -29,16 +29,20 @@ final class DotProductWeights: @unchecked Sendable {
         scales = .allocate(capacity: Int(panels * groups * 16))
         sums = .allocate(capacity: Int(panels * 16))
         packed = ckq_weights(
-            k: k, n: n, kp: kp, panels: panels, bits: bits, group: Int32(w.precision.isQuantized ? w.group : 0), groups: groups,
-            data: data.assumingMemoryBound(to: UInt8.self), scales: scales, wsum: sums
+            k: k, n: n, kp: kp, panels: panels, bits: bits, float16: w.precision == .fp16 ? 1 : 0,
+            group: Int32(w.precision.isQuantized ? w.group : 0), groups: groups, data: data.assumingMemoryBound(to: UInt8.self), scales: scales, wsum: sums
         )
         if w.precision.isQuantized, let source = w.scales {
             ckq_pack_int(&packed, w.storage, source)
         } else {
-            // bf16 (the only other precision these kernels take).
+            // 16-bit weights: no scales.
             scales.initialize(repeating: 1, count: Int(panels * groups * 16))
             sums.initialize(repeating: 0, count: Int(panels * 16))
-            ckq_pack_bf16(&packed, w.storage.assumingMemoryBound(to: UInt16.self))
+            if w.precision == .fp16 {
+                ckq_pack_fp16(&packed, w.storage.assumingMemoryBound(to: UInt16.self))
+            } else {
+                ckq_pack_bf16(&packed, w.storage.assumingMemoryBound(to: UInt16.self))
+            }
         }
     }
 

@@ -23,7 +23,7 @@ public enum KernelISA: String, CaseIterable, Sendable {
     public var requirement: [String] {
         switch self {
         case .generic: []
-        case .avx2: ["avx2", "fma"]
+        case .avx2: ["avx2", "fma", "f16c"]
         case .avx512bw: ["avx512f", "avx512bw"]
         case .avx512vnni: ["avx512f", "avx512bw", "avx512_vnni"]
         case .avx512bf16: ["avx512f", "avx512bw", "avx512_bf16"]

@@ -30,7 +30,7 @@ public struct GEMMKernel: TunableKernel {
             throw KernelError.invalidConfig("matmul (B an activation) runs in fp32 only, not \(precision.rawValue)")
         }
         self.activationB = activationB
-        self.arithmeticChoice = arithmeticChoice && !activationB && (precision.isQuantized || precision == .bf16)
+        self.arithmeticChoice = arithmeticChoice && !activationB && Arithmetic.applies(to: precision)
         self.m = m
         self.n = n
         self.k = k
@@ -70,17 +70,17 @@ public struct GEMMKernel: TunableKernel {
         if arithmeticChoice { parameters += Arithmetic.parameters(for: precision) }
         let precision = precision
         return ParameterSpace(kernel: name, parameters: parameters, constraints: [
-            .init("(mr, nr) is a micro-kernel: \(Self.tileDescription); with act≠fp32 a dot-product tile (mr 1, 2, 4, 6; nr 16, 32)") { config in
+            .init("(mr, nr) is a micro-kernel: \(Self.tileDescription); with isa≠build a dot-product tile (mr 1, 2, 4, 6; nr 16, 32)") { config in
                 if Self.usesDotProducts(config) { return Self.dotProductTileFits(config) }
                 return Self.microTiles.contains { $0.mr == config.int("mr") && $0.nr == config.int("nr") }
             },
-            .init("act≠fp32 takes mc=48, nc=256, loop=n, order=jr, pack_a=0, pack_b=2 (the dot-product loops use none of them)") { config in
+            .init("isa≠build takes mc=48, nc=256, loop=n, order=jr, pack_a=0, pack_b=2 (the dot-product loops use none of them)") { config in
                 !Self.usesDotProducts(config) || (config.int("mc") == 48 && config.int("nc") == 256 && config.text("loop") == "n"
                     && config.text("order") == "jr" && config.int("pack_a") == 0 && config.int("pack_b") == 2)
             },
             .init("mc % mr == 0") { ($0.int("mc") ?? 0) % max(1, $0.int("mr") ?? 1) == 0 },
             .init("nc % nr == 0") { ($0.int("nc") ?? 0) % max(1, $0.int("nr") ?? 1) == 0 },
-            .init("the KC x NR panel of B fits in half of L1d (in its storage precision with act≠fp32)") { config in
+            .init("the KC x NR panel of B fits in half of L1d (in its storage precision with isa≠build)") { config in
                 let bytes = Self.usesDotProducts(config) ? precision.bytesPerWeight : 4
                 return Double((config.int("kc") ?? 0) * (config.int("nr") ?? 0)) * bytes <= Double(limits.l1dBytes / 2 + limits.l1dBytes / 4)
             },
@@ -97,7 +97,8 @@ public struct GEMMKernel: TunableKernel {
         ] + Arithmetic.constraints(for: arithmeticChoice ? precision : .fp32))
     }
 
-    static func usesDotProducts(_ config: KernelConfig) -> Bool { Arithmetic.of(config) != .fp32 }
+    /// Whether a configuration runs CIntegerKernels' variants (isa ≠ build) instead of the BLIS loops.
+    static func usesDotProducts(_ config: KernelConfig) -> Bool { Arithmetic.runsVariant(config) }
 
     /// The dot-product tiles: mr x nr accumulators in registers. AVX2 has 16 vector registers,
     /// so there at most 32 values (mr·nr ≤ 32); the portable C ignores tiles (mr=1, nr=16).

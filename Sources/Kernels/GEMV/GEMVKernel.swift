@@ -7,8 +7,9 @@
 /// faster depends on the rows, the precision and the build: with the 16-lane tiles the GEMM won
 /// from 4 rows on in fp32 (8x4096x4096: 61 against 21–23 GFLOP/s), the dot loops at 2 and 3
 /// rows and with int8 weights at 4 (measured, docs/DESIGN.md); the search measures both.
-/// With int8, int4 or bf16 weights a third path, `dp`, quantizes the activations too and runs
-/// the dot-product instructions (`act`, `isa`: Arithmetic, DotProductInstance).
+/// With fp16, bf16, int8 or int4 weights a third path, `dp`, runs CIntegerKernels: the
+/// dot-product instructions on quantized activations, or 16-bit weights widened in 16-lane
+/// panels (`act`, `isa`: Arithmetic, DotProductInstance).
 public struct GEMVKernel: TunableKernel {
     public static let maxRows = 16
     /// The register tiles (rows x columns) there are loops for.
@@ -56,14 +57,14 @@ public struct GEMVKernel: TunableKernel {
             .init("prefetch", [0, 512, 1024, 2048, 4096], help: "software prefetch distance along the weight stream, bytes (0: none)"),
         ]
         if precision.isQuantized { parameters.append(.init("group", [0, 32, 64, 128], help: "quantization group along K (0: per channel)")) }
-        let dotProducts = precision.isQuantized || precision == .bf16
+        let dotProducts = Arithmetic.applies(to: precision)
         parameters.append(.init("path", dotProducts ? ["dot", "tiles", "dp"] : ["dot", "tiles"],
-                                help: "dot: the skinny loops; tiles: the GEMM's register tiles over weights packed once; dp: dot-product instructions on quantized activations"))
+                                help: "dot: the skinny loops; tiles: the GEMM's register tiles over weights packed once; dp: CIntegerKernels (dot-product instructions on quantized activations, or fp16/bf16 widened in 16-lane panels)"))
         parameters += Arithmetic.parameters(for: precision)
         return ParameterSpace(kernel: "gemv", parameters: parameters, constraints: Arithmetic.constraints(for: precision) + [
-            .init("path=dp exactly when act≠fp32; it takes mb=1, nb=1, prefetch=0") { config in
+            .init("path=dp exactly when isa≠build; it takes mb=1, nb=1, prefetch=0") { config in
                 let dp = config.text("path") == "dp"
-                guard dp == (Arithmetic.of(config) != .fp32) else { return false }
+                guard dp == Arithmetic.runsVariant(config) else { return false }
                 return !dp || (config.int("mb") == 1 && config.int("nb") == 1 && config.int("prefetch") == 0)
             },
             // mb, nb and prefetch shape the dot loops only: one value each keeps the tiles path to
