@@ -26,6 +26,8 @@ let package = Package(
         .executable(name: "tunebench", targets: ["tunebench"]),
         .library(name: "HardwareProbe", targets: ["HardwareProbe"]),
         .library(name: "TunebenchRuntime", targets: ["TunebenchRuntime"]),
+        // The tuned int8, int4, fp16 and bf16 layers run without build flags (versioned dependencies).
+        .library(name: "PortableKernels", targets: ["PortableKernels"]),
         // The model engine (TunedModel); path or branch dependencies only: the kernels' unsafe
         // build flags keep it from a versioned dependency.
         .library(name: "ModelRunner", targets: ["ModelRunner"]),
@@ -93,8 +95,9 @@ let package = Package(
             name: "MachineIdentity",
             dependencies: ["CHwloc", "CCPUInfo", "KernelModel", "TunebenchCore", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        // The tunable kernels and their factory: hot loops, so -Ounchecked and the target CPU.
-        .target(name: "Kernels", dependencies: ["CKernelSupport", "CBuildTarget", "CIntegerKernels", "KernelModel"], swiftSettings: hotLoopSwiftSettings),
+        // The dot-product layers (CIntegerKernels), the thread team and the weight formats: no
+        // build flags, so deployments run their tuned int8/int4/fp16/bf16 layers from a versioned dependency.
+        .target(name: "PortableKernels", dependencies: ["CIntegerKernels", "KernelModel"]),
         // The tuning database in PostgreSQL (fleets): same tables and records, postgres-nio.
         .target(name: "TuningDatabasePostgres", dependencies: [
             "TuningDatabase", .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -103,32 +106,34 @@ let package = Package(
         ]),
 
         // Layer 3
+        // The tunable kernels and their factory: hot loops, so -Ounchecked and the target CPU.
+        .target(name: "Kernels", dependencies: ["CKernelSupport", "CBuildTarget", "PortableKernels", "KernelModel"], swiftSettings: hotLoopSwiftSettings),
         .target(name: "Counters", dependencies: ["CPAPI", "MachineIdentity"]),
-        // Search spaces and strategies; never touches the database (docs/DESIGN.md).
-        .target(name: "Search", dependencies: ["Kernels", "TunebenchCore"]),
-        // Models as layers to tune: ONNX, Hugging Face config.json, layer lists.
-        .target(name: "Workloads", dependencies: ["Kernels", "CKernelSupport", "ONNXProto", "TunebenchCore"], swiftSettings: targetCPUSwiftSettings),
         // What deployments link: configurations for layers from a tuning database or an
         // exported artifact, with the fallback chain of docs/DESIGN.md. No unsafe build flags,
         // PAPI or libxml2 anywhere in its dependencies, so it works as a SwiftPM dependency.
         .target(name: "TunebenchRuntime", dependencies: ["MachineIdentity", "KernelModel", "TuningDatabase"]),
-        .target(name: "Peers", dependencies: ["COpenBLAS", "Kernels"]),
 
         // Layer 4
+        // Search spaces and strategies; never touches the database (docs/DESIGN.md).
+        .target(name: "Search", dependencies: ["Kernels", "TunebenchCore"]),
+        // Models as layers to tune: ONNX, Hugging Face config.json, layer lists.
+        .target(name: "Workloads", dependencies: ["Kernels", "CKernelSupport", "ONNXProto", "TunebenchCore"], swiftSettings: targetCPUSwiftSettings),
+        .target(name: "Peers", dependencies: ["COpenBLAS", "Kernels"]),
         // The full probe: identity plus counters (PAPI), NVML, frequencies, XML diagnostics.
         .target(name: "HardwareProbe", dependencies: ["MachineIdentity", "CXMLCheck", "CNVML", "Counters"]),
         // `tunebench export`: the artifact as JSON, YAML or a C header.
         .target(name: "DeploymentExport", dependencies: ["TunebenchRuntime", "KernelModel", .product(name: "Yams", package: "Yams")]),
+
+        // Layer 5
         // An ONNX plan's layers bound to kernels and run, the other operators on reference code.
         // The non-GEMM operators' loops are hot code too (and the kernels it binds already carry these flags).
         .target(name: "ModelEngine", dependencies: ["Kernels", "CKernelSupport", "Workloads", "ONNXProto", "TunebenchCore"], swiftSettings: hotLoopSwiftSettings),
-        // `tunebench run`: an ONNX model through the tuned kernels, checked against a reference.
-        .target(name: "ModelRunner", dependencies: ["ModelEngine", "Kernels", "Workloads", "ONNXProto", "TunebenchRuntime", "MachineIdentity"]),
-
-        // Layer 5
         .target(name: "Measurement", dependencies: ["HardwareProbe", "Kernels", "Counters"], swiftSettings: hotLoopSwiftSettings),
 
         // Layer 6
+        // `tunebench run`: an ONNX model through the tuned kernels, checked against a reference.
+        .target(name: "ModelRunner", dependencies: ["ModelEngine", "Kernels", "Workloads", "ONNXProto", "TunebenchRuntime", "MachineIdentity"]),
         // `tunebench tune` and `autotune`: search + measurement (in a worker process) + the database.
         .target(
             name: "Tuning",

@@ -103,6 +103,18 @@ struct LayeringTests {
         #expect(unsafe.isEmpty, "unsafe flags in the runtime's closure: \(unsafe.sorted())")
     }
 
+    @Test("the portable kernels carry no unsafe flags anywhere below them, and no fp32 kernels, PAPI or libxml2")
+    func portableKernelsClosure() throws {
+        let targets = try Self.packageTargets()
+        let closure = Self.closure(of: "PortableKernels", in: targets)
+        #expect(closure.contains("CIntegerKernels"))
+        for forbidden in ["Kernels", "CBuildTarget", "CPAPI", "CLibXML2", "Counters", "HardwareProbe"] {
+            #expect(!closure.contains(forbidden), "PortableKernels depends on \(forbidden)")
+        }
+        let unsafe = closure.union(["PortableKernels"]).filter { targets[$0]?.hasUnsafeFlags == true }
+        #expect(unsafe.isEmpty, "unsafe flags in PortableKernels' closure: \(unsafe.sorted())")
+    }
+
     @Test("the tuner and its worker link no OpenBLAS, runtime library or presentation")
     func tuningClosure() throws {
         let targets = try Self.packageTargets()

@@ -3,6 +3,9 @@ import CBuildTarget
 // The configuration types, precisions and analytical defaults live in KernelModel (no build
 // flags, so that the runtime library can use them); every user of Kernels sees them too.
 @_exported import KernelModel
+// The team, test data, weight formats and dot-product layers without build flags: every user of
+// Kernels sees them too.
+@_exported import PortableKernels
 
 extension KernelLibrary {
     /// The -march value the kernels were compiled with (TUNEBENCH_MARCH, default native).

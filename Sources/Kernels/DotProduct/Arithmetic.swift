@@ -1,19 +1,6 @@
-/// How a layer with reduced-precision weights computes (`act`, with `isa`):
-/// - `fp32`: activations stay fp32 and the weights are widened to fp32, in the build's kernels
-///   (`isa=build`) or, for fp16 and bf16 weights, in CIntegerKernels' widening variants
-///   (`isa=avx2`, `avx512bw`: 16-column panels, 16-lane vectors on AVX-512 in every build);
-/// - `s8` / `u8`: activations quantized per row on every call, symmetric (zero at 0, ±127) or
-///   asymmetric (the row's range onto 256 levels), and int8 × int8 → int32 dot products on the
-///   int8 or int4 weights (W8A8, W4A8), scales applied once per group;
-/// - `bf16`: activations rounded to bf16 and bf16 × bf16 pairs accumulated in fp32.
-/// The quantized activations are part of the kernel's error, checked against the precision's
-/// tolerance like every configuration.
-public enum Arithmetic: String, Sendable {
-    case fp32, s8, u8, bf16
-
-    /// The value of `isa` for the fp32 path: the kernels this build compiled.
-    public static let buildISA = "build"
-
+/// The search space's side of `act` and `isa` (the enum and the run-time checks are in
+/// PortableKernels).
+extension Arithmetic {
     /// The fp16/bf16 widening variants this CPU runs.
     static var wideningVariants: [KernelISA] { [KernelISA.avx2, .avx512bw].filter(\.isAvailable) }
 
@@ -73,24 +60,5 @@ public enum Arithmetic: String, Sendable {
     static func preferred(for precision: Precision) -> KernelISA? {
         guard precision.isQuantized, KernelISA.avx512vnni.isAvailable else { return nil }
         return .avx512vnni
-    }
-
-    /// Whether a (completed) configuration runs CIntegerKernels rather than the build's kernels.
-    static func runsVariant(_ config: KernelConfig) -> Bool { (config.text("isa") ?? buildISA) != buildISA }
-
-    /// The arithmetic of a (completed) configuration.
-    static func of(_ config: KernelConfig) -> Arithmetic { config.text("act").flatMap(Arithmetic.init(rawValue:)) ?? .fp32 }
-
-    /// Refuses, with the reason, a variant this CPU cannot run (a configuration tuned on another
-    /// machine): the deployment then falls back and reports this message.
-    static func checkRunnable(_ config: KernelConfig) throws {
-        guard let name = config.text("isa"), name != buildISA else { return }
-        guard let isa = KernelISA(rawValue: name) else {
-            throw KernelError.invalidConfig("isa=\(name) is not a kernel variant (known: \(KernelISA.allCases.map(\.rawValue).joined(separator: ", ")))")
-        }
-        guard isa.isAvailable else {
-            let has = KernelISA.available.map(\.rawValue).joined(separator: ", ")
-            throw KernelError.unsupported("isa=\(name) needs a CPU with \(isa.requirement.joined(separator: ", ")); this one runs only \(has)")
-        }
     }
 }

@@ -153,8 +153,8 @@ public struct GEMMKernel: TunableKernel {
         }
         return try DotProductInstance(
             m: m, n: n, k: k, epilogue: epilogue, precision: precision, group: config.int("group") ?? 0, arithmetic: Arithmetic.of(config),
-            isa: isa, mr: config.int("mr") ?? 1, nv: (config.int("nr") ?? 16) / 16, kc: config.int("kc") ?? 256, threads: threads,
-            team: team, operands: operands
+            isa: isa, mr: DotProductLayer.tiles(config, m: m, isa: isa).mr, nv: DotProductLayer.tiles(config, m: m, isa: isa).nv,
+            kc: DotProductLayer.tiles(config, m: m, isa: isa).kc, threads: threads, team: team, operands: operands
         )
     }
 }

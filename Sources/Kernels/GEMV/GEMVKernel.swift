@@ -146,8 +146,8 @@ public struct GEMVKernel: TunableKernel {
         try make(config, team: team, operands: nil)
     }
 
-    /// The instance of a path: the dot loops, the GEMM's tiles, or the dot-product kernels (one
-    /// register tile of up to 6 rows, the widest panels the variant holds, K blocks of 512).
+    /// The instance of a path: the dot loops, the GEMM's tiles, or the dot-product kernels
+    /// (`DotProductLayer.tiles`: up to 6 rows, the widest panels the variant holds, K blocks of 512).
     func make(_ config: KernelConfig, team: ParallelTeam, operands: LayerOperands?) throws -> any KernelInstance & BoundLayer {
         let config = completing(config)
         try Arithmetic.checkRunnable(config)
@@ -160,11 +160,10 @@ public struct GEMVKernel: TunableKernel {
             return try GEMMInstance(kernel: tiles.kernel, config: tiles.config, team: team, operands: operands)
         case "dp":
             guard let isa = config.text("isa").flatMap(KernelISA.init(rawValue:)) else { throw KernelError.invalidConfig("path=dp needs an isa") }
-            let mr = [6, 4, 2, 1].first { $0 <= m } ?? 1
+            let tiles = DotProductLayer.tiles(config, m: m, isa: isa)
             return try DotProductInstance(
                 m: m, n: n, k: k, epilogue: epilogue, precision: precision, group: config.int("group") ?? 0, arithmetic: Arithmetic.of(config),
-                isa: isa, mr: isa == .avx2 ? min(mr, 2) : mr, nv: isa == .avx2 && mr > 1 ? 1 : 2, kc: 512, threads: threads,
-                team: team, operands: operands
+                isa: isa, mr: tiles.mr, nv: tiles.nv, kc: tiles.kc, threads: threads, team: team, operands: operands
             )
         default:
             return try GEMVInstance(kernel: self, config: config, team: team, operands: operands)

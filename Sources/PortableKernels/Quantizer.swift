@@ -1,8 +1,8 @@
 /// Symmetric quantization of a K x N matrix along K, per output channel or per group.
-enum Quantizer {
+package enum Quantizer {
     /// scale = max|w| / levels over each group of one column; q = round(w / scale) in
     /// [-levels, levels]. A group of zeros gets scale 1 (and q = 0).
-    static func quantize(
+    package static func quantize(
         _ weights: UnsafePointer<Float>, rows: Int, columns: Int, group: Int, levels: Int,
         scales: UnsafeMutablePointer<Float>, into storage: UnsafeMutableRawPointer, packNibbles: Bool
     ) {
@@ -28,7 +28,7 @@ enum Quantizer {
 
     /// int4 layout: byte (k/2, n) of a (K/2) x N array holds row k-even in its low nibble and
     /// row k-odd in its high nibble, so one byte row serves two k for the same n.
-    static func setNibble(_ storage: UnsafeMutableRawPointer, _ q: Int8, row k: Int, column n: Int, columns: Int) {
+    package static func setNibble(_ storage: UnsafeMutableRawPointer, _ q: Int8, row k: Int, column n: Int, columns: Int) {
         let offset = (k / 2) * columns + n
         let old = storage.load(fromByteOffset: offset, as: UInt8.self)
         let nibble = UInt8(bitPattern: q) & 0x0f
@@ -36,7 +36,7 @@ enum Quantizer {
         storage.storeBytes(of: updated, toByteOffset: offset, as: UInt8.self)
     }
 
-    static func nibble(_ storage: UnsafeRawPointer, row k: Int, column n: Int, columns: Int) -> Int8 {
+    package static func nibble(_ storage: UnsafeRawPointer, row k: Int, column n: Int, columns: Int) -> Int8 {
         let byte = storage.load(fromByteOffset: (k / 2) * columns + n, as: UInt8.self)
         let raw = k % 2 == 0 ? byte & 0x0f : byte >> 4
         return Int8(bitPattern: raw << 4) >> 4 // sign-extend the 4-bit value

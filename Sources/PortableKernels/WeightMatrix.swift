@@ -1,3 +1,5 @@
+import KernelModel
+
 /// A K x N weight matrix (row k, output channel n) stored in one precision. Quantized
 /// formats are symmetric: w ≈ q · scale, with one scale per output channel (group = 0) or per
 /// group of `group` consecutive k in each channel.
@@ -11,9 +13,9 @@ public final class WeightMatrix: @unchecked Sendable {
     public let group: Int
     /// fp32: Float; fp16: Float16; bf16: UInt16 (upper half of the fp32 bits); int8: Int8;
     /// int4: UInt8 holding two values (k even in the low nibble), row-major K x N/2.
-    let storage: UnsafeMutableRawPointer
+    package let storage: UnsafeMutableRawPointer
     /// [groups x N] scales for int8/int4, row g for k in g*group ..< (g+1)*group.
-    let scales: UnsafeMutablePointer<Float>?
+    package let scales: UnsafeMutablePointer<Float>?
     /// False when `storage` is the caller's memory (an fp32 view, see `init(viewing:)`).
     private let ownsStorage: Bool
 
@@ -92,7 +94,7 @@ public final class WeightMatrix: @unchecked Sendable {
         }
     }
 
-    func scale(row k: Int, column n: Int) -> Float {
+    package func scale(row k: Int, column n: Int) -> Float {
         scales.map { $0[(k / groupSize) * columns + n] } ?? 1
     }
 

@@ -1,4 +1,5 @@
 import CIntegerKernels
+import KernelModel
 
 /// Weights repacked once, at load, for the dot-product kernels: 16-column panels in units of
 /// 64 bytes (4 k of int8, 8 of int4, 2 of bf16 per 32-bit lane; CIntegerKernels.h), the same
@@ -6,16 +7,16 @@ import CIntegerKernels
 /// sum of dequantized weights (for the activations' zero point).
 ///
 /// `@unchecked Sendable`: immutable after init; kernels only read it.
-final class DotProductWeights: @unchecked Sendable {
-    private(set) var packed: ckq_weights
+package final class DotProductWeights: @unchecked Sendable {
+    package private(set) var packed: ckq_weights
     let data: UnsafeMutableRawPointer
     let scales: UnsafeMutablePointer<Float>
     let sums: UnsafeMutablePointer<Float>
 
-    var kp: Int { Int(packed.kp) }
-    var panels: Int { Int(packed.panels) }
+    package var kp: Int { Int(packed.kp) }
+    package var panels: Int { Int(packed.panels) }
 
-    init(_ w: WeightMatrix) {
+    package init(_ w: WeightMatrix) {
         let bits: Int32 = switch w.precision {
         case .int8: 8
         case .int4: 4

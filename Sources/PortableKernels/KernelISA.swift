@@ -6,7 +6,7 @@ import CIntegerKernels
 public enum KernelISA: String, CaseIterable, Sendable {
     case generic, avx2, avx512bw, avx512vnni, avx512bf16
 
-    var code: Int32 {
+    package var code: Int32 {
         switch self {
         case .generic: Int32(CKQ_GENERIC)
         case .avx2: Int32(CKQ_AVX2)
