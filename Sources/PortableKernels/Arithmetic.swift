@@ -1,4 +1,5 @@
-import KernelModel
+// Layers, configurations and precisions: every user of PortableKernels sees them too.
+@_exported import KernelModel
 
 /// How a layer with reduced-precision weights computes (`act`, with `isa`):
 /// - `fp32`: activations stay fp32 and the weights are widened to fp32, in the build's kernels

@@ -1,0 +1,57 @@
+import Foundation
+import PortableKernels
+import TunebenchRuntime
+
+// Usage: tuned-layer-example ARTIFACT.json|DATABASE.sqlite LAYER
+// Looks up LAYER's configuration for this machine and, when it runs on the dot-product kernels
+// (int8/int4/fp16/bf16 weights with isa ≠ build), runs it from PortableKernels — no build
+// flags, so this works with tunebench as a versioned dependency — on deterministic weights,
+// and checks the output against a plain double-precision product.
+let arguments = Array(CommandLine.arguments.dropFirst())
+guard arguments.count == 2 else {
+    print("usage: tuned-layer-example ARTIFACT.json|DATABASE.sqlite LAYER")
+    exit(2)
+}
+do {
+    let runtime = arguments[0].hasSuffix(".sqlite") ? try TuningRuntime(databasePath: arguments[0]) : try TuningRuntime(artifactPath: arguments[0])
+    let answer = try runtime.config(for: arguments[1])
+    let problem = try KernelProblem(key: arguments[1], kernel: KernelKind(rawValue: answer.kernel) ?? .gemm)
+    print("\(arguments[1]): \(answer.kernel) \(answer.precision.rawValue) \(answer.config) [\(answer.step.rawValue)]")
+    guard Arithmetic.runsVariant(answer.config) else {
+        print("this configuration runs the build's fp32 kernels (isa=build): the Kernels target, which needs build flags")
+        exit(0)
+    }
+    guard let m = problem.layer.m, let n = problem.layer.n, let k = problem.layer.k else {
+        print("tuned-layer-example: \(arguments[1]) is not a product")
+        exit(1)
+    }
+    let weights = (0..<(k * n)).map { Float(($0 * 7919) % 2003) / 1001.5 - 1 }
+    let input = (0..<(m * k)).map { Float(($0 * 37) % 101) / 50.5 - 1 }
+    let bias = (0..<n).map { Float($0 % 5) / 5 }
+    let team = ParallelTeam(size: max(1, ProcessInfo.processInfo.activeProcessorCount))
+    let layer = try weights.withUnsafeBufferPointer {
+        try DotProductLayer(configuration: answer.config, m: m, n: n, k: k, weights: $0.baseAddress!, bias: bias,
+                            epilogue: problem.layer.epilogue, precision: answer.precision, team: team)
+    }
+    var output = [Float](repeating: 0, count: m * n)
+    let started = Date()
+    input.withUnsafeBufferPointer { x in output.withUnsafeMutableBufferPointer { layer.run(input: x.baseAddress!, output: $0.baseAddress!) } }
+    let seconds = Date().timeIntervalSince(started)
+    var (difference, reference) = (0.0, 0.0)
+    for row in 0..<m {
+        for column in 0..<n {
+            var sum = Double(bias[column]) * (problem.layer.epilogue.bias ? 1 : 0)
+            for p in 0..<k { sum += Double(input[row * k + p]) * Double(weights[p * n + column]) }
+            let expected = problem.layer.epilogue.activate(sum)
+            difference += (Double(output[row * n + column]) - expected) * (Double(output[row * n + column]) - expected)
+            reference += expected * expected
+        }
+    }
+    let error = (difference / max(reference, .leastNormalMagnitude)).squareRoot()
+    print(String(format: "ran %@ with isa=%@ act=%@ in %.3f ms: relative L2 error %.2e (tolerance %.0e)",
+                 problem.key, layer.isa.rawValue, layer.arithmetic.rawValue, seconds * 1e3, error, answer.precision.tolerance))
+    exit(error <= answer.precision.tolerance ? 0 : 1)
+} catch {
+    print("tuned-layer-example: \(error)")
+    exit(1)
+}
