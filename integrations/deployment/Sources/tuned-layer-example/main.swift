@@ -14,8 +14,10 @@ guard arguments.count == 2 else {
 }
 do {
     let runtime = arguments[0].hasSuffix(".sqlite") ? try TuningRuntime(databasePath: arguments[0]) : try TuningRuntime(artifactPath: arguments[0])
-    let answer = try runtime.config(for: arguments[1])
-    let problem = try KernelProblem(key: arguments[1], kernel: KernelKind(rawValue: answer.kernel) ?? .gemm)
+    // The key's last word is the weights' precision ("gemm m=1 n=4096 k=4096 int8").
+    let (parsed, precision) = try Layer.parse(key: arguments[1])
+    let answer = try runtime.config(for: parsed.description, precision: precision)
+    let problem = KernelProblem(layer: parsed, precision: precision, kernel: KernelKind(rawValue: answer.kernel))
     print("\(arguments[1]): \(answer.kernel) \(answer.precision.rawValue) \(answer.config) [\(answer.step.rawValue)]")
     guard Arithmetic.runsVariant(answer.config) else {
         print("this configuration runs the build's fp32 kernels (isa=build): the Kernels target, which needs build flags")
