@@ -12,8 +12,8 @@ public struct GEMMKernel: TunableKernel {
     /// so it cannot be packed once at load (no pack_b=2) nor stored quantized (fp32 only). Such
     /// a kernel is named "matmul".
     public let activationB: Bool
-    /// Whether `act`/`isa` (the dot-product kernels, Arithmetic) are in the space: for layers of
-    /// int8, int4 and bf16 weights, not inside kernels that run this one on their own data
+    /// Whether `act`/`isa` (CIntegerKernels' variants, Arithmetic) are in the space: for layers of
+    /// fp16, bf16, int8 and int4 weights, not inside kernels that run this one on their own data
     /// (conv2d's im2col, the GEMV's tiles path).
     public let arithmeticChoice: Bool
 
@@ -139,7 +139,7 @@ public struct GEMMKernel: TunableKernel {
         try make(config, team: team, operands: nil)
     }
 
-    /// The instance for a configuration: the BLIS loops, or the dot-product kernels (act ≠ fp32).
+    /// The instance for a configuration: the BLIS loops, or CIntegerKernels' variants (isa ≠ build).
     func make(_ config: KernelConfig, team: ParallelTeam, operands: LayerOperands?) throws -> any KernelInstance & BoundLayer {
         let config = completing(config)
         try Arithmetic.checkRunnable(config)
@@ -151,10 +151,10 @@ public struct GEMMKernel: TunableKernel {
         guard Self.usesDotProducts(config), let isa = config.text("isa").flatMap(KernelISA.init(rawValue:)) else {
             return try GEMMInstance(kernel: self, config: config, team: team, operands: operands)
         }
+        let tiles = DotProductLayer.tiles(config, m: m, isa: isa)
         return try DotProductInstance(
             m: m, n: n, k: k, epilogue: epilogue, precision: precision, group: config.int("group") ?? 0, arithmetic: Arithmetic.of(config),
-            isa: isa, mr: DotProductLayer.tiles(config, m: m, isa: isa).mr, nv: DotProductLayer.tiles(config, m: m, isa: isa).nv,
-            kc: DotProductLayer.tiles(config, m: m, isa: isa).kc, threads: threads, team: team, operands: operands
+            isa: isa, mr: tiles.mr, nv: tiles.nv, kc: tiles.kc, threads: threads, team: team, operands: operands
         )
     }
 }

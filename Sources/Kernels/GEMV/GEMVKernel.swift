@@ -108,7 +108,6 @@ public struct GEMVKernel: TunableKernel {
         return config
     }
 
-
     /// The GEMM configuration `path=tiles` runs: one block of rows (mc >= m) on the register tile
     /// that pads m least (the widest columns this build has), weights packed once (pack_b=2), A
     /// read in place, threads over N, the largest K block whose panel fits in L1.
