@@ -64,8 +64,16 @@ public final class PostgresTuningDatabase: TuningStore, @unchecked Sendable {
     }
 
     private func connect() throws -> PostgresConnection {
-        try Self.wait(PostgresConnection.connect(on: group.next(), configuration: configuration, id: 1, logger: logger),
-                      seconds: location.options.connectTimeout + 5)
+        let attempt = PostgresConnection.connect(on: group.next(), configuration: configuration, id: 1, logger: logger)
+        do {
+            return try Self.wait(attempt, seconds: location.options.connectTimeout + 5)
+        } catch {
+            // A halted server that wakes up later still completes this attempt: close that
+            // connection then (dropping it open trips PostgresNIO's assertion in debug builds,
+            // seen in the fault test, and leaks a server session in release ones).
+            attempt.whenSuccess { late in late.close().whenComplete { _ in withExtendedLifetime(late) {} } }
+            throw error
+        }
     }
 
     /// A server error's own message (PSQLError's description hides it), without the password,
@@ -153,7 +161,8 @@ public final class PostgresTuningDatabase: TuningStore, @unchecked Sendable {
                 }
                 return value
             } catch let error where ConnectionLost.isLoss(error) {
-                if let stale = connection { stale.close().whenComplete { _ in } }
+                // Kept alive until closed: PostgresNIO asserts when an open connection is released.
+                if let stale = connection { stale.close().whenComplete { _ in withExtendedLifetime(stale) {} } }
                 connection = nil
                 let reason = (error as? ConnectionLost)?.reason ?? Self.describe(error)
                 let since = lostAt ?? Date()

@@ -14,7 +14,8 @@ struct HostileInputTests {
         let folder = try CLITests.temporaryDirectory()
         let process = Process()
         process.executableURL = program
-        process.arguments = [CLITests.root.path, "--per-seed", "60", "--seed", "\(Int.random(in: 1...1_000_000))"]
+        let seed = Int.random(in: 1...1_000_000)
+        process.arguments = [CLITests.root.path, "--per-seed", "60", "--seed", "\(seed)"]
         let output = Pipe()
         process.standardOutput = output
         _ = FileManager.default.createFile(atPath: folder + "/progress.txt", contents: nil)
@@ -22,9 +23,12 @@ struct HostileInputTests {
         try process.run()
         let stdout = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        let lastInput = (try? String(contentsOfFile: folder + "/progress.txt", encoding: .utf8))?.split(separator: "\n").last ?? ""
+        // The progress lines name each input ("onnx cnn #12: …"); a crash's backtrace follows the last.
+        let progress = (try? String(contentsOfFile: folder + "/progress.txt", encoding: .utf8)) ?? ""
+        let lastInput = progress.split(separator: "\n").last { $0.contains(/ #\d+: /) } ?? ""
+        let fatal = progress.split(separator: "\n").first { $0.contains("Fatal error") } ?? ""
         #expect(process.terminationReason == .exit && process.terminationStatus == 0,
-                "status \(process.terminationStatus) (\(process.terminationReason == .uncaughtSignal ? "signal" : "exit")), last input: \(lastInput)\n\(stdout)")
+                "seed \(seed): status \(process.terminationStatus) (\(process.terminationReason == .uncaughtSignal ? "signal" : "exit")), last input: \(lastInput) \(fatal)\n\(stdout)")
         let summary = try #require(stdout.firstMatch(of: /hostile inputs: (\d+) in [\d.]+ s, peak memory (\d+) MiB, (\d+) failures/), "\(stdout)")
         #expect(Int(summary.1)! >= 1000)
         #expect(Int(summary.2)! < 1024)
