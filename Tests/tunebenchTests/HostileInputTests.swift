@@ -25,7 +25,7 @@ struct HostileInputTests {
         process.waitUntilExit()
         // The progress lines name each input ("onnx cnn #12: …"); a crash's backtrace follows the last.
         let progress = (try? String(contentsOfFile: folder + "/progress.txt", encoding: .utf8)) ?? ""
-        let lastInput = progress.split(separator: "\n").last { $0.contains(/ #\d+: /) } ?? ""
+        let lastInput = progress.split(separator: "\n").last { $0.contains(#/ #\d+: /#) } ?? ""
         let fatal = progress.split(separator: "\n").first { $0.contains("Fatal error") } ?? ""
         #expect(process.terminationReason == .exit && process.terminationStatus == 0,
                 "seed \(seed): status \(process.terminationStatus) (\(process.terminationReason == .uncaughtSignal ? "signal" : "exit")), last input: \(lastInput) \(fatal)\n\(stdout)")

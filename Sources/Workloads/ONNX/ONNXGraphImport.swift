@@ -54,6 +54,11 @@ struct ONNXGraphImport {
             case nil:
                 break
             }
+            // The importers read inputs 0 and 1 and output 0 (a damaged file dropped a Conv's
+            // output: an index out of range, found by the generated hostile inputs).
+            if isOwnDomain, Self.tunedOperators.contains(node.opType), node.input.count < 2 || node.output.first?.isEmpty != false {
+                throw FileError(path: file.path, message: "node \"\(label)\" (\(node.opType)) needs two inputs and an output; it has \(node.input.count) inputs and \(node.output.count) outputs")
+            }
             switch isOwnDomain ? node.opType : "" {
             case "Gemm": try importGemm(node, index: index, label: label, weights: &weights)
             case "MatMul": try importMatMul(node, index: index, label: label, weights: &weights)
