@@ -196,13 +196,15 @@ public struct Tuner {
         }
     }
 
-    /// The analytical configuration and its alternatives, then the transfer seeds from the database's best
+    /// The analytical alternatives and configuration, then the transfer seeds from the database's best
     /// configurations (a resumed run's own result excluded: the replay must propose what it did).
     private func seeds(_ setup: Setup, runID: String) throws -> [SeedConfigurations.Seed] {
         let seeding = SeedConfigurations(space: setup.space, fixed: setup.fixed)
         var seeds: [SeedConfigurations.Seed] = []
-        if let analytical = seeding.analytical(setup.kernel) { seeds.append(analytical) }
-        for seed in seeding.alternatives(setup.kernel) where !seeds.contains(where: { $0.config == seed.config }) { seeds.append(seed) }
+        // The alternatives first: they are what the analytical model expects to be fastest (the
+        // dot-product kernels on a VNNI machine), and a short budget may end after one trial.
+        seeds += seeding.alternatives(setup.kernel)
+        if let analytical = seeding.analytical(setup.kernel), !seeds.contains(where: { $0.config == analytical.config }) { seeds.append(analytical) }
         let profiles = Dictionary(try database.profiles().compactMap { record in
             (try? ProfileStore.decode(Data(record.json.utf8), file: "profile \(record.id) in \(database.address)")).map { (record.id, $0) }
         }, uniquingKeysWith: { first, _ in first })

@@ -8,7 +8,7 @@ public protocol TunableKernel: Sendable {
     var space: ParameterSpace { get }
     /// A sound configuration without tuning (the analytical choice).
     var defaultConfig: KernelConfig { get }
-    /// Other sound configurations a search measures right after the default: another path or
+    /// Other sound configurations a search measures first, before the default: another path or
     /// arithmetic the analytical model cannot rank against the default (e.g. the dot-product
     /// kernels of int8 weights). Empty by default.
     var alternativeDefaults: [KernelConfig] { get }
