@@ -1,18 +1,11 @@
 #include "internal.h"
 #if defined(__x86_64__)
 #include <immintrin.h>
-#include <string.h>
 
 // The AVX2 variant: as AVX-512 BW (signed activations, vpsignb, vpmaddubsw, vpmaddwd) in
 // 32-byte vectors, a 16-column panel being two of them.
 
 #define TARGET_AVX2 __attribute__((target("avx2,fma,f16c")))
-
-static inline int32_t load32(const void *address) {
-    int32_t value;
-    memcpy(&value, address, 4);
-    return value;
-}
 
 CKQ_INLINE TARGET_AVX2 void tile_avx2(const int bits, const int mr, const int nv, const ckq_weights *w, const uint8_t *q,
                                       int64_t ldq, int64_t p, int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc) {
@@ -43,7 +36,7 @@ CKQ_INLINE TARGET_AVX2 void tile_avx2(const int bits, const int mr, const int nv
                 }
             }
             for (int r = 0; r < mr; r++) {
-                const __m256i x = _mm256_set1_epi32(load32(q + r * ldq + k));
+                const __m256i x = _mm256_set1_epi32(ckq_load32(q + r * ldq + k));
                 const __m256i magnitude = _mm256_abs_epi8(x);
                 for (int h = 0; h < halves; h++) {
                     const __m256i pairs = _mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(weight[h], x));
@@ -92,24 +85,6 @@ CKQ_INLINE TARGET_AVX2 void tile_widen(const int fp16, const int mr, const int n
     for (int r = 0; r < mr; r++)
         for (int h = 0; h < halves; h++) _mm256_storeu_ps(acc + r * ldacc + p * 16 + h * 8, f[r][h]);
 }
-
-#define CKQ_ROW_CASES(CALL) \
-    switch (rows_here) { \
-    case 1: CALL(1); break; case 2: CALL(2); break; case 3: CALL(3); break; \
-    case 4: CALL(4); break; case 5: CALL(5); break; default: CALL(6); break; \
-    }
-
-#define CKQ_BLOCK_LOOP(TILE_CALL) \
-    mr = mr < 1 ? 1 : (mr > 6 ? 6 : mr); \
-    for (int64_t p = p0; p < p1;) { \
-        const int panels_here = nv > 1 && p1 - p >= 2 ? 2 : 1; \
-        for (int64_t r = 0; r < rows;) { \
-            const int rows_here = rows - r >= mr ? mr : (int)(rows - r); \
-            if (panels_here == 2) { CKQ_ROW_CASES(TILE_CALL##_2) } else { CKQ_ROW_CASES(TILE_CALL##_1) } \
-            r += rows_here; \
-        } \
-        p += panels_here; \
-    }
 
 #define AVX2_8_1(R) tile_avx2(8, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
 #define AVX2_8_2(R) tile_avx2(8, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)

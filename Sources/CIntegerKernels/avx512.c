@@ -1,7 +1,6 @@
 #include "internal.h"
 #if defined(__x86_64__)
 #include <immintrin.h>
-#include <string.h>
 
 // The AVX-512 variants. Each register tile keeps mr x nv fp32 accumulators (one 16-column panel
 // per vector) across the k range and int32 accumulators for one scale group; a group's int32
@@ -11,12 +10,6 @@
 #define TARGET_VNNI __attribute__((target("avx512f,avx512bw,avx512vnni")))
 #define TARGET_BW __attribute__((target("avx512f,avx512bw")))
 #define TARGET_BF16 __attribute__((target("avx512f,avx512bw,avx512bf16")))
-
-static inline int32_t load32(const void *address) {
-    int32_t value;
-    memcpy(&value, address, 4);
-    return value;
-}
 
 /// Weights for k .. k+3 (w0) and k+4 .. k+7 (w1) of one panel, as signed bytes.
 CKQ_INLINE TARGET_BW void weights8(const int bits, const uint8_t *panel, int64_t k, __m512i *w0, __m512i *w1) {
@@ -50,7 +43,7 @@ CKQ_INLINE TARGET_VNNI void tile_vnni(const int bits, const int mr, const int nv
             __m512i w0[2], w1[2];
             for (int v = 0; v < nv; v++) weights8(bits, panel[v], k, &w0[v], &w1[v]);
             for (int r = 0; r < mr; r++) {
-                const __m512i x0 = _mm512_set1_epi32(load32(q + r * ldq + k)), x1 = _mm512_set1_epi32(load32(q + r * ldq + k + 4));
+                const __m512i x0 = _mm512_set1_epi32(ckq_load32(q + r * ldq + k)), x1 = _mm512_set1_epi32(ckq_load32(q + r * ldq + k + 4));
                 for (int v = 0; v < nv; v++) {
                     a[r][v] = _mm512_dpbusd_epi32(a[r][v], x0, w0[v]);
                     if (split) b[r][v] = _mm512_dpbusd_epi32(b[r][v], x1, w1[v]);
@@ -93,7 +86,7 @@ CKQ_INLINE TARGET_BW void tile_bw(const int bits, const int mr, const int nv, co
             for (int v = 0; v < nv; v++) weights8(bits, panel[v], k, &w0[v], &w1[v]);
             for (int half = 0; half < 2; half++) {
                 for (int r = 0; r < mr; r++) {
-                    const __m512i x = _mm512_set1_epi32(load32(q + r * ldq + k + 4 * half));
+                    const __m512i x = _mm512_set1_epi32(ckq_load32(q + r * ldq + k + 4 * half));
                     const __m512i magnitude = _mm512_abs_epi8(x);
                     const __mmask64 negative = _mm512_movepi8_mask(x);
                     for (int v = 0; v < nv; v++) {
@@ -135,7 +128,7 @@ CKQ_INLINE TARGET_BF16 void tile_bf16(const int mr, const int nv, const ckq_weig
             w1[v] = _mm512_loadu_si512(panel[v] + k * 32 + 64);
         }
         for (int r = 0; r < mr; r++) {
-            const __m512i x0 = _mm512_set1_epi32(load32(q + r * ldq + k)), x1 = _mm512_set1_epi32(load32(q + r * ldq + k + 2));
+            const __m512i x0 = _mm512_set1_epi32(ckq_load32(q + r * ldq + k)), x1 = _mm512_set1_epi32(ckq_load32(q + r * ldq + k + 2));
             for (int v = 0; v < nv; v++) {
                 f[r][v] = _mm512_dpbf16_ps(f[r][v], (__m512bh)x0, (__m512bh)w0[v]);
                 if (split) h[r][v] = _mm512_dpbf16_ps(h[r][v], (__m512bh)x1, (__m512bh)w1[v]);
@@ -186,30 +179,6 @@ CKQ_INLINE TARGET_BW void tile_widen(const int fp16, const int mr, const int nv,
     for (int r = 0; r < mr; r++)
         for (int v = 0; v < nv; v++) _mm512_storeu_ps(acc + r * ldacc + (p + v) * 16, _mm512_add_ps(f[r][v], h[r][v]));
 }
-
-// Every (rows, panels) a block can end with gets its own tile, so the loops above unroll into
-// registers: the requested mr x nv inside, fewer rows or one panel at the edges.
-#define CKQ_ROW_CASES(CALL) \
-    switch (rows_here) { \
-    case 1: CALL(1); break; case 2: CALL(2); break; case 3: CALL(3); break; \
-    case 4: CALL(4); break; case 5: CALL(5); break; default: CALL(6); break; \
-    }
-
-#define CKQ_BLOCK_LOOP(TILE_CALL) \
-    mr = mr < 1 ? 1 : (mr > 6 ? 6 : mr); \
-    for (int64_t p = p0; p < p1;) { \
-        const int panels_here = nv > 1 && p1 - p >= 2 ? 2 : 1; \
-        for (int64_t r = 0; r < rows;) { \
-            const int rows_here = rows - r >= mr ? mr : (int)(rows - r); \
-            if (panels_here == 2) { \
-                CKQ_ROW_CASES(TILE_CALL##_2) \
-            } else { \
-                CKQ_ROW_CASES(TILE_CALL##_1) \
-            } \
-            r += rows_here; \
-        } \
-        p += panels_here; \
-    }
 
 #define VNNI8_1(R) tile_vnni(8, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
 #define VNNI8_2(R) tile_vnni(8, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)

@@ -1,10 +1,40 @@
 #ifndef CINTEGERKERNELS_INTERNAL_H
 #define CINTEGERKERNELS_INTERNAL_H
 #include "CIntegerKernels.h"
+#include <string.h>
 
 // Shared by the variant files: each compiles its tiles under its own target attribute.
 
 #define CKQ_INLINE static inline __attribute__((always_inline))
+
+/// 4 bytes at any alignment (4 k of activations, broadcast to every lane).
+static inline int32_t ckq_load32(const void *address) {
+    int32_t value;
+    memcpy(&value, address, 4);
+    return value;
+}
+
+// Every (rows, panels) a block can end with gets its own tile call, so each variant's tile
+// loops unroll into registers: the requested mr x nv inside, fewer rows or one panel at the
+// edges. TILE_CALL##_1 / _2 are the variant's tile for one or two panels, given the rows.
+#define CKQ_ROW_CASES(CALL) \
+    switch (rows_here) { \
+    case 1: CALL(1); break; case 2: CALL(2); break; case 3: CALL(3); break; \
+    case 4: CALL(4); break; case 5: CALL(5); break; default: CALL(6); break; \
+    }
+
+#define CKQ_BLOCK_LOOP(TILE_CALL) \
+    mr = mr < 1 ? 1 : (mr > 6 ? 6 : mr); \
+    for (int64_t p = p0; p < p1;) { \
+        const int panels_here = nv > 1 && p1 - p >= 2 ? 2 : 1; \
+        for (int64_t r = 0; r < rows;) { \
+            const int rows_here = rows - r >= mr ? mr : (int)(rows - r); \
+            if (panels_here == 2) { CKQ_ROW_CASES(TILE_CALL##_2) } else { CKQ_ROW_CASES(TILE_CALL##_1) } \
+            r += rows_here; \
+        } \
+        p += panels_here; \
+    }
+
 
 /// Byte offset of weight row k within a panel, and a panel's bytes, by weight format.
 static inline int64_t ckq_panel_bytes(const ckq_weights *w) { return w->kp * 16 * w->bits / 8; }
