@@ -64,6 +64,10 @@ void ckq_widen_block_avx2(const ckq_weights *w, const float *x, int64_t ldx, int
                           int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc, int mr, int nv);
 void ckq_widen_block_avx512(const ckq_weights *w, const float *x, int64_t ldx, int64_t rows, int64_t p0, int64_t p1,
                             int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc, int mr, int nv);
+void ckq_int_block_amx(const ckq_weights *w, const uint8_t *q, int64_t ldq, int64_t rows, int64_t p0, int64_t p1,
+                       int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc, int mr, int nv);
+void ckq_bf16_block_amx(const ckq_weights *w, const uint16_t *q, int64_t ldq, int64_t rows, int64_t p0, int64_t p1,
+                        int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc, int mr, int nv);
 void ckq_quantize_row_avx2(int unsigned_out, int asymmetric, const float *x, int64_t k, int64_t kp, uint8_t *q, float *scale, float *zero);
 void ckq_quantize_row_avx512(int unsigned_out, int asymmetric, const float *x, int64_t k, int64_t kp, uint8_t *q, float *scale, float *zero);
 #endif

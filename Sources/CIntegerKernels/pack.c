@@ -132,6 +132,9 @@ void ckq_gemm_int_block(int isa, const ckq_weights *w, const uint8_t *q, int64_t
     case CKQ_AVX2: ckq_int_block_avx2(w, q, ldq, rows, panel_begin, panel_end, k_begin, k_end, first, acc, ldacc, mr, nv); return;
     case CKQ_AVX512BW: ckq_int_block_avx512bw(w, q, ldq, rows, panel_begin, panel_end, k_begin, k_end, first, acc, ldacc, mr, nv); return;
     case CKQ_AVX512VNNI: ckq_int_block_avx512vnni(w, q, ldq, rows, panel_begin, panel_end, k_begin, k_end, first, acc, ldacc, mr, nv); return;
+#if defined(__linux__)
+    case CKQ_AMXINT8: ckq_int_block_amx(w, q, ldq, rows, panel_begin, panel_end, k_begin, k_end, first, acc, ldacc, mr, nv); return;
+#endif
 #endif
     default: ckq_int_block_generic(w, q, ldq, rows, panel_begin, panel_end, k_begin, k_end, first, acc, ldacc); return;
     }
@@ -158,6 +161,12 @@ void ckq_gemm_bf16_block(int isa, const ckq_weights *w, const uint16_t *q, int64
         ckq_bf16_block_avx512bf16(w, q, ldq, rows, panel_begin, panel_end, k_begin, k_end, first, acc, ldacc, mr, nv);
         return;
     }
+#if defined(__linux__)
+    if (isa == CKQ_AMXBF16 && ckq_isa_available(isa)) {
+        ckq_bf16_block_amx(w, q, ldq, rows, panel_begin, panel_end, k_begin, k_end, first, acc, ldacc, mr, nv);
+        return;
+    }
+#endif
 #endif
     ckq_bf16_block_generic(w, q, ldq, rows, panel_begin, panel_end, k_begin, k_end, first, acc, ldacc);
 }

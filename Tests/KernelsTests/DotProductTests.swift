@@ -38,8 +38,9 @@ struct DotProductTests {
         // int4 packs two columns per byte: an even N, still no whole number of panels.
         let (n, k) = (precision == .int4 ? 38 : 37, 200)
         let operands = Self.operands(n: n)
-        let variants = Self.runnable([.avx2, .avx512bw, .avx512vnni])
-        for m in [1, 3, 7] {
+        let variants = Self.runnable([.avx2, .avx512bw, .avx512vnni, .amxint8])
+        // 37 rows: two AMX blocks of 32 rows, the second with one partial 16-row tile.
+        for m in [1, 3, 7, 37] {
             for group in [0, 32] {
                 let kernel = try GEMMKernel(m: m, n: n, k: k, epilogue: Epilogue(bias: true, activation: .none), precision: precision, limits: .typical)
                 func config(_ isa: KernelISA, mr: Int, nr: Int, kc: Int) throws -> KernelConfig {
@@ -54,9 +55,10 @@ struct DotProductTests {
                 for isa in variants {
                     for (mr, nr, kc) in [(1, 16, 64), (2, 32, 128), (6, 32, 192), (4, 16, 256)] {
                         let tile = try config(isa, mr: mr, nr: nr, kc: kc)
-                        // AVX2 holds fewer accumulators.
+                        // AVX2 holds fewer accumulators; AMX takes one or two 16-row tiles.
                         guard kernel.space.violations(tile).isEmpty else {
-                            #expect(isa == .avx2 && mr * nr > 32, "\(isa) mr=\(mr) nr=\(nr) kc=\(kc): \(kernel.space.violations(tile))")
+                            #expect((isa == .avx2 && mr * nr > 32) || (isa.usesTiles && mr > 2),
+                                    "\(isa) mr=\(mr) nr=\(nr) kc=\(kc): \(kernel.space.violations(tile))")
                             continue
                         }
                         let layer = try kernel.bind(tile, operands: operands, team: Self.team)
@@ -96,10 +98,10 @@ struct DotProductTests {
         }
     }
 
-    @Test("bf16 × bf16 (vdpbf16ps) against the portable C and the reference", arguments: [1, 5, 16])
+    @Test("bf16 × bf16 (vdpbf16ps, AMX tdpbf16ps) against the portable C and the reference", arguments: [1, 5, 16, 37])
     func bf16(m: Int) throws {
         let (n, k) = (37, 200)
-        let variants = Self.runnable([.avx512bf16])
+        let variants = Self.runnable([.avx512bf16, .amxbf16])
         let kernel = try GEMMKernel(m: m, n: n, k: k, epilogue: Epilogue(bias: true, activation: .relu), precision: .bf16, limits: .typical)
         let portable = try DotProductInstance(m: m, n: n, k: k, epilogue: kernel.epilogue, precision: .bf16, group: 0, arithmetic: .bf16,
                                               isa: .generic, mr: 1, nv: 1, kc: 64, threads: 1, team: Self.team, operands: Self.operands)
@@ -109,9 +111,13 @@ struct DotProductTests {
         check.run()
         #expect(check.validate().passed, "portable bf16: \(check.validate())")
         for isa in variants {
-            for (mr, nr) in [(1, 16), (2, 32), (6, 32)] {
+            for (mr, nr) in [(1, 16), (2, 32), (6, 32), (1, 32)] {
                 let config = try kernel.defaultConfig.applying(overrides:
                     "act=bf16,isa=\(isa.rawValue),mr=\(mr),nr=\(nr),kc=128,mc=48,nc=256,loop=n,order=jr,pack_a=0,pack_b=2,threads=2")
+                guard kernel.space.violations(config).isEmpty else {
+                    #expect(isa.usesTiles && mr > 2, "\(isa) mr=\(mr) nr=\(nr): \(kernel.space.violations(config))")
+                    continue
+                }
                 let y = Self.output(of: try kernel.bind(config, operands: Self.operands, team: Self.team), m: m, k: k, n: n)
                 let scale = max(1, expected.map(abs).max() ?? 1)
                 #expect(zip(y, expected).allSatisfy { abs($0 - $1) <= 1e-4 * scale }, "\(isa) mr=\(mr) nr=\(nr)")
@@ -190,15 +196,16 @@ struct DotProductTests {
     func unavailableVariant() throws {
         let gemm = try GEMMKernel(m: 4, n: 32, k: 64, precision: .int8, limits: .typical)
         let unknown = try gemm.defaultConfig.applying(overrides: "act=s8,isa=neon_dotprod,mr=1,nr=16,kc=64,mc=48,nc=256,loop=n,order=jr,pack_a=0,pack_b=2")
-        #expect(throws: KernelError.invalidConfig("isa=neon_dotprod is not a kernel variant (known: generic, avx2, avx512bw, avx512vnni, avx512bf16)")) {
+        #expect(throws: KernelError.invalidConfig("isa=neon_dotprod is not a kernel variant (known: generic, avx2, avx512bw, avx512vnni, avx512bf16, amxint8, amxbf16)")) {
             try gemm.instantiate(unknown, team: Self.team)
         }
         guard let missing = KernelISA.allCases.first(where: { !$0.isAvailable }) else {
             print("skipping the refusal of a missing variant: this CPU runs every variant (run with TUNEBENCH_MAX_ISA=avx2 to see it)")
             return
         }
-        let act = missing == .avx512bf16 ? "bf16" : "s8"
-        let precision: Precision = missing == .avx512bf16 ? .bf16 : .int8
+        let bf16 = missing == .avx512bf16 || missing == .amxbf16
+        let act = bf16 ? "bf16" : "s8"
+        let precision: Precision = bf16 ? .bf16 : .int8
         let kernel = try GEMMKernel(m: 4, n: 32, k: 64, precision: precision, limits: .typical)
         var config = kernel.defaultConfig
         config.values.merge(["act": .text(act), "isa": .text(missing.rawValue)]) { _, new in new }

@@ -49,19 +49,23 @@ struct TunerTests {
         #expect(try tuner.database.trials(runID: result.runID) == result.trials)
     }
 
-    @Test("int8 weights on a VNNI machine: the dot-product kernels are measured first, then the default, both as analytical")
+    @Test("int8 weights on a VNNI machine: the dot-product kernels are measured first (AMX before VNNI where the CPU has it), then the default, all as analytical")
     func dotProductSeed() throws {
         guard KernelISA.avx512vnni.isAvailable else {
             print("skipping the dot-product seed: this CPU (or TUNEBENCH_MAX_ISA) lacks avx512_vnni")
             return
         }
+        let variants = (KernelISA.amxint8.isAvailable ? ["amxint8"] : []) + ["avx512vnni"]
         let tuner = try Self.tuner(try temporaryPath("t.sqlite"))
         let problem = KernelProblem(layer: .gemm(m: 24, n: 40, k: 64), precision: .int8, kernel: .gemm)
-        let result = try tuner.tune(Self.quick(problem, budget: 3, fixed: "threads=1,group=0"))
-        #expect(result.trials.count == 3)
-        #expect(result.trials[0].source == "analytical" && result.trials[0].config.contains("act=s8") && result.trials[0].config.contains("isa=avx512vnni"))
-        #expect(result.trials[0].status == .ok && (result.trials[0].relativeError ?? 1) < Precision.int8.tolerance)
-        #expect(result.trials[1].source == "analytical" && result.trials[1].config.contains("act=fp32"))
+        let result = try tuner.tune(Self.quick(problem, budget: variants.count + 2, fixed: "threads=1,group=0"))
+        #expect(result.trials.count == variants.count + 2)
+        for (trial, isa) in zip(result.trials, variants) {
+            #expect(trial.source == "analytical" && trial.config.contains("act=s8") && trial.config.contains("isa=\(isa)"), "\(trial.config)")
+            #expect(trial.status == .ok && (trial.relativeError ?? 1) < Precision.int8.tolerance)
+        }
+        let fallback = result.trials[variants.count]
+        #expect(fallback.source == "analytical" && fallback.config.contains("act=fp32"))
     }
 
     @Test("an interrupted run resumes: the strategy replays and finished trials are reused, not re-measured")

@@ -17,12 +17,16 @@ enum {
     CKQ_AVX512BW = 2,    // AVX-512 F+BW: the same in 64-byte vectors
     CKQ_AVX512VNNI = 3,  // AVX-512 VNNI: vpdpbusd (activations unsigned)
     CKQ_AVX512BF16 = 4,  // AVX512_BF16: vdpbf16ps (bf16 weights and activations)
-    CKQ_ISA_COUNT = 5
+    CKQ_AMXINT8 = 5,     // AMX-INT8: tdpbusd on 16 x 64-byte tiles (activations unsigned)
+    CKQ_AMXBF16 = 6,     // AMX-BF16: tdpbf16ps on tiles (bf16 weights and activations)
+    CKQ_ISA_COUNT = 7
 };
 
 /// 1 when this process may run variant `isa` on this CPU (and this build has it), else 0.
 /// The environment variable TUNEBENCH_MAX_ISA (generic, avx2, avx512bw, avx512vnni,
-/// avx512bf16, in that order) caps them.
+/// avx512bf16, amxint8, amxbf16, in that order) caps them. The AMX variants also need the
+/// kernel's permission for the tile state (Linux: arch_prctl ARCH_REQ_XCOMP_PERM, asked here
+/// once per process); without it they are unavailable.
 int ckq_isa_available(int isa);
 
 /// Whether a variant reads activations as unsigned bytes (zero point as quantized) or as signed
@@ -84,12 +88,12 @@ void ckq_bf16_rows(const float *x, int64_t ldx, int64_t k, int64_t kp, int64_t r
 /// Σ_{k in [k_begin, k_end)} scale(k) · q·w into acc (fp32, row r at acc + r·ldacc, column
 /// 16·panel + c), starting from zero when `first` (else adding to acc). k_begin and k_end are
 /// multiples of 64 (or k_end == kp) and of the group. mr: rows per register tile (1, 2, 4 or
-/// 6); nv: panels per register tile (1 or 2).
+/// 6; AMX: 1 = 16-row tiles, 2 or more = two of them); nv: panels per register tile (1 or 2).
 void ckq_gemm_int_block(int isa, const ckq_weights *w, const uint8_t *q, int64_t ldq, int64_t rows,
                         int64_t panel_begin, int64_t panel_end, int64_t k_begin, int64_t k_end, int first,
                         float *acc, int64_t ldacc, int mr, int nv);
 
-/// The same for bf16 weights and activations (isa CKQ_AVX512BF16 or CKQ_GENERIC).
+/// The same for bf16 weights and activations (isa CKQ_AVX512BF16, CKQ_AMXBF16 or CKQ_GENERIC).
 void ckq_gemm_bf16_block(int isa, const ckq_weights *w, const uint16_t *q, int64_t ldq, int64_t rows,
                          int64_t panel_begin, int64_t panel_end, int64_t k_begin, int64_t k_end, int first,
                          float *acc, int64_t ldacc, int mr, int nv);

@@ -32,13 +32,13 @@ extension Arithmetic {
     static func constraints(for precision: Precision) -> [ParameterSpace.Constraint] {
         guard applies(to: precision) else { return [] }
         let widening = precision == .fp16 || precision == .bf16
-        return [.init("act=fp32 with isa=build (fp16, bf16: or avx2, avx512bw); s8/u8 with an integer variant; bf16 with avx512bf16") { config in
+        return [.init("act=fp32 with isa=build (fp16, bf16: or avx2, avx512bw); s8/u8 with an integer variant; bf16 with avx512bf16 or amxbf16") { config in
             let act = config.text("act").flatMap(Arithmetic.init(rawValue:)) ?? .fp32
             let isa = config.text("isa") ?? buildISA
             switch act {
             case .fp32: return isa == buildISA || (widening && [KernelISA.avx2, .avx512bw].map(\.rawValue).contains(isa))
-            case .s8, .u8: return [KernelISA.generic, .avx2, .avx512bw, .avx512vnni].map(\.rawValue).contains(isa)
-            case .bf16: return isa == KernelISA.avx512bf16.rawValue
+            case .s8, .u8: return [KernelISA.generic, .avx2, .avx512bw, .avx512vnni, .amxint8].map(\.rawValue).contains(isa)
+            case .bf16: return [KernelISA.avx512bf16, .amxbf16].map(\.rawValue).contains(isa)
             }
         }]
     }
@@ -52,13 +52,18 @@ extension Arithmetic {
         return config
     }
 
-    /// The variant a default configuration takes for these weights, nil for the fp32 path:
-    /// int8 and int4 on AVX-512 VNNI, where W8A8 measured 3.5–5x the widening fp32 path on
-    /// 512x4096x4096 and W4A8 decode 5x (docs/DESIGN.md). bf16 keeps the fp32 path: vdpbf16ps
-    /// ran at a quarter of the FMA's rate on the Xeons here, no faster than widening. The AVX2
-    /// and AVX-512 BW variants are not measured against the fp32 path on machines without VNNI.
-    static func preferred(for precision: Precision) -> KernelISA? {
-        guard precision.isQuantized, KernelISA.avx512vnni.isAvailable else { return nil }
-        return .avx512vnni
+    /// The dot-product arithmetic a search measures first for these weights, best first (none
+    /// for the fp32 path). int8 and int4 on AVX-512 VNNI, where W8A8 measured 3.5–5x the widening
+    /// fp32 path on 512x4096x4096 and W4A8 decode 5x; from 16 rows on (a whole AMX tile), AMX
+    /// before it: int8 2.4x VNNI and bf16 8x the fp32 kernels on 512x4096x4096 (docs/DESIGN.md).
+    /// bf16 without AMX keeps the fp32 path: vdpbf16ps ran at a quarter of the FMA's rate on the
+    /// Xeons here, no faster than widening. The AVX2 and AVX-512 BW variants are not measured
+    /// against the fp32 path on machines without VNNI.
+    static func preferred(for precision: Precision, rows: Int) -> [(act: Arithmetic, isa: KernelISA)] {
+        var choices: [(act: Arithmetic, isa: KernelISA)] = []
+        if rows >= 16, precision.isQuantized, KernelISA.amxint8.isAvailable { choices.append((.s8, .amxint8)) }
+        if rows >= 16, precision == .bf16, KernelISA.amxbf16.isAvailable { choices.append((.bf16, .amxbf16)) }
+        if precision.isQuantized, KernelISA.avx512vnni.isAvailable { choices.append((.s8, .avx512vnni)) }
+        return choices
     }
 }

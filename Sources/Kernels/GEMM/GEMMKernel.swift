@@ -70,7 +70,7 @@ public struct GEMMKernel: TunableKernel {
         if arithmeticChoice { parameters += Arithmetic.parameters(for: precision) }
         let precision = precision
         return ParameterSpace(kernel: name, parameters: parameters, constraints: [
-            .init("(mr, nr) is a micro-kernel: \(Self.tileDescription); with isa≠build a dot-product tile (mr 1, 2, 4, 6; nr 16, 32)") { config in
+            .init("(mr, nr) is a micro-kernel: \(Self.tileDescription); with isa≠build a dot-product tile (mr 1, 2, 4, 6; nr 16, 32; AMX: mr 1, 2 tiles of 16 rows)") { config in
                 if Self.usesDotProducts(config) { return Self.dotProductTileFits(config) }
                 return Self.microTiles.contains { $0.mr == config.int("mr") && $0.nr == config.int("nr") }
             },
@@ -101,12 +101,14 @@ public struct GEMMKernel: TunableKernel {
     static func usesDotProducts(_ config: KernelConfig) -> Bool { Arithmetic.runsVariant(config) }
 
     /// The dot-product tiles: mr x nr accumulators in registers. AVX2 has 16 vector registers,
-    /// so there at most 32 values (mr·nr ≤ 32); the portable C ignores tiles (mr=1, nr=16).
+    /// so there at most 32 values (mr·nr ≤ 32); the portable C ignores tiles (mr=1, nr=16); AMX
+    /// counts 16-row tiles (mr 1 or 2: 16 or 32 rows).
     static func dotProductTileFits(_ config: KernelConfig) -> Bool {
         guard let mr = config.int("mr"), let nr = config.int("nr"), [1, 2, 4, 6].contains(mr), nr == 16 || nr == 32 else { return false }
         switch config.text("isa").flatMap(KernelISA.init(rawValue:)) {
         case .avx2: return mr * nr <= 32
         case .generic: return mr == 1 && nr == 16
+        case .amxint8, .amxbf16: return mr <= 2
         default: return true
         }
     }
@@ -121,18 +123,22 @@ public struct GEMMKernel: TunableKernel {
         completing(AnalyticalDefaults.gemm(limits: limits, quantized: precision.isQuantized, kernel: name))
     }
 
-    /// With int8 or int4 weights on a VNNI machine: the dot-product kernels (`Arithmetic.preferred`),
-    /// 6 x 32 tiles (fewer rows for fewer), K blocks of 512, measured first by a search beside the
-    /// default. (In a space of about 600,000 BLIS configurations a search would rarely sample the
-    /// few hundred of the dot-product kernels on its own.)
+    /// With int8 or int4 weights on a VNNI machine, or bf16 ones on an AMX one: the dot-product
+    /// kernels (`Arithmetic.preferred`), 6 x 32 tiles (AMX: two 16-row tiles; fewer rows for
+    /// fewer), the largest K block of 512, 256, 128 whose panel fits L1, measured first by a search
+    /// beside the default. (In a space of about 600,000 BLIS configurations a search would rarely
+    /// sample the few hundred of the dot-product kernels on its own.)
     public var alternativeDefaults: [KernelConfig] {
-        guard arithmeticChoice, let isa = Arithmetic.preferred(for: precision) else { return [] }
-        var dp = defaultConfig
-        dp.values.merge([
-            "act": .text(Arithmetic.s8.rawValue), "isa": .text(isa.rawValue), "mr": .int([6, 4, 2, 1].first { $0 <= m } ?? 1), "nr": 32,
-            "kc": 512, "mc": 48, "nc": 256, "loop": "n", "order": "jr", "pack_a": 0, "pack_b": 2,
-        ]) { _, new in new }
-        return space.isValid(dp) ? [dp] : []
+        guard arithmeticChoice else { return [] }
+        return Arithmetic.preferred(for: precision, rows: m).compactMap { choice in
+            let mr = choice.isa.usesTiles ? (m > 16 ? 2 : 1) : [6, 4, 2, 1].first { $0 <= m } ?? 1
+            var dp = defaultConfig
+            dp.values.merge([
+                "act": .text(choice.act.rawValue), "isa": .text(choice.isa.rawValue), "mr": .int(mr), "nr": 32,
+                "mc": 48, "nc": 256, "loop": "n", "order": "jr", "pack_a": 0, "pack_b": 2,
+            ]) { _, new in new }
+            return [512, 256, 128].lazy.map { kc in dp.values["kc"] = .int(kc); return dp }.first { space.isValid($0) }
+        }
     }
 
     public func instantiate(_ config: KernelConfig, team: ParallelTeam) throws -> any KernelInstance {

@@ -94,9 +94,10 @@ public struct GEMVKernel: TunableKernel {
     /// measured first by a search, beside the default (which stays on fp32 arithmetic, so that
     /// overrides of the other paths' parameters keep meaning what they did).
     public var alternativeDefaults: [KernelConfig] {
-        guard let isa = Arithmetic.preferred(for: precision) else { return [] }
+        // Up to 16 rows: no AMX (a tile is 16 rows; on the Xeon here AMX decode ran no faster).
+        guard let choice = Arithmetic.preferred(for: precision, rows: m).first(where: { !$0.isa.usesTiles }) else { return [] }
         var dp = defaultConfig
-        dp.values.merge(["path": "dp", "mb": 1, "nb": 1, "prefetch": 0, "act": .text(Arithmetic.s8.rawValue), "isa": .text(isa.rawValue)]) { _, new in new }
+        dp.values.merge(["path": "dp", "mb": 1, "nb": 1, "prefetch": 0, "act": .text(choice.act.rawValue), "isa": .text(choice.isa.rawValue)]) { _, new in new }
         return space.isValid(dp) ? [dp] : []
     }
 
