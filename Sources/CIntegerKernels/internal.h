@@ -79,18 +79,12 @@ void ckq_widen_block_generic(const ckq_weights *w, const float *x, int64_t ldx, 
                              int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc);
 void ckq_quantize_row_generic(int unsigned_out, int asymmetric, const float *x, int64_t k, int64_t kp, uint8_t *q, float *scale, float *zero);
 
-/// The quantization of one row, written once and compiled under each variant's target (the
-/// vectorizer then uses that variant's vectors).
-CKQ_INLINE void ckq_quantize_row_body(int unsigned_out, int asymmetric, const float *x, int64_t k, int64_t kp,
-                                      uint8_t *q, float *scale_out, float *zero_out) {
-    float lo = 0, hi = 0;
-    for (int64_t i = 0; i < k; i++) {
-        lo = x[i] < lo ? x[i] : lo;
-        hi = x[i] > hi ? x[i] : hi;
-    }
+/// A row's scale (and its inverse), the integer that stands for 0.0 in the unsigned format,
+/// and that format's range, from the row's range [lo, hi] (lo <= 0 <= hi).
+CKQ_INLINE void ckq_quantization_range(int asymmetric, float lo, float hi, float *scale_out, float *inverse_out, int *zero_out,
+                                       int *low_out, int *high_out) {
     float scale, inverse;
-    int zero;       // the integer that stands for 0.0 in the unsigned format
-    int low, high;  // the unsigned format's range
+    int zero, low, high;
     if (asymmetric) {
         scale = (hi - lo) / 255.0f;
         if (!(scale > 0) || !(scale < 3.0e38f)) scale = 1.0f;
@@ -108,6 +102,26 @@ CKQ_INLINE void ckq_quantize_row_body(int unsigned_out, int asymmetric, const fl
         low = 1;
         high = 255;
     }
+    *scale_out = scale;
+    *inverse_out = inverse;
+    *zero_out = zero;
+    *low_out = low;
+    *high_out = high;
+}
+
+/// The quantization of one row, written once and compiled under each variant's target (the
+/// vectorizer then uses that variant's vectors).
+CKQ_INLINE void ckq_quantize_row_body(int unsigned_out, int asymmetric, const float *x, int64_t k, int64_t kp,
+                                      uint8_t *q, float *scale_out, float *zero_out) {
+    float lo = 0, hi = 0;
+    for (int64_t i = 0; i < k; i++) {
+        lo = x[i] < lo ? x[i] : lo;
+        hi = x[i] > hi ? x[i] : hi;
+    }
+    float scale, inverse;
+    int zero;       // the integer that stands for 0.0 in the unsigned format
+    int low, high;  // the unsigned format's range
+    ckq_quantization_range(asymmetric, lo, hi, &scale, &inverse, &zero, &low, &high);
     // Signed variants read the unsigned value - 128 (one xor of the top bit).
     const int flip = unsigned_out ? 0 : 0x80;
     const float fzero = (float)zero, flow = (float)low, fhigh = (float)high;

@@ -26,8 +26,12 @@ public final class DotProductLayer: @unchecked Sendable {
     /// N values (zeros without a bias).
     let bias: [Float]
     let applyEpilogue: EpilogueApplier
-    /// Prepared activations: M rows of kp bytes (bf16: kp 16-bit values; fp32: kp floats).
+    /// Prepared activations: M rows of kp bytes (bf16: kp 16-bit values; fp32: kp floats), `ldq`
+    /// elements apart.
     let activations: UnsafeMutableRawPointer
+    /// kp, plus 64 bytes for the AMX variants: a tile loads 16 rows at once, and rows a power of
+    /// two apart (K = 4096: 4 KB) would all fall in one L1 set.
+    let ldq: Int
     let rowScales: UnsafeMutablePointer<Float>
     let rowZeros: UnsafeMutablePointer<Float>
     /// The fp32 partial sums when N is not a whole number of panels (else C holds them).
@@ -74,7 +78,8 @@ public final class DotProductLayer: @unchecked Sendable {
         case .s8, .u8: 1
         }
         let kp = self.weights.kp
-        activations = .allocate(byteCount: max(64, m * kp * elementBytes), alignment: 64)
+        ldq = kp + (isa.usesTiles ? 64 / elementBytes : 0)
+        activations = .allocate(byteCount: max(64, m * ldq * elementBytes), alignment: 64)
         rowScales = .allocate(capacity: m)
         rowZeros = .allocate(capacity: m)
         partial = n % 16 == 0 ? nil : .allocate(capacity: m * self.weights.panels * 16)
@@ -112,9 +117,10 @@ public final class DotProductLayer: @unchecked Sendable {
         partial?.deallocate()
     }
 
-    /// One product: input M x K → output M x N, row-major.
-    public func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
-        let (m, k, kp) = (m, k, weights.kp)
+    /// One product: input rows x K → output rows x N, row-major (rows: M, or fewer: a
+    /// convolution's last chunk of pixels).
+    public func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, rows: Int? = nil) {
+        let m = min(self.m, max(0, rows ?? self.m))
         nonisolated(unsafe) let input = input
         nonisolated(unsafe) let output = output
         // The activations: by rows over the team when there are enough to pay for the wake-up.
@@ -129,31 +135,31 @@ public final class DotProductLayer: @unchecked Sendable {
             guard index < self.threads else { return }
             let panels = ParallelTeam.chunk(index, of: self.threads, count: self.weights.panels, granule: self.nv)
             guard !panels.isEmpty else { return }
-            self.compute(panels: panels, output: output)
+            self.compute(panels: panels, rows: m, output: output)
         }
     }
 
     private func prepare(rows: Range<Int>, input: UnsafePointer<Float>) {
-        let (k, kp) = (k, weights.kp)
+        let (k, kp, ldq) = (k, weights.kp, ldq)
         switch arithmetic {
         case .fp32:
             // Rows padded to kp with zeros: the kernels step through the padded K.
             let floats = activations.assumingMemoryBound(to: Float.self)
             for row in rows {
-                (floats + row * kp).update(from: input + row * k, count: k)
-                (floats + row * kp + k).update(repeating: 0, count: kp - k)
+                (floats + row * ldq).update(from: input + row * k, count: k)
+                (floats + row * ldq + k).update(repeating: 0, count: kp - k)
             }
         case .bf16:
             ckq_bf16_rows(input, Int64(k), Int64(k), Int64(kp), Int64(rows.lowerBound), Int64(rows.upperBound),
-                          activations.assumingMemoryBound(to: UInt16.self), Int64(kp))
+                          activations.assumingMemoryBound(to: UInt16.self), Int64(ldq))
         case .s8, .u8:
             ckq_quantize_rows(isa.code, arithmetic == .u8 ? 1 : 0, input, Int64(k), Int64(k), Int64(kp),
                               Int64(rows.lowerBound), Int64(rows.upperBound), activations.assumingMemoryBound(to: UInt8.self),
-                              Int64(kp), rowScales, rowZeros)
+                              Int64(ldq), rowScales, rowZeros)
         }
     }
 
-    private func compute(panels: Range<Int>, output: UnsafeMutablePointer<Float>) {
+    private func compute(panels: Range<Int>, rows m: Int, output: UnsafeMutablePointer<Float>) {
         let (accumulator, ldacc) = partial.map { ($0, weights.panels * 16) } ?? (output, n)
         let kp = weights.kp
         let columns = (panels.lowerBound * 16)..<min(n, panels.upperBound * 16)
@@ -163,13 +169,13 @@ public final class DotProductLayer: @unchecked Sendable {
                 let (rows, p0, p1, tileRows, tilePanels) = (Int64(m), Int64(panels.lowerBound), Int64(panels.upperBound), Int32(mr), Int32(nv))
                 switch arithmetic {
                 case .fp32:
-                    ckq_gemm_widen_block(isa.code, packed, activations.assumingMemoryBound(to: Float.self), Int64(kp), rows, p0, p1,
+                    ckq_gemm_widen_block(isa.code, packed, activations.assumingMemoryBound(to: Float.self), Int64(ldq), rows, p0, p1,
                                          Int64(k0), k1, first, accumulator, Int64(ldacc), tileRows, tilePanels)
                 case .bf16:
-                    ckq_gemm_bf16_block(isa.code, packed, activations.assumingMemoryBound(to: UInt16.self), Int64(kp), rows, p0, p1,
+                    ckq_gemm_bf16_block(isa.code, packed, activations.assumingMemoryBound(to: UInt16.self), Int64(ldq), rows, p0, p1,
                                         Int64(k0), k1, first, accumulator, Int64(ldacc), tileRows, tilePanels)
                 case .s8, .u8:
-                    ckq_gemm_int_block(isa.code, packed, activations.assumingMemoryBound(to: UInt8.self), Int64(kp), rows, p0, p1,
+                    ckq_gemm_int_block(isa.code, packed, activations.assumingMemoryBound(to: UInt8.self), Int64(ldq), rows, p0, p1,
                                        Int64(k0), k1, first, accumulator, Int64(ldacc), tileRows, tilePanels)
                 }
             }

@@ -183,13 +183,46 @@ struct DotProductTests {
         old.values["act"] = nil
         old.values["isa"] = nil
         #expect(try gemv.bind(old, operands: Self.operands, team: Self.team) is GEMVInstance)
-        // fp32 layers have no act; fp16 ones only fp32 arithmetic (widened here or in the build's kernels); conv2d's GEMM neither.
+        // fp32 layers have no act; fp16 ones only fp32 arithmetic (widened here or in the build's kernels); conv2d's GEMM has it too.
         #expect(try GEMMKernel(m: 8, n: 16, k: 16, precision: .fp32, limits: .typical).space.parameters.allSatisfy { $0.name != "act" })
         let fp16 = try GEMMKernel(m: 8, n: 16, k: 16, precision: .fp16, limits: .typical).space.parameters
         #expect(fp16.first { $0.name == "act" }?.values == ["fp32"])
         #expect(fp16.first { $0.name == "isa" }?.values == (["build"] + Arithmetic.wideningVariants.map(\.rawValue)).map { .text($0) })
         let conv = try Conv2DKernel(shape: try Conv2DShape(parsing: "1,4,6,6,8,3,3"), precision: .int8, limits: .typical)
-        #expect(conv.space.parameters.allSatisfy { $0.name != "act" })
+        #expect(conv.space.parameters.contains { $0.name == "act" })
+    }
+
+    @Test("conv2d with int8, int4 and bf16 filters runs the dot products on its im2col rows (chunks, groups, a last short chunk) within tolerance",
+          arguments: [Precision.int8, .int4, .bf16])
+    func convolution(precision: Precision) throws {
+        let variants = precision == .bf16 ? Self.runnable([.avx512bf16, .amxbf16]) : Self.runnable([.avx2, .avx512vnni, .amxint8])
+        // 10x10 outputs in chunks of 64: a full chunk, then 36 pixels; two groups of 8 channels; stride, padding and
+        // dilation 2; a pointwise convolution.
+        for text in ["1,8,10,10,24,3,3,1,1", "2,16,10,10,32,3,3,1,1,1,2", "1,8,11,13,16,3,3,2,2,2", "1,12,9,9,16,1,1"] {
+            let kernel = try Conv2DKernel(shape: try Conv2DShape(parsing: text), epilogue: Epilogue(bias: true, activation: .relu),
+                                          precision: precision, limits: .typical)
+            for isa in variants {
+                let act = precision == .bf16 ? "bf16" : precision == .int8 ? "u8" : "s8"
+                let config = try kernel.defaultConfig.applying(overrides:
+                    "act=\(act),isa=\(isa.rawValue),mr=2,nr=16,kc=64,mc=48,nc=256,loop=n,"
+                    + "order=jr,pack_a=0,pack_b=2,chunk=64,layout=pk,threads=2")
+                #expect(kernel.space.violations(config).isEmpty, "\(config): \(kernel.space.violations(config))")
+                let instance = try kernel.instantiate(config, team: Self.team)
+                instance.run()
+                #expect(instance.validate().passed, "\(text) \(precision) isa=\(isa): \(instance.validate())")
+            }
+        }
+        // A recorded configuration from before act existed runs the fp32 path; on a VNNI (or AMX) machine the dot
+        // products are measured first.
+        let kernel = try Conv2DKernel(shape: try Conv2DShape(parsing: "1,8,10,10,24,3,3,1,1"), precision: precision, limits: .typical)
+        var old = kernel.defaultConfig
+        old.values["act"] = nil
+        old.values["isa"] = nil
+        #expect(try kernel.instantiate(old, team: Self.team) is Conv2DInstance)
+        let expected = precision == .bf16 ? (KernelISA.amxbf16.isAvailable ? 1 : 0)
+            : (KernelISA.avx512vnni.isAvailable ? 1 : 0) + (KernelISA.amxint8.isAvailable ? 1 : 0)
+        #expect(kernel.alternativeDefaults.count == expected, "\(kernel.alternativeDefaults)")
+        #expect(kernel.alternativeDefaults.allSatisfy { kernel.space.violations($0).isEmpty })
     }
 
     @Test("a variant this CPU cannot run is refused with what it needs; an unknown one with the known names")

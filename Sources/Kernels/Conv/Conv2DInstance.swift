@@ -15,6 +15,16 @@ final class Conv2DInstance: KernelInstance, BoundLayer {
     let chunk: Int
     /// One per group: a driver packs its group's weights once at load (pack_b=2).
     let drivers: [GEMMDriver]
+    /// isa ≠ build, one per group: CIntegerKernels' dot products on the chunk's im2col rows
+    /// (quantized or rounded per call), weights repacked once with the reduction in (r, s, c)
+    /// order; `weights` and `drivers` are empty.
+    let dotProducts: [DotProductLayer]
+    /// For the dot products: one image with its zero border, channels last ([H+2p][W+2p][C]),
+    /// so that each tap of a pixel's receptive field is C/G consecutive values.
+    let channelsLast: FloatBuffer
+    /// For the dot products: the chunk's im2col as pixel rows ([chunk, R·S·C/G]), the layout
+    /// they quantize row by row.
+    let pixelRows: FloatBuffer
     /// layout=kp, one per group: channels × pixels straight into the output planes.
     let channelMajor: [ChannelMajorGEMM]
     /// layout=kp on an unpadded stride-1 1x1 convolution: the input planes are B as they lie.
@@ -67,14 +77,38 @@ final class Conv2DInstance: KernelInstance, BoundLayer {
             direct = nil
         }
         pointwise = channelsFirst && shape.kernelHeight == 1 && shape.kernelWidth == 1 && shape.stride == 1 && shape.padding == 0
-        weights = channelsFirst || direct != nil ? [] : try (0..<kernel.shape.groups).map { g in
+        let isa = GEMMKernel.usesDotProducts(config) ? config.text("isa").flatMap(KernelISA.init(rawValue:)) : nil
+        let (taps, channels) = (kernel.shape.kernelHeight * kernel.shape.kernelWidth, kernel.shape.channels / kernel.shape.groups)
+        let slices: [FloatBuffer] = channelsFirst || direct != nil ? [] : (0..<kernel.shape.groups).map { g in
             let slice = FloatBuffer(count: reduction * perGroup)
             for r in 0..<reduction {
-                for j in 0..<perGroup { slice.pointer[r * perGroup + j] = transposed.pointer[r * outChannels + g * perGroup + j] }
+                // im2col's reduction index is (c, r, s); the pixel rows' (r, s, c).
+                let row = isa == nil ? r : r % taps * channels + r / taps
+                for j in 0..<perGroup { slice.pointer[row * perGroup + j] = transposed.pointer[r * outChannels + g * perGroup + j] }
             }
-            return try WeightMatrix(slice.pointer, rows: reduction, columns: perGroup, precision: precision, group: quantizationGroup)
+            return slice
         }
-        bias = try operands.map { try $0.biasBuffer(columns: outChannels) } ?? FloatBuffer(random: outChannels, seed: 3)
+        weights = isa != nil ? [] : try slices.map {
+            try WeightMatrix($0.pointer, rows: reduction, columns: perGroup, precision: precision, group: quantizationGroup)
+        }
+        let bias = try operands.map { try $0.biasBuffer(columns: outChannels) } ?? FloatBuffer(random: outChannels, seed: 3)
+        self.bias = bias
+        if let isa {
+            let (tiles, rows) = (DotProductLayer.tiles(config, m: chunk, isa: isa), chunk)
+            let epilogue = kernel.epilogue
+            dotProducts = try slices.enumerated().map { g, slice in
+                try DotProductLayer(
+                    m: rows, n: perGroup, k: reduction, weights: slice.pointer,
+                    bias: Array(UnsafeBufferPointer(start: bias.pointer + g * perGroup, count: perGroup)), epilogue: epilogue,
+                    precision: precision, group: quantizationGroup, arithmetic: Arithmetic.of(config), isa: isa, mr: tiles.mr, nv: tiles.nv,
+                    kc: tiles.kc, threads: config.int("threads") ?? 1, team: team,
+                    applyEpilogue: { output, ldc, rows, columns, bias in epilogue.applyColumns(output, ldc: ldc, rows: rows, columns: columns, bias: bias) })
+            }
+        } else {
+            dotProducts = []
+        }
+        pixelRows = FloatBuffer(count: dotProducts.isEmpty ? 0 : chunk * reduction)
+        channelsLast = FloatBuffer(count: dotProducts.isEmpty ? 0 : shape.channels * shape.paddedPlane)
         if let direct, kernel.epilogue.bias { direct.bias.pointer.update(from: bias.pointer, count: outChannels) }
         output = FloatBuffer(count: shape.batch * shape.outChannels * shape.pixels)
         columns = FloatBuffer(count: pointwise || direct != nil ? 0 : chunk * shape.reduction)
@@ -83,7 +117,7 @@ final class Conv2DInstance: KernelInstance, BoundLayer {
         var gemmConfig = config
         gemmConfig.kernel = "gemm"
         let (rows, epilogue) = (chunk, kernel.epilogue)
-        drivers = direct != nil ? [] : weights.map { GEMMDriver(config: gemmConfig, m: rows, n: perGroup, k: reduction, epilogue: epilogue, weights: $0) }
+        drivers = weights.map { GEMMDriver(config: gemmConfig, m: rows, n: perGroup, k: reduction, epilogue: epilogue, weights: $0) }
         threads = config.int("threads") ?? 1
         let filters = weightsFP32.pointer
         channelMajor = !channelsFirst ? [] : (0..<kernel.shape.groups).map { g in
@@ -99,15 +133,20 @@ final class Conv2DInstance: KernelInstance, BoundLayer {
         if let direct { return runDirect(input: input, output: output, filters: direct.filters.pointer, bias: direct.bias.pointer) }
         if !channelMajor.isEmpty { return runChannelMajor(input: input, output: output) }
         for image in 0..<shape.batch {
-            pad(input, image: image)
+            if dotProducts.isEmpty { pad(input, image: image) } else { transposeToChannelsLast(input, image: image) }
             var first = 0
             while first < shape.pixels {
                 let count = min(chunk, shape.pixels - first)
                 let perGroup = shape.outChannels / shape.groups
                 for g in 0..<shape.groups {
-                    im2col(input, image: image, group: g, firstPixel: first, count: count)
-                    drivers[g].run(a: columns.pointer, weights: weights[g], bias: bias.pointer + g * perGroup, c: product.pointer, team: team,
-                               rows: count, aStrides: (row: 1, k: chunk))
+                    if dotProducts.isEmpty {
+                        im2col(input, image: image, group: g, firstPixel: first, count: count)
+                        drivers[g].run(a: columns.pointer, weights: weights[g], bias: bias.pointer + g * perGroup, c: product.pointer, team: team,
+                                       rows: count, aStrides: (row: 1, k: chunk))
+                    } else {
+                        im2row(group: g, firstPixel: first, count: count)
+                        dotProducts[g].run(input: pixelRows.pointer, output: product.pointer, rows: count)
+                    }
                     scatter(into: output, image: image, group: g, firstPixel: first, count: count)
                 }
                 first += count
@@ -195,6 +234,43 @@ final class Conv2DInstance: KernelInstance, BoundLayer {
                     let row = (c * s.kernelHeight + r) * s.kernelWidth + q
                     ckernel_im2col_row(columns.pointer + row * chunk, base + c * plane, width, s.outWidth, s.stride, r * s.dilation,
                                        q * s.dilation, firstPixel, count)
+                }
+            }
+        }
+    }
+
+    /// The image's planes into `channelsLast`'s interior (the border stays zero), in blocks of
+    /// 16 channels x 16 pixels so that reads and writes both stay within a few cache lines.
+    private func transposeToChannelsLast(_ input: UnsafePointer<Float>, image: Int) {
+        let s = shape
+        let (planes, target) = (input + image * s.channels * s.height * s.width, channelsLast.pointer)
+        for row in 0..<s.height {
+            let line = target + ((row + s.padding) * s.paddedWidth + s.padding) * s.channels
+            for c0 in stride(from: 0, to: s.channels, by: 16) {
+                for x0 in stride(from: 0, to: s.width, by: 16) {
+                    for c in c0..<min(s.channels, c0 + 16) {
+                        let source = planes + (c * s.height + row) * s.width
+                        for x in x0..<min(s.width, x0 + 16) { line[x * s.channels + c] = source[x] }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The chunk's receptive fields as pixel rows: for pixel p and tap (r, s), group g's
+    /// C/G channels at that tap, one copy each.
+    private func im2row(group: Int, firstPixel: Int, count: Int) {
+        let s = shape
+        let channels = s.channels / s.groups
+        let (source, target) = (UnsafePointer(channelsLast.pointer) + group * channels, pixelRows.pointer)
+        for p in 0..<count {
+            let (oh, ow) = ((firstPixel + p) / s.outWidth, (firstPixel + p) % s.outWidth)
+            var row = target + p * s.reduction
+            for r in 0..<s.kernelHeight {
+                let line = source + ((oh * s.stride + r * s.dilation) * s.paddedWidth + ow * s.stride) * s.channels
+                for q in 0..<s.kernelWidth {
+                    row.update(from: line + q * s.dilation * s.channels, count: channels)
+                    row += channels
                 }
             }
         }

@@ -1,7 +1,9 @@
 /// conv2d (NCHW) as im2col + the GEMM: each chunk of output pixels becomes a [pixels x C·R·S]
 /// matrix multiplied by the weights as [C·R·S x K], then written back channel-major. Tunes the
 /// GEMM's parameters plus the im2col chunk (how many output pixels per GEMM call). A grouped
-/// convolution runs one such GEMM per group (its channels' im2col times its filters).
+/// convolution runs one such GEMM per group (its channels' im2col times its filters). With
+/// reduced-precision weights the GEMM's `act`/`isa` apply too (layout=pk): the im2col rows are
+/// then quantized (or rounded to bf16) for CIntegerKernels' dot products.
 public struct Conv2DKernel: TunableKernel {
     public let shape: Conv2DShape
     public let epilogue: Epilogue
@@ -15,7 +17,7 @@ public struct Conv2DKernel: TunableKernel {
         self.precision = precision
         self.limits = limits
         gemm = try GEMMKernel(m: shape.pixels, n: shape.outChannels / shape.groups, k: shape.reduction, epilogue: epilogue, precision: precision,
-                              limits: limits, arithmeticChoice: false)
+                              limits: limits)
     }
 
     public var name: String { "conv2d" }
@@ -78,7 +80,7 @@ public struct Conv2DKernel: TunableKernel {
     /// 1.6–3.8x the kp default on 3x3 and 1x1 shapes with 16–64 channels, measured). Elsewhere
     /// their 16 accumulators of 16 lanes would not fit in the registers.
     public var defaultConfig: KernelConfig {
-        var config = AnalyticalDefaults.conv2d(limits: limits, precision: precision)
+        var config = completing(AnalyticalDefaults.conv2d(limits: limits, precision: precision))
         if precision == .fp32, shape.groups == 1, GEMMKernel.wideVectors {
             config.values["layout"] = "direct"
             config.values["chunk"] = 0
@@ -86,8 +88,27 @@ public struct Conv2DKernel: TunableKernel {
         return config
     }
 
+    /// The GEMM's dot-product configurations (int8 and int4 on a VNNI machine, AMX from 16
+    /// pixels) on 256-pixel chunks, measured first by a search, as for the GEMM.
+    public var alternativeDefaults: [KernelConfig] {
+        let canonical = defaultConfig
+        return gemm.alternativeDefaults.compactMap { dp in
+            var config = dp
+            config.kernel = "conv2d"
+            config.values["chunk"] = canonical.values["chunk"]
+            config.values["layout"] = "pk"
+            return space.isValid(config) ? config : nil
+        }
+    }
+
+    /// A configuration recorded before `layout` (pk) or `act` (fp32 arithmetic) existed.
+    func completing(_ config: KernelConfig) -> KernelConfig {
+        gemm.completing(Self.completingLayout(config))
+    }
+
     public func instantiate(_ config: KernelConfig, team: ParallelTeam) throws -> any KernelInstance {
-        let config = Self.completingLayout(config)
+        let config = completing(config)
+        try Arithmetic.checkRunnable(config)
         try space.validate(config)
         let threads = config.int("threads") ?? 1
         guard threads <= team.size else { throw KernelError.invalidConfig("threads=\(threads) but the team has \(team.size)") }

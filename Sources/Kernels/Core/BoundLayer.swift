@@ -64,7 +64,8 @@ extension GEMVKernel: WeightBindingKernel {
 
 extension Conv2DKernel: WeightBindingKernel {
     public func bind(_ config: KernelConfig, operands: LayerOperands, team: ParallelTeam) throws -> any BoundLayer {
-        let config = Self.completingLayout(config)
+        let config = completing(config)
+        try Arithmetic.checkRunnable(config)
         try space.validate(config)
         return try Conv2DInstance(kernel: self, config: config, team: team, operands: operands)
     }

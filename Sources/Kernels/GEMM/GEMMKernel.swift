@@ -13,8 +13,8 @@ public struct GEMMKernel: TunableKernel {
     /// a kernel is named "matmul".
     public let activationB: Bool
     /// Whether `act`/`isa` (CIntegerKernels' variants, Arithmetic) are in the space: for layers of
-    /// fp16, bf16, int8 and int4 weights, not inside kernels that run this one on their own data
-    /// (conv2d's im2col, the GEMV's tiles path).
+    /// fp16, bf16, int8 and int4 weights (conv2d's im2col product too), not inside the GEMV's
+    /// tiles path (which runs this one's BLIS loops on its own data).
     public let arithmeticChoice: Bool
 
     /// The register tiles there are micro-kernels for in this build: 16-lane tiles only where
