@@ -151,7 +151,8 @@ public struct Tuner {
         let started = clock()
         var spent: Double { clock() - started + search.reusedSeconds }
         while true {
-            if let stop = stopReason(request, search: search, spent: spent) { return (search, stop) }
+            let analyticalPending = seeds.contains { seed in seed.source == "analytical" && !search.history.contains { $0.config == seed.config } }
+            if let stop = stopReason(request, search: search, spent: spent, analyticalPending: analyticalPending) { return (search, stop) }
             let config: KernelConfig
             let source: String
             if let seed = seeds.first(where: { seed in !search.history.contains { $0.config == seed.config } }) {
@@ -180,11 +181,12 @@ public struct Tuner {
         }
     }
 
-    private func stopReason(_ request: TuneRequest, search: SearchState, spent: Double) -> TuneResult.StopReason? {
+    private func stopReason(_ request: TuneRequest, search: SearchState, spent: Double, analyticalPending: Bool) -> TuneResult.StopReason? {
         if let budget = request.budgetTrials, search.history.count >= budget { return .budget }
-        // A time budget always allows one trial (the analytical seed): a layer whose share of
-        // an autotune's time ran out still gets a measured configuration.
-        if let seconds = request.budgetSeconds, spent >= seconds, !search.history.isEmpty { return .time }
+        // A time budget always allows the analytical seeds (the default and its alternatives: a
+        // handful of trials): a layer whose share of an autotune's time ran out still gets a
+        // measured configuration and its speed-up over the default.
+        if let seconds = request.budgetSeconds, spent >= seconds, !search.history.isEmpty, !analyticalPending { return .time }
         if let patience = request.patience, search.sinceImprovement >= patience { return .patience }
         if let fraction = request.stopAtRooflineFraction, let reached = search.best?.rooflineFraction, reached >= fraction { return .roofline }
         return nil

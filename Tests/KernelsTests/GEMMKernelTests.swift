@@ -55,6 +55,25 @@ struct GEMMKernelTests {
         }
     }
 
+    @Test("builds with 16-lane vectors offer the default on the 8x32 micro-kernel before it; AVX2 builds and small M do not")
+    func wideAlternative() throws {
+        for matmul in [false, true] {
+            let kernel = try GEMMKernel(m: 512, n: 1024, k: 512, limits: .typical, activationB: matmul)
+            let wide = kernel.alternativeDefaults.filter { $0.int("mr") == 8 && $0.int("nr") == 32 }
+            guard GEMMKernel.wideVectors else {
+                #expect(wide.isEmpty, "an AVX2 build has no 8x32 micro-kernel")
+                continue
+            }
+            let config = try #require(wide.first)
+            #expect(kernel.space.violations(config).isEmpty, "\(config): \(kernel.space.violations(config))")
+            #expect(config.int("pack_b") == (matmul ? 1 : 2))
+            let instance = try kernel.instantiate(config, team: Self.team)
+            instance.run()
+            #expect(instance.validate().passed)
+        }
+        #expect(try GEMMKernel(m: 4, n: 1024, k: 512, limits: .typical).alternativeDefaults.allSatisfy { $0.int("mr") != 8 })
+    }
+
     @Test("a wrong result is reported as such")
     func detectsWrongResults() throws {
         let kernel = try GEMMKernel(m: 8, n: 8, k: 8, limits: .typical)

@@ -239,39 +239,62 @@ final class Conv2DInstance: KernelInstance, BoundLayer {
         }
     }
 
-    /// The image's planes into `channelsLast`'s interior (the border stays zero), in blocks of
-    /// 16 channels x 16 pixels so that reads and writes both stay within a few cache lines.
+    /// The image's planes into `channelsLast`'s interior (the border stays zero), input rows
+    /// over the threads.
     private func transposeToChannelsLast(_ input: UnsafePointer<Float>, image: Int) {
         let s = shape
         let (planes, target) = (input + image * s.channels * s.height * s.width, channelsLast.pointer)
-        for row in 0..<s.height {
-            let line = target + ((row + s.padding) * s.paddedWidth + s.padding) * s.channels
-            for c0 in stride(from: 0, to: s.channels, by: 16) {
-                for x0 in stride(from: 0, to: s.width, by: 16) {
-                    for c in c0..<min(s.channels, c0 + 16) {
-                        let source = planes + (c * s.height + row) * s.width
-                        for x in x0..<min(s.width, x0 + 16) { line[x * s.channels + c] = source[x] }
-                    }
+        let parts = Self.parts(threads, work: s.channels * s.height * s.width)
+        team.run(threads: parts) { index in
+            guard index < parts else { return }
+            for row in ParallelTeam.chunk(index, of: parts, count: s.height) {
+                Self.transposeRow(row, shape: s, planes: planes, target: target)
+            }
+        }
+    }
+
+    /// Splits work of this many values over the threads only from 64K values on (a wake-up of
+    /// the team costs several microseconds).
+    private static func parts(_ threads: Int, work: Int) -> Int { work >= 1 << 16 ? threads : 1 }
+
+    /// One input row of every channel into its channels-last line, in blocks of 16 channels x 16
+    /// pixels so that reads and writes both stay within a few cache lines.
+    private static func transposeRow(_ row: Int, shape s: Conv2DShape, planes: UnsafePointer<Float>, target: UnsafeMutablePointer<Float>) {
+        let line = target + ((row + s.padding) * s.paddedWidth + s.padding) * s.channels
+        for c0 in stride(from: 0, to: s.channels, by: 16) {
+            for x0 in stride(from: 0, to: s.width, by: 16) {
+                for c in c0..<min(s.channels, c0 + 16) {
+                    let source = planes + (c * s.height + row) * s.width
+                    for x in x0..<min(s.width, x0 + 16) { line[x * s.channels + c] = source[x] }
                 }
             }
         }
     }
 
-    /// The chunk's receptive fields as pixel rows: for pixel p and tap (r, s), group g's
-    /// C/G channels at that tap, one copy each.
+    /// The chunk's receptive fields as pixel rows (group g's channels), pixels over the threads.
     private func im2row(group: Int, firstPixel: Int, count: Int) {
         let s = shape
         let channels = s.channels / s.groups
         let (source, target) = (UnsafePointer(channelsLast.pointer) + group * channels, pixelRows.pointer)
-        for p in 0..<count {
-            let (oh, ow) = ((firstPixel + p) / s.outWidth, (firstPixel + p) % s.outWidth)
-            var row = target + p * s.reduction
-            for r in 0..<s.kernelHeight {
-                let line = source + ((oh * s.stride + r * s.dilation) * s.paddedWidth + ow * s.stride) * s.channels
-                for q in 0..<s.kernelWidth {
-                    row.update(from: line + q * s.dilation * s.channels, count: channels)
-                    row += channels
-                }
+        let parts = Self.parts(threads, work: count * s.reduction)
+        team.run(threads: parts) { index in
+            guard index < parts else { return }
+            for p in ParallelTeam.chunk(index, of: parts, count: count) {
+                Self.receptiveField(of: firstPixel + p, shape: s, channels: channels, source: source, into: target + p * s.reduction)
+            }
+        }
+    }
+
+    /// One pixel's row: for each tap (r, s), the group's C/G channels at that tap.
+    private static func receptiveField(of pixel: Int, shape s: Conv2DShape, channels: Int, source: UnsafePointer<Float>,
+                                       into target: UnsafeMutablePointer<Float>) {
+        let (oh, ow) = (pixel / s.outWidth, pixel % s.outWidth)
+        var row = target
+        for r in 0..<s.kernelHeight {
+            let line = source + ((oh * s.stride + r * s.dilation) * s.paddedWidth + ow * s.stride) * s.channels
+            for q in 0..<s.kernelWidth {
+                row.update(from: line + q * s.dilation * s.channels, count: channels)
+                row += channels
             }
         }
     }
@@ -279,10 +302,15 @@ final class Conv2DInstance: KernelInstance, BoundLayer {
     /// [count, K/G] → output[image, group's k, pixel].
     private func scatter(into output: UnsafeMutablePointer<Float>, image: Int, group: Int, firstPixel: Int, count: Int) {
         let k = shape.outChannels / shape.groups
-        let base = output + (image * shape.outChannels + group * k) * shape.pixels
-        for channel in 0..<k {
-            let destination = base + channel * shape.pixels + firstPixel
-            for p in 0..<count { destination[p] = product.pointer[p * k + channel] }
+        let (base, product) = (output + (image * shape.outChannels + group * k) * shape.pixels, product.pointer)
+        let pixels = shape.pixels
+        let parts = Self.parts(threads, work: count * k)
+        team.run(threads: parts) { index in
+            guard index < parts else { return }
+            for channel in ParallelTeam.chunk(index, of: parts, count: k) {
+                let destination = base + channel * pixels + firstPixel
+                for p in 0..<count { destination[p] = product[p * k + channel] }
+            }
         }
     }
 

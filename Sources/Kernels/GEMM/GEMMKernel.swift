@@ -123,22 +123,39 @@ public struct GEMMKernel: TunableKernel {
         completing(AnalyticalDefaults.gemm(limits: limits, quantized: precision.isQuantized, kernel: name))
     }
 
-    /// With int8 or int4 weights on a VNNI machine, or bf16 ones on an AMX one: the dot-product
-    /// kernels (`Arithmetic.preferred`), 6 x 32 tiles (AMX: two 16-row tiles; fewer rows for
-    /// fewer), the largest K block of 512, 256, 128 whose panel fits L1, measured first by a search
-    /// beside the default. (In a space of about 600,000 BLIS configurations a search would rarely
-    /// sample the few hundred of the dot-product kernels on its own.)
+    /// Configurations a search measures before the default (`TunableKernel.alternativeDefaults`):
+    /// - with int8 or int4 weights on a VNNI machine, or bf16 ones on an AMX one, the dot-product
+    ///   kernels (`Arithmetic.preferred`), 6 x 32 tiles (AMX: two 16-row tiles; fewer rows for
+    ///   fewer), the largest K block of 512, 256, 128 whose panel fits L1. (In a space of about
+    ///   600,000 BLIS configurations a search would rarely sample the few hundred of the
+    ///   dot-product kernels on its own.)
+    /// - in builds with 16-lane vectors, the default on the 8x32 micro-kernel: the analytical
+    ///   default's 4x24 tile is AVX2's (the runtime library's fallback, which cannot know the
+    ///   build, shares it), and on the AVX-512 Xeon here 8x32 ran 132 against 69–75 GFLOP/s on
+    ///   512x4096x4096, which 30-second searches from the default did not find
+    ///   (`results/arithmetic-fa264a017ddc3036.md`).
     public var alternativeDefaults: [KernelConfig] {
-        guard arithmeticChoice else { return [] }
-        return Arithmetic.preferred(for: precision, rows: m).compactMap { choice in
-            let mr = choice.isa.usesTiles ? (m > 16 ? 2 : 1) : [6, 4, 2, 1].first { $0 <= m } ?? 1
-            var dp = defaultConfig
-            dp.values.merge([
-                "act": .text(choice.act.rawValue), "isa": .text(choice.isa.rawValue), "mr": .int(mr), "nr": 32,
-                "mc": 48, "nc": 256, "loop": "n", "order": "jr", "pack_a": 0, "pack_b": 2,
-            ]) { _, new in new }
-            return [512, 256, 128].lazy.map { kc in dp.values["kc"] = .int(kc); return dp }.first { space.isValid($0) }
+        var alternatives: [KernelConfig] = []
+        if arithmeticChoice {
+            alternatives += Arithmetic.preferred(for: precision, rows: m).compactMap { choice in
+                let mr = choice.isa.usesTiles ? (m > 16 ? 2 : 1) : [6, 4, 2, 1].first { $0 <= m } ?? 1
+                var dp = defaultConfig
+                dp.values.merge([
+                    "act": .text(choice.act.rawValue), "isa": .text(choice.isa.rawValue), "mr": .int(mr), "nr": 32,
+                    "mc": 48, "nc": 256, "loop": "n", "order": "jr", "pack_a": 0, "pack_b": 2,
+                ]) { _, new in new }
+                return [512, 256, 128].lazy.map { kc in dp.values["kc"] = .int(kc); return dp }.first { space.isValid($0) }
+            }
         }
+        if Self.wideVectors, m >= 8 {
+            var wide = defaultConfig
+            wide.values.merge(["mr": 8, "nr": 32, "mc": 96, "pack_a": 1, "pack_b": activationB ? 1 : 2]) { _, new in new }
+            wide.values["nc"] = [3840, 1920, 960, 480, 256].first { $0 <= (defaultConfig.int("nc") ?? 256) } .map { .int($0) } ?? 256
+            if let fitting = [256, 192, 128, 64].lazy.map({ kc -> KernelConfig in wide.values["kc"] = .int(kc); return wide }).first(where: { space.isValid($0) }) {
+                alternatives.append(fitting)
+            }
+        }
+        return alternatives
     }
 
     public func instantiate(_ config: KernelConfig, team: ParallelTeam) throws -> any KernelInstance {
