@@ -234,15 +234,29 @@ TARGET_BW void ckq_quantize_row_avx512(int unsigned_out, int asymmetric, const f
     const __m512 vinverse = _mm512_set1_ps(inverse), vzero = _mm512_set1_ps((float)zero);
     const __m512 vlow = _mm512_set1_ps((float)low), vhigh = _mm512_set1_ps((float)high);
     const __m512i vflip = _mm512_set1_epi32(flip);
-    for (int64_t i = 0; i < k; i += 16) {
-        const __mmask16 lanes = k - i >= 16 ? 0xffff : (__mmask16)((1u << (k - i)) - 1);
-        __m512 v = _mm512_add_ps(_mm512_roundscale_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(lanes, x + i), vinverse),
-                                                      _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), vzero);
-        const __mmask16 nan = _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
-        v = _mm512_mask_mov_ps(_mm512_min_ps(_mm512_max_ps(v, vlow), vhigh), nan, vhigh);
-        const __m512i bytes = _mm512_xor_si512(_mm512_cvtps_epi32(v), vflip);
-        _mm512_mask_cvtepi32_storeu_epi8(q + i, lanes, bytes);
+    // The unsigned value of 16 activations, as int32 in [low, high].
+#define QUANTIZED(LANES, AT) \
+    ({ \
+        __m512 v = _mm512_add_ps(_mm512_roundscale_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps((LANES), (AT)), vinverse), \
+                                                      _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), vzero); \
+        const __mmask16 nan = _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q); \
+        _mm512_cvtps_epi32(_mm512_mask_mov_ps(_mm512_min_ps(_mm512_max_ps(v, vlow), vhigh), nan, vhigh)); \
+    })
+    // 64 at a time: two saturating packs (exact: the values are in 0..255) interleave the four
+    // vectors by 128-bit lane; one dword permutation restores the order; one 64-byte store.
+    const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    int64_t i = 0;
+    for (; i + 64 <= k; i += 64) {
+        const __m512i d0 = QUANTIZED(0xffff, x + i), d1 = QUANTIZED(0xffff, x + i + 16);
+        const __m512i d2 = QUANTIZED(0xffff, x + i + 32), d3 = QUANTIZED(0xffff, x + i + 48);
+        const __m512i bytes = _mm512_packus_epi16(_mm512_packus_epi32(d0, d1), _mm512_packus_epi32(d2, d3));
+        _mm512_storeu_si512(q + i, _mm512_xor_si512(_mm512_permutexvar_epi32(order, bytes), _mm512_set1_epi8((char)flip)));
     }
+    for (; i < k; i += 16) {
+        const __mmask16 lanes = k - i >= 16 ? 0xffff : (__mmask16)((1u << (k - i)) - 1);
+        _mm512_mask_cvtepi32_storeu_epi8(q + i, lanes, _mm512_xor_si512(QUANTIZED(lanes, x + i), vflip));
+    }
+#undef QUANTIZED
     for (int64_t i = k; i < kp; i++) q[i] = (uint8_t)(zero ^ flip);
     *scale_out = scale;
     *zero_out = (float)(unsigned_out ? zero : zero - 128);

@@ -96,6 +96,19 @@ struct DotProductTests {
             ckq_quantize_rows(isa.code, 0, hostile, 4, 4, 64, 0, 1, &q, 64, &scale, &zero)
             #expect(scale.isFinite)
         }
+        // The vector quantization (64 values per step, then 16, then a partial vector) gives the
+        // portable C's bytes, NaN and the row's extremes included.
+        var row: [Float] = (0..<300).map { i in Float((i * 7919) % 1009) / 504.5 - 1 }
+        (row[77], row[150]) = (.nan, 9.5)
+        for isa in Self.runnable([.avx2, .avx512bw]) {
+            for asymmetric: Int32 in [0, 1] {
+                var (expected, actual) = ([UInt8](repeating: 0, count: 320), [UInt8](repeating: 0, count: 320))
+                var (s0, z0, s1, z1): (Float, Float, Float, Float) = (0, 0, 0, 0)
+                ckq_quantize_rows(KernelISA.generic.code, asymmetric, row, 300, 300, 320, 0, 1, &expected, 320, &s0, &z0)
+                ckq_quantize_rows(isa.code, asymmetric, row, 300, 300, 320, 0, 1, &actual, 320, &s1, &z1)
+                #expect(actual == expected && s0 == s1 && z0 == z1, "\(isa) asymmetric=\(asymmetric)")
+            }
+        }
     }
 
     @Test("bf16 × bf16 (vdpbf16ps, AMX tdpbf16ps) against the portable C and the reference", arguments: [1, 5, 16, 37])
