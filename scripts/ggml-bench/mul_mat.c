@@ -4,9 +4,10 @@
 // model). Prints one line: the median seconds of one call over the samples after a warm-up,
 // the GFLOP/s, and the output's relative L2 error against the fp64 product of the same fp32
 // data. Built against ggml's CPU backend by scripts/bench-vs-ggml; never part of tunebench.
-// TYPE q4_0r: q4_0 weights in the CPU backend's repack buffer ("CPU_REPACK", what llama.cpp
-// loads weights into by default: Q4_0 interleaved 8x8 for its AVX2/AVX-512 tile loops), the
-// graph run through the backend API.
+// Weights in one of the CPU backend's extra buffer types, which llama.cpp loads weights into
+// by default, the graph run through the backend API: TYPE q4_0r: q4_0 in "CPU_REPACK" (Q4_0
+// interleaved 8x8 for its AVX2/AVX-512 tile loops); q8_0a, q4_0a: in "AMX" (ggml's AMX
+// kernels; only in builds for a CPU with AMX-INT8 and AVX-512 VNNI).
 //
 // Usage: mul_mat TYPE M N K THREADS [SAMPLES]
 #include <math.h>
@@ -79,26 +80,27 @@ static void report(const char *type, const float *x, const float *w, const float
            threads, median, 2.0 * m * n * k / median / 1e9, sqrt(num / (den > 0 ? den : 1)));
 }
 
-// q4_0 weights in the CPU backend's repack buffer: setting the tensor repacks it.
-static int run_repacked(const float *w, const float *x, int64_t m, int64_t n, int64_t k, int threads, int samples, size_t weight_bytes) {
+// Weights in the CPU backend's extra buffer type `name`: setting the tensor converts them.
+static int run_in_buffer(const char *name, const char *label, enum ggml_type type, const float *w, const float *x, int64_t m, int64_t n,
+                         int64_t k, int threads, int samples, size_t weight_bytes) {
     ggml_backend_t backend = ggml_backend_cpu_init();
     ggml_backend_cpu_set_n_threads(backend, threads);
     ggml_backend_dev_t device = ggml_backend_get_device(backend);
     ggml_backend_dev_get_extra_bufts_t extra =
         (ggml_backend_dev_get_extra_bufts_t)ggml_backend_reg_get_proc_address(ggml_backend_dev_backend_reg(device), "ggml_backend_dev_get_extra_bufts");
-    ggml_backend_buffer_type_t repack = NULL;
+    ggml_backend_buffer_type_t buft = NULL;
     for (ggml_backend_buffer_type_t *b = extra ? extra(device) : NULL; b && *b; b++)
-        if (!strcmp(ggml_backend_buft_name(*b), "CPU_REPACK")) repack = *b;
-    if (!repack) {
-        fprintf(stderr, "this ggml build has no CPU_REPACK buffer type (GGML_CPU_REPACK off?)\n");
+        if (!strcmp(ggml_backend_buft_name(*b), name)) buft = *b;
+    if (!buft) {
+        fprintf(stderr, "this ggml build has no %s buffer type (CPU_REPACK: GGML_CPU_REPACK; AMX: a build for an AMX-INT8 CPU)\n", name);
         return 3;
     }
     struct ggml_init_params weight_params = {.mem_size = ggml_tensor_overhead() * 2, .mem_buffer = NULL, .no_alloc = true};
     struct ggml_context *weights = ggml_init(weight_params);
-    struct ggml_tensor *wt = ggml_new_tensor_2d(weights, GGML_TYPE_Q4_0, k, n);
-    if (!ggml_backend_alloc_ctx_tensors_from_buft(weights, repack)) { fprintf(stderr, "allocating the repack buffer failed\n"); return 3; }
+    struct ggml_tensor *wt = ggml_new_tensor_2d(weights, type, k, n);
+    if (!ggml_backend_alloc_ctx_tensors_from_buft(weights, buft)) { fprintf(stderr, "allocating the %s buffer failed\n", name); return 3; }
     void *quantized = malloc(weight_bytes);
-    ggml_quantize_chunk(GGML_TYPE_Q4_0, w, quantized, 0, n, k, NULL);
+    ggml_quantize_chunk(type, w, quantized, 0, n, k, NULL);
     ggml_backend_tensor_set(wt, quantized, 0, weight_bytes);
     struct ggml_init_params params = {.mem_size = ggml_tensor_overhead() * 8 + ggml_graph_overhead(), .mem_buffer = NULL, .no_alloc = true};
     struct ggml_context *ctx = ggml_init(params);
@@ -111,22 +113,22 @@ static int run_repacked(const float *w, const float *x, int64_t m, int64_t n, in
     const double median = median_seconds(graph, backend, NULL, threads, samples);
     float *y = malloc(sizeof(float) * m * n);
     ggml_backend_tensor_get(yt, y, 0, sizeof(float) * m * n);
-    report("q4_0r", x, w, y, m, n, k, threads, median);
+    report(label, x, w, y, m, n, k, threads, median);
     return 0;
 }
 
 int main(int argc, char **argv) {
     if (argc < 6) {
-        fprintf(stderr, "usage: %s f32|f16|bf16|q8_0|q4_0|q4_0r M N K THREADS [SAMPLES]\n", argv[0]);
+        fprintf(stderr, "usage: %s f32|f16|bf16|q8_0|q4_0|q4_0r|q8_0a|q4_0a M N K THREADS [SAMPLES]\n", argv[0]);
         return 2;
     }
-    const int repacked = !strcmp(argv[1], "q4_0r");
+    const char *buffer = !strcmp(argv[1], "q4_0r") ? "CPU_REPACK" : (!strcmp(argv[1], "q8_0a") || !strcmp(argv[1], "q4_0a")) ? "AMX" : NULL;
     enum ggml_type type;
     if (!strcmp(argv[1], "f32")) type = GGML_TYPE_F32;
     else if (!strcmp(argv[1], "f16")) type = GGML_TYPE_F16;
     else if (!strcmp(argv[1], "bf16")) type = GGML_TYPE_BF16;
-    else if (!strcmp(argv[1], "q8_0")) type = GGML_TYPE_Q8_0;
-    else if (!strcmp(argv[1], "q4_0") || repacked) type = GGML_TYPE_Q4_0;
+    else if (!strcmp(argv[1], "q8_0") || !strcmp(argv[1], "q8_0a")) type = GGML_TYPE_Q8_0;
+    else if (!strcmp(argv[1], "q4_0") || !strcmp(argv[1], "q4_0r") || !strcmp(argv[1], "q4_0a")) type = GGML_TYPE_Q4_0;
     else { fprintf(stderr, "unknown type %s\n", argv[1]); return 2; }
     const int64_t m = atoll(argv[2]), n = atoll(argv[3]), k = atoll(argv[4]);
     const int threads = atoi(argv[5]);
@@ -138,7 +140,7 @@ int main(int argc, char **argv) {
 
     ggml_cpu_init();
     size_t weight_bytes = ggml_row_size(type, k) * n;
-    if (repacked) return run_repacked(w, x, m, n, k, threads, samples, weight_bytes);
+    if (buffer) return run_in_buffer(buffer, argv[1], type, w, x, m, n, k, threads, samples, weight_bytes);
     struct ggml_init_params params = {
         .mem_size = weight_bytes + sizeof(float) * (m * k + m * n) * 3 + ggml_graph_overhead() + ggml_tensor_overhead() * 8 + ((size_t)128 << 20),
         .mem_buffer = NULL,
