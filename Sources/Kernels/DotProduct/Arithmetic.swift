@@ -55,7 +55,8 @@ extension Arithmetic {
     /// The dot-product arithmetic a search measures first for these weights, best first (none
     /// for the fp32 path). int8 and int4 on AVX-512 VNNI, where W8A8 measured 3.5–5x the widening
     /// fp32 path on 512x4096x4096 and W4A8 decode 5x; from 16 rows on (a whole AMX tile), AMX
-    /// before it: int8 2.4x VNNI and bf16 8x the fp32 kernels on 512x4096x4096 (docs/DESIGN.md).
+    /// before it: on 512x4096x4096, one thread, int8 2.6x VNNI and bf16 8x the fp32 default
+    /// configuration (`bench`; docs/DESIGN.md).
     /// bf16 without AMX keeps the fp32 path: vdpbf16ps ran at a quarter of the FMA's rate on the
     /// Xeons here, no faster than widening. The AVX2 and AVX-512 BW variants are not measured
     /// against the fp32 path on machines without VNNI.

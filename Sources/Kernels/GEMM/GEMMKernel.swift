@@ -150,9 +150,15 @@ public struct GEMMKernel: TunableKernel {
         if Self.wideVectors, m >= 8 {
             var wide = defaultConfig
             wide.values.merge(["mr": 8, "nr": 32, "mc": 96, "pack_a": 1, "pack_b": activationB ? 1 : 2]) { _, new in new }
-            wide.values["nc"] = [3840, 1920, 960, 480, 256].first { $0 <= (defaultConfig.int("nc") ?? 256) } .map { .int($0) } ?? 256
-            if let fitting = [256, 192, 128, 64].lazy.map({ kc -> KernelConfig in wide.values["kc"] = .int(kc); return wide }).first(where: { space.isValid($0) }) {
-                alternatives.append(fitting)
+            let defaultNC = defaultConfig.int("nc") ?? 256
+            wide.values["nc"] = .int([3840, 1920, 960, 480].first { $0 <= defaultNC } ?? 256)
+            // The largest K block whose 32-column panel fits L1 (the space's rule).
+            for kc in [256, 192, 128, 64] {
+                wide.values["kc"] = .int(kc)
+                if space.isValid(wide) {
+                    alternatives.append(wide)
+                    break
+                }
             }
         }
         return alternatives
