@@ -20,11 +20,12 @@ public final class PAPILibrary: @unchecked Sendable {
     let threadsReady: Bool
 
     private init() {
-        let result = cpapi_library_init()
+        // PAPI reads this process's library mappings here (LibraryMapping).
+        let result = LibraryMapping.serialized { cpapi_library_init() }
         if result == cpapi_ver_current() {
             isInitialized = true
             initError = nil
-            threadsReady = PAPI_thread_init { UInt(pthread_self()) } == PAPI_OK
+            threadsReady = LibraryMapping.serialized { PAPI_thread_init { UInt(pthread_self()) } } == PAPI_OK
             let number = UInt32(bitPattern: PAPI_get_opt(PAPI_LIB_VERSION, nil))
             version = [24, 16, 8, 0].map { String((number >> UInt32($0)) & 0xff) }.joined(separator: ".")
         } else {

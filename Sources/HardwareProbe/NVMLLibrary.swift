@@ -16,17 +16,17 @@ final class NVMLLibrary {
 
     /// Nil when the library is absent or `nvmlInit_v2` fails (driver not loaded, no device).
     init?(path: String = "libnvidia-ml.so.1") {
-        guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else { return nil }
+        guard let handle = LibraryMapping.serialized({ dlopen(path, RTLD_NOW | RTLD_LOCAL) }) else { return nil }
         self.handle = handle
         guard let initialize: cnvml_init_fn = symbol("nvmlInit_v2"), initialize() == 0 else {
-            dlclose(handle)
+            LibraryMapping.serialized { _ = dlclose(handle) }
             return nil
         }
     }
 
     deinit {
         if let shutdown: cnvml_shutdown_fn = symbol("nvmlShutdown") { _ = shutdown() }
-        dlclose(handle)
+        LibraryMapping.serialized { _ = dlclose(handle) }
     }
 
     private func symbol<T>(_ name: String) -> T? {

@@ -27,7 +27,7 @@ public final class HwlocTopology: @unchecked Sendable {
         self.xmlPath = xmlPath
         if let xmlPath { try Self.checkReadable(xmlPath) }
         var topology: hwloc_topology_t?
-        guard hwloc_topology_init(&topology) == 0, let topology else {
+        guard LibraryMapping.serialized({ hwloc_topology_init(&topology) }) == 0, let topology else {
             throw ProbeError(.topologyLoadFailed, "hwloc_topology_init failed: \(String(cString: strerror(errno)))")
         }
         handle = topology
@@ -58,7 +58,8 @@ public final class HwlocTopology: @unchecked Sendable {
             }
             let loaded = xml.bytes.withUnsafeBufferPointer { bytes in
                 bytes.withMemoryRebound(to: CChar.self) { text in
-                    hwloc_topology_set_xmlbuffer(handle, text.baseAddress, Int32(text.count)) == 0 && hwloc_topology_load(handle) == 0
+                    hwloc_topology_set_xmlbuffer(handle, text.baseAddress, Int32(text.count)) == 0
+                        && LibraryMapping.serialized { hwloc_topology_load(handle) } == 0
                 }
             }
             guard loaded else {
@@ -68,14 +69,14 @@ public final class HwlocTopology: @unchecked Sendable {
                 throw ProbeError(.topologyFileInvalid, "cannot load hwloc XML at \(xmlPath): \(why)")
             }
         } else {
-            guard hwloc_topology_load(handle) == 0 else {
+            guard LibraryMapping.serialized({ hwloc_topology_load(handle) }) == 0 else {
                 throw ProbeError(.topologyLoadFailed, "hwloc could not read this machine's topology: \(String(cString: strerror(errno)))")
             }
         }
     }
 
     deinit {
-        hwloc_topology_destroy(handle)
+        LibraryMapping.serialized { hwloc_topology_destroy(handle) }
     }
 
     private static func checkReadable(_ path: String) throws {
