@@ -111,8 +111,10 @@ final class Conv2DInstance: KernelInstance, BoundLayer {
         channelsLast = FloatBuffer(count: dotProducts.isEmpty ? 0 : shape.channels * shape.paddedPlane)
         if let direct, kernel.epilogue.bias { direct.bias.pointer.update(from: bias.pointer, count: outChannels) }
         output = FloatBuffer(count: shape.batch * shape.outChannels * shape.pixels)
-        columns = FloatBuffer(count: pointwise || direct != nil ? 0 : chunk * shape.reduction)
-        paddedImage = shape.padding == 0 || pointwise ? nil : FloatBuffer(count: shape.channels * shape.paddedPlane)
+        // The dot products read `channelsLast` and `pixelRows` instead of these two.
+        let noIm2col = pointwise || direct != nil || !dotProducts.isEmpty
+        columns = FloatBuffer(count: noIm2col ? 0 : chunk * shape.reduction)
+        paddedImage = shape.padding == 0 || pointwise || !dotProducts.isEmpty ? nil : FloatBuffer(count: shape.channels * shape.paddedPlane)
         product = FloatBuffer(count: channelsFirst || direct != nil ? 0 : chunk * perGroup)
         var gemmConfig = config
         gemmConfig.kernel = "gemm"
