@@ -55,6 +55,9 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // Type declarations for NVML, which is loaded with dlopen and never linked.
         .systemLibrary(name: "CNVML"),
+        // Type declarations for the CUDA driver API, NVRTC and cuBLAS: all loaded with dlopen,
+        // never linked, so tunebench builds and runs where there is no GPU.
+        .systemLibrary(name: "CCUDA"),
         // Prefetch and vector conversions for the kernels (header only).
         .systemLibrary(name: "CKernelSupport"),
         // Integer (W8A8, W4A8) and bf16 dot-product kernels, a variant per instruction set chosen
@@ -106,6 +109,9 @@ let package = Package(
         ]),
 
         // Layer 3
+        // The CUDA driver, NVRTC and cuBLAS through dlopen: devices, contexts, memory, modules,
+        // launches, event timing, run-time compilation.
+        .target(name: "CUDALibraries", dependencies: ["CCUDA", "MachineIdentity", "TunebenchCore"]),
         // The tunable kernels and their factory: hot loops, so -Ounchecked and the target CPU.
         .target(name: "Kernels", dependencies: ["CKernelSupport", "CBuildTarget", "PortableKernels", "KernelModel"], swiftSettings: hotLoopSwiftSettings),
         .target(name: "Counters", dependencies: ["CPAPI", "MachineIdentity"]),
@@ -121,9 +127,13 @@ let package = Package(
         .target(name: "Workloads", dependencies: ["Kernels", "CKernelSupport", "ONNXProto", "TunebenchCore"], swiftSettings: targetCPUSwiftSettings),
         .target(name: "Peers", dependencies: ["COpenBLAS", "Kernels"]),
         // The full probe: identity plus counters (PAPI), NVML, frequencies, XML diagnostics.
-        .target(name: "HardwareProbe", dependencies: ["MachineIdentity", "CXMLCheck", "CNVML", "Counters"]),
+        .target(name: "HardwareProbe", dependencies: ["MachineIdentity", "CXMLCheck", "CNVML", "Counters", "CUDALibraries"]),
         // `tunebench export`: the artifact as JSON, YAML or a C header.
         .target(name: "DeploymentExport", dependencies: ["TunebenchRuntime", "KernelModel", .product(name: "Yams", package: "Yams")]),
+
+        // The GPU kernels compiled at run time (CUDA C with -D parameters, NVRTC): GEMM on CUDA
+        // cores and tensor cores, the decode GEMV, the GPU roofline; spaces, compile cache, runs.
+        .target(name: "GPUKernels", dependencies: ["CUDALibraries", "Kernels", "KernelModel", "MachineIdentity", "TunebenchCore", .product(name: "Crypto", package: "swift-crypto")]),
 
         // Layer 5
         // An ONNX plan's layers bound to kernels and run, the other operators on reference code.
@@ -169,6 +179,7 @@ let package = Package(
         .testTarget(name: "HardwareProbeTests", dependencies: ["HardwareProbe", "MachineIdentity", "Kernels"]),
         .testTarget(name: "CountersTests", dependencies: ["Counters", "MachineIdentity"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "CKernelSupport"]),
+        .testTarget(name: "GPUKernelsTests", dependencies: ["GPUKernels", "CUDALibraries", "Kernels", "KernelModel"]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "Kernels"]),
         .testTarget(name: "MeasurementTests", dependencies: ["Measurement", "HardwareProbe"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "HardwareProbe", "TunebenchRuntime", "KernelModel"]),

@@ -24,9 +24,10 @@ public enum HardwareProbe {
         return (try? store.load(store.path(for: live.id))) ?? live
     }
 
-    /// PCI GPUs, with NVML's details where the driver library is present.
+    /// PCI GPUs, with NVML's and the CUDA driver's details where the driver's libraries are present.
     static func gpus(of topology: HwlocTopology) -> [GPUInfo] {
         var gpus = topology.pciGPUs()
+        addCUDADevices(to: &gpus)
         if let nvml = NVMLLibrary() {
             let driver = nvml.driverVersion
             for device in nvml.devices() {

@@ -83,10 +83,11 @@ final class NVMLLibrary {
 extension GPUInfo {
     /// Fills in what NVML knows about the device at the same PCI address.
     mutating func enrich(from device: NVMLLibrary.Device, driverVersion: String?) {
-        name = device.name ?? name
-        memoryBytes = device.memoryBytes ?? memoryBytes
-        computeCapability = device.computeCapability ?? computeCapability
-        multiprocessors = device.multiprocessors ?? multiprocessors
+        // The CUDA driver's figures, where it answered, come first.
+        name = cuda == nil ? device.name ?? name : name
+        memoryBytes = memoryBytes ?? device.memoryBytes
+        computeCapability = computeCapability ?? device.computeCapability
+        multiprocessors = multiprocessors ?? device.multiprocessors
         self.driverVersion = driverVersion ?? self.driverVersion
         if !computeBackends.contains("NVML") { computeBackends.append("NVML") }
     }

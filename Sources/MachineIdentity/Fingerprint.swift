@@ -19,8 +19,9 @@ public enum Fingerprint {
                 "\($0.label) size=\($0.sizeBytes) line=\($0.lineBytes ?? 0) ways=\($0.associativity ?? 0) shared=\($0.sharedByPUs) x\($0.count)"
             }.sorted(),
             cpuKinds: topology.cpuKinds.map { "\($0.efficiency):\($0.pus):\($0.info["CoreType"] ?? "")" }.sorted(),
-            // PCI ids, not names: the name depends on whether NVML loaded.
-            gpus: gpus.map { String(format: "%04x:%04x", $0.vendorID, $0.deviceID) }.sorted()
+            // PCI ids, not names (the name depends on whether NVML loaded), plus the compute
+            // capability, SMs and memory where known; never clocks or driver (GPUInfo.fingerprintText).
+            gpus: gpus.map(\.fingerprintText).sorted()
         )
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

@@ -20,6 +20,7 @@ extension HwlocTopology {
                 name: Self.info(device, "PCIDevice")
             )
             enrich(&gpu, fromOSDevicesOf: device)
+            gpu.placement = placement(of: device, linkGBps: Double(pci.linkspeed))
             gpus.append(gpu)
         }
         return gpus
@@ -41,6 +42,49 @@ extension HwlocTopology {
             if let kib = Self.info(osdev, "CUDAGlobalMemorySize").flatMap(UInt64.init) { gpu.memoryBytes = kib * 1024 }
             if let sms = Self.info(osdev, "CUDAMultiProcessors").flatMap(Int.init) { gpu.multiprocessors = sms }
             if let capability = Self.info(osdev, "CUDAComputeCapability") { gpu.computeCapability = capability }
+            if let uuid = Self.info(osdev, "NVIDIAUUID") { gpu.uuid = uuid }
         }
+    }
+
+    /// The PCIe link, the NUMA nodes and packages whose CPUs are the device's locality (its
+    /// nearest non-I/O ancestor), and NVLink bandwidth where an export recorded it.
+    private func placement(of device: hwloc_obj_t, linkGBps: Double) -> GPUPlacement {
+        var numaNodes: [Int] = []
+        var packages: [Int] = []
+        if let ancestor = hwloc_get_non_io_ancestor_obj(handle, device), let locality = ancestor.pointee.cpuset {
+            for node in objects(ofType: HWLOC_OBJ_NUMANODE) where hwloc_bitmap_intersects(node.pointee.cpuset, locality) != 0 {
+                numaNodes.append(Int(node.pointee.os_index))
+            }
+            for package in objects(ofType: HWLOC_OBJ_PACKAGE) where hwloc_bitmap_intersects(package.pointee.cpuset, locality) != 0 {
+                packages.append(Int(package.pointee.os_index))
+            }
+        }
+        return GPUPlacement(pciLinkGBps: linkGBps > 0 ? linkGBps : nil, numaNodes: numaNodes.sorted(),
+                            packages: packages.sorted(), nvlinkGBps: nvlinkBandwidth(of: device))
+    }
+
+    /// The sum of the device's row in hwloc's "NVLinkBandwidth" matrix (MB/s, between the GPUs'
+    /// NVML osdevs and the packages), without its own diagonal, in GB/s.
+    private func nvlinkBandwidth(of device: hwloc_obj_t) -> Double? {
+        var osdevs: [hwloc_obj_t] = []
+        var child = device.pointee.io_first_child
+        while let osdev = child {
+            osdevs.append(osdev)
+            child = osdev.pointee.next_sibling
+        }
+        guard !osdevs.isEmpty else { return nil }
+        var count: UInt32 = 1
+        var matrix: UnsafeMutablePointer<hwloc_distances_s>?
+        guard hwloc_distances_get_by_name(handle, "NVLinkBandwidth", &count, &matrix, 0) == 0, count > 0, let distances = matrix else {
+            return nil
+        }
+        defer { hwloc_distances_release(handle, distances) }
+        let size = Int(distances.pointee.nbobjs)
+        for row in 0..<size where osdevs.contains(where: { $0 == distances.pointee.objs[row] }) {
+            var total: UInt64 = 0
+            for column in 0..<size where column != row { total += distances.pointee.values[row * size + column] }
+            return total > 0 ? Double(total) / 1000 : nil
+        }
+        return nil
     }
 }

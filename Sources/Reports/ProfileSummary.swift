@@ -85,9 +85,28 @@ public enum ProfileSummary {
         if let memory = gpu.memoryBytes { parts.append(ByteCount.format(memory)) }
         if let capability = gpu.computeCapability { parts.append("compute \(capability)") }
         if let sms = gpu.multiprocessors { parts.append("\(sms) SMs") }
+        if let cuda = gpu.cuda {
+            parts.append("\(cuda.clockMHz) MHz, \(cuda.memoryBusWidthBits)-bit memory at \(cuda.memoryClockMHz) MHz")
+            parts.append("L2 \(ByteCount.format(UInt64(cuda.l2CacheBytes)))")
+            parts.append("shared \(ByteCount.format(UInt64(cuda.sharedMemoryPerBlockOptInBytes)))/block, \(ByteCount.format(UInt64(cuda.sharedMemoryPerSMBytes)))/SM")
+            parts.append("\(cuda.registersPerSM / 1024)K registers/SM, \(cuda.maxThreadsPerBlock) threads/block")
+            parts.append("CUDA \(cuda.cudaVersion)")
+        }
         if let driver = gpu.driverVersion { parts.append("driver \(driver)") }
+        if let placement = gpu.placement {
+            if let link = placement.pciLinkGBps { parts.append(String(format: "PCIe %.1f GB/s", link)) }
+            if !placement.numaNodes.isEmpty { parts.append("near NUMA \(placement.numaNodes.map(String.init).joined(separator: ","))") }
+            if let nvlink = placement.nvlinkGBps { parts.append(String(format: "NVLink %.0f GB/s", nvlink)) }
+        }
+        if let uuid = gpu.uuid { parts.append(uuid) }
         if !gpu.computeBackends.isEmpty { parts.append("via \(gpu.computeBackends.joined(separator: "/"))") }
-        return parts.joined(separator: ", ")
+        var line = parts.joined(separator: ", ")
+        if let roofline = gpu.roofline {
+            line += String(format: "\n    roofline: copy %.0f GB/s, triad %.0f GB/s, fp32 %.1f TFLOP/s", roofline.copyGBps, roofline.triadGBps, roofline.fp32GFLOPs / 1000)
+            if let fp16 = roofline.fp16TensorGFLOPs { line += String(format: ", fp16 mma %.0f TFLOP/s", fp16 / 1000) }
+            if let bf16 = roofline.bf16TensorGFLOPs { line += String(format: ", bf16 mma %.0f TFLOP/s", bf16 / 1000) }
+        }
+        return line
     }
 
     static func tree(_ node: TopologyNode, depth: Int) -> [String] {

@@ -112,6 +112,27 @@ struct FixtureTopologyTests {
         #expect(compute.map(\.name) == ["Tesla K40m", "AMD Radeon R9 200 / HD 7900 Series"])
     }
 
+    @Test("GPU placement: PCIe link, the package and NUMA node next to each GPU, NVLink bandwidth, UUIDs")
+    func gpuPlacement() throws {
+        let power8 = try HardwareProbe.probe(topologyFile: Fixtures.path("power8gpudistances.xml"))
+        #expect(power8.gpus.count == 4)
+        // Two P100s hang off each POWER8 package; each has two 40 GB/s NVLinks (hwloc: MB/s).
+        #expect(power8.gpus.map { $0.placement?.packages ?? [] } == [[0], [0], [1], [1]])
+        #expect(power8.gpus.map { $0.placement?.numaNodes ?? [] } == [[0], [0], [1], [1]])
+        for gpu in power8.gpus {
+            #expect(abs((gpu.placement?.pciLinkGBps ?? 0) - 15.753846) < 1e-4)
+            #expect(gpu.placement?.nvlinkGBps == 80)
+        }
+        #expect(power8.gpus[0].uuid == "GPU-77bf6b9a-6906-5a93-d28b-b77d2c23d1d2")
+        #expect(Set(power8.gpus.compactMap(\.uuid)).count == 4)
+        // A machine without an NVLink matrix: placement from hwloc, no NVLink figure.
+        let conan = try HardwareProbe.probe(topologyFile: Fixtures.path("32em64t-2n8c2t-pci-normalio.xml"))
+        let k40 = try #require(conan.gpus.first { $0.name == "Tesla K40m" })
+        #expect(k40.placement?.nvlinkGBps == nil)
+        #expect(k40.placement?.numaNodes.count == 1)
+        #expect(k40.placement?.packages.count == 1)
+    }
+
     @Test("hybrid chips report their CPU kinds")
     func hybridKinds() throws {
         let raptor = try HardwareProbe.probe(topologyFile: Fixtures.path("Intel-RaptorLake-Corei7-1370P.xml"))

@@ -1,0 +1,78 @@
+import Kernels
+import KernelModel
+
+/// The fp32 GEMM on CUDA cores (`gemm_f32.cu`): C[M,N] = A[M,K]·W[N,K]ᵀ. Block tile, k tile,
+/// warp tile, thread tile and pipeline stages are searched; the lanes of a warp along N and
+/// the load width follow from them and the problem.
+public struct CUDAGEMMF32: GPUKernelFamily {
+    public let m: Int, n: Int, k: Int
+    public let limits: GPULimits
+    public let kernel = "cuda-gemm-f32"
+    public let source = CUDASource.gemmF32
+    public let entry = "gemm_f32"
+    public let space: ParameterSpace
+
+    public init(m: Int, n: Int, k: Int, limits: GPULimits) {
+        (self.m, self.n, self.k, self.limits) = (m, n, k, limits)
+        let vector = k % 4 == 0 ? 4 : 1
+        let maxThreads = min(512, limits.maxThreadsPerBlock)
+        let sharedLimit = limits.sharedMemoryPerBlockBytes
+        space = ParameterSpace(
+            kernel: kernel,
+            parameters: [
+                .init("BM", [64, 128, 256].map { .int($0) }, help: "block tile rows"),
+                .init("BN", [64, 128].map { .int($0) }, help: "block tile columns"),
+                .init("BK", [8, 16].map { .int($0) }, help: "k tile"),
+                .init("WM", [32, 64].map { .int($0) }, help: "warp tile rows"),
+                .init("WN", [32, 64].map { .int($0) }, help: "warp tile columns"),
+                .init("TM", [4, 8].map { .int($0) }, help: "thread tile rows"),
+                .init("TN", [4, 8].map { .int($0) }, help: "thread tile columns"),
+                // The source also runs STAGES=1 (one buffer); two, loading the next tile while
+                // multiplying, is what every fast configuration used, so the space keeps it.
+                .init("STAGES", [2].map { .int($0) }, help: "shared-memory buffers"),
+            ],
+            constraints: [
+                .init("BM % WM == 0 && BN % WN == 0") { c in c.int("BM")! % c.int("WM")! == 0 && c.int("BN")! % c.int("WN")! == 0 },
+                .init("64 <= threads <= \(maxThreads)") { c in
+                    let threads = Self.threads(c)
+                    return threads >= 64 && threads <= maxThreads
+                },
+                .init("WM % (32 / LN * TM) == 0") { c in c.int("WM")! % (32 / Self.lanesN(c) * c.int("TM")!) == 0 },
+                .init("16 <= WM * WN / 32 <= 128 (outputs per thread)") { c in
+                    let outputs = c.int("WM")! * c.int("WN")! / 32
+                    return outputs >= 16 && outputs <= 128
+                },
+                .init("shared memory <= \(sharedLimit) bytes") { c in Self.sharedBytes(c) <= sharedLimit },
+            ],
+            derived: [
+                .init("LN") { c in .int(Self.lanesN(c)) },
+                .init("VEC") { _ in .int(vector) },
+            ]
+        )
+    }
+
+    static func threads(_ c: KernelConfig) -> Int { (c.int("BM")! / c.int("WM")!) * (c.int("BN")! / c.int("WN")!) * 32 }
+    /// Threads of a warp side by side along N: one thread tile each across the warp tile, at most 32.
+    static func lanesN(_ c: KernelConfig) -> Int { max(1, min(32, c.int("WN")! / c.int("TN")!)) }
+    static func sharedBytes(_ c: KernelConfig) -> Int {
+        c.int("STAGES")! * c.int("BK")! * (c.int("BM")! + c.int("BN")! + 8) * 4
+    }
+
+    public var defaultConfig: KernelConfig {
+        space.completing(KernelConfig(kernel: kernel, values: [
+            "BM": .int(128), "BN": .int(128), "BK": .int(16), "WM": .int(64), "WN": .int(32),
+            "TM": .int(8), "TN": .int(4), "STAGES": .int(2),
+        ]))
+    }
+
+    public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
+    public var minimumBytes: Double { 4 * (Double(m) * Double(k) + Double(n) * Double(k) + Double(m) * Double(n)) }
+
+    public func defines(_ config: KernelConfig) -> [String: Int] { integerDefines(config) }
+
+    public func launch(_ config: KernelConfig) -> LaunchShape {
+        let c = space.completing(config)
+        return LaunchShape(grid: (ceilDiv(n, c.int("BN")!), ceilDiv(m, c.int("BM")!), 1), threads: Self.threads(c),
+                           sharedBytes: Self.sharedBytes(c))
+    }
+}

@@ -1,0 +1,74 @@
+import CUDALibraries
+import Foundation
+import Kernels
+import KernelModel
+
+/// One measured configuration of a GPU kernel.
+public struct GPUTrialResult: Sendable {
+    public var config: KernelConfig
+    /// Median device time of one run (CUDA events).
+    public var milliseconds: Double
+    public var gflops: Double
+    /// Minimum bytes moved per second (the kernel's memory roofline position).
+    public var gigabytesPerSecond: Double
+    public var validation: Validation
+    public var registers: Int
+    public var staticSharedBytes: Int
+    /// Bytes spilled to local memory per thread (0 in a good configuration).
+    public var localBytes: Int
+}
+
+/// Compiles, loads, validates and times configurations of a GPU kernel on one device:
+/// compile failures, launches the device refuses and wrong results throw, with their message,
+/// before any time is taken (the tuner records them as failed trials).
+public final class CUDAKernelRunner: @unchecked Sendable {
+    public let context: CUDAContext
+    public let compiler: CUDACompiler
+    public let target: CompileTarget
+    /// Device time each timed sample covers at least (runs are repeated to reach it).
+    public var sampleMilliseconds = 20.0
+    public var samples = 5
+
+    public init(context: CUDAContext, compiler: CUDACompiler) {
+        self.context = context
+        self.compiler = compiler
+        target = compiler.nvrtc.target(computeCapability: context.device.computeCapabilityMajor, context.device.computeCapabilityMinor)
+    }
+
+    public var limits: GPULimits { GPULimits(device: context.device) }
+
+    public func measure(_ family: any GPUKernelFamily, _ config: KernelConfig, data: any GPUProblemData) throws -> GPUTrialResult {
+        try family.space.validate(config)
+        let complete = family.space.completing(config)
+        let compiled = try compiler.compile(family.source, defines: family.defines(complete), target: target)
+        let module = try context.loadModule(image: compiled.loadableImage)
+        let function = try module.function(family.entry)
+        let shape = family.launch(complete)
+        let resources = try function.resources()
+        guard shape.threads <= resources.maxThreadsPerBlock else {
+            throw GPUError(.launchResources, "\(complete): \(shape.threads) threads per block, but with \(resources.registers) registers per thread the device runs at most \(resources.maxThreadsPerBlock)")
+        }
+        if shape.sharedBytes > 48 * 1024 { try function.allowDynamicSharedMemory(bytes: shape.sharedBytes) }
+        let launch = {
+            try function.launch(grid: shape.grid, block: (shape.threads, 1, 1), sharedBytes: shape.sharedBytes, arguments: data.arguments)
+        }
+        try data.poisonOutput()
+        try launch()
+        try context.synchronize()
+        let validation = try data.validate()
+        guard validation.passed else {
+            throw GPUError(.wrongResult, "\(complete) computed a wrong result: \(validation)")
+        }
+        // Repetitions so that a sample covers `sampleMilliseconds` (one run estimates the time).
+        let single = try context.time(repetitions: 1, launch)
+        let repetitions = max(1, min(10_000, Int(sampleMilliseconds / max(single, 1e-4))))
+        var times: [Double] = []
+        for _ in 0..<samples { times.append(try context.time(repetitions: repetitions, launch)) }
+        let median = times.sorted()[times.count / 2]
+        return GPUTrialResult(
+            config: complete, milliseconds: median, gflops: family.flops / (median * 1e6),
+            gigabytesPerSecond: family.minimumBytes / (median * 1e6), validation: validation,
+            registers: resources.registers, staticSharedBytes: resources.sharedBytes, localBytes: resources.localBytes
+        )
+    }
+}

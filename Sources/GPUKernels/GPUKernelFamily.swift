@@ -1,0 +1,74 @@
+import Kernels
+import KernelModel
+
+/// One tunable GPU kernel for one problem on one kind of device: its CUDA source, the space of
+/// its `-D` parameters with their constraints, and how a configuration is launched. The
+/// configurations are `KernelConfig`s, as on the CPU, so searches, trials and the database
+/// treat both alike.
+public protocol GPUKernelFamily: Sendable {
+    /// The database's kernel name, e.g. "cuda-gemm-f32".
+    var kernel: String { get }
+    var source: CUDASource { get }
+    /// The `extern "C"` function to launch.
+    var entry: String { get }
+    var space: ParameterSpace { get }
+    /// A sound configuration without tuning.
+    var defaultConfig: KernelConfig { get }
+    /// Floating-point operations of one run (a multiply-add counts 2).
+    var flops: Double { get }
+    /// Bytes one run must move to or from device memory at least.
+    var minimumBytes: Double { get }
+    /// The defines NVRTC gets for a (complete) configuration.
+    func defines(_ config: KernelConfig) -> [String: Int]
+    func launch(_ config: KernelConfig) -> LaunchShape
+}
+
+/// Grid, block and dynamic shared memory of one launch.
+public struct LaunchShape: Equatable, Sendable {
+    public var grid: (Int, Int, Int)
+    public var threads: Int
+    public var sharedBytes: Int
+
+    public init(grid: (Int, Int, Int), threads: Int, sharedBytes: Int) {
+        self.grid = grid
+        self.threads = threads
+        self.sharedBytes = sharedBytes
+    }
+
+    public static func == (lhs: LaunchShape, rhs: LaunchShape) -> Bool {
+        lhs.grid == rhs.grid && lhs.threads == rhs.threads && lhs.sharedBytes == rhs.sharedBytes
+    }
+}
+
+extension GPUKernelFamily {
+    /// Every valid configuration of the space, in the space's order (for exhaustive compile checks).
+    public func allConfigurations() -> [KernelConfig] {
+        var result: [KernelConfig] = []
+        var current: [String: ParameterValue] = [:]
+        func visit(_ index: Int) {
+            if index == space.parameters.count {
+                let config = KernelConfig(kernel: space.kernel, values: current)
+                if space.isValid(config) { result.append(space.completing(config)) }
+                return
+            }
+            let parameter = space.parameters[index]
+            for value in parameter.values {
+                current[parameter.name] = value
+                visit(index + 1)
+            }
+        }
+        visit(0)
+        return result
+    }
+
+    /// The defines of `config` completed by the space's derived parameters: every value an integer.
+    func integerDefines(_ config: KernelConfig) -> [String: Int] {
+        var defines: [String: Int] = [:]
+        for (name, value) in space.completing(config).values {
+            if let number = value.intValue { defines[name] = number }
+        }
+        return defines
+    }
+}
+
+func ceilDiv(_ a: Int, _ b: Int) -> Int { (a + b - 1) / b }

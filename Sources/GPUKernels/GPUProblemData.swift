@@ -1,0 +1,155 @@
+import CUDALibraries
+import Kernels
+import KernelModel
+
+/// A problem's inputs on the device (uploaded once for all trials), its output buffer, and the
+/// host copies a sampled reference is computed from.
+public protocol GPUProblemData: AnyObject {
+    var arguments: [KernelArgument] { get }
+    /// Poisons the output (NaN bytes), so a kernel that skips elements fails validation.
+    func poisonOutput() throws
+    /// The output of the last run against the reference on sampled elements.
+    func validate() throws -> Validation
+}
+
+/// A GEMM C[M,N] = A[M,K]·W[N,K]ᵀ in fp32, fp16 or bf16 (C in the inputs' type).
+public final class GEMMData: GPUProblemData {
+    let m: Int, n: Int, k: Int
+    let precision: Precision
+    /// The inputs as the device sees them (rounded to the precision), for the reference.
+    let a: [Float], w: [Float]
+    let deviceA: DeviceBuffer, deviceW: DeviceBuffer, deviceC: DeviceBuffer
+    /// Output elements the validation compares (all of a small problem; 4096 spread ones of a big one).
+    static let sampledElements = 4096
+
+    public init(context: CUDAContext, m: Int, n: Int, k: Int, precision: Precision) throws {
+        (self.m, self.n, self.k, self.precision) = (m, n, k, precision)
+        var generator = InputGenerator(seed: UInt64(m * 31 + n * 17 + k))
+        var a = (0..<(m * k)).map { _ in generator.next() }
+        var w = (0..<(n * k)).map { _ in generator.next() }
+        switch precision {
+        case .fp32:
+            deviceA = try context.upload(a)
+            deviceW = try context.upload(w)
+            deviceC = try context.allocate(bytes: m * n * 4)
+        case .fp16, .bf16:
+            let toBits = precision == .fp16 ? HostHalf.fp16Bits : HostHalf.bf16Bits
+            let fromBits = precision == .fp16 ? HostHalf.fp16Value : HostHalf.bf16Value
+            let aBits = a.map(toBits), wBits = w.map(toBits)
+            a = aBits.map(fromBits)
+            w = wBits.map(fromBits)
+            deviceA = try context.upload(aBits)
+            deviceW = try context.upload(wBits)
+            deviceC = try context.allocate(bytes: m * n * 2)
+        default:
+            throw GPUError(.unsupported, "GPU GEMMs take fp32, fp16 or bf16 inputs, not \(precision.rawValue)")
+        }
+        (self.a, self.w) = (a, w)
+    }
+
+    public var arguments: [KernelArgument] {
+        [.pointer(deviceA), .pointer(deviceW), .pointer(deviceC), .int32(Int32(m)), .int32(Int32(n)), .int32(Int32(k))]
+    }
+
+    public func poisonOutput() throws { try deviceC.fill(byte: 0xFF) }
+
+    public func validate() throws -> Validation {
+        let output: [Float]
+        switch precision {
+        case .fp32: output = try deviceC.read(as: Float.self, count: m * n)
+        case .fp16: output = try deviceC.read(as: UInt16.self, count: m * n).map(HostHalf.fp16Value)
+        default: output = try deviceC.read(as: UInt16.self, count: m * n).map(HostHalf.bf16Value)
+        }
+        var accumulator = ErrorAccumulator()
+        let total = m * n
+        let step = max(1, total / Self.sampledElements)
+        // A stride coprime with N visits every column class rather than one column.
+        for sample in stride(from: 0, to: total, by: step) {
+            let index = (sample &* 7919) % total
+            let row = index / n, column = index % n
+            var sum = 0.0
+            for p in 0..<k { sum += Double(a[row * k + p]) * Double(w[column * k + p]) }
+            accumulator.add(output: output[index], reference: sum)
+        }
+        return accumulator.validation(tolerance: precision.tolerance)
+    }
+}
+
+/// A decode GEMV y[N] = W[N,K]·x[K] with fp16, int8 or int4 weights.
+public final class GEMVData: GPUProblemData {
+    let n: Int, k: Int
+    /// The weights as the kernel computes with them (dequantized), row-major [N, K].
+    let weights: [Float]
+    let x: [Float]
+    let deviceW: DeviceBuffer, deviceScales: DeviceBuffer, deviceX: DeviceBuffer, deviceY: DeviceBuffer
+
+    public init(context: CUDAContext, family: CUDAGEMV) throws {
+        (n, k) = (family.n, family.k)
+        var generator = InputGenerator(seed: UInt64(n * 13 + k))
+        x = (0..<k).map { _ in generator.next() }
+        var bytes: [UInt8] = []
+        var scales: [Float] = []
+        var weights = [Float](repeating: 0, count: n * k)
+        switch family.precision {
+        case .fp16:
+            var bits: [UInt16] = []
+            bits.reserveCapacity(n * k)
+            for index in 0..<(n * k) {
+                let value = HostHalf.fp16Bits(generator.next())
+                bits.append(value)
+                weights[index] = HostHalf.fp16Value(value)
+            }
+            bytes = bits.withUnsafeBytes { Array($0) }
+        case .int8:
+            bytes.reserveCapacity(n * k)
+            for row in 0..<n {
+                let scale = 0.01 + Float(row % 7) * 0.001
+                scales.append(scale)
+                for column in 0..<k {
+                    let value = Int8(clamping: Int((generator.next() * 127).rounded()))
+                    bytes.append(UInt8(bitPattern: value))
+                    weights[row * k + column] = Float(value) * scale
+                }
+            }
+        default:
+            let group = family.group
+            bytes = [UInt8](repeating: 0, count: n * k / 2)
+            for row in 0..<n {
+                for start in stride(from: 0, to: k, by: group) {
+                    let scale = 0.05 + Float((row + start / group) % 5) * 0.01
+                    scales.append(scale)
+                    for column in start..<(start + group) {
+                        let nibble = UInt8(min(15, max(0, Int((generator.next() * 7.5 + 8).rounded(.down)))))
+                        let index = row * k + column
+                        bytes[index / 2] |= index % 2 == 0 ? nibble : nibble << 4
+                        weights[index] = Float(Int(nibble) - 8) * scale
+                    }
+                }
+            }
+        }
+        self.weights = weights
+        deviceW = try context.upload(bytes)
+        deviceScales = try context.upload(scales.isEmpty ? [Float(1)] : scales)
+        deviceX = try context.upload(x)
+        deviceY = try context.allocate(bytes: n * 4)
+    }
+
+    public var arguments: [KernelArgument] {
+        [.pointer(deviceW), .pointer(deviceScales), .pointer(deviceX), .pointer(deviceY), .int32(Int32(n)), .int32(Int32(k))]
+    }
+
+    public func poisonOutput() throws { try deviceY.fill(byte: 0xFF) }
+
+    /// Every output element, against sums of the same dequantized weights: only the summation
+    /// order differs, so the tolerance is fp32's, not the format's.
+    public func validate() throws -> Validation {
+        let output = try deviceY.read(as: Float.self, count: n)
+        var accumulator = ErrorAccumulator()
+        for row in 0..<n {
+            var sum = 0.0
+            for column in 0..<k { sum += Double(weights[row * k + column]) * Double(x[column]) }
+            accumulator.add(output: output[row], reference: sum)
+        }
+        return accumulator.validation(tolerance: 1e-4)
+    }
+}

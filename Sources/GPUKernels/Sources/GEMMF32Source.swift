@@ -1,0 +1,129 @@
+// The CUDA C source of `gemm_f32.cu`, compiled at run time by NVRTC (see CUDASource).
+extension CUDASource {
+    static let gemmF32Text = #"""
+// fp32 GEMM on CUDA cores: C[M,N] = A[M,K] * W[N,K]^T, row-major, K contiguous in A and W
+// (a Linear layer's weight as PyTorch stores it). Tunable (as -D defines): block tile BM x BN,
+// k tile BK, warp tile WM x WN, thread tile TM x TN, LN threads of a warp along N (32/LN
+// along M), VEC floats per global load, STAGES shared-memory buffers (1, or 2: the next tile
+// is loaded into registers while the current one is multiplied).
+#define WARPS_M (BM / WM)
+#define WARPS_N (BN / WN)
+#define THREADS (WARPS_M * WARPS_N * 32)
+#define LM (32 / LN)
+#define WMITER (WM / (LM * TM))
+#define WNITER (WN / (LN * TN))
+#define PAD 4
+#define AS_STRIDE (BM + PAD)
+#define WS_STRIDE (BN + PAD)
+#define A_VECTORS ((BM * BK / VEC + THREADS - 1) / THREADS)
+#define W_VECTORS ((BN * BK / VEC + THREADS - 1) / THREADS)
+
+#if VEC == 4
+typedef float4 vec_t;
+#elif VEC == 2
+typedef float2 vec_t;
+#else
+typedef float vec_t;
+#endif
+
+__device__ __forceinline__ void load_tile(const float* __restrict__ src, int rows, int K, int row0, int k0,
+                                          int tile_rows, vec_t* regs, int count) {
+    for (int v = 0; v < count; ++v) {
+        int index = (int)threadIdx.x + v * THREADS;
+        int row = index / (BK / VEC), kv = index % (BK / VEC);
+        int r = row0 + row, k = k0 + kv * VEC;
+        float values[VEC];
+        if (row < tile_rows && r < rows && k < K) {
+            *(vec_t*)values = *(const vec_t*)(src + (size_t)r * K + k);
+        } else {
+            for (int i = 0; i < VEC; ++i) values[i] = 0.0f;
+        }
+        regs[v] = *(vec_t*)values;
+    }
+}
+
+__device__ __forceinline__ void store_tile(float* tile, int stride, int tile_rows, const vec_t* regs, int count) {
+    for (int v = 0; v < count; ++v) {
+        int index = (int)threadIdx.x + v * THREADS;
+        int row = index / (BK / VEC), kv = index % (BK / VEC);
+        if (row >= tile_rows) continue;
+        const float* values = (const float*)&regs[v];
+        for (int i = 0; i < VEC; ++i) tile[(kv * VEC + i) * stride + row] = values[i];
+    }
+}
+
+extern "C" __global__ void __launch_bounds__(THREADS)
+gemm_f32(const float* __restrict__ A, const float* __restrict__ W, float* __restrict__ C, int M, int N, int K) {
+    extern __shared__ float4 shared_raw[];
+    float* shared = (float*)shared_raw;
+    const int stage_floats = BK * (AS_STRIDE + WS_STRIDE);
+    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+    const int warp_m = warp / WARPS_N, warp_n = warp % WARPS_N;
+    const int lane_m = lane / LN, lane_n = lane % LN;
+    const int m0 = blockIdx.y * BM, n0 = blockIdx.x * BN;
+
+    float acc[WMITER * TM][WNITER * TN];
+    for (int i = 0; i < WMITER * TM; ++i)
+        for (int j = 0; j < WNITER * TN; ++j) acc[i][j] = 0.0f;
+
+    vec_t a_regs[A_VECTORS], w_regs[W_VECTORS];
+    const int tiles = (K + BK - 1) / BK;
+    load_tile(A, M, K, m0, 0, BM, a_regs, A_VECTORS);
+    load_tile(W, N, K, n0, 0, BN, w_regs, W_VECTORS);
+    store_tile(shared, AS_STRIDE, BM, a_regs, A_VECTORS);
+    store_tile(shared + BK * AS_STRIDE, WS_STRIDE, BN, w_regs, W_VECTORS);
+    __syncthreads();
+
+    for (int t = 0; t < tiles; ++t) {
+        const int stage = (STAGES == 2) ? (t & 1) : 0;
+        const float* As = shared + stage * stage_floats;
+        const float* Ws = As + BK * AS_STRIDE;
+        const bool more = t + 1 < tiles;
+        if (STAGES == 2 && more) {
+            load_tile(A, M, K, m0, (t + 1) * BK, BM, a_regs, A_VECTORS);
+            load_tile(W, N, K, n0, (t + 1) * BK, BN, w_regs, W_VECTORS);
+        }
+#pragma unroll
+        for (int kk = 0; kk < BK; ++kk) {
+            float a[WMITER * TM], b[WNITER * TN];
+#pragma unroll
+            for (int im = 0; im < WMITER; ++im)
+#pragma unroll
+                for (int i = 0; i < TM; ++i)
+                    a[im * TM + i] = As[kk * AS_STRIDE + warp_m * WM + im * LM * TM + lane_m * TM + i];
+#pragma unroll
+            for (int in = 0; in < WNITER; ++in)
+#pragma unroll
+                for (int j = 0; j < TN; ++j)
+                    b[in * TN + j] = Ws[kk * WS_STRIDE + warp_n * WN + in * LN * TN + lane_n * TN + j];
+#pragma unroll
+            for (int i = 0; i < WMITER * TM; ++i)
+#pragma unroll
+                for (int j = 0; j < WNITER * TN; ++j) acc[i][j] = fmaf(a[i], b[j], acc[i][j]);
+        }
+        if (more) {
+            if (STAGES == 1) {
+                __syncthreads();
+                load_tile(A, M, K, m0, (t + 1) * BK, BM, a_regs, A_VECTORS);
+                load_tile(W, N, K, n0, (t + 1) * BK, BN, w_regs, W_VECTORS);
+            }
+            float* next = shared + ((STAGES == 2) ? ((t + 1) & 1) : 0) * stage_floats;
+            store_tile(next, AS_STRIDE, BM, a_regs, A_VECTORS);
+            store_tile(next + BK * AS_STRIDE, WS_STRIDE, BN, w_regs, W_VECTORS);
+            __syncthreads();
+        }
+    }
+
+    for (int im = 0; im < WMITER; ++im)
+        for (int i = 0; i < TM; ++i) {
+            const int row = m0 + warp_m * WM + im * LM * TM + lane_m * TM + i;
+            if (row >= M) continue;
+            for (int in = 0; in < WNITER; ++in)
+                for (int j = 0; j < TN; ++j) {
+                    const int col = n0 + warp_n * WN + in * LN * TN + lane_n * TN + j;
+                    if (col < N) C[(size_t)row * N + col] = acc[im * TM + i][in * TN + j];
+                }
+        }
+}
+"""#
+}
