@@ -149,7 +149,7 @@ let package = Package(
             name: "Tuning",
             dependencies: [
                 "HardwareProbe", "Kernels", "Measurement", "Search", "TuningDatabase", "Workloads", "ModelEngine",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "GPUKernels", "CUDALibraries", .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // `tunebench bench`: one kernel configuration measured, placed on the roofline, and
@@ -168,6 +168,7 @@ let package = Package(
             dependencies: [
                 "TunebenchCore", "MachineIdentity", "HardwareProbe", "Measurement", "Reports", "Kernels", "Benchmarks",
                 "Search", "Tuning", "TuningDatabase", "TuningDatabasePostgres", "Workloads", "TunebenchRuntime", "DeploymentExport", "ModelRunner", "ModelEngine",
+                "GPUKernels", "CUDALibraries",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -50,7 +50,7 @@ public final class CUDAKernelRunner: @unchecked Sendable {
         }
         if shape.sharedBytes > 48 * 1024 { try function.allowDynamicSharedMemory(bytes: shape.sharedBytes) }
         let launch = {
-            try function.launch(grid: shape.grid, block: (shape.threads, 1, 1), sharedBytes: shape.sharedBytes, arguments: data.arguments)
+            try function.launch(grid: shape.grid, block: shape.block, sharedBytes: shape.sharedBytes, arguments: data.arguments)
         }
         try data.poisonOutput()
         try launch()

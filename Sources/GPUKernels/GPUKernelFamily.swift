@@ -26,17 +26,21 @@ public protocol GPUKernelFamily: Sendable {
 /// Grid, block and dynamic shared memory of one launch.
 public struct LaunchShape: Equatable, Sendable {
     public var grid: (Int, Int, Int)
+    /// Threads per block in all.
     public var threads: Int
     public var sharedBytes: Int
+    /// The block's shape (threads, 1, 1 unless a user kernel asks for 2-D or 3-D blocks).
+    public var block: (Int, Int, Int)
 
-    public init(grid: (Int, Int, Int), threads: Int, sharedBytes: Int) {
+    public init(grid: (Int, Int, Int), threads: Int, sharedBytes: Int, block: (Int, Int, Int)? = nil) {
         self.grid = grid
         self.threads = threads
         self.sharedBytes = sharedBytes
+        self.block = block ?? (threads, 1, 1)
     }
 
     public static func == (lhs: LaunchShape, rhs: LaunchShape) -> Bool {
-        lhs.grid == rhs.grid && lhs.threads == rhs.threads && lhs.sharedBytes == rhs.sharedBytes
+        lhs.grid == rhs.grid && lhs.threads == rhs.threads && lhs.sharedBytes == rhs.sharedBytes && lhs.block == rhs.block
     }
 }
 

@@ -23,11 +23,11 @@ struct TuneCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "The kernel.")
-    var kernel: KernelKind
+    @Option(help: "The kernel: \(KernelKind.allCases.map(\.rawValue).joined(separator: ", ")); with --cuda, the function to tune.")
+    var kernel: String
 
     @Option(help: "The problem shape: MxNxK for gemm and gemv, N,C,H,W,K,R,S[,stride[,pad[,dilation]]] for conv2d.")
-    var shape: String
+    var shape: String?
 
     @Option(help: "Weight precision.")
     var precision = Precision.fp32
@@ -84,9 +84,20 @@ struct TuneCommand: ParsableCommand {
 
     @OptionGroup var profiles: ProfileOptions
 
+    @OptionGroup(title: "GPU") var gpuOptions: GPUTuneOptions
+
     func run() throws {
         InterruptHandler.install()
         try runReportingErrors {
+            if gpuOptions.isRequested {
+                try gpuOptions.run(kernel: kernel, shape: shape, precision: precision, strategy: strategy.rawValue, budget: budget,
+                                   time: time, seed: seed, db: db, t4: t4, quiet: quiet, profiles: profiles)
+                return
+            }
+            guard let kernel = KernelKind(rawValue: kernel) else {
+                throw ValidationError("unknown kernel \"\(self.kernel)\" (known: \(KernelKind.allCases.map(\.rawValue).joined(separator: ", ")); --cuda FILE for a CUDA kernel)")
+            }
+            guard let shape else { throw ValidationError("--shape is required") }
             let problem = KernelProblem(layer: try Layer(kernel: kernel, shape: shape, epilogue: epilogue), precision: precision, kernel: kernel)
             var request = TuneRequest(problem: problem, strategy: strategy.rawValue, seed: seed, budgetTrials: budget ?? (time == nil ? 100 : nil),
                                       budgetSeconds: time, patience: patience, stopAtRooflineFraction: stopAt, fixed: fix,

@@ -1,0 +1,135 @@
+import CUDALibraries
+import Foundation
+import GPUKernels
+import HardwareProbe
+import Kernels
+import KernelModel
+import Search
+import TunebenchCore
+import TuningDatabase
+
+/// What a GPU tuning run is asked for.
+public struct GPUTuneRequest: Sendable {
+    /// The database's layer text, e.g. "gemm m=4096 n=4096 k=4096 fp16 on NVIDIA H200".
+    public var layer: String
+    public var strategy: String
+    public var seed: UInt64
+    public var budgetTrials: Int?
+    public var budgetSeconds: Double?
+
+    public init(layer: String, strategy: String = "auto", seed: UInt64 = 1, budgetTrials: Int? = nil, budgetSeconds: Double? = nil) {
+        self.layer = layer
+        self.strategy = strategy
+        self.seed = seed
+        self.budgetTrials = budgetTrials
+        self.budgetSeconds = budgetSeconds
+    }
+}
+
+/// A GPU run's trials and winner.
+public struct GPUTuneResult: Sendable {
+    public var run: RunRecord
+    public var trials: [TrialRecord]
+    public var best: BestRecord?
+    public var compileStatistics: (hits: Int, compilations: Int)
+}
+
+/// Tunes one GPU kernel on one device: the default configuration first, then the strategy's
+/// proposals, each compiled (NVRTC, cached), validated and timed with CUDA events by
+/// `CUDAKernelRunner`. A configuration that does not compile, that the device cannot launch or
+/// that computes a wrong result is recorded as a failed trial with its message, as on the CPU,
+/// and the search goes on. Runs, trials and the best configuration go into the tuning database
+/// under this machine's profile, the kernel named `cuda-…`.
+public final class GPUTuner {
+    public let profile: HardwareProfile
+    public let database: any TuningStore
+    public let runner: CUDAKernelRunner
+
+    public init(profile: HardwareProfile, database: any TuningStore, runner: CUDAKernelRunner) {
+        self.profile = profile
+        self.database = database
+        self.runner = runner
+    }
+
+    public func tune(_ family: any GPUKernelFamily, data: any GPUProblemData, request: GPUTuneRequest,
+                     progress: (TrialRecord, BestRecord?) -> Void = { _, _ in }) throws -> GPUTuneResult {
+        let space = SearchSpace(family.space)
+        let validCount = family.allConfigurations().count
+        guard validCount > 0 else { throw SearchError(message: "no valid configuration of \(family.kernel) for \(request.layer)") }
+        let strategyName = request.strategy == "auto"
+            ? (validCount <= (request.budgetTrials ?? Int.max) ? "exhaustive" : "bandit") : request.strategy
+        var strategy = try StrategyCatalog.make(strategyName, seed: request.seed, budget: request.budgetTrials, validSize: validCount)
+        let profileJSON = String(decoding: try ProfileStore.encode(profile), as: UTF8.self)
+        try database.save(profile: ProfileRecord(id: profile.id, name: profile.name, json: profileJSON, addedAt: Timestamp.now()))
+        var run = RunRecord(id: UUID().uuidString.lowercased(), profileId: profile.id, layer: request.layer, kernel: family.kernel,
+                            strategy: strategyName, seed: Int(truncatingIfNeeded: request.seed), fixed: "",
+                            budgetTrials: request.budgetTrials, budgetSeconds: request.budgetSeconds, startedAt: Timestamp.now(),
+                            provenance: .current(profile: profile))
+        run.buildFlags = "nvrtc \(runner.compiler.nvrtc.versionText) \(runner.target)"
+        try database.insert(run: run)
+
+        let started = Date()
+        var history: [Trial] = []
+        var trials: [TrialRecord] = []
+        var best: BestRecord?
+        var defaultSeconds: Double?
+        let defaultConfig = family.defaultConfig
+        while true {
+            if let limit = request.budgetTrials, trials.count >= limit { break }
+            if let seconds = request.budgetSeconds, Date().timeIntervalSince(started) >= seconds { break }
+            let proposal: (KernelConfig, String)?
+            if trials.isEmpty {
+                proposal = (defaultConfig, "default")
+            } else {
+                proposal = strategy.next(in: space, history: history).map { ($0, strategyName) }
+            }
+            guard let (config, source) = proposal else { break }
+            let trial = measure(family, config, data: data, run: run, seq: trials.count, source: source)
+            try database.append(trial: trial)
+            trials.append(trial)
+            history.append(Trial(config: config, score: trial.status == .ok ? (trial.gflops ?? 1 / (trial.medianSeconds ?? 1)) : nil))
+            if trials.count == 1, trial.status == .ok { defaultSeconds = trial.medianSeconds }
+            if trial.status == .ok, let seconds = trial.medianSeconds, seconds < best?.medianSeconds ?? .infinity {
+                best = BestRecord(
+                    profileId: profile.id, layer: request.layer, kernelLibraryVersion: KernelLibrary.version, kernel: family.kernel,
+                    config: trial.config, medianSeconds: seconds, gflops: trial.gflops ?? 0, rooflineFraction: nil, margin: nil,
+                    runnerUpConfig: best?.config, defaultConfig: family.space.completing(defaultConfig).description,
+                    speedupOverDefault: defaultSeconds.map { $0 / seconds }, runId: run.id, updatedAt: Timestamp.now()
+                )
+            }
+            progress(trial, best)
+        }
+        if let best { try database.record(best: best) }
+        let finished = Timestamp.now()
+        try database.finish(runID: run.id, at: finished)
+        run.status = .finished
+        run.finishedAt = finished
+        return GPUTuneResult(run: run, trials: trials, best: best, compileStatistics: runner.compiler.statistics)
+    }
+
+    /// One trial: measured, or failed with the reason in its message.
+    func measure(_ family: any GPUKernelFamily, _ config: KernelConfig, data: any GPUProblemData, run: RunRecord,
+                 seq: Int, source: String) -> TrialRecord {
+        let started = Date()
+        let complete = family.space.completing(config)
+        var trial = TrialRecord(runId: run.id, seq: seq, config: complete.description, source: source, status: .ok,
+                                measuredAt: Timestamp.now(), wallSeconds: 0)
+        do {
+            let result = try runner.measure(family, config, data: data)
+            trial.medianSeconds = result.milliseconds / 1000
+            trial.minSeconds = result.milliseconds / 1000
+            trial.samples = runner.samples
+            trial.gflops = family.flops > 0 ? result.gflops : nil
+            trial.relativeError = result.validation.relativeError
+            trial.message = "\(result.registers) registers, \(result.localBytes) B spilled, \(String(format: "%.0f", result.gigabytesPerSecond)) GB/s"
+        } catch let error as GPUError {
+            trial.status = error.code == .wrongResult ? .wrongResult : .invalid
+            trial.message = error.message
+        } catch {
+            trial.status = .invalid
+            trial.message = "\(error)"
+        }
+        trial.wallSeconds = Date().timeIntervalSince(started)
+        return trial
+    }
+}

@@ -1,0 +1,155 @@
+import ArgumentParser
+import CUDALibraries
+import Foundation
+import GPUKernels
+import HardwareProbe
+import KernelModel
+import Reports
+import Tuning
+import TuningDatabase
+import TuningDatabasePostgres
+
+/// `tune --gpu` (tunebench's GPU kernels) and `tune --cuda FILE.cu` (a user's kernel, as Kernel
+/// Tuner tunes one).
+struct GPUTuneOptions: ParsableArguments {
+    @Flag(help: "Tune tunebench's CUDA kernel for --kernel/--shape/--precision (gemm: fp32 on CUDA cores, fp16/bf16 on tensor cores; gemv: fp16/int8/int4 weights) on a GPU.")
+    var gpu = false
+
+    @Option(help: "Tune this CUDA source's --kernel function (extern \"C\" __global__) on a GPU.")
+    var cuda: String?
+
+    @Option(name: .customLong("param"), help: "A tunable parameter of --cuda, passed as a define: NAME=v1,v2,… (repeat for each).")
+    var parameters: [String] = []
+
+    @Option(name: .customLong("constraint"), help: "A condition on the parameters and problem sizes, e.g. \"BLOCK_SIZE*TILE<=1024\" (repeatable).")
+    var constraints: [String] = []
+
+    @Option(help: "Problem sizes of --cuda, e.g. n=1048576,m=64: what the expressions and scalar arguments read.")
+    var problem = ""
+
+    @Option(name: .customLong("arg"), help: "The kernel's arguments in order: NAME:TYPE[COUNT] (buffer; add :out for an output), NAME:TYPE=VALUE (scalar). Types: float, half, bf16, int, int8, uint8; scalars int, float, long.")
+    var arguments: [String] = []
+
+    @Option(help: "Threads per block of --cuda: 1 to 3 expressions (default: the parameters block_size_x/y/z).")
+    var block: String?
+
+    @Option(help: "Blocks of --cuda: 1 to 3 expressions, rounded up, e.g. \"n/(BLOCK_SIZE*TILE)\".")
+    var grid = "1"
+
+    @Option(help: "Floating-point operations of one --cuda run (an expression), to report GFLOP/s.")
+    var flops: String?
+
+    @Option(name: .customLong("reference"), help: "The expected output of --cuda: NAME=FILE (.npy, or raw values of the buffer's type). Without it the first configuration's output is the reference.")
+    var references: [String] = []
+
+    @Option(help: "Relative L2 error a --cuda output may show against the reference.")
+    var tolerance = 1e-6
+
+    @Option(help: "The CUDA device (ordinal, as CUDA_VISIBLE_DEVICES leaves them).")
+    var device = 0
+
+    @Flag(name: .customLong("compile-only"), help: "Compile every configuration with NVRTC (no GPU needed) and report the refused ones; nothing is timed or recorded.")
+    var compileOnly = false
+
+    @Option(help: "The architecture --compile-only compiles for: sm_80, sm_90, … (default: the device's, else sm_90).")
+    var arch: String?
+
+    var isRequested: Bool { gpu || cuda != nil }
+
+    /// The family to tune and the database's layer text for it.
+    func family(kernel: String, shape: String?, precision: Precision, limits: GPULimits) throws -> (any GPUKernelFamily, String) {
+        if let cuda {
+            let family = try CUDAUserKernel(sourceFile: cuda, kernel: kernel, parameters: parameters, constraints: constraints,
+                                            problem: problem, arguments: arguments, block: block, grid: grid, flops: flops)
+            return (family, "cuda \((cuda as NSString).lastPathComponent):\(kernel) \(problem)")
+        }
+        guard let shape else { throw ValidationError("--gpu needs --shape MxNxK") }
+        let dims = shape.lowercased().split(separator: "x").compactMap { Int($0) }
+        guard dims.count == 3, dims.allSatisfy({ $0 > 0 }) else { throw ValidationError("--shape \(shape): expected MxNxK") }
+        let (m, n, k) = (dims[0], dims[1], dims[2])
+        let layer = "gemm m=\(m) n=\(n) k=\(k) \(precision.rawValue)"
+        switch kernel {
+        case "gemm":
+            if precision == .fp32 { return (CUDAGEMMF32(m: m, n: n, k: k, limits: limits), layer) }
+            return (try CUDAGEMMTensorCore(m: m, n: n, k: k, precision: precision, limits: limits), layer)
+        case "gemv":
+            guard m == 1 else { throw ValidationError("the GPU gemv computes one row (M = 1), not \(m)") }
+            return (try CUDAGEMV(n: n, k: k, precision: precision, limits: limits), layer)
+        default:
+            throw ValidationError("--gpu tunes gemm or gemv, not \(kernel)")
+        }
+    }
+
+    func limits(for arch: String?) throws -> GPULimits {
+        guard let arch else { return .sm90 }
+        let digits = arch.lowercased().replacingOccurrences(of: "sm_", with: "").replacingOccurrences(of: "compute_", with: "")
+        guard let number = Int(digits), number >= 50 else { throw ValidationError("--arch \(arch): expected sm_XY, e.g. sm_90") }
+        var limits = number >= 90 ? GPULimits.sm90 : GPULimits.sm80
+        (limits.computeCapabilityMajor, limits.computeCapabilityMinor) = (number / 10, number % 10)
+        if number < 80 { limits.sharedMemoryPerBlockBytes = 48 * 1024 }
+        return limits
+    }
+
+    func run(kernel: String, shape: String?, precision: Precision, strategy: String, budget: Int?, time: Double?, seed: UInt64,
+             db: String, t4: String?, quiet: Bool, profiles: ProfileOptions) throws {
+        // A user kernel's description is checked before NVRTC or a GPU is looked for.
+        if cuda != nil { _ = try self.family(kernel: kernel, shape: shape, precision: precision, limits: .sm90) }
+        let nvrtc = try NVRTC.shared()
+        let compiler = CUDACompiler(nvrtc: nvrtc)
+        if compileOnly {
+            let context = arch == nil ? try? CUDAContext(driver: CUDADriver.shared(), ordinal: device) : nil
+            let limits = try context.map { GPULimits(device: $0.device) } ?? self.limits(for: arch)
+            let (family, _) = try self.family(kernel: kernel, shape: shape, precision: precision, limits: limits)
+            let target = nvrtc.target(computeCapability: limits.computeCapabilityMajor, limits.computeCapabilityMinor)
+            var compiled = 0
+            var refused: [(String, String)] = []
+            for config in family.allConfigurations() {
+                do {
+                    _ = try compiler.compile(family.source, defines: family.defines(config), target: target)
+                    compiled += 1
+                } catch {
+                    refused.append((config.parameterText, "\(error)"))
+                }
+            }
+            print(GPUTuneReportText.compileReport(kernel: family.kernel, target: "\(target) (NVRTC \(nvrtc.versionText))", compiled: compiled, refused: refused))
+            if compiled == 0 { throw GPUError(.compileFailed, "no configuration of \(family.kernel) compiled") }
+            return
+        }
+        let context = try CUDAContext(driver: CUDADriver.shared(), ordinal: device)
+        let runner = CUDAKernelRunner(context: context, compiler: compiler)
+        let (family, layer) = try self.family(kernel: kernel, shape: shape, precision: precision, limits: runner.limits)
+        let data: any GPUProblemData
+        switch family {
+        case let user as CUDAUserKernel:
+            var files: [String: String] = [:]
+            for item in references {
+                let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2 else { throw ValidationError("--reference \(item): expected NAME=FILE") }
+                files[parts[0]] = parts[1]
+            }
+            data = try UserKernelData(context: context, family: user, referenceFiles: files, tolerance: tolerance)
+        case let gemv as CUDAGEMV:
+            data = try GEMVData(context: context, family: gemv)
+        default:
+            let dims = shape!.lowercased().split(separator: "x").compactMap { Int($0) }
+            data = try GEMMData(context: context, m: dims[0], n: dims[1], k: dims[2], precision: precision)
+        }
+        let profile = try profiles.currentMachine()
+        let device = context.device
+        let fullLayer = "\(layer) on \(device.name) (\(device.architecture))"
+        let tuner = GPUTuner(profile: profile, database: try TuningStoreLocation.open(db, create: true), runner: runner)
+        printToStderr("tuning \(family.kernel) \(fullLayer) on profile \(profile.id) into \(db)")
+        let result = try tuner.tune(family, data: data, request: GPUTuneRequest(layer: fullLayer, strategy: strategy, seed: seed,
+                                                                                 budgetTrials: budget ?? (time == nil ? 100 : nil), budgetSeconds: time)) { trial, best in
+            if !quiet { printToStderr(GPUTuneReportText.progressLine(trial, best: best)) }
+        }
+        print(GPUTuneReportText.render(result))
+        if let user = data as? UserKernelData, !user.referenceFromFiles {
+            printToStderr("note: validated against the first configuration's output (give --reference NAME=FILE to check against the truth)")
+        }
+        if let t4 {
+            try T4Results(trials: result.trials).encoded().write(to: URL(fileURLWithPath: t4))
+            printToStderr("wrote T4 results to \(t4)")
+        }
+    }
+}
