@@ -59,10 +59,7 @@ public struct CUDAGEMMF32: GPUKernelFamily {
     }
 
     public var defaultConfig: KernelConfig {
-        space.completing(KernelConfig(kernel: kernel, values: [
-            "BM": .int(128), "BN": .int(128), "BK": .int(16), "WM": .int(64), "WN": .int(32),
-            "TM": .int(8), "TN": .int(4), "STAGES": .int(2),
-        ]))
+        GPUDefaults.config(kernel: kernel, layer: Layer.gemm(m: m, n: n, k: k), precision: .fp32)!
     }
 
     public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }

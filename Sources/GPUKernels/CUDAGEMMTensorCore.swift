@@ -57,9 +57,7 @@ public struct CUDAGEMMTensorCore: GPUKernelFamily {
     }
 
     public var defaultConfig: KernelConfig {
-        space.completing(KernelConfig(kernel: kernel, values: [
-            "BM": .int(128), "BN": .int(128), "BK": .int(32), "WM": .int(64), "WN": .int(64), "STAGES": .int(3),
-        ]))
+        GPUDefaults.config(kernel: kernel, layer: Layer.gemm(m: m, n: n, k: k), precision: precision)!
     }
 
     public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }

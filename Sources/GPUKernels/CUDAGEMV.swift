@@ -61,8 +61,7 @@ public struct CUDAGEMV: GPUKernelFamily {
     static func elementsPerLoad(vector: Int, precision: Precision) -> Int { Int(Double(vector) / precision.bytesPerWeight) }
 
     public var defaultConfig: KernelConfig {
-        let vector = [16, 8, 4].first { space.isValid(KernelConfig(kernel: kernel, values: ["THREADS": .int(256), "ROWS": .int(2), "VEC": .int($0)])) } ?? 4
-        return space.completing(KernelConfig(kernel: kernel, values: ["THREADS": .int(256), "ROWS": .int(2), "VEC": .int(vector)]))
+        GPUDefaults.config(kernel: kernel, layer: Layer.gemm(m: 1, n: n, k: k), precision: precision, group: group)!
     }
 
     public var flops: Double { 2 * Double(n) * Double(k) }

@@ -28,4 +28,31 @@ public enum ProfileSimilarity {
     static func cacheBytes(_ profile: HardwareProfile, level: Int) -> UInt64? {
         profile.topology.caches.filter { $0.level == level && ($0.type == .data || $0.type == .unified) }.map(\.sizeBytes).min()
     }
+
+    /// The GPU a profile's GPU records are for: its first CUDA device (one with a compute
+    /// capability). Nil when the profile lists none.
+    public static func cudaGPU(_ profile: HardwareProfile) -> GPUInfo? {
+        profile.gpus.first { $0.computeCapability != nil }
+    }
+
+    /// How far apart two machines' GPUs are for reusing GPU configurations: nil unless both
+    /// have a CUDA GPU of the same architecture family (compute capability major: the same
+    /// tensor-core instructions and shared-memory limits); then SM count and memory size on a
+    /// log scale, and 0.5 for another minor revision.
+    public static func gpuDistance(_ a: HardwareProfile, _ b: HardwareProfile) -> Double? {
+        guard let x = cudaGPU(a), let y = cudaGPU(b), let capabilityA = x.computeCapability, let capabilityB = y.computeCapability,
+              capabilityA.split(separator: ".").first == capabilityB.split(separator: ".").first else { return nil }
+        var distance = capabilityA == capabilityB ? 0.0 : 0.5
+        if let smsA = x.multiprocessors, let smsB = y.multiprocessors {
+            distance += abs(log2(Double(max(1, smsA)) / Double(max(1, smsB))))
+        } else {
+            distance += 1
+        }
+        if let memoryA = x.memoryBytes, let memoryB = y.memoryBytes, memoryA > 0, memoryB > 0 {
+            distance += 0.5 * abs(log2(Double(memoryA) / Double(memoryB)))
+        } else {
+            distance += 0.5
+        }
+        return a.id == b.id ? 0 : distance + 0.01
+    }
 }

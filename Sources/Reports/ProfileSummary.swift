@@ -79,7 +79,7 @@ public enum ProfileSummary {
             .compactMap { $0 }.joined(separator: ", ")
     }
 
-    static func gpuLine(_ gpu: GPUInfo) -> String {
+    public static func gpuLine(_ gpu: GPUInfo) -> String {
         var parts = ["\(gpu.pciBusID)  \(gpu.name ?? "unknown") [\(String(format: "%04x:%04x", gpu.vendorID, gpu.deviceID))]"]
         if let vendor = gpu.vendor { parts.append(vendor) }
         if let memory = gpu.memoryBytes { parts.append(ByteCount.format(memory)) }

@@ -12,8 +12,11 @@ extension DeploymentArtifact {
         let wanted = { (id: String) in profileIDs?.contains(id) ?? true }
         let choices = try database.choices(kernelLibraryVersion: kernelLibraryVersion).filter { wanted($0.profileId) }
         var entries: [Entry] = []
-        for best in try database.best(kernelLibraryVersion: kernelLibraryVersion) where wanted(best.profileId) {
-            let (layer, precision) = try Layer.parse(key: best.layer)
+        // A user's CUDA kernel ("cuda:NAME", tuned with `tune --cuda`) is no model layer: it stays
+        // in the database and its T4 file, not in a deployment.
+        for best in try database.best(kernelLibraryVersion: kernelLibraryVersion) where wanted(best.profileId) && !best.kernel.hasPrefix("cuda:") {
+            let (key, device) = GPULayerKey.split(best.layer)
+            let (layer, precision) = try Layer.parse(key: key)
             let config = try KernelConfig(parsing: best.config)
             // The autotuned choice (a max-error policy) before a locked precision.
             let choice = choices.filter { $0.profileId == best.profileId && $0.bestLayer == best.layer }
@@ -21,7 +24,7 @@ extension DeploymentArtifact {
             entries.append(Entry(profile: best.profileId, layer: layer.description, precision: precision, kernel: config.kernel,
                                  parameters: config.values, expectedSeconds: best.medianSeconds, gflops: best.gflops,
                                  chosenBy: choice?.policy, relativeError: choice?.relativeError,
-                                 modelCheck: choice?.modelCheck, modelOutputError: choice?.modelOutputError))
+                                 modelCheck: choice?.modelCheck, modelOutputError: choice?.modelOutputError, device: device))
         }
         let decoder = JSONDecoder()
         let profiles = try database.profiles().filter { wanted($0.id) }.map { record in

@@ -28,10 +28,12 @@ public struct DeploymentArtifact: Codable, Equatable, Sendable {
         /// choice (model, metric, calibration inputs, limit) and the model's output error.
         public var modelCheck: String?
         public var modelOutputError: Double?
+        /// The GPU a GPU record was tuned on (e.g. "NVIDIA H200"); nil for CPU records.
+        public var device: String?
 
         public init(profile: String, layer: String, precision: Precision, kernel: String, parameters: [String: ParameterValue],
                     expectedSeconds: Double, gflops: Double, chosenBy: String? = nil, relativeError: Double? = nil,
-                    modelCheck: String? = nil, modelOutputError: Double? = nil) {
+                    modelCheck: String? = nil, modelOutputError: Double? = nil, device: String? = nil) {
             self.profile = profile
             self.layer = layer
             self.precision = precision
@@ -41,6 +43,7 @@ public struct DeploymentArtifact: Codable, Equatable, Sendable {
             self.gflops = gflops
             self.chosenBy = chosenBy
             self.relativeError = relativeError
+            self.device = device
             self.modelCheck = modelCheck
             self.modelOutputError = modelOutputError
         }

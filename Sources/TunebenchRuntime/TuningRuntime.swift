@@ -17,6 +17,7 @@ public final class TuningRuntime: Sendable {
         var layer: String
         /// nil: the precision the profile's policy chose (else fp32).
         var precision: Precision?
+        var device: ComputeDevice = .cpu
     }
 
     public let artifact: DeploymentArtifact
@@ -47,11 +48,14 @@ public final class TuningRuntime: Sendable {
         }
         // Exact answers up front: the common case never computes anything after loading.
         var exact: [Key: RuntimeAnswer] = [:]
-        for (profile, entries) in entriesByProfile {
-            for layer in Set(entries.map(\.layer)) {
-                for precision in [nil] + Precision.allCases.map(Optional.some) {
-                    if let answer = Self.exact(layer: layer, precision: precision, profile: profile, entries: entries) {
-                        exact[Key(profile: profile, layer: layer, precision: precision)] = answer
+        for (profile, all) in entriesByProfile {
+            for device in [ComputeDevice.cpu, .gpu] {
+                let entries = all.filter { GPUDefaults.isGPUKernel($0.kernel) == (device == .gpu) }
+                for layer in Set(entries.map(\.layer)) {
+                    for precision in [nil] + Precision.allCases.map(Optional.some) {
+                        if let answer = Self.exact(layer: layer, precision: precision, profile: profile, entries: entries) {
+                            exact[Key(profile: profile, layer: layer, precision: precision, device: device)] = answer
+                        }
                     }
                 }
             }
@@ -87,17 +91,18 @@ public final class TuningRuntime: Sendable {
     }
 
     /// The configuration for `layer` on `profile` (default: this machine), in `precision`
-    /// (default: the one the profile's precision policy chose, else fp32).
-    public func config(for layer: Layer, precision: Precision? = nil, on profile: String? = nil) -> RuntimeAnswer {
+    /// (default: the one the profile's precision policy chose, else fp32), for its CPU kernels
+    /// or (`device: .gpu`) its CUDA kernels.
+    public func config(for layer: Layer, precision: Precision? = nil, on profile: String? = nil, device: ComputeDevice = .cpu) -> RuntimeAnswer {
         // Artifacts name layers by their key, so answers are kept by that text.
-        answer(for: Key(profile: profile ?? machine.id, layer: layer.description, precision: precision)) { layer }
+        answer(for: Key(profile: profile ?? machine.id, layer: layer.description, precision: precision, device: device)) { layer }
     }
 
     /// The configuration for the layer a key names, e.g. "gemm m=32 n=4096 k=4096 bias" (as
     /// layer lists and artifacts write them), otherwise as `config(for: Layer, …)`.
     /// - Throws: only when `layer` is not a layer key.
-    public func config(for layer: String, precision: Precision? = nil, on profile: String? = nil) throws -> RuntimeAnswer {
-        try answer(for: Key(profile: profile ?? machine.id, layer: layer, precision: precision)) {
+    public func config(for layer: String, precision: Precision? = nil, on profile: String? = nil, device: ComputeDevice = .cpu) throws -> RuntimeAnswer {
+        try answer(for: Key(profile: profile ?? machine.id, layer: layer, precision: precision, device: device)) {
             guard let parsed = try? Layer.parse(key: layer).layer else {
                 throw FileError(path: layer, message: "is not a layer key (e.g. \"gemm m=32 n=4096 k=4096 bias\")")
             }
@@ -115,7 +120,7 @@ public final class TuningRuntime: Sendable {
             return true
         }
         if first {
-            warn("tunebench runtime: \(key.layer)\(key.precision.map { " \($0.rawValue)" } ?? "") on \(key.profile): \(answer.step.rawValue): \(answer.source)")
+            warn("tunebench runtime: \(key.layer)\(key.precision.map { " \($0.rawValue)" } ?? "")\(key.device == .gpu ? " (GPU)" : "") on \(key.profile): \(answer.step.rawValue): \(answer.source)")
         }
         return answer
     }
@@ -138,6 +143,7 @@ public final class TuningRuntime: Sendable {
     }
 
     private func resolve(_ key: Key, layer: Layer) -> RuntimeAnswer {
+        if key.device == .gpu { return resolveGPU(key, layer: layer) }
         // A fallback never guesses a lower precision: its accuracy was not measured on this layer.
         let precision = key.precision ?? .fp32
         if let answer = nearest(to: layer, kernel: layer.kernel, precision: precision, in: entriesByProfile[key.profile] ?? []) {
@@ -164,10 +170,51 @@ public final class TuningRuntime: Sendable {
                              source: "\(why); analytical configuration for the caches of \((target ?? machine).id)", expectedSeconds: nil)
     }
 
+    /// The GPU chain: nearest shape tuned on this profile's GPU, then on the most similar GPU
+    /// (same architecture family; SMs and memory on a log scale), then the kernel's default.
+    private func resolveGPU(_ key: Key, layer: Layer) -> RuntimeAnswer {
+        let precision = key.precision ?? .fp32
+        guard let kernel = GPUDefaults.kernel(for: layer, precision: precision),
+              let fallback = GPUDefaults.config(kernel: kernel, layer: layer, precision: precision) else {
+            return RuntimeAnswer(kernel: layer.kernel.rawValue, config: AnalyticalDefaults.config(kernel: layer.kernel, m: layer.m ?? 1, precision: precision, limits: MachineSizes(profile: machine)),
+                                 precision: precision, step: .analytical,
+                                 source: "no GPU kernel computes \(layer) in \(precision.rawValue): the CPU's analytical configuration", expectedSeconds: nil)
+        }
+        if let entry = nearest(to: layer, kernelName: kernel, precision: precision, in: entriesByProfile[key.profile] ?? []) {
+            return RuntimeAnswer(kernel: kernel, config: entry.config, precision: precision, step: .nearestShape,
+                                 source: "no GPU record for this layer; tuned for \(entry.layer) on \(key.profile)", expectedSeconds: nil)
+        }
+        let target = profilesByID[key.profile] ?? (key.profile == machine.id ? machine : nil)
+        if let target {
+            let others = artifact.profiles.filter { $0.id != key.profile }
+                .compactMap { other in ProfileSimilarity.gpuDistance(target, other).map { (other, $0) } }
+                .sorted { $0.1 < $1.1 }.map(\.0)
+            for other in others {
+                if let entry = nearest(to: layer, kernelName: kernel, precision: precision, in: entriesByProfile[other.id] ?? []) {
+                    let gpu = ProfileSimilarity.cudaGPU(other).flatMap(\.name) ?? "its GPU"
+                    return RuntimeAnswer(kernel: kernel, config: entry.config, precision: precision, step: .similarProfile,
+                                         source: "nothing tuned on the GPU of \(key.profile); tuned for \(entry.layer) on \(other.id) (\(gpu))", expectedSeconds: nil)
+                }
+            }
+        }
+        let gpu = target.flatMap(ProfileSimilarity.cudaGPU).flatMap(\.name).map { "its \($0)" } ?? "no CUDA GPU in its profile"
+        return RuntimeAnswer(kernel: kernel, config: fallback, precision: precision, step: .analytical,
+                             source: "nothing tuned for \(kernel) on \(key.profile) (\(gpu)) or a GPU of its family; the kernel's default configuration", expectedSeconds: nil)
+    }
+
     /// The entry of the same kernel and precision whose shape is nearest `layer`.
     private func nearest(to layer: Layer, kernel: KernelKind, precision: Precision, in entries: [DeploymentArtifact.Entry]) -> DeploymentArtifact.Entry? {
-        let candidates = entries.filter { $0.kernel == kernel.rawValue && $0.precision == precision }
+        nearest(to: layer, kernelName: kernel.rawValue, precision: precision, in: entries)
+    }
+
+    private func nearest(to layer: Layer, kernelName: String, precision: Precision, in entries: [DeploymentArtifact.Entry]) -> DeploymentArtifact.Entry? {
+        let candidates = entries.filter { $0.kernel == kernelName && $0.precision == precision }
             .compactMap { entry in (try? Layer.parse(key: entry.layer)).map { (entry, Layer.distance((layer, precision), ($0.layer, precision))) } }
         return candidates.min { $0.1 < $1.1 }?.0
     }
+}
+
+/// Which of a machine's processors a layer runs on.
+public enum ComputeDevice: String, Codable, Sendable {
+    case cpu, gpu
 }

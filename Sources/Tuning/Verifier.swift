@@ -39,8 +39,9 @@ public struct Verifier {
     /// - Throws: when the database has no best configuration of this profile to check.
     public func run(margin: Double = 0.15, rounds: Int = 5, layerContaining filter: String? = nil,
                     settings: TrialSettings = TrialSettings(), progress: (Int, Int, BestRecord) -> Void = { _, _, _ in }) throws -> [Check] {
+        // GPU records are checked on their GPU (`tune --gpu` again), not by this CPU race.
         let records = try database.best(profileID: profile.id, kernelLibraryVersion: KernelLibrary.version)
-            .filter { filter.map($0.layer.contains) ?? true }
+            .filter { (filter.map($0.layer.contains) ?? true) && !GPUDefaults.isGPUKernel($0.kernel) }
         guard !records.isEmpty else {
             throw FileError(path: database.address, message: "has no best configuration of profile \(profile.id) for kernel library \(KernelLibrary.version)"
                             + (filter.map { " with a layer containing \"\($0)\"" } ?? ""))

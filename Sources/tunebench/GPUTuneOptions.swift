@@ -67,7 +67,8 @@ struct GPUTuneOptions: ParsableArguments {
         let dims = shape.lowercased().split(separator: "x").compactMap { Int($0) }
         guard dims.count == 3, dims.allSatisfy({ $0 > 0 }) else { throw ValidationError("--shape \(shape): expected MxNxK") }
         let (m, n, k) = (dims[0], dims[1], dims[2])
-        let layer = "gemm m=\(m) n=\(n) k=\(k) \(precision.rawValue)"
+        // The layer key as CPU records write it: GPU records deploy through the same artifact.
+        let layer = Layer.gemm(m: m, n: n, k: k).key(precision: precision)
         switch kernel {
         case "gemm":
             if precision == .fp32 { return (CUDAGEMMF32(m: m, n: n, k: k, limits: limits), layer) }
@@ -136,10 +137,10 @@ struct GPUTuneOptions: ParsableArguments {
         }
         let profile = try profiles.currentMachine()
         let device = context.device
-        let fullLayer = "\(layer) on \(device.name) (\(device.architecture))"
+        let recordLayer = cuda == nil ? GPULayerKey.text(key: layer, device: device.name) : layer
         let tuner = GPUTuner(profile: profile, database: try TuningStoreLocation.open(db, create: true), runner: runner)
-        printToStderr("tuning \(family.kernel) \(fullLayer) on profile \(profile.id) into \(db)")
-        let result = try tuner.tune(family, data: data, request: GPUTuneRequest(layer: fullLayer, strategy: strategy, seed: seed,
+        printToStderr("tuning \(family.kernel) \(layer) on \(device.name) (\(device.architecture)), profile \(profile.id), into \(db)")
+        let result = try tuner.tune(family, data: data, request: GPUTuneRequest(layer: recordLayer, strategy: strategy, seed: seed,
                                                                                  budgetTrials: budget ?? (time == nil ? 100 : nil), budgetSeconds: time)) { trial, best in
             if !quiet { printToStderr(GPUTuneReportText.progressLine(trial, best: best)) }
         }
