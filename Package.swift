@@ -159,7 +159,7 @@ let package = Package(
         // Layer 7: presentation, the one home of every text, Markdown and HTML report.
         .target(
             name: "Reports",
-            dependencies: ["HardwareProbe", "TunebenchRuntime", "TuningDatabase", "Tuning", "Benchmarks", "ModelRunner", "ModelEngine", "Search", "Measurement", "Workloads"]
+            dependencies: ["HardwareProbe", "TunebenchRuntime", "TuningDatabase", "Tuning", "Benchmarks", "ModelRunner", "ModelEngine", "Search", "Measurement", "Workloads", "GPUKernels"]
         ),
 
         // Layer 8

@@ -86,6 +86,7 @@ typedef ccuda_result (*ccuda_launch_kernel_fn)(ccuda_function function, unsigned
                                                unsigned int gridZ, unsigned int blockX, unsigned int blockY,
                                                unsigned int blockZ, unsigned int sharedBytes, ccuda_stream stream,
                                                void **parameters, void **extra);
+typedef ccuda_result (*ccuda_func_get_param_info_fn)(ccuda_function function, size_t index, size_t *offset, size_t *size);
 typedef ccuda_result (*ccuda_event_create_fn)(ccuda_event *event, unsigned int flags);
 typedef ccuda_result (*ccuda_event_record_fn)(ccuda_event event, ccuda_stream stream);
 typedef ccuda_result (*ccuda_event_synchronize_fn)(ccuda_event event);

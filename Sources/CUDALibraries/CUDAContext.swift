@@ -178,6 +178,14 @@ public enum KernelArgument: Sendable {
     case int32(Int32)
     case float(Float)
     case int64(Int64)
+
+    /// Bytes the kernel's parameter takes.
+    var byteSize: Int {
+        switch self {
+        case .pointer, .int64: 8
+        case .int32, .float: 4
+        }
+    }
 }
 
 /// A kernel of a loaded module.
@@ -194,6 +202,7 @@ public final class CUDAFunction: @unchecked Sendable {
 
     /// Registers, static shared memory and local (spilled) bytes, as compiled.
     public func resources() throws -> (registers: Int, sharedBytes: Int, localBytes: Int, maxThreadsPerBlock: Int) {
+        try module.context.makeCurrent()
         let driver = module.context.driver
         func attribute(_ id: Int32) throws -> Int {
             var value: Int32 = 0
@@ -208,6 +217,7 @@ public final class CUDAFunction: @unchecked Sendable {
 
     /// Allows `bytes` of dynamic shared memory (above 48 KiB needs asking).
     public func allowDynamicSharedMemory(bytes: Int) throws {
+        try module.context.makeCurrent()
         let driver = module.context.driver
         try driver.check(
             driver.functionSetAttribute(handle, Int32(CCUDA_FUNC_MAX_DYNAMIC_SHARED_SIZE_BYTES), Int32(bytes)),
@@ -215,30 +225,75 @@ public final class CUDAFunction: @unchecked Sendable {
         )
     }
 
-    /// Launches on the default stream (asynchronous: errors of the run itself surface at the next
-    /// synchronization).
-    public func launch(grid: (Int, Int, Int), block: (Int, Int, Int), sharedBytes: Int = 0, arguments: [KernelArgument]) throws {
-        let context = module.context
-        try context.makeCurrent()
-        // Each argument lives in its own allocation for the duration of the call; the driver
-        // copies the values out before cuLaunchKernel returns.
-        var storage: [UnsafeMutableRawPointer] = []
-        defer { storage.forEach { $0.deallocate() } }
-        for argument in arguments {
-            let slot = UnsafeMutableRawPointer.allocate(byteCount: 8, alignment: 8)
-            switch argument {
-            case .pointer(let buffer): slot.storeBytes(of: buffer.address, as: UInt64.self)
-            case .int32(let value): slot.storeBytes(of: value, as: Int32.self)
-            case .float(let value): slot.storeBytes(of: value, as: Float.self)
-            case .int64(let value): slot.storeBytes(of: value, as: Int64.self)
-            }
-            storage.append(slot)
+    /// The byte size of each parameter of the kernel, where the driver says (CUDA 12.4 on).
+    public func parameterSizes() -> [Int]? {
+        guard let info = module.context.driver.functionParameterInfo else { return nil }
+        var sizes: [Int] = []
+        while sizes.count < 4096 {
+            var offset = 0, size = 0
+            guard info(handle, sizes.count, &offset, &size) == 0 else { break }
+            sizes.append(size)
         }
-        var parameters: [UnsafeMutableRawPointer?] = storage
-        let status = context.driver.launchKernel(
-            handle, UInt32(grid.0), UInt32(grid.1), UInt32(grid.2), UInt32(block.0), UInt32(block.1), UInt32(block.2),
-            UInt32(sharedBytes), nil, &parameters, nil
-        )
-        try context.driver.check(status, "cuLaunchKernel(\(name), grid \(grid.0)x\(grid.1)x\(grid.2), block \(block.0)x\(block.1)x\(block.2), \(sharedBytes) B shared)")
+        return sizes
+    }
+
+    /// Launches once on the default stream (asynchronous: errors of the run itself surface at
+    /// the next synchronization).
+    public func launch(grid: (Int, Int, Int), block: (Int, Int, Int), sharedBytes: Int = 0, arguments: [KernelArgument]) throws {
+        try launcher(grid: grid, block: block, sharedBytes: sharedBytes, arguments: arguments).launch()
+    }
+
+    /// A launch prepared once and repeated: the argument array is built and checked against the
+    /// kernel's parameters here, so a timed loop only calls cuLaunchKernel.
+    public func launcher(grid: (Int, Int, Int), block: (Int, Int, Int), sharedBytes: Int = 0, arguments: [KernelArgument]) throws -> Launcher {
+        try module.context.makeCurrent()
+        if let sizes = parameterSizes() {
+            let given = arguments.map(\.byteSize)
+            guard sizes == given else {
+                throw GPUError(.launchResources, "\(name) takes \(sizes.count) parameters of \(sizes.map(String.init).joined(separator: ", ")) bytes; the launch gives \(given.count) of \(given.map(String.init).joined(separator: ", "))")
+            }
+        }
+        return Launcher(function: self, grid: grid, block: block, sharedBytes: sharedBytes, arguments: arguments)
+    }
+
+    public final class Launcher: @unchecked Sendable {
+        let function: CUDAFunction
+        let grid: (Int, Int, Int), block: (Int, Int, Int), sharedBytes: Int
+        /// Keeps the buffers alive while launches may read them.
+        let arguments: [KernelArgument]
+        private let storage: [UnsafeMutableRawPointer]
+        private var parameters: [UnsafeMutableRawPointer?]
+
+        init(function: CUDAFunction, grid: (Int, Int, Int), block: (Int, Int, Int), sharedBytes: Int, arguments: [KernelArgument]) {
+            (self.function, self.grid, self.block, self.sharedBytes, self.arguments) = (function, grid, block, sharedBytes, arguments)
+            storage = arguments.map { argument in
+                let slot = UnsafeMutableRawPointer.allocate(byteCount: 8, alignment: 8)
+                switch argument {
+                case .pointer(let buffer): slot.storeBytes(of: buffer.address, as: UInt64.self)
+                case .int32(let value): slot.storeBytes(of: value, as: Int32.self)
+                case .float(let value): slot.storeBytes(of: value, as: Float.self)
+                case .int64(let value): slot.storeBytes(of: value, as: Int64.self)
+                }
+                return slot
+            }
+            parameters = storage
+        }
+
+        deinit { storage.forEach { $0.deallocate() } }
+
+        /// Enqueues one run; the context must be current on this thread (it is after
+        /// `launcher(…)` and inside `CUDAContext.time`).
+        public func launch() throws {
+            let driver = function.module.context.driver
+            let status = driver.launchKernel(
+                function.handle, UInt32(grid.0), UInt32(grid.1), UInt32(grid.2), UInt32(block.0), UInt32(block.1), UInt32(block.2),
+                UInt32(sharedBytes), nil, &parameters, nil
+            )
+            guard status != 0 else { return }
+            let shape = "grid \(grid.0)x\(grid.1)x\(grid.2), block \(block.0)x\(block.1)x\(block.2), \(sharedBytes) B shared"
+            // Too many threads or too much shared memory for a block is CUDA_ERROR_INVALID_VALUE (1).
+            if status == 1 { throw GPUError(.launchResources, "cuLaunchKernel(\(function.name), \(shape)): the device refuses this block shape or shared memory") }
+            try driver.check(status, "cuLaunchKernel(\(function.name), \(shape))")
+        }
     }
 }

@@ -74,8 +74,14 @@ public struct CUDADeviceProperties: Codable, Equatable, Sendable {
         return "GPU-" + parts.joined(separator: "-")
     }
 
-    /// The driver writes "0000:1B:00.0"; hwloc and NVML's bus ids are compared in lower case.
-    static func normalizeBusID(_ text: String) -> String { text.lowercased() }
+    /// The driver writes "0000:1B:00.0" (NVML and nvidia-smi "00000000:1B:00.0"); hwloc's form,
+    /// which the probe compares with, is a 4-digit domain in lower case.
+    public static func normalizeBusID(_ text: String) -> String {
+        let lower = text.lowercased()
+        guard let colon = lower.firstIndex(of: ":") else { return lower }
+        let domain = lower[..<colon]
+        return domain.count > 4 ? String(domain.suffix(4)) + lower[colon...] : lower
+    }
 }
 
 extension String {

@@ -33,6 +33,8 @@ public final class CUDADriver: @unchecked Sendable {
     let functionAttribute: ccuda_func_get_attribute_fn
     let functionSetAttribute: ccuda_func_set_attribute_fn
     let launchKernel: ccuda_launch_kernel_fn
+    /// CUDA 12.4 on: lets a launch check its arguments against the kernel's parameters.
+    let functionParameterInfo: ccuda_func_get_param_info_fn?
     let eventCreate: ccuda_event_create_fn
     let eventRecord: ccuda_event_record_fn
     let eventSynchronize: ccuda_event_synchronize_fn
@@ -75,6 +77,7 @@ public final class CUDADriver: @unchecked Sendable {
         functionAttribute = try library.function("cuFuncGetAttribute")
         functionSetAttribute = try library.function("cuFuncSetAttribute")
         launchKernel = try library.function("cuLaunchKernel")
+        functionParameterInfo = library.optionalFunction("cuFuncGetParamInfo")
         eventCreate = try library.function("cuEventCreate")
         eventRecord = try library.function("cuEventRecord")
         eventSynchronize = try library.function("cuEventSynchronize")
@@ -106,7 +109,10 @@ public final class CUDADriver: @unchecked Sendable {
     /// Throws the driver's words for a failed `call`.
     func check(_ status: ccuda_result, _ call: @autoclosure () -> String) throws {
         guard status != 0 else { return }
-        let code: GPUError.Code = status == 701 ? .launchResources : .driverCall  // CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES
+        // 701 CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES: this configuration only. 700 (illegal address),
+        // 702 (timeout) and 710-719 (assert, illegal instruction, misaligned address, launch
+        // failed …) are sticky: the context is lost for the rest of the process.
+        let code: GPUError.Code = status == 701 ? .launchResources : (status == 700 || status == 702 || (710...719).contains(status)) ? .contextLost : .driverCall
         throw GPUError(code, "\(call()) failed: \(Self.describe(status, name: errorName, string: errorString))")
     }
 

@@ -20,6 +20,9 @@ public struct GPUError: TunebenchError, Equatable {
         case wrongResult
         /// The kernel does not compute this problem (precision, shape or GPU generation).
         case unsupported
+        /// A kernel faulted (illegal address, illegal instruction, trap …): CUDA keeps the error
+        /// in the context, which no later call in this process can use.
+        case contextLost
         /// cuBLAS returned an error.
         case cublasCall
     }

@@ -8,6 +8,8 @@ public struct GPUTrialResult: Sendable {
     public var config: KernelConfig
     /// Median device time of one run (CUDA events).
     public var milliseconds: Double
+    /// The fastest sample's time per run.
+    public var minimumMilliseconds: Double
     public var gflops: Double
     /// Minimum bytes moved per second (the kernel's memory roofline position).
     public var gigabytesPerSecond: Double
@@ -16,12 +18,35 @@ public struct GPUTrialResult: Sendable {
     public var staticSharedBytes: Int
     /// Bytes spilled to local memory per thread (0 in a good configuration).
     public var localBytes: Int
+
+    public init(config: KernelConfig, milliseconds: Double, minimumMilliseconds: Double, gflops: Double, gigabytesPerSecond: Double,
+                validation: Validation, registers: Int, staticSharedBytes: Int, localBytes: Int) {
+        self.config = config
+        self.milliseconds = milliseconds
+        self.minimumMilliseconds = minimumMilliseconds
+        self.gflops = gflops
+        self.gigabytesPerSecond = gigabytesPerSecond
+        self.validation = validation
+        self.registers = registers
+        self.staticSharedBytes = staticSharedBytes
+        self.localBytes = localBytes
+    }
+}
+
+/// What measures a GPU trial for the tuner: `CUDAKernelRunner` on a device.
+public protocol GPUTrialMeasuring: AnyObject {
+    /// "nvrtc 12.9 sm_90": recorded as the run's build flags.
+    var compilerDescription: String { get }
+    var compileStatistics: (hits: Int, compilations: Int) { get }
+    /// Samples per trial.
+    var samples: Int { get }
+    func measure(_ family: any GPUKernelFamily, _ config: KernelConfig, data: any GPUProblemData) throws -> GPUTrialResult
 }
 
 /// Compiles, loads, validates and times configurations of a GPU kernel on one device:
 /// compile failures, launches the device refuses and wrong results throw, with their message,
 /// before any time is taken (the tuner records them as failed trials).
-public final class CUDAKernelRunner: @unchecked Sendable {
+public final class CUDAKernelRunner: GPUTrialMeasuring, @unchecked Sendable {
     public let context: CUDAContext
     public let compiler: CUDACompiler
     public let target: CompileTarget
@@ -29,13 +54,21 @@ public final class CUDAKernelRunner: @unchecked Sendable {
     public var sampleMilliseconds = 20.0
     public var samples = 5
 
-    public init(context: CUDAContext, compiler: CUDACompiler) {
+    public init(context: CUDAContext, compiler: CUDACompiler) throws {
         self.context = context
         self.compiler = compiler
+        // Code from a newer CUDA major version than the driver's may not load (compatibility
+        // holds within a major version): refuse the pair up front, naming both.
+        let driverMajor = context.driver.version / 1000
+        if compiler.nvrtc.version.major > driverMajor {
+            throw GPUError(.unsupported, "NVRTC \(compiler.nvrtc.versionText) (\(compiler.nvrtc.library.path)) makes code for CUDA \(compiler.nvrtc.version.major); the driver supports CUDA \(context.driver.versionText): set TUNEBENCH_NVRTC to a \(driverMajor).x NVRTC")
+        }
         target = compiler.nvrtc.target(computeCapability: context.device.computeCapabilityMajor, context.device.computeCapabilityMinor)
     }
 
     public var limits: GPULimits { GPULimits(device: context.device) }
+    public var compilerDescription: String { "nvrtc \(compiler.nvrtc.versionText) \(target)" }
+    public var compileStatistics: (hits: Int, compilations: Int) { compiler.statistics }
 
     public func measure(_ family: any GPUKernelFamily, _ config: KernelConfig, data: any GPUProblemData) throws -> GPUTrialResult {
         try family.space.validate(config)
@@ -49,9 +82,8 @@ public final class CUDAKernelRunner: @unchecked Sendable {
             throw GPUError(.launchResources, "\(complete): \(shape.threads) threads per block, but with \(resources.registers) registers per thread the device runs at most \(resources.maxThreadsPerBlock)")
         }
         if shape.sharedBytes > 48 * 1024 { try function.allowDynamicSharedMemory(bytes: shape.sharedBytes) }
-        let launch = {
-            try function.launch(grid: shape.grid, block: shape.block, sharedBytes: shape.sharedBytes, arguments: data.arguments)
-        }
+        let launcher = try function.launcher(grid: shape.grid, block: shape.block, sharedBytes: shape.sharedBytes, arguments: data.arguments)
+        let launch = { try launcher.launch() }
         try data.poisonOutput()
         try launch()
         try context.synchronize()
@@ -66,7 +98,7 @@ public final class CUDAKernelRunner: @unchecked Sendable {
         for _ in 0..<samples { times.append(try context.time(repetitions: repetitions, launch)) }
         let median = times.sorted()[times.count / 2]
         return GPUTrialResult(
-            config: complete, milliseconds: median, gflops: family.flops / (median * 1e6),
+            config: complete, milliseconds: median, minimumMilliseconds: times.min()!, gflops: family.flops / (median * 1e6),
             gigabytesPerSecond: family.minimumBytes / (median * 1e6), validation: validation,
             registers: resources.registers, staticSharedBytes: resources.sharedBytes, localBytes: resources.localBytes
         )

@@ -21,20 +21,17 @@ public enum CUDARoofline {
         try c.fill(byte: 0)
         let streamGrid = (device.multiprocessors * 8, 1, 1)
         let copy = try module.function("copy_f32")
-        let copyMilliseconds = try best { try context.time(repetitions: 10) {
-            try copy.launch(grid: streamGrid, block: (256, 1, 1), arguments: [.pointer(b), .pointer(a), .int64(vectors)])
-        } }
+            .launcher(grid: streamGrid, block: (256, 1, 1), arguments: [.pointer(b), .pointer(a), .int64(vectors)])
+        let copyMilliseconds = try best { try context.time(repetitions: 10) { try copy.launch() } }
         let triad = try module.function("triad_f32")
-        let triadMilliseconds = try best { try context.time(repetitions: 10) {
-            try triad.launch(grid: streamGrid, block: (256, 1, 1), arguments: [.pointer(a), .pointer(b), .pointer(c), .float(1.5), .int64(vectors)])
-        } }
+            .launcher(grid: streamGrid, block: (256, 1, 1), arguments: [.pointer(a), .pointer(b), .pointer(c), .float(1.5), .int64(vectors)])
+        let triadMilliseconds = try best { try context.time(repetitions: 10) { try triad.launch() } }
 
         let blocks = device.multiprocessors * 8, threads = 256, iterations: Int32 = 1 << 14
         let out = try context.allocate(bytes: blocks * threads * 4)
         let fma = try module.function("fma_f32")
-        let fmaMilliseconds = try best { try context.time(repetitions: 3) {
-            try fma.launch(grid: (blocks, 1, 1), block: (threads, 1, 1), arguments: [.pointer(out), .int32(iterations), .float(0.999), .float(0.001)])
-        } }
+            .launcher(grid: (blocks, 1, 1), block: (threads, 1, 1), arguments: [.pointer(out), .int32(iterations), .float(0.999), .float(0.001)])
+        let fmaMilliseconds = try best { try context.time(repetitions: 3) { try fma.launch() } }
         let fmaFlops = Double(blocks * threads) * Double(iterations) * 16
 
         var tensor: [String: Double] = [:]
@@ -42,10 +39,9 @@ public enum CUDARoofline {
             // 4 mma of 2·16·8·16 flops per warp and iteration.
             let mmaFlops = Double(blocks * threads / 32) * Double(iterations) * 4 * 4096
             for name in ["mma_f16", "mma_bf16"] {
-                let function = try module.function(name)
-                let milliseconds = try best { try context.time(repetitions: 3) {
-                    try function.launch(grid: (blocks, 1, 1), block: (threads, 1, 1), arguments: [.pointer(out), .int32(iterations), .int32(0x3c00_3c00)])
-                } }
+                let mma = try module.function(name)
+                    .launcher(grid: (blocks, 1, 1), block: (threads, 1, 1), arguments: [.pointer(out), .int32(iterations), .int32(0x3c00_3c00)])
+                let milliseconds = try best { try context.time(repetitions: 3) { try mma.launch() } }
                 tensor[name] = mmaFlops / (milliseconds * 1e6)
             }
         }

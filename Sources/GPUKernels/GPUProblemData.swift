@@ -14,8 +14,8 @@ public protocol GPUProblemData: AnyObject {
 
 /// A GEMM C[M,N] = A[M,K]·W[N,K]ᵀ in fp32, fp16 or bf16 (C in the inputs' type).
 public final class GEMMData: GPUProblemData {
-    let m: Int, n: Int, k: Int
-    let precision: Precision
+    public let m: Int, n: Int, k: Int
+    public let precision: Precision
     /// The inputs as the device sees them (rounded to the precision), for the reference.
     let a: [Float], w: [Float]
     let deviceA: DeviceBuffer, deviceW: DeviceBuffer, deviceC: DeviceBuffer

@@ -1,4 +1,5 @@
 import Foundation
+import GPUKernels
 import Tuning
 import TuningDatabase
 
@@ -20,6 +21,7 @@ public enum GPUTuneReportText {
             + "\(result.trials.filter { $0.status == .ok }.count) ok, \(result.trials.filter { $0.status == .invalid }.count) refused, "
             + "\(result.trials.filter { $0.status == .wrongResult }.count) wrong; "
             + "\(result.compileStatistics.compilations) compiled, \(result.compileStatistics.hits) from the compile cache"]
+        if let reason = result.stoppedBecause { lines.append("stopped early: \(reason)") }
         if let best = result.best {
             lines.append(String(format: "best: %@  %.4f ms", best.config, best.medianSeconds * 1000)
                 + (best.gflops > 0 ? String(format: ", %.0f GFLOP/s", best.gflops) : "")
@@ -29,6 +31,13 @@ public enum GPUTuneReportText {
             lines += result.trials.prefix(3).map { "  \($0.config): \($0.message ?? $0.status.rawValue)" }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// `--vs-cublas`: medians of the interleaved rounds and the range of the per-round ratios.
+    public static func cublasLine(_ race: CUBLASRace, flops: Double) -> String {
+        String(format: "vs cuBLAS: tuned %.4f ms (%.0f GFLOP/s), cuBLAS %.4f ms (%.0f GFLOP/s): %.2fx [%.2f-%.2f] over %d interleaved rounds",
+               race.tunedMedian, flops / (race.tunedMedian * 1e6), race.cublasMedian, flops / (race.cublasMedian * 1e6),
+               race.ratio, race.ratioRange.lowerBound, race.ratioRange.upperBound, race.tunedMilliseconds.count)
     }
 
     /// `--compile-only`: how many configurations compiled, and NVRTC's words for the others.

@@ -32,6 +32,9 @@ public struct GPUTuneResult: Sendable {
     public var trials: [TrialRecord]
     public var best: BestRecord?
     public var compileStatistics: (hits: Int, compilations: Int)
+    /// Why the run ended before its budget, when a configuration faulted and took the CUDA
+    /// context with it.
+    public var stoppedBecause: String?
 }
 
 /// Tunes one GPU kernel on one device: the default configuration first, then the strategy's
@@ -43,9 +46,9 @@ public struct GPUTuneResult: Sendable {
 public final class GPUTuner {
     public let profile: HardwareProfile
     public let database: any TuningStore
-    public let runner: CUDAKernelRunner
+    public let runner: any GPUTrialMeasuring
 
-    public init(profile: HardwareProfile, database: any TuningStore, runner: CUDAKernelRunner) {
+    public init(profile: HardwareProfile, database: any TuningStore, runner: any GPUTrialMeasuring) {
         self.profile = profile
         self.database = database
         self.runner = runner
@@ -65,16 +68,30 @@ public final class GPUTuner {
                             strategy: strategyName, seed: Int(truncatingIfNeeded: request.seed), fixed: "",
                             budgetTrials: request.budgetTrials, budgetSeconds: request.budgetSeconds, startedAt: Timestamp.now(),
                             provenance: .current(profile: profile))
-        run.buildFlags = "nvrtc \(runner.compiler.nvrtc.versionText) \(runner.target)"
-        try database.insert(run: run)
+        run.buildFlags = runner.compilerDescription
+        // An interrupted or stopped run of the same request continues: its trials are kept and
+        // not measured again (a configuration that faulted is not tried again).
+        var trials: [TrialRecord] = []
+        if let existing = try database.resumableRun(like: run) {
+            run = existing
+            trials = try database.trials(runID: existing.id).sorted { $0.seq < $1.seq }
+            try database.mark(runID: existing.id, as: .running)
+        } else {
+            try database.insert(run: run)
+        }
 
         let started = Date()
         var history: [Trial] = []
-        var trials: [TrialRecord] = []
         var best: BestRecord?
         var defaultSeconds: Double?
+        for trial in trials {
+            history.append(Trial(config: Self.searched(try KernelConfig(parsing: trial.config), in: family.space), score: Self.score(trial)))
+            if trial.seq == 0, trial.status == .ok { defaultSeconds = trial.medianSeconds }
+            best = Self.better(best, trial, profile: profile, request: request, family: family, run: run, defaultSeconds: defaultSeconds)
+        }
+        var stoppedBecause: String?
         let defaultConfig = family.defaultConfig
-        while true {
+        while stoppedBecause == nil {
             if let limit = request.budgetTrials, trials.count >= limit { break }
             if let seconds = request.budgetSeconds, Date().timeIntervalSince(started) >= seconds { break }
             let proposal: (KernelConfig, String)?
@@ -84,32 +101,60 @@ public final class GPUTuner {
                 proposal = strategy.next(in: space, history: history).map { ($0, strategyName) }
             }
             guard let (config, source) = proposal else { break }
-            let trial = measure(family, config, data: data, run: run, seq: trials.count, source: source)
+            let (trial, lost) = measure(family, config, data: data, run: run, seq: trials.count, source: source)
+            if lost {
+                stoppedBecause = "\(trial.config) faulted and the CUDA context is lost; its trial is recorded as crashed: run the same command again to resume (measured trials are kept, the faulting one is not tried again)"
+            }
             try database.append(trial: trial)
             trials.append(trial)
-            history.append(Trial(config: config, score: trial.status == .ok ? (trial.gflops ?? 1 / (trial.medianSeconds ?? 1)) : nil))
-            if trials.count == 1, trial.status == .ok { defaultSeconds = trial.medianSeconds }
-            if trial.status == .ok, let seconds = trial.medianSeconds, seconds < best?.medianSeconds ?? .infinity {
-                best = BestRecord(
-                    profileId: profile.id, layer: request.layer, kernelLibraryVersion: KernelLibrary.version, kernel: family.kernel,
-                    config: trial.config, medianSeconds: seconds, gflops: trial.gflops ?? 0, rooflineFraction: nil, margin: nil,
-                    runnerUpConfig: best?.config, defaultConfig: family.space.completing(defaultConfig).description,
-                    speedupOverDefault: defaultSeconds.map { $0 / seconds }, runId: run.id, updatedAt: Timestamp.now()
-                )
-            }
+            history.append(Trial(config: Self.searched(config, in: family.space), score: Self.score(trial)))
+            if trial.seq == 0, trial.status == .ok { defaultSeconds = trial.medianSeconds }
+            best = Self.better(best, trial, profile: profile, request: request, family: family, run: run, defaultSeconds: defaultSeconds)
             progress(trial, best)
         }
         if let best { try database.record(best: best) }
-        let finished = Timestamp.now()
-        try database.finish(runID: run.id, at: finished)
-        run.status = .finished
-        run.finishedAt = finished
-        return GPUTuneResult(run: run, trials: trials, best: best, compileStatistics: runner.compiler.statistics)
+        if stoppedBecause != nil {
+            try database.mark(runID: run.id, as: .interrupted)
+            run.status = .interrupted
+        } else {
+            let finished = Timestamp.now()
+            try database.finish(runID: run.id, at: finished)
+            run.status = .finished
+            run.finishedAt = finished
+        }
+        return GPUTuneResult(run: run, trials: trials, best: best, compileStatistics: runner.compileStatistics,
+                             stoppedBecause: stoppedBecause)
     }
 
-    /// One trial: measured, or failed with the reason in its message.
+    /// The configuration as strategies see it: the searched parameters, not the derived ones
+    /// (a strategy never proposes what its history holds).
+    static func searched(_ config: KernelConfig, in space: ParameterSpace) -> KernelConfig {
+        let names = Set(space.parameters.map(\.name))
+        return KernelConfig(kernel: config.kernel, values: config.values.filter { names.contains($0.key) })
+    }
+
+    /// A strategy's score: GFLOP/s where the kernel counts flops, else runs per second.
+    static func score(_ trial: TrialRecord) -> Double? {
+        guard trial.status == .ok, let seconds = trial.medianSeconds else { return nil }
+        return trial.gflops ?? 1 / seconds
+    }
+
+    /// `best`, or `trial` when it is faster.
+    static func better(_ best: BestRecord?, _ trial: TrialRecord, profile: HardwareProfile, request: GPUTuneRequest,
+                       family: any GPUKernelFamily, run: RunRecord, defaultSeconds: Double?) -> BestRecord? {
+        guard trial.status == .ok, let seconds = trial.medianSeconds, seconds < best?.medianSeconds ?? .infinity else { return best }
+        return BestRecord(
+            profileId: profile.id, layer: request.layer, kernelLibraryVersion: KernelLibrary.version, kernel: family.kernel,
+            config: trial.config, medianSeconds: seconds, gflops: trial.gflops ?? 0, rooflineFraction: nil, margin: nil,
+            runnerUpConfig: best?.config, defaultConfig: family.defaultConfig.description,
+            speedupOverDefault: defaultSeconds.map { $0 / seconds }, runId: run.id, updatedAt: Timestamp.now()
+        )
+    }
+
+    /// One trial: measured, or failed with the reason in its message; `lost` when the failure
+    /// left the CUDA context unusable.
     func measure(_ family: any GPUKernelFamily, _ config: KernelConfig, data: any GPUProblemData, run: RunRecord,
-                 seq: Int, source: String) -> TrialRecord {
+                 seq: Int, source: String) -> (TrialRecord, lost: Bool) {
         let started = Date()
         let complete = family.space.completing(config)
         var trial = TrialRecord(runId: run.id, seq: seq, config: complete.description, source: source, status: .ok,
@@ -117,19 +162,19 @@ public final class GPUTuner {
         do {
             let result = try runner.measure(family, config, data: data)
             trial.medianSeconds = result.milliseconds / 1000
-            trial.minSeconds = result.milliseconds / 1000
+            trial.minSeconds = result.minimumMilliseconds / 1000
             trial.samples = runner.samples
             trial.gflops = family.flops > 0 ? result.gflops : nil
             trial.relativeError = result.validation.relativeError
             trial.message = "\(result.registers) registers, \(result.localBytes) B spilled, \(String(format: "%.0f", result.gigabytesPerSecond)) GB/s"
         } catch let error as GPUError {
-            trial.status = error.code == .wrongResult ? .wrongResult : .invalid
+            trial.status = error.code == .wrongResult ? .wrongResult : error.code == .contextLost ? .crashed : .invalid
             trial.message = error.message
         } catch {
             trial.status = .invalid
             trial.message = "\(error)"
         }
         trial.wallSeconds = Date().timeIntervalSince(started)
-        return trial
+        return (trial, trial.status == .crashed)
     }
 }

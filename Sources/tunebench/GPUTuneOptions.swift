@@ -48,6 +48,9 @@ struct GPUTuneOptions: ParsableArguments {
     @Option(help: "The CUDA device (ordinal, as CUDA_VISIBLE_DEVICES leaves them).")
     var device = 0
 
+    @Flag(name: .customLong("vs-cublas"), help: "After a --gpu gemm run, race the best configuration against cuBLAS (cublasGemmEx), interleaved.")
+    var vsCublas = false
+
     @Flag(name: .customLong("compile-only"), help: "Compile every configuration with NVRTC (no GPU needed) and report the refused ones; nothing is timed or recorded.")
     var compileOnly = false
 
@@ -117,7 +120,7 @@ struct GPUTuneOptions: ParsableArguments {
             return
         }
         let context = try CUDAContext(driver: CUDADriver.shared(), ordinal: device)
-        let runner = CUDAKernelRunner(context: context, compiler: compiler)
+        let runner = try CUDAKernelRunner(context: context, compiler: compiler)
         let (family, layer) = try self.family(kernel: kernel, shape: shape, precision: precision, limits: runner.limits)
         let data: any GPUProblemData
         switch family {
@@ -145,6 +148,10 @@ struct GPUTuneOptions: ParsableArguments {
             if !quiet { printToStderr(GPUTuneReportText.progressLine(trial, best: best)) }
         }
         print(GPUTuneReportText.render(result))
+        if vsCublas, let gemm = data as? GEMMData, let best = result.best {
+            let race = try CUBLASRace.run(runner: runner, family: family, config: try KernelConfig(parsing: best.config), data: gemm)
+            print(GPUTuneReportText.cublasLine(race, flops: family.flops))
+        }
         if let user = data as? UserKernelData, !user.referenceFromFiles {
             printToStderr("note: validated against the first configuration's output (give --reference NAME=FILE to check against the truth)")
         }

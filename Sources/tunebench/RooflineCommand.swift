@@ -27,7 +27,7 @@ struct RooflineCommand: ParsableCommand {
                 for device in try driver.devices() {
                     guard let index = profile.gpus.firstIndex(where: { $0.pciBusID == device.pciBusID }) else { continue }
                     printToStderr("measuring the roofline of GPU \(device.ordinal) (\(device.name), \(device.pciBusID))")
-                    let runner = CUDAKernelRunner(context: try CUDAContext(driver: driver, ordinal: device.ordinal), compiler: compiler)
+                    let runner = try CUDAKernelRunner(context: try CUDAContext(driver: driver, ordinal: device.ordinal), compiler: compiler)
                     profile.gpus[index].roofline = try CUDARoofline.measure(runner: runner)
                 }
                 try output.emit(profile) {

@@ -44,6 +44,13 @@ struct CUDALibraryTests {
         #expect(Result(catching: { try CUDADriver.shared() }).failure.map { "\($0)" } == "\(error)")
     }
 
+    @Test("PCI bus ids compare in hwloc's form: the driver's upper case and NVML's 8-digit domain normalized")
+    func busIDs() {
+        #expect(CUDADeviceProperties.normalizeBusID("0000:1B:00.0") == "0000:1b:00.0")
+        #expect(CUDADeviceProperties.normalizeBusID("00000000:1B:00.0") == "0000:1b:00.0")
+        #expect(CUDADeviceProperties.normalizeBusID("0002:01:00.0") == "0002:01:00.0")
+    }
+
     @Test("NVRTC picks machine code for an architecture it knows, PTX for a newer one")
     func targets() throws {
         guard let nvrtc = try? NVRTC.shared() else { return }
