@@ -45,5 +45,8 @@ typedef cnvml_return (*cnvml_get_capability_fn)(cnvml_device device, int *major,
 typedef cnvml_return (*cnvml_get_pci_fn)(cnvml_device device, cnvml_pci_info *pci);
 typedef cnvml_return (*cnvml_get_attributes_fn)(cnvml_device device, cnvml_device_attributes *attributes);
 typedef cnvml_return (*cnvml_driver_version_fn)(char *version, unsigned int length);
+typedef cnvml_return (*cnvml_get_handle_by_bus_fn)(const char *pciBusId, cnvml_device *device);
+// Millijoules since the driver was loaded (Volta and later).
+typedef cnvml_return (*cnvml_total_energy_fn)(cnvml_device device, unsigned long long *millijoules);
 
 #endif

@@ -38,9 +38,11 @@ public struct CUDAGEMMF32: GPUKernelFamily {
                     return threads >= 64 && threads <= maxThreads
                 },
                 .init("WM % (32 / LN * TM) == 0") { c in c.int("WM")! % (32 / Self.lanesN(c) * c.int("TM")!) == 0 },
-                .init("16 <= WM * WN / 32 <= 128 (outputs per thread)") { c in
+                // ptxas (sm_90): 128 outputs per thread spill, and so do 64 at 512 threads (128
+                // registers each): outputs plus about 72 registers of tiles and addresses must fit.
+                .init("16 <= WM * WN / 32 <= 64 and threads * (WM * WN / 32 + 72) <= 65536 (registers)") { c in
                     let outputs = c.int("WM")! * c.int("WN")! / 32
-                    return outputs >= 16 && outputs <= 128
+                    return outputs >= 16 && outputs <= 64 && Self.threads(c) * (outputs + 72) <= 65536
                 },
                 .init("shared memory <= \(sharedLimit) bytes") { c in Self.sharedBytes(c) <= sharedLimit },
             ],

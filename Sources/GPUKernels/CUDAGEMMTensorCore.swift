@@ -44,7 +44,10 @@ public struct CUDAGEMMTensorCore: GPUKernelFamily {
                     let threads = Self.threads(c)
                     return threads >= 64 && threads <= maxThreads
                 },
-                .init("WM * WN / 32 <= 128 (accumulators per thread)") { c in c.int("WM")! * c.int("WN")! / 32 <= 128 },
+                // 512 threads leave 128 registers each: 128 accumulators and the fragments spill.
+                .init("threads * (WM * WN / 32 + 48) <= 65536 (registers: accumulators and fragments)") { c in
+                    Self.threads(c) * (c.int("WM")! * c.int("WN")! / 32 + 48) <= 65536
+                },
                 .init("shared memory <= \(sharedLimit) bytes") { c in Self.sharedBytes(c) <= sharedLimit },
             ],
             derived: [.init("BF16") { _ in .int(bf16) }]

@@ -18,6 +18,9 @@ public struct GPUTrialResult: Sendable {
     public var staticSharedBytes: Int
     /// Bytes spilled to local memory per thread (0 in a good configuration).
     public var localBytes: Int
+    /// Energy of one run from the GPU's energy counter over the timed samples; nil where the
+    /// counter is missing (or too coarse to move during them).
+    public var joulesPerRun: Double?
 
     public init(config: KernelConfig, milliseconds: Double, minimumMilliseconds: Double, gflops: Double, gigabytesPerSecond: Double,
                 validation: Validation, registers: Int, staticSharedBytes: Int, localBytes: Int) {
@@ -53,6 +56,9 @@ public final class CUDAKernelRunner: GPUTrialMeasuring, @unchecked Sendable {
     /// Device time each timed sample covers at least (runs are repeated to reach it).
     public var sampleMilliseconds = 20.0
     public var samples = 5
+    /// Joules the GPU has used so far (NVML's counter, from the caller), read around the timed
+    /// samples; nil: energy not measured.
+    public var energyCounter: (() -> Double?)?
 
     public init(context: CUDAContext, compiler: CUDACompiler) throws {
         self.context = context
@@ -95,12 +101,18 @@ public final class CUDAKernelRunner: GPUTrialMeasuring, @unchecked Sendable {
         let single = try context.time(repetitions: 1, launch)
         let repetitions = max(1, min(10_000, Int(sampleMilliseconds / max(single, 1e-4))))
         var times: [Double] = []
+        let joulesBefore = energyCounter?()
         for _ in 0..<samples { times.append(try context.time(repetitions: repetitions, launch)) }
+        let joulesAfter = energyCounter?()
         let median = times.sorted()[times.count / 2]
-        return GPUTrialResult(
+        var result = GPUTrialResult(
             config: complete, milliseconds: median, minimumMilliseconds: times.min()!, gflops: family.flops / (median * 1e6),
             gigabytesPerSecond: family.minimumBytes / (median * 1e6), validation: validation,
             registers: resources.registers, staticSharedBytes: resources.sharedBytes, localBytes: resources.localBytes
         )
+        if let joulesBefore, let joulesAfter, joulesAfter > joulesBefore {
+            result.joulesPerRun = (joulesAfter - joulesBefore) / Double(samples * repetitions)
+        }
+        return result
     }
 }

@@ -12,7 +12,7 @@ final class NVMLLibrary {
         var multiprocessors: Int?
     }
 
-    private let handle: UnsafeMutableRawPointer
+    let handle: UnsafeMutableRawPointer
 
     /// Nil when the library is absent or `nvmlInit_v2` fails (driver not loaded, no device).
     init?(path: String = "libnvidia-ml.so.1") {
@@ -29,7 +29,7 @@ final class NVMLLibrary {
         LibraryMapping.serialized { _ = dlclose(handle) }
     }
 
-    private func symbol<T>(_ name: String) -> T? {
+    func symbol<T>(_ name: String) -> T? {
         guard let pointer = dlsym(handle, name) else { return nil }
         return unsafeBitCast(pointer, to: T.self)
     }

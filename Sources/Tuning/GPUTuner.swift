@@ -167,6 +167,11 @@ public final class GPUTuner {
             trial.gflops = family.flops > 0 ? result.gflops : nil
             trial.relativeError = result.validation.relativeError
             trial.message = "\(result.registers) registers, \(result.localBytes) B spilled, \(String(format: "%.0f", result.gigabytesPerSecond)) GB/s"
+            if let joules = result.joulesPerRun {
+                // The counters column holds per-run readings as JSON, as CPU trials' PAPI counts.
+                trial.counters = String(format: "{\"gpu-energy-joules\":%.6g}", joules)
+                trial.message! += String(format: ", %.3g J per run", joules)
+            }
         } catch let error as GPUError {
             trial.status = error.code == .wrongResult ? .wrongResult : error.code == .contextLost ? .crashed : .invalid
             trial.message = error.message

@@ -121,6 +121,7 @@ struct GPUTuneOptions: ParsableArguments {
         }
         let context = try CUDAContext(driver: CUDADriver.shared(), ordinal: device)
         let runner = try CUDAKernelRunner(context: context, compiler: compiler)
+        if let meter = GPUEnergyMeter(pciBusID: context.device.pciBusID) { runner.energyCounter = { meter.joules() } }
         let (family, layer) = try self.family(kernel: kernel, shape: shape, precision: precision, limits: runner.limits)
         let data: any GPUProblemData
         switch family {

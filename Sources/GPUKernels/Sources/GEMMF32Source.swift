@@ -18,37 +18,41 @@ extension CUDASource {
 #define A_VECTORS ((BM * BK / VEC + THREADS - 1) / THREADS)
 #define W_VECTORS ((BN * BK / VEC + THREADS - 1) / THREADS)
 
+// The global loads' vector type, its zero and its lanes (no casts through memory: the
+// staged tiles stay in registers).
 #if VEC == 4
 typedef float4 vec_t;
+__device__ __forceinline__ vec_t zero_vec() { return make_float4(0.0f, 0.0f, 0.0f, 0.0f); }
+__device__ __forceinline__ float lane_of(const float4& v, int i) { return i == 0 ? v.x : i == 1 ? v.y : i == 2 ? v.z : v.w; }
 #elif VEC == 2
 typedef float2 vec_t;
+__device__ __forceinline__ vec_t zero_vec() { return make_float2(0.0f, 0.0f); }
+__device__ __forceinline__ float lane_of(const float2& v, int i) { return i == 0 ? v.x : v.y; }
 #else
 typedef float vec_t;
+__device__ __forceinline__ vec_t zero_vec() { return 0.0f; }
+__device__ __forceinline__ float lane_of(float v, int) { return v; }
 #endif
 
 __device__ __forceinline__ void load_tile(const float* __restrict__ src, int rows, int K, int row0, int k0,
                                           int tile_rows, vec_t* regs, int count) {
+#pragma unroll
     for (int v = 0; v < count; ++v) {
         int index = (int)threadIdx.x + v * THREADS;
         int row = index / (BK / VEC), kv = index % (BK / VEC);
         int r = row0 + row, k = k0 + kv * VEC;
-        float values[VEC];
-        if (row < tile_rows && r < rows && k < K) {
-            *(vec_t*)values = *(const vec_t*)(src + (size_t)r * K + k);
-        } else {
-            for (int i = 0; i < VEC; ++i) values[i] = 0.0f;
-        }
-        regs[v] = *(vec_t*)values;
+        regs[v] = (row < tile_rows && r < rows && k < K) ? *(const vec_t*)(src + (size_t)r * K + k) : zero_vec();
     }
 }
 
 __device__ __forceinline__ void store_tile(float* tile, int stride, int tile_rows, const vec_t* regs, int count) {
+#pragma unroll
     for (int v = 0; v < count; ++v) {
         int index = (int)threadIdx.x + v * THREADS;
         int row = index / (BK / VEC), kv = index % (BK / VEC);
         if (row >= tile_rows) continue;
-        const float* values = (const float*)&regs[v];
-        for (int i = 0; i < VEC; ++i) tile[(kv * VEC + i) * stride + row] = values[i];
+#pragma unroll
+        for (int i = 0; i < VEC; ++i) tile[(kv * VEC + i) * stride + row] = lane_of(regs[v], i);
     }
 }
 
@@ -85,17 +89,19 @@ gemm_f32(const float* __restrict__ A, const float* __restrict__ W, float* __rest
         }
 #pragma unroll
         for (int kk = 0; kk < BK; ++kk) {
-            float a[WMITER * TM], b[WNITER * TN];
+            float a[WMITER * TM] __attribute__((aligned(16))), b[WNITER * TN] __attribute__((aligned(16)));
+            // TM and TN are multiples of 4 and every row offset too (strides BM+4, BN+4; the
+            // dynamic shared memory is 16-byte aligned): 16-byte shared loads.
 #pragma unroll
             for (int im = 0; im < WMITER; ++im)
 #pragma unroll
-                for (int i = 0; i < TM; ++i)
-                    a[im * TM + i] = As[kk * AS_STRIDE + warp_m * WM + im * LM * TM + lane_m * TM + i];
+                for (int i = 0; i < TM; i += 4)
+                    *(float4*)&a[im * TM + i] = *(const float4*)&As[kk * AS_STRIDE + warp_m * WM + im * LM * TM + lane_m * TM + i];
 #pragma unroll
             for (int in = 0; in < WNITER; ++in)
 #pragma unroll
-                for (int j = 0; j < TN; ++j)
-                    b[in * TN + j] = Ws[kk * WS_STRIDE + warp_n * WN + in * LN * TN + lane_n * TN + j];
+                for (int j = 0; j < TN; j += 4)
+                    *(float4*)&b[in * TN + j] = *(const float4*)&Ws[kk * WS_STRIDE + warp_n * WN + in * LN * TN + lane_n * TN + j];
 #pragma unroll
             for (int i = 0; i < WMITER * TM; ++i)
 #pragma unroll

@@ -82,9 +82,14 @@ gemm_tc(const element_t* __restrict__ A, const element_t* __restrict__ W, elemen
     const int warp_m = warp / WARPS_N, warp_n = warp % WARPS_N;
     const int m0 = blockIdx.y * BM, n0 = blockIdx.x * BN;
 
+    // Every loop over the accumulators is unrolled: an index known only at run time would put
+    // them in local memory (ptxas: a 512-byte stack frame for 64 x 64 warp tiles without it).
     float acc[MI][NI][4];
+#pragma unroll
     for (int i = 0; i < MI; ++i)
+#pragma unroll
         for (int j = 0; j < NI; ++j)
+#pragma unroll
             for (int e = 0; e < 4; ++e) acc[i][j][e] = 0.0f;
 
     const int tiles = (K + BK - 1) / BK;
@@ -128,8 +133,11 @@ gemm_tc(const element_t* __restrict__ A, const element_t* __restrict__ W, elemen
     asm volatile("cp.async.wait_group 0;\n" ::);
 
     const int group = lane / 4, pair = (lane % 4) * 2;
+#pragma unroll
     for (int i = 0; i < MI; ++i)
+#pragma unroll
         for (int j = 0; j < NI; ++j)
+#pragma unroll
             for (int half = 0; half < 2; ++half) {
                 const int row = m0 + warp_m * WM + i * 16 + group + half * 8;
                 const int col = n0 + warp_n * WN + j * 8 + pair;

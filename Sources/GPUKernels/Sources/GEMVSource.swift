@@ -66,8 +66,9 @@ gemv(const unsigned char* __restrict__ W, const float* __restrict__ scales, cons
 #endif
 #pragma unroll
         for (int r = 0; r < ROWS; ++r) {
-            const int row = row0 + r;
-            if (row >= N) break;
+            // Rows past N read the last row (valid memory) and are dropped at the end: no branch
+            // keeps the ROWS loads from being issued together.
+            const int row = min(row0 + r, N - 1);
             const unsigned char* p = W + (size_t)row * row_bytes + (size_t)k * BYTES_NUM / BYTES_DEN;
             unsigned words[VEC / 4];
 #if VEC == 16
