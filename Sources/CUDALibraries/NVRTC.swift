@@ -83,7 +83,9 @@ public final class NVRTC: @unchecked Sendable {
             throw GPUError(.compileFailed, "nvrtcCreateProgram(\(name)): \(describe(created))")
         }
         defer { _ = destroyProgram(&program) }
-        let arguments = [target.option] + options
+        // For machine code, ptxas reports registers and spills into the log (CompiledKernel.spillBytes).
+        var arguments = [target.option] + options
+        if case .real = target { arguments.append("--ptxas-options=-v") }
         let status = withCStrings(arguments) { pointers in compileProgram(handle, Int32(pointers.count), pointers) }
         let logText = read(handle, size: logSize, bytes: log).map { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) } ?? ""
         guard status == 0 else {
@@ -143,7 +145,7 @@ public struct CompiledKernel: Sendable {
     public var target: CompileTarget
     public var ptx: [UInt8]
     public var cubin: [UInt8]?
-    /// Warnings (an empty string when there were none).
+    /// Warnings, and for machine code ptxas's resource report (registers, stack, spills).
     public var log: String
 
     public init(target: CompileTarget, ptx: [UInt8], cubin: [UInt8]?, log: String) {
@@ -151,6 +153,16 @@ public struct CompiledKernel: Sendable {
         self.ptx = ptx
         self.cubin = cubin
         self.log = log
+    }
+
+    /// Bytes a thread spills to local memory (ptxas's "bytes spill stores", the largest of the
+    /// functions); nil when the log has no resource report (PTX only).
+    public var spillBytes: Int? {
+        let counts = log.split(separator: "\n").compactMap { line -> Int? in
+            guard let range = line.range(of: " bytes spill stores") else { return nil }
+            return Int(line[..<range.lowerBound].split(separator: " ").last ?? "")
+        }
+        return counts.max()
     }
 
     /// What `cuModuleLoadData` gets: the CUBIN where there is one, else the PTX with its NUL.

@@ -3,8 +3,8 @@ import Foundation
 
 /// NVRTC behind a compile cache keyed by source, defines, target and compiler version: a
 /// configuration compiles once per machine kind, and a refused one fails again at once, with the
-/// compiler's message, without compiling. Files: `<key>.ptx` (and `<key>.cubin` for a real
-/// architecture), or `<key>.error`.
+/// compiler's message, without compiling. Files: `<key>.ptx`, `<key>.log` (and `<key>.cubin`
+/// for a real architecture), or `<key>.error`.
 public final class CUDACompiler: @unchecked Sendable {
     public let nvrtc: NVRTC
     /// Nil: no cache (every call compiles).
@@ -38,7 +38,7 @@ public final class CUDACompiler: @unchecked Sendable {
     static let fixedOptions = ["--std=c++17"]
 
     public func compile(_ source: CUDASource, defines: [String: Int], target: CompileTarget) throws -> CompiledKernel {
-        let key = source.cacheKey(defines: defines, target: target, compiler: "nvrtc \(nvrtc.versionText) \(Self.fixedOptions.joined(separator: " "))")
+        let key = source.cacheKey(defines: defines, target: target, compiler: "nvrtc \(nvrtc.versionText) \(Self.fixedOptions.joined(separator: " ")) ptxas -v")
         do {
             if let cached = try cached(key: key, target: target) {
                 count(hit: true)
@@ -78,12 +78,14 @@ public final class CUDACompiler: @unchecked Sendable {
             guard let data = try? Data(contentsOf: base.appendingPathExtension("cubin")) else { return nil }
             cubin = Array(data)
         }
-        return CompiledKernel(target: target, ptx: Array(ptx), cubin: cubin, log: "")
+        let log = (try? String(contentsOf: base.appendingPathExtension("log"), encoding: .utf8)) ?? ""
+        return CompiledKernel(target: target, ptx: Array(ptx), cubin: cubin, log: log)
     }
 
     private func store(_ compiled: CompiledKernel, key: String) {
-        // The CUBIN first: a reader takes the PTX as the sign that both are there.
+        // The CUBIN and the log first: a reader takes the PTX as the sign that all are there.
         if let cubin = compiled.cubin { write(Data(cubin), key: key, suffix: "cubin") }
+        write(Data(compiled.log.utf8), key: key, suffix: "log")
         write(Data(compiled.ptx), key: key, suffix: "ptx")
     }
 

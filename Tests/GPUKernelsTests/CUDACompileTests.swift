@@ -53,7 +53,9 @@ struct CUDACompileTests {
                 do {
                     let compiled = try compiler.compile(family.source, defines: family.defines(config), target: target)
                     let complete = !compiled.ptx.isEmpty && (target == .virtual(80) || compiled.cubin?.isEmpty == false)
-                    outcomes.add(config, complete ? nil : "no PTX or no machine code")
+                    // The spaces' register constraints are there so that nothing spills on sm_90.
+                    let spills = target == .real(90) ? compiled.spillBytes : 0
+                    outcomes.add(config, !complete ? "no PTX or no machine code" : spills == nil ? "no ptxas report" : spills! > 0 ? "spills \(spills!) bytes" : nil)
                 } catch let error as GPUError {
                     outcomes.add(config, error.code == .compileFailed && error.message.contains(family.source.name) ? "refused: \(error.message)" : "unexpected: \(error)")
                 } catch {
@@ -96,6 +98,30 @@ struct CUDACompileTests {
         #expect(compiler.statistics.compilations == 2)
         let other = try compiler.compile(good, defines: ["TILE": 8], target: .real(90))
         #expect(other.cubin != first.cubin, "another define is another kernel")
+    }
+
+    @Test("ptxas's report gives the spills: a kernel with a large local array spills, a small one does not")
+    func spillReport() throws {
+        let compiler = CUDACompiler(nvrtc: try NVRTC.shared(), cacheDirectory: nil)
+        let small = try compiler.compile(CUDASource(name: "small.cu", text: "extern \"C\" __global__ void k(float* x) { x[threadIdx.x] *= 2.0f; }\n"),
+                                         defines: [:], target: .real(90))
+        #expect(small.spillBytes == 0)
+        // 300 live values across a loop the compiler cannot shorten: more than 255 registers.
+        let big = try compiler.compile(CUDASource(name: "big.cu", text: """
+            extern "C" __global__ void k(float* x, int n) {
+                float v[300];
+            #pragma unroll
+                for (int i = 0; i < 300; ++i) v[i] = x[i * 32 + threadIdx.x];
+                for (int r = 0; r < n; ++r) {
+            #pragma unroll
+                    for (int i = 0; i < 300; ++i) v[i] = v[i] * v[(i + 1) % 300] + 1.0f;
+                }
+            #pragma unroll
+                for (int i = 0; i < 300; ++i) x[i * 32 + threadIdx.x] = v[i];
+            }
+            """), defines: [:], target: .real(90))
+        #expect((big.spillBytes ?? 0) > 0, "\(big.log)")
+        #expect(try compiler.compile(.roofline, defines: [:], target: .virtual(90)).spillBytes == nil)
     }
 
     @Test("the roofline kernels compile with and without tensor cores")
