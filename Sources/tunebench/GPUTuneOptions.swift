@@ -59,62 +59,27 @@ struct GPUTuneOptions: ParsableArguments {
 
     var isRequested: Bool { gpu || cuda != nil }
 
-    /// The family to tune and the database's layer text for it.
-    func family(kernel: String, shape: String?, precision: Precision, limits: GPULimits) throws -> (any GPUKernelFamily, String) {
-        if let cuda {
-            let family = try CUDAUserKernel(sourceFile: cuda, kernel: kernel, parameters: parameters, constraints: constraints,
-                                            problem: problem, arguments: arguments, block: block, grid: grid, flops: flops)
-            return (family, "cuda \((cuda as NSString).lastPathComponent):\(kernel) \(problem)")
-        }
-        guard let shape else { throw ValidationError("--gpu needs --shape MxNxK") }
-        let dims = shape.lowercased().split(separator: "x").compactMap { Int($0) }
-        guard dims.count == 3, dims.allSatisfy({ $0 > 0 }) else { throw ValidationError("--shape \(shape): expected MxNxK") }
-        let (m, n, k) = (dims[0], dims[1], dims[2])
-        // The layer key as CPU records write it: GPU records deploy through the same artifact.
-        let layer = Layer.gemm(m: m, n: n, k: k).key(precision: precision)
-        switch kernel {
-        case "gemm":
-            if precision == .fp32 { return (CUDAGEMMF32(m: m, n: n, k: k, limits: limits), layer) }
-            return (try CUDAGEMMTensorCore(m: m, n: n, k: k, precision: precision, limits: limits), layer)
-        case "gemv":
-            guard m == 1 else { throw ValidationError("the GPU gemv computes one row (M = 1), not \(m)") }
-            return (try CUDAGEMV(n: n, k: k, precision: precision, limits: limits), layer)
-        default:
-            throw ValidationError("--gpu tunes gemm or gemv, not \(kernel)")
-        }
-    }
-
-    func limits(for arch: String?) throws -> GPULimits {
-        guard let arch else { return .sm90 }
-        let digits = arch.lowercased().replacingOccurrences(of: "sm_", with: "").replacingOccurrences(of: "compute_", with: "")
-        guard let number = Int(digits), number >= 50 else { throw ValidationError("--arch \(arch): expected sm_XY, e.g. sm_90") }
-        var limits = number >= 90 ? GPULimits.sm90 : GPULimits.sm80
-        (limits.computeCapabilityMajor, limits.computeCapabilityMinor) = (number / 10, number % 10)
-        if number < 80 { limits.sharedMemoryPerBlockBytes = 48 * 1024 }
-        return limits
+    func setup(kernel: String, shape: String?, precision: Precision) -> GPUTuneSetup {
+        GPUTuneSetup(kernel: kernel, shape: shape, precision: precision, user: cuda.map {
+            GPUTuneSetup.UserKernel(sourceFile: $0, parameters: parameters, constraints: constraints, problem: problem,
+                                    arguments: arguments, block: block, grid: grid, flops: flops, references: references,
+                                    tolerance: tolerance)
+        })
     }
 
     func run(kernel: String, shape: String?, precision: Precision, strategy: String, budget: Int?, time: Double?, seed: UInt64,
              db: String, t4: String?, quiet: Bool, profiles: ProfileOptions) throws {
+        let setup = setup(kernel: kernel, shape: shape, precision: precision)
         // A user kernel's description is checked before NVRTC or a GPU is looked for.
-        if cuda != nil { _ = try self.family(kernel: kernel, shape: shape, precision: precision, limits: .sm90) }
+        if cuda != nil { _ = try setup.family(limits: .sm90) }
         let nvrtc = try NVRTC.shared()
         let compiler = CUDACompiler(nvrtc: nvrtc)
         if compileOnly {
             let context = arch == nil ? try? CUDAContext(driver: CUDADriver.shared(), ordinal: device) : nil
-            let limits = try context.map { GPULimits(device: $0.device) } ?? self.limits(for: arch)
-            let (family, _) = try self.family(kernel: kernel, shape: shape, precision: precision, limits: limits)
+            let limits = try context.map { GPULimits(device: $0.device) } ?? GPUTuneSetup.limits(architecture: arch)
+            let (family, _) = try setup.family(limits: limits)
             let target = nvrtc.target(computeCapability: limits.computeCapabilityMajor, limits.computeCapabilityMinor)
-            var compiled = 0
-            var refused: [(String, String)] = []
-            for config in family.allConfigurations() {
-                do {
-                    _ = try compiler.compile(family.source, defines: family.defines(config), target: target)
-                    compiled += 1
-                } catch {
-                    refused.append((config.parameterText, "\(error)"))
-                }
-            }
+            let (compiled, refused) = GPUTuneSetup.compileAll(family, compiler: compiler, target: target)
             print(GPUTuneReportText.compileReport(kernel: family.kernel, target: "\(target) (NVRTC \(nvrtc.versionText))", compiled: compiled, refused: refused))
             if compiled == 0 { throw GPUError(.compileFailed, "no configuration of \(family.kernel) compiled") }
             return
@@ -122,23 +87,8 @@ struct GPUTuneOptions: ParsableArguments {
         let context = try CUDAContext(driver: CUDADriver.shared(), ordinal: device)
         let runner = try CUDAKernelRunner(context: context, compiler: compiler)
         if let meter = GPUEnergyMeter(pciBusID: context.device.pciBusID) { runner.energyCounter = { meter.joules() } }
-        let (family, layer) = try self.family(kernel: kernel, shape: shape, precision: precision, limits: runner.limits)
-        let data: any GPUProblemData
-        switch family {
-        case let user as CUDAUserKernel:
-            var files: [String: String] = [:]
-            for item in references {
-                let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
-                guard parts.count == 2 else { throw ValidationError("--reference \(item): expected NAME=FILE") }
-                files[parts[0]] = parts[1]
-            }
-            data = try UserKernelData(context: context, family: user, referenceFiles: files, tolerance: tolerance)
-        case let gemv as CUDAGEMV:
-            data = try GEMVData(context: context, family: gemv)
-        default:
-            let dims = shape!.lowercased().split(separator: "x").compactMap { Int($0) }
-            data = try GEMMData(context: context, m: dims[0], n: dims[1], k: dims[2], precision: precision)
-        }
+        let (family, layer) = try setup.family(limits: runner.limits)
+        let data = try setup.data(for: family, context: context)
         let profile = try profiles.currentMachine()
         let device = context.device
         let recordLayer = cuda == nil ? GPULayerKey.text(key: layer, device: device.name) : layer
