@@ -61,18 +61,23 @@ public final class GEMMData: GPUProblemData {
         default: output = try deviceC.read(as: UInt16.self, count: m * n).map(HostHalf.bf16Value)
         }
         var accumulator = ErrorAccumulator()
+        for (index, expected) in reference { accumulator.add(output: output[index], reference: expected) }
+        return accumulator.validation(tolerance: precision.tolerance)
+    }
+
+    /// The sampled outputs' exact values, computed once for all trials. A stride coprime with N
+    /// visits every column class rather than one column.
+    private lazy var reference: [(Int, Double)] = {
         let total = m * n
         let step = max(1, total / Self.sampledElements)
-        // A stride coprime with N visits every column class rather than one column.
-        for sample in stride(from: 0, to: total, by: step) {
+        return stride(from: 0, to: total, by: step).map { sample in
             let index = (sample &* 7919) % total
             let row = index / n, column = index % n
             var sum = 0.0
             for p in 0..<k { sum += Double(a[row * k + p]) * Double(w[column * k + p]) }
-            accumulator.add(output: output[index], reference: sum)
+            return (index, sum)
         }
-        return accumulator.validation(tolerance: precision.tolerance)
-    }
+    }()
 }
 
 /// A decode GEMV y[N] = W[N,K]·x[K] with fp16, int8 or int4 weights.
@@ -145,11 +150,14 @@ public final class GEMVData: GPUProblemData {
     public func validate() throws -> Validation {
         let output = try deviceY.read(as: Float.self, count: n)
         var accumulator = ErrorAccumulator()
-        for row in 0..<n {
-            var sum = 0.0
-            for column in 0..<k { sum += Double(weights[row * k + column]) * Double(x[column]) }
-            accumulator.add(output: output[row], reference: sum)
-        }
+        for row in 0..<n { accumulator.add(output: output[row], reference: reference[row]) }
         return accumulator.validation(tolerance: 1e-4)
+    }
+
+    /// Every row's exact value, computed once for all trials.
+    private lazy var reference: [Double] = (0..<n).map { row in
+        var sum = 0.0
+        for column in 0..<k { sum += Double(weights[row * k + column]) * Double(x[column]) }
+        return sum
     }
 }
