@@ -126,7 +126,7 @@ let package = Package(
         // Models as layers to tune: ONNX, Hugging Face config.json, layer lists.
         .target(name: "Workloads", dependencies: ["Kernels", "CKernelSupport", "ONNXProto", "TunebenchCore"], swiftSettings: targetCPUSwiftSettings),
         .target(name: "Peers", dependencies: ["COpenBLAS", "Kernels"]),
-        // The full probe: identity plus counters (PAPI), NVML, frequencies, XML diagnostics.
+        // The full probe: identity plus counters (PAPI), the CUDA driver and NVML, frequencies, XML diagnostics.
         .target(name: "HardwareProbe", dependencies: ["MachineIdentity", "CXMLCheck", "CNVML", "Counters", "CUDALibraries"]),
         // `tunebench export`: the artifact as JSON, YAML or a C header.
         .target(name: "DeploymentExport", dependencies: ["TunebenchRuntime", "KernelModel", .product(name: "Yams", package: "Yams")]),
@@ -188,7 +188,7 @@ let package = Package(
         .testTarget(name: "ModelRunnerTests", dependencies: ["ModelRunner", "ModelEngine", "Workloads", "ONNXProto", "TunebenchRuntime", "TuningDatabase", "MachineIdentity", "Kernels", "TunebenchCore"]),
         .testTarget(name: "TuningDatabaseTests", dependencies: ["TuningDatabase", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "TuningDatabasePostgresTests", dependencies: ["TuningDatabasePostgres", "TuningDatabase"]),
-        .testTarget(name: "TuningTests", dependencies: ["Tuning", "Search", "Kernels", "TuningDatabase", "HardwareProbe", "Workloads", "Reports", "TunebenchCore", "ModelEngine"]),
+        .testTarget(name: "TuningTests", dependencies: ["Tuning", "Search", "Kernels", "TuningDatabase", "HardwareProbe", "Workloads", "Reports", "TunebenchCore", "ModelEngine", "GPUKernels", "CUDALibraries"]),
         .testTarget(name: "TunebenchRuntimeTests", dependencies: ["TunebenchRuntime", "TuningDatabase", "HardwareProbe", "KernelModel", "DeploymentExport", "TunebenchCore"]),
         // Runs the built `tunebench` binary: exit codes, one-line errors, files written; and
         // checks the target graph against docs/DESIGN.md.
