@@ -133,7 +133,7 @@ let package = Package(
 
         // The GPU kernels compiled at run time (CUDA C with -D parameters, NVRTC): GEMM on CUDA
         // cores and tensor cores, the decode GEMV, the GPU roofline; spaces, compile cache, runs.
-        .target(name: "GPUKernels", dependencies: ["CUDALibraries", "Kernels", "KernelModel", "MachineIdentity", "TunebenchCore", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "GPUKernels", dependencies: ["CUDALibraries", "Kernels", "KernelModel", "PortableKernels", "MachineIdentity", "TunebenchCore", .product(name: "Crypto", package: "swift-crypto")]),
 
         // Layer 5
         // An ONNX plan's layers bound to kernels and run, the other operators on reference code.

@@ -156,7 +156,7 @@ public struct CUDAUserKernel: GPUKernelFamily {
 
     /// The first valid configuration, in the space's order (the user's first values first).
     public var defaultConfig: KernelConfig {
-        SearchOrder.firstValid(space) ?? KernelConfig(kernel: kernel, values: Dictionary(uniqueKeysWithValues: space.parameters.map { ($0.name, $0.values[0]) }))
+        space.validConfigurations(limit: 1).first ?? KernelConfig(kernel: kernel, values: Dictionary(uniqueKeysWithValues: space.parameters.map { ($0.name, $0.values[0]) }))
     }
 
     public var flops: Double { (try? flopsExpression?.evaluate(problem.mapValues(Double.init))) ?? 0 }
@@ -179,24 +179,5 @@ public struct CUDAUserKernel: GPUKernelFamily {
         let threads = sizes(block), blocks = sizes(grid)
         return LaunchShape(grid: (blocks[0], blocks[1], blocks[2]), threads: threads[0] * threads[1] * threads[2], sharedBytes: 0,
                            block: (threads[0], threads[1], threads[2]))
-    }
-}
-
-enum SearchOrder {
-    /// The first valid point in mixed-radix order.
-    static func firstValid(_ space: ParameterSpace) -> KernelConfig? {
-        var current: [String: ParameterValue] = [:]
-        func visit(_ index: Int) -> KernelConfig? {
-            if index == space.parameters.count {
-                let config = KernelConfig(kernel: space.kernel, values: current)
-                return space.isValid(config) ? config : nil
-            }
-            for value in space.parameters[index].values {
-                current[space.parameters[index].name] = value
-                if let found = visit(index + 1) { return found }
-            }
-            return nil
-        }
-        return visit(0)
     }
 }

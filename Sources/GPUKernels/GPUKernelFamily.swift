@@ -46,24 +46,7 @@ public struct LaunchShape: Equatable, Sendable {
 
 extension GPUKernelFamily {
     /// Every valid configuration of the space, in the space's order (for exhaustive compile checks).
-    public func allConfigurations() -> [KernelConfig] {
-        var result: [KernelConfig] = []
-        var current: [String: ParameterValue] = [:]
-        func visit(_ index: Int) {
-            if index == space.parameters.count {
-                let config = KernelConfig(kernel: space.kernel, values: current)
-                if space.isValid(config) { result.append(space.completing(config)) }
-                return
-            }
-            let parameter = space.parameters[index]
-            for value in parameter.values {
-                current[parameter.name] = value
-                visit(index + 1)
-            }
-        }
-        visit(0)
-        return result
-    }
+    public func allConfigurations() -> [KernelConfig] { space.validConfigurations() }
 
     /// The defines of `config` completed by the space's derived parameters: every value an integer.
     func integerDefines(_ config: KernelConfig) -> [String: Int] {
@@ -72,6 +55,29 @@ extension GPUKernelFamily {
             if let number = value.intValue { defines[name] = number }
         }
         return defines
+    }
+}
+
+extension ParameterSpace {
+    /// The valid configurations (derived parameters completed) in mixed-radix order, the first
+    /// parameter slowest, at most `limit` of them.
+    func validConfigurations(limit: Int = .max) -> [KernelConfig] {
+        var result: [KernelConfig] = []
+        var current: [String: ParameterValue] = [:]
+        func visit(_ index: Int) {
+            guard result.count < limit else { return }
+            if index == parameters.count {
+                let config = KernelConfig(kernel: kernel, values: current)
+                if isValid(config) { result.append(completing(config)) }
+                return
+            }
+            for value in parameters[index].values {
+                current[parameters[index].name] = value
+                visit(index + 1)
+            }
+        }
+        visit(0)
+        return result
     }
 }
 

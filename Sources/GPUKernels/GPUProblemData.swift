@@ -1,6 +1,7 @@
 import CUDALibraries
 import Kernels
 import KernelModel
+import PortableKernels
 
 /// A problem's inputs on the device (uploaded once for all trials), its output buffer, and the
 /// host copies a sampled reference is computed from.
@@ -24,17 +25,18 @@ public final class GEMMData: GPUProblemData {
 
     public init(context: CUDAContext, m: Int, n: Int, k: Int, precision: Precision) throws {
         (self.m, self.n, self.k, self.precision) = (m, n, k, precision)
-        var generator = InputGenerator(seed: UInt64(m * 31 + n * 17 + k))
-        var a = (0..<(m * k)).map { _ in generator.next() }
-        var w = (0..<(n * k)).map { _ in generator.next() }
+        var generator = TestData(seed: UInt64(m * 31 + n * 17 + k))
+        var a = (0..<(m * k)).map { _ in generator.nextUnit() }
+        var w = (0..<(n * k)).map { _ in generator.nextUnit() }
         switch precision {
         case .fp32:
             deviceA = try context.upload(a)
             deviceW = try context.upload(w)
             deviceC = try context.allocate(bytes: m * n * 4)
         case .fp16, .bf16:
-            let toBits = precision == .fp16 ? HostHalf.fp16Bits : HostHalf.bf16Bits
-            let fromBits = precision == .fp16 ? HostHalf.fp16Value : HostHalf.bf16Value
+            let fp16 = precision == .fp16
+            let toBits = { (value: Float) -> UInt16 in fp16 ? Float16(value).bitPattern : BFloat16.encode(value) }
+            let fromBits = { (bits: UInt16) -> Float in fp16 ? Float(Float16(bitPattern: bits)) : BFloat16.decode(bits) }
             let aBits = a.map(toBits), wBits = w.map(toBits)
             a = aBits.map(fromBits)
             w = wBits.map(fromBits)
@@ -57,8 +59,8 @@ public final class GEMMData: GPUProblemData {
         let output: [Float]
         switch precision {
         case .fp32: output = try deviceC.read(as: Float.self, count: m * n)
-        case .fp16: output = try deviceC.read(as: UInt16.self, count: m * n).map(HostHalf.fp16Value)
-        default: output = try deviceC.read(as: UInt16.self, count: m * n).map(HostHalf.bf16Value)
+        case .fp16: output = try deviceC.read(as: UInt16.self, count: m * n).map { Float(Float16(bitPattern: $0)) }
+        default: output = try deviceC.read(as: UInt16.self, count: m * n).map(BFloat16.decode)
         }
         var accumulator = ErrorAccumulator()
         for (index, expected) in reference { accumulator.add(output: output[index], reference: expected) }
@@ -90,8 +92,8 @@ public final class GEMVData: GPUProblemData {
 
     public init(context: CUDAContext, family: CUDAGEMV) throws {
         (n, k) = (family.n, family.k)
-        var generator = InputGenerator(seed: UInt64(n * 13 + k))
-        x = (0..<k).map { _ in generator.next() }
+        var generator = TestData(seed: UInt64(n * 13 + k))
+        x = (0..<k).map { _ in generator.nextUnit() }
         var bytes: [UInt8] = []
         var scales: [Float] = []
         var weights = [Float](repeating: 0, count: n * k)
@@ -100,9 +102,9 @@ public final class GEMVData: GPUProblemData {
             var bits: [UInt16] = []
             bits.reserveCapacity(n * k)
             for index in 0..<(n * k) {
-                let value = HostHalf.fp16Bits(generator.next())
+                let value = Float16(generator.nextUnit()).bitPattern
                 bits.append(value)
-                weights[index] = HostHalf.fp16Value(value)
+                weights[index] = Float(Float16(bitPattern: value))
             }
             bytes = bits.withUnsafeBytes { Array($0) }
         case .int8:
@@ -111,7 +113,7 @@ public final class GEMVData: GPUProblemData {
                 let scale = 0.01 + Float(row % 7) * 0.001
                 scales.append(scale)
                 for column in 0..<k {
-                    let value = Int8(clamping: Int((generator.next() * 127).rounded()))
+                    let value = Int8(clamping: Int((generator.nextUnit() * 127).rounded()))
                     bytes.append(UInt8(bitPattern: value))
                     weights[row * k + column] = Float(value) * scale
                 }
@@ -124,7 +126,7 @@ public final class GEMVData: GPUProblemData {
                     let scale = 0.05 + Float((row + start / group) % 5) * 0.01
                     scales.append(scale)
                     for column in start..<(start + group) {
-                        let nibble = UInt8(min(15, max(0, Int((generator.next() * 7.5 + 8).rounded(.down)))))
+                        let nibble = UInt8(min(15, max(0, Int((generator.nextUnit() * 7.5 + 8).rounded(.down)))))
                         let index = row * k + column
                         bytes[index / 2] |= index % 2 == 0 ? nibble : nibble << 4
                         weights[index] = Float(Int(nibble) - 8) * scale

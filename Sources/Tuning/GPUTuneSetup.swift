@@ -3,6 +3,7 @@ import Foundation
 import GPUKernels
 import KernelModel
 import Kernels
+import ModelEngine
 import TunebenchCore
 
 /// What `tune --gpu` and `tune --cuda` ask for, turned into the kernel to tune, its inputs and
@@ -111,18 +112,35 @@ public struct GPUTuneSetup: Sendable {
     public func data(for family: any GPUKernelFamily, context: CUDAContext) throws -> any GPUProblemData {
         switch family {
         case let userFamily as CUDAUserKernel:
-            var files: [String: String] = [:]
+            var references: [String: [Float]] = [:]
             for item in user?.references ?? [] {
                 let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
                 guard parts.count == 2 else { throw OptionError("--reference \(item): expected NAME=FILE") }
-                files[parts[0]] = parts[1]
+                guard let argument = userFamily.arguments.first(where: { $0.name == parts[0] }) else {
+                    throw OptionError("--reference \(item): \(parts[0]) is not an argument of \(kernel)")
+                }
+                references[parts[0]] = try Self.readReference(path: parts[1], argument: argument)
             }
-            return try UserKernelData(context: context, family: userFamily, referenceFiles: files, tolerance: user?.tolerance ?? 1e-6)
+            return try UserKernelData(context: context, family: userFamily, references: references, tolerance: user?.tolerance ?? 1e-6)
         case let gemv as CUDAGEMV:
             return try GEMVData(context: context, family: gemv)
         default:
             let (m, n, k) = try dimensions()
             return try GEMMData(context: context, m: m, n: n, k: k, precision: precision)
         }
+    }
+
+    /// A reference output: a `.npy` file (what `tunebench run` reads: float or integer dtypes) or
+    /// raw little-endian values of the argument's type.
+    public static func readReference(path: String, argument: CUDAUserKernel.Argument) throws -> [Float] {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw FileError(path: path, message: "cannot be read (\(error.localizedDescription))")
+        }
+        if data.starts(with: [0x93] + Array("NUMPY".utf8)) { return try NPYFile.load(path: path).data }
+        guard let values = argument.decodeRaw([UInt8](data)) else {
+            throw FileError(path: path, message: "\(data.count) bytes is not a whole number of \(argument.type) values")
+        }
+        return values
     }
 }

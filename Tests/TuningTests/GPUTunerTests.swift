@@ -7,6 +7,7 @@ import Kernels
 import Testing
 import Tuning
 import TuningDatabase
+import TunebenchCore
 
 /// The GPU tuner's bookkeeping against a real SQLite database. These machines have no GPU, so
 /// the device's side is a stand-in that answers each configuration as a GPU would: a time, a
@@ -88,5 +89,36 @@ struct GPUTunerTests {
         let results = try #require(t4?["results"] as? [[String: Any]])
         #expect(results.count == 9)
         #expect(results.contains { ($0["invalidity"] as? String) == "correct" })
+    }
+
+    @Test("reference outputs: .npy (float32, float64, int32) and raw values of the buffer's type")
+    func referenceFiles() throws {
+        let float = try CUDAUserKernel.Argument(parsing: "c:float[n]:out")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tb-ref-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func npy(_ descr: String, _ body: [UInt8]) -> Data {
+            var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': (3,), }"
+            while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+            header += "\n"
+            let length = UInt16(header.utf8.count)
+            return Data([0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(length & 0xff), UInt8(length >> 8)] + Array(header.utf8) + body)
+        }
+        let floats: [Float] = [1.5, -2, 3.25]
+        let f4 = floats.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) }
+        let f8 = floats.flatMap { withUnsafeBytes(of: Double($0).bitPattern.littleEndian, Array.init) }
+        let i4 = [Int32(1), -2, 3].flatMap { withUnsafeBytes(of: $0.littleEndian, Array.init) }
+        for (name, data, expected) in [("f4.npy", npy("<f4", f4), floats), ("f8.npy", npy("<f8", f8), floats),
+                                       ("i4.npy", npy("<i4", i4), [1, -2, 3]), ("raw.bin", Data(f4), floats)] {
+            let path = directory.appendingPathComponent(name).path
+            try data.write(to: URL(fileURLWithPath: path))
+            #expect(try GPUTuneSetup.readReference(path: path, argument: float) == expected, "\(name)")
+        }
+        let odd = directory.appendingPathComponent("odd.bin").path
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: odd))
+        #expect(throws: FileError.self) { try GPUTuneSetup.readReference(path: odd, argument: float) }
+        let unsupported = directory.appendingPathComponent("u2.npy").path
+        try npy("<u2", [0, 0, 0, 0, 0, 0]).write(to: URL(fileURLWithPath: unsupported))
+        #expect(throws: FileError.self) { try GPUTuneSetup.readReference(path: unsupported, argument: float) }
     }
 }
