@@ -87,6 +87,15 @@ typedef ccuda_result (*ccuda_launch_kernel_fn)(ccuda_function function, unsigned
                                                unsigned int blockZ, unsigned int sharedBytes, ccuda_stream stream,
                                                void **parameters, void **extra);
 typedef ccuda_result (*ccuda_func_get_param_info_fn)(ccuda_function function, size_t index, size_t *offset, size_t *size);
+/* cuTensorMapEncodeTiled (CUDA 12.0 on): a 128-byte CUtensorMap describing a tiled view of a
+   global tensor for the tensor memory accelerator (TMA). Enumerations as plain integers:
+   data type 6 = FLOAT16, 9 = BFLOAT16; interleave 0 = NONE; swizzle 3 = 128B;
+   L2 promotion 3 = 256B; out-of-bounds fill 0 = zeros. */
+typedef ccuda_result (*ccuda_tensor_map_encode_tiled_fn)(void *tensorMap, int dataType, unsigned int rank,
+                                                        void *globalAddress, const unsigned long long *globalDim,
+                                                        const unsigned long long *globalStrides, const unsigned int *boxDim,
+                                                        const unsigned int *elementStrides, int interleave, int swizzle,
+                                                        int l2Promotion, int oobFill);
 typedef ccuda_result (*ccuda_event_create_fn)(ccuda_event *event, unsigned int flags);
 typedef ccuda_result (*ccuda_event_record_fn)(ccuda_event event, ccuda_stream stream);
 typedef ccuda_result (*ccuda_event_synchronize_fn)(ccuda_event event);

@@ -48,6 +48,28 @@ public final class CUDAContext: @unchecked Sendable {
         return DeviceBuffer(context: self, address: pointer, bytes: bytes)
     }
 
+    /// A tensor map (`CUtensorMap`, 128 bytes) for the tensor memory accelerator: `buffer` as a
+    /// row-major [rows, columns] matrix of 16-bit elements, read in boxes of boxRows x
+    /// boxColumns with the 128-byte swizzle wgmma reads; boxes past the edges are zero-filled.
+    public func tensorMap16Bit(_ buffer: DeviceBuffer, bfloat16: Bool, rows: Int, columns: Int,
+                               boxRows: Int, boxColumns: Int) throws -> [UInt8] {
+        guard let encode = driver.tensorMapEncodeTiled else {
+            throw GPUError(.unsupported, "cuTensorMapEncodeTiled is missing from \(driver.library.path) (CUDA \(driver.versionText)): TMA needs a CUDA 12 driver")
+        }
+        try makeCurrent()
+        var map = [UInt8](repeating: 0, count: 128)
+        let dimensions: [UInt64] = [UInt64(columns), UInt64(rows)]
+        let strides: [UInt64] = [UInt64(columns * 2)]
+        let box: [UInt32] = [UInt32(boxColumns), UInt32(boxRows)]
+        let elementStrides: [UInt32] = [1, 1]
+        let status = map.withUnsafeMutableBytes { raw in
+            encode(raw.baseAddress, bfloat16 ? 9 : 6, 2, UnsafeMutableRawPointer(bitPattern: UInt(buffer.address)),
+                   dimensions, strides, box, elementStrides, 0, 3, 3, 0)
+        }
+        try driver.check(status, "cuTensorMapEncodeTiled(\(rows)x\(columns), box \(boxRows)x\(boxColumns))")
+        return map
+    }
+
     /// A device copy of `values`.
     public func upload<T>(_ values: [T]) throws -> DeviceBuffer {
         let buffer = try allocate(bytes: values.count * MemoryLayout<T>.stride)
@@ -178,12 +200,15 @@ public enum KernelArgument: Sendable {
     case int32(Int32)
     case float(Float)
     case int64(Int64)
+    /// A parameter passed by value as opaque bytes, e.g. a 128-byte tensor map.
+    case bytes([UInt8])
 
     /// Bytes the kernel's parameter takes.
     var byteSize: Int {
         switch self {
         case .pointer, .int64: 8
         case .int32, .float: 4
+        case .bytes(let bytes): bytes.count
         }
     }
 }
@@ -267,12 +292,14 @@ public final class CUDAFunction: @unchecked Sendable {
         init(function: CUDAFunction, grid: (Int, Int, Int), block: (Int, Int, Int), sharedBytes: Int, arguments: [KernelArgument]) {
             (self.function, self.grid, self.block, self.sharedBytes, self.arguments) = (function, grid, block, sharedBytes, arguments)
             storage = arguments.map { argument in
-                let slot = UnsafeMutableRawPointer.allocate(byteCount: 8, alignment: 8)
+                // 64-byte alignment: what a by-value tensor map asks of its copy.
+                let slot = UnsafeMutableRawPointer.allocate(byteCount: max(8, argument.byteSize), alignment: 64)
                 switch argument {
                 case .pointer(let buffer): slot.storeBytes(of: buffer.address, as: UInt64.self)
                 case .int32(let value): slot.storeBytes(of: value, as: Int32.self)
                 case .float(let value): slot.storeBytes(of: value, as: Float.self)
                 case .int64(let value): slot.storeBytes(of: value, as: Int64.self)
+                case .bytes(let bytes): bytes.withUnsafeBytes { slot.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
                 }
                 return slot
             }

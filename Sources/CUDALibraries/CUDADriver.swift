@@ -35,6 +35,8 @@ public final class CUDADriver: @unchecked Sendable {
     let launchKernel: ccuda_launch_kernel_fn
     /// CUDA 12.4 on: lets a launch check its arguments against the kernel's parameters.
     let functionParameterInfo: ccuda_func_get_param_info_fn?
+    /// CUDA 12.0 on: tensor maps for the tensor memory accelerator (Hopper's TMA).
+    let tensorMapEncodeTiled: ccuda_tensor_map_encode_tiled_fn?
     let eventCreate: ccuda_event_create_fn
     let eventRecord: ccuda_event_record_fn
     let eventSynchronize: ccuda_event_synchronize_fn
@@ -78,6 +80,7 @@ public final class CUDADriver: @unchecked Sendable {
         functionSetAttribute = try library.function("cuFuncSetAttribute")
         launchKernel = try library.function("cuLaunchKernel")
         functionParameterInfo = library.optionalFunction("cuFuncGetParamInfo")
+        tensorMapEncodeTiled = library.optionalFunction("cuTensorMapEncodeTiled")
         eventCreate = try library.function("cuEventCreate")
         eventRecord = try library.function("cuEventRecord")
         eventSynchronize = try library.function("cuEventSynchronize")

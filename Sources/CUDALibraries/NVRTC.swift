@@ -85,7 +85,7 @@ public final class NVRTC: @unchecked Sendable {
         defer { _ = destroyProgram(&program) }
         // For machine code, ptxas reports registers and spills into the log (CompiledKernel.spillBytes).
         var arguments = [target.option] + options
-        if case .real = target { arguments.append("--ptxas-options=-v") }
+        if target.isMachineCode { arguments.append("--ptxas-options=-v") }
         let status = withCStrings(arguments) { pointers in compileProgram(handle, Int32(pointers.count), pointers) }
         let logText = read(handle, size: logSize, bytes: log).map { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) } ?? ""
         guard status == 0 else {
@@ -94,7 +94,7 @@ public final class NVRTC: @unchecked Sendable {
         }
         let ptxBytes = read(handle, size: ptxSize, bytes: ptx) ?? []
         var cubinBytes: [UInt8]? = nil
-        if case .real = target, let cubinSize, let cubin { cubinBytes = read(handle, size: cubinSize, bytes: cubin) }
+        if target.isMachineCode, let cubinSize, let cubin { cubinBytes = read(handle, size: cubinSize, bytes: cubin) }
         return CompiledKernel(target: target, ptx: Array(ptxBytes.prefix { $0 != 0 }), cubin: cubinBytes, log: logText)
     }
 
@@ -124,19 +124,24 @@ public enum CompileTarget: Hashable, Sendable, CustomStringConvertible {
     case real(Int)
     /// `compute_XY`: PTX only.
     case virtual(Int)
+    /// `sm_XYa`: machine code with the instructions of that architecture alone (Hopper's wgmma
+    /// and TMA need sm_90a); it runs on that architecture only.
+    case architectureSpecific(Int)
 
-    public var option: String {
-        switch self {
-        case .real(let arch): "--gpu-architecture=sm_\(arch)"
-        case .virtual(let arch): "--gpu-architecture=compute_\(arch)"
-        }
-    }
+    public var option: String { "--gpu-architecture=\(self)" }
 
     public var description: String {
         switch self {
         case .real(let arch): "sm_\(arch)"
         case .virtual(let arch): "compute_\(arch)"
+        case .architectureSpecific(let arch): "sm_\(arch)a"
         }
+    }
+
+    /// Whether NVRTC makes machine code (a CUBIN, and ptxas's resource report) for it.
+    public var isMachineCode: Bool {
+        if case .virtual = self { return false }
+        return true
     }
 }
 

@@ -27,12 +27,7 @@ public struct CUBLASRace: Sendable {
         let cublas = try CUBLAS(context: context)
         let type: CUBLAS.DataType = data.precision == .fp32 ? .fp32 : data.precision == .fp16 ? .fp16 : .bf16
         let complete = family.space.completing(config)
-        let compiled = try runner.compiler.compile(family.source, defines: family.defines(complete), target: runner.target)
-        let module = try context.loadModule(image: compiled.loadableImage)
-        let function = try module.function(family.entry)
-        let shape = family.launch(complete)
-        if shape.sharedBytes > 48 * 1024 { try function.allowDynamicSharedMemory(bytes: shape.sharedBytes) }
-        let launcher = try function.launcher(grid: shape.grid, block: shape.block, sharedBytes: shape.sharedBytes, arguments: data.arguments)
+        let launcher = try runner.prepare(family, complete, data: data).launcher
         let tuned = { try launcher.launch() }
         let peer = { try cublas.gemm(a: data.deviceA, w: data.deviceW, c: data.deviceC, m: data.m, n: data.n, k: data.k, type: type) }
 

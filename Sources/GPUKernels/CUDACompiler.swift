@@ -74,7 +74,7 @@ public final class CUDACompiler: @unchecked Sendable {
         }
         guard let ptx = try? Data(contentsOf: base.appendingPathExtension("ptx")) else { return nil }
         var cubin: [UInt8]? = nil
-        if case .real = target {
+        if target.isMachineCode {
             guard let data = try? Data(contentsOf: base.appendingPathExtension("cubin")) else { return nil }
             cubin = Array(data)
         }

@@ -38,11 +38,14 @@ public struct CUDAGEMMF32: GPUKernelFamily {
                     return threads >= 64 && threads <= maxThreads
                 },
                 .init("WM % (32 / LN * TM) == 0") { c in c.int("WM")! % (32 / Self.lanesN(c) * c.int("TM")!) == 0 },
-                // ptxas (sm_90): 128 outputs per thread spill, and so do 64 at 512 threads (128
-                // registers each): outputs plus about 72 registers of tiles and addresses must fit.
-                .init("16 <= WM * WN / 32 <= 64 and threads * (WM * WN / 32 + 72) <= 65536 (registers)") { c in
+                // ptxas (sm_90): outputs plus about 72 registers of tiles and addresses must fit
+                // (64 outputs spill at 512 threads, 128 registers each). 128 outputs a thread
+                // (the classic 128x128 tile of 128 threads) fit in 255 registers with BK = 8 and
+                // 16-byte loads; BK = 16's or scalar loads' larger staging spills.
+                .init("16 <= WM * WN / 32 <= 128 and threads * (WM * WN / 32 + 72) <= 65536 and (WM * WN / 32 <= 64 or BK == 8 and VEC == 4) (registers)") { c in
                     let outputs = c.int("WM")! * c.int("WN")! / 32
-                    return outputs >= 16 && outputs <= 64 && Self.threads(c) * (outputs + 72) <= 65536
+                    return outputs >= 16 && outputs <= 128 && Self.threads(c) * (outputs + 72) <= 65536
+                        && (outputs <= 64 || (c.int("BK")! == 8 && vector == 4))
                 },
                 .init("shared memory <= \(sharedLimit) bytes") { c in Self.sharedBytes(c) <= sharedLimit },
             ],

@@ -76,10 +76,11 @@ public final class CUDAKernelRunner: GPUTrialMeasuring, @unchecked Sendable {
     public var compilerDescription: String { "nvrtc \(compiler.nvrtc.versionText) \(target)" }
     public var compileStatistics: (hits: Int, compilations: Int) { compiler.statistics }
 
-    public func measure(_ family: any GPUKernelFamily, _ config: KernelConfig, data: any GPUProblemData) throws -> GPUTrialResult {
-        try family.space.validate(config)
-        let complete = family.space.completing(config)
-        let compiled = try compiler.compile(family.source, defines: family.defines(complete), target: target)
+    /// A configuration compiled, loaded and ready to launch on `data`, its resources checked
+    /// against the launch (the trials and the cuBLAS race launch through this).
+    public func prepare(_ family: any GPUKernelFamily, _ complete: KernelConfig, data: any GPUProblemData) throws
+        -> (launcher: CUDAFunction.Launcher, resources: (registers: Int, sharedBytes: Int, localBytes: Int, maxThreadsPerBlock: Int)) {
+        let compiled = try compiler.compile(family.source, defines: family.defines(complete), target: family.compileTarget(for: target))
         let module = try context.loadModule(image: compiled.loadableImage)
         let function = try module.function(family.entry)
         let shape = family.launch(complete)
@@ -88,7 +89,15 @@ public final class CUDAKernelRunner: GPUTrialMeasuring, @unchecked Sendable {
             throw GPUError(.launchResources, "\(complete): \(shape.threads) threads per block, but with \(resources.registers) registers per thread the device runs at most \(resources.maxThreadsPerBlock)")
         }
         if shape.sharedBytes > 48 * 1024 { try function.allowDynamicSharedMemory(bytes: shape.sharedBytes) }
-        let launcher = try function.launcher(grid: shape.grid, block: shape.block, sharedBytes: shape.sharedBytes, arguments: data.arguments)
+        let arguments = try family.arguments(complete, data: data, context: context)
+        let launcher = try function.launcher(grid: shape.grid, block: shape.block, sharedBytes: shape.sharedBytes, arguments: arguments)
+        return (launcher, resources)
+    }
+
+    public func measure(_ family: any GPUKernelFamily, _ config: KernelConfig, data: any GPUProblemData) throws -> GPUTrialResult {
+        try family.space.validate(config)
+        let complete = family.space.completing(config)
+        let (launcher, resources) = try prepare(family, complete, data: data)
         let launch = { try launcher.launch() }
         try data.poisonOutput()
         try launch()

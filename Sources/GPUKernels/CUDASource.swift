@@ -17,6 +17,7 @@ public struct CUDASource: Sendable, Hashable {
 
     public static let gemmF32 = CUDASource(name: "gemm_f32.cu", text: gemmF32Text)
     public static let gemmTensorCore = CUDASource(name: "gemm_tc.cu", text: gemmTensorCoreText)
+    public static let gemmWGMMA = CUDASource(name: "gemm_wgmma.cu", text: gemmWGMMAText)
     public static let gemv = CUDASource(name: "gemv.cu", text: gemvText)
     public static let roofline = CUDASource(name: "roofline.cu", text: rooflineText)
 

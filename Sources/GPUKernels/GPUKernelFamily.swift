@@ -1,3 +1,4 @@
+import CUDALibraries
 import Kernels
 import KernelModel
 
@@ -21,6 +22,12 @@ public protocol GPUKernelFamily: Sendable {
     /// The defines NVRTC gets for a (complete) configuration.
     func defines(_ config: KernelConfig) -> [String: Int]
     func launch(_ config: KernelConfig) -> LaunchShape
+    /// What NVRTC compiles for on a device whose own target is `deviceTarget` (a kernel using
+    /// an architecture's own instructions asks for `sm_XYa`); throws where it cannot run.
+    func compileTarget(for deviceTarget: CompileTarget) throws -> CompileTarget
+    /// The launch's arguments for `config`: the data's, unless the kernel needs more (tensor
+    /// maps whose boxes are the configuration's tiles).
+    func arguments(_ config: KernelConfig, data: any GPUProblemData, context: CUDAContext) throws -> [KernelArgument]
 }
 
 /// Grid, block and dynamic shared memory of one launch.
@@ -45,6 +52,12 @@ public struct LaunchShape: Equatable, Sendable {
 }
 
 extension GPUKernelFamily {
+    public func compileTarget(for deviceTarget: CompileTarget) throws -> CompileTarget { deviceTarget }
+
+    public func arguments(_ config: KernelConfig, data: any GPUProblemData, context: CUDAContext) throws -> [KernelArgument] {
+        data.arguments
+    }
+
     /// Every valid configuration of the space, in the space's order (for exhaustive compile checks).
     public func allConfigurations() -> [KernelConfig] { space.validConfigurations() }
 

@@ -4,13 +4,14 @@
 /// kernels.
 public enum GPUDefaults {
     /// The CUDA kernel tunebench runs a GEMM layer with on a GPU: the GEMV for one fp16, int8 or
-    /// int4 row, fp32 on CUDA cores, fp16/bf16 on tensor cores; nil for what no GPU kernel computes.
-    public static func kernel(for layer: Layer, precision: Precision) -> String? {
+    /// int4 row, fp32 on CUDA cores, fp16/bf16 on tensor cores (wgmma on compute capability 9.0,
+    /// mma.sync elsewhere); nil for what no GPU kernel computes.
+    public static func kernel(for layer: Layer, precision: Precision, computeCapability: String? = nil) -> String? {
         guard layer.operation == .gemm, let m = layer.m else { return nil }
         if m == 1, [.fp16, .int8, .int4].contains(precision) { return "cuda-gemv" }
         switch precision {
         case .fp32: return "cuda-gemm-f32"
-        case .fp16, .bf16: return "cuda-gemm-tc"
+        case .fp16, .bf16: return computeCapability == "9.0" ? "cuda-gemm-wgmma" : "cuda-gemm-tc"
         default: return nil
         }
     }
@@ -31,6 +32,11 @@ public enum GPUDefaults {
             return KernelConfig(kernel: kernel, values: [
                 "BM": .int(128), "BN": .int(128), "BK": .int(32), "WM": .int(64), "WN": .int(64), "STAGES": .int(3),
                 "BF16": .int(precision == .bf16 ? 1 : 0),
+            ])
+        case "cuda-gemm-wgmma":
+            // 128 x 256 tiles by two consumer warpgroups, four stages: 192 KiB of shared memory.
+            return KernelConfig(kernel: kernel, values: [
+                "BN": .int(256), "MT": .int(1), "CONSUMERS": .int(2), "STAGES": .int(4), "BF16": .int(precision == .bf16 ? 1 : 0),
             ])
         case "cuda-gemv":
             let weightType: Int

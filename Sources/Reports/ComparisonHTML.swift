@@ -4,14 +4,15 @@ import KernelModel
 import TunebenchRuntime
 
 /// `compare --html`: one self-contained page (inline CSS and SVG, no external files) with the
-/// hardware differences, each profile's roofline with its tuned layers placed on it, a bar chart
-/// of per-layer times, and the tables. A small script records each chart's rendered size in
-/// `data-rendered` attributes, so a headless browser's DOM dump shows the charts were laid out.
+/// hardware differences, each side's roofline (of the CPU or GPU it is compared on) with its
+/// tuned layers placed on it, a bar chart of per-layer times, and the tables. A small script
+/// records each chart's rendered size in `data-rendered` attributes, so a headless browser's
+/// DOM dump shows the charts were laid out.
 public enum ComparisonHTML {
     public static func render(_ comparison: TunedComparison, hardware: ProfileComparison) -> String {
         let title = "tunebench compare: \(comparison.a.name) vs \(comparison.b.name)"
         var body = ["<h1>\(escape(title))</h1>",
-                    "<p>A = <code>\(escape(comparison.a.id))</code> (\(escape(comparison.a.name))), B = <code>\(escape(comparison.b.id))</code> (\(escape(comparison.b.name))); \(escape(comparison.scope)).</p>",
+                    "<p>A = <code>\(escape(comparison.a.id))</code> (\(escape(comparison.a.name))) on <strong>\(escape(comparison.targetA.deviceName))</strong>\(precision(comparison.targetA)), B = <code>\(escape(comparison.b.id))</code> (\(escape(comparison.b.name))) on <strong>\(escape(comparison.targetB.deviceName))</strong>\(precision(comparison.targetB)); \(escape(comparison.scope)).</p>",
                     "<p class=\"totals\">\(escape(comparison.totalsLine))</p>"]
         if let cost = comparison.costLine { body.append("<p class=\"cost\">\(escape(cost))</p>") }
         body.append("<h2>Rooflines with the tuned layers</h2><div class=\"charts\">")
@@ -30,7 +31,7 @@ public enum ComparisonHTML {
             .charts { display: flex; flex-wrap: wrap; gap: 2em; }
             svg.chart { background: #fafafa; border: 1px solid #ddd; }
             .roof { fill: none; stroke: #444; stroke-width: 2; }
-            .roof-cache { stroke: #999; stroke-width: 1; stroke-dasharray: 4 3; }
+            .roof-cache, .roof-tensor { stroke: #999; stroke-width: 1; stroke-dasharray: 4 3; }
             .layer-point { fill: #d62728; fill-opacity: 0.8; }
             .bar-a { fill: #1f77b4; } .bar-b { fill: #ff7f0e; }
             .axis { stroke: #888; } text { font-size: 11px; }
@@ -50,18 +51,22 @@ public enum ComparisonHTML {
             """
     }
 
+    static func precision(_ target: ComparisonTarget) -> String {
+        target.precision.map { " in \($0.rawValue)" } ?? ""
+    }
+
     static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 
-    /// Log-log roofline: the compute roof at the peak of the most threads measured, the DRAM
-    /// roof (triad) and, dashed, the cache read roofs; each layer with an exact record at its
-    /// arithmetic intensity (FLOPs per byte moved at least, in its precision) and GFLOP/s.
+    /// Log-log roofline of the device a side is compared on (`ChartRoofs`): each layer with an
+    /// exact record at its arithmetic intensity (FLOPs per byte moved at least, in its precision)
+    /// and GFLOP/s.
     static func roofline(_ comparison: TunedComparison, side: String) -> String {
-        let profile = side == "A" ? comparison.a : comparison.b
+        let (profile, target) = side == "A" ? (comparison.a, comparison.targetA) : (comparison.b, comparison.targetB)
         let (width, height, left, bottom, top, right) = (520.0, 340.0, 60.0, 40.0, 30.0, 20.0)
-        let point = profile.roofline.flatMap { $0.point(threads: profile.topology.cores) }
+        let roofs = ChartRoofs(profile, on: target)
         var marks: [(x: Double, y: Double, label: String)] = []
         for row in comparison.rows {
             let chosen = side == "A" ? row.a : row.b
@@ -69,13 +74,13 @@ public enum ComparisonHTML {
             let intensity = row.layer.flops / row.layer.minimumBytes(precision: chosen.answer.precision)
             marks.append((intensity, gflops, "\(row.layer.description) \(chosen.answer.precision.rawValue): \(String(format: "%.1f", gflops)) GFLOP/s, \(String(format: "%.2f", intensity)) FLOP/B"))
         }
-        let xs = marks.map(\.x) + [0.1, 100], ys = marks.map(\.y) + [point?.peakGFLOPS ?? 1]
+        let xs = marks.map(\.x) + [0.1, 100], ys = marks.map(\.y) + [roofs?.highestPeak ?? 1]
         let (xMin, xMax) = (log10(xs.min()!) - 0.5, log10(xs.max()!) + 0.5)
         let (yMin, yMax) = (log10(max(ys.min()!, 0.01)) - 0.5, log10(ys.max()!) + 0.3)
         func px(_ x: Double) -> Double { left + (log10(x) - xMin) / (xMax - xMin) * (width - left - right) }
         func py(_ y: Double) -> Double { height - bottom - (log10(y) - yMin) / (yMax - yMin) * (height - bottom - top) }
-        var svg = ["<svg class=\"chart roofline\" data-profile=\"\(side)\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" xmlns=\"http://www.w3.org/2000/svg\">",
-                   "<text x=\"\(left)\" y=\"18\">\(side): \(escape(profile.name))</text>",
+        var svg = ["<svg class=\"chart roofline\" data-profile=\"\(side)\" data-device=\"\(target.device.rawValue)\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" xmlns=\"http://www.w3.org/2000/svg\">",
+                   "<text x=\"\(left)\" y=\"18\">\(side): \(escape(profile.name)), \(escape(target.deviceName))</text>",
                    "<line class=\"axis\" x1=\"\(left)\" y1=\"\(height - bottom)\" x2=\"\(width - right)\" y2=\"\(height - bottom)\"/>",
                    "<line class=\"axis\" x1=\"\(left)\" y1=\"\(top)\" x2=\"\(left)\" y2=\"\(height - bottom)\"/>",
                    "<text x=\"\(width / 2 - 60)\" y=\"\(height - 8)\">FLOP per byte (log)</text>",
@@ -87,25 +92,21 @@ public enum ComparisonHTML {
         for exponent in Int(ceil(yMin))...Int(floor(yMax)) {
             svg.append("<text x=\"6\" y=\"\(py(pow(10, Double(exponent))) + 4)\">1e\(exponent)</text>")
         }
-        if let point {
-            let peak = point.peakGFLOPS
-            func roof(_ bandwidth: Double, _ cls: String, _ label: String) {
+        if let roofs {
+            for roof in roofs.roofs {
+                let (bandwidth, peak) = (roof.GBps, roof.peakGFLOPS)
                 let ridge = peak / bandwidth
                 let x0 = pow(10, xMin), x1 = pow(10, xMax)
                 let start = (x0, max(bandwidth * x0, pow(10, yMin)))
-                svg.append("<polyline class=\"roof \(cls)\" points=\"\(px(max(x0, start.1 / bandwidth))),\(py(start.1)) \(px(min(ridge, x1))),\(py(min(peak, bandwidth * x1))) \(px(x1)),\(py(peak))\"><title>\(escape(label))</title></polyline>")
+                svg.append("<polyline class=\"roof \(roof.style)\" points=\"\(px(max(x0, start.1 / bandwidth))),\(py(start.1)) \(px(min(ridge, x1))),\(py(min(peak, bandwidth * x1))) \(px(x1)),\(py(peak))\"><title>\(escape(roof.label))</title></polyline>")
             }
-            for level in point.cacheRead where level.level != "DRAM" {
-                roof(level.GBps, "roof-cache", "\(level.level) read \(String(format: "%.0f", level.GBps)) GB/s")
-            }
-            roof(point.triadGBps, "roof-dram", "DRAM triad \(String(format: "%.1f", point.triadGBps)) GB/s, peak \(String(format: "%.0f", peak)) GFLOP/s")
         } else {
-            svg.append("<text x=\"\(left + 10)\" y=\"\(top + 16)\">no measured roofline (tunebench roofline --save)</text>")
+            svg.append("<text x=\"\(left + 10)\" y=\"\(top + 16)\">\(ChartRoofs.missing(on: target))</text>")
         }
         for mark in marks {
             svg.append("<circle class=\"layer-point\" cx=\"\(px(mark.x))\" cy=\"\(py(mark.y))\" r=\"5\"><title>\(escape(mark.label))</title></circle>")
         }
-        if marks.isEmpty { svg.append("<text x=\"\(left + 10)\" y=\"\(top + 34)\">no layer measured on this profile</text>") }
+        if marks.isEmpty { svg.append("<text x=\"\(left + 10)\" y=\"\(top + 34)\">no layer measured on this \(target.device == .gpu ? "GPU" : "profile")</text>") }
         svg.append("</svg>")
         return svg.joined(separator: "\n")
     }
@@ -116,8 +117,8 @@ public enum ComparisonHTML {
         let height = Double(comparison.rows.count) * rowHeight + 30
         let longest = comparison.rows.flatMap { [$0.a.seconds, $0.b.seconds] }.compactMap { $0 }.max() ?? 1
         var svg = ["<svg class=\"chart bars\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" xmlns=\"http://www.w3.org/2000/svg\">",
-                   "<rect class=\"legend bar-a\" x=\"\(left)\" y=\"4\" width=\"10\" height=\"10\"/><text x=\"\(left + 14)\" y=\"13\">A</text>",
-                   "<rect class=\"legend bar-b\" x=\"\(left + 40)\" y=\"4\" width=\"10\" height=\"10\"/><text x=\"\(left + 54)\" y=\"13\">B</text>"]
+                   "<rect class=\"legend bar-a\" x=\"\(left)\" y=\"4\" width=\"10\" height=\"10\"/><text x=\"\(left + 14)\" y=\"13\">A (\(escape(comparison.targetA.deviceName)))</text>",
+                   "<rect class=\"legend bar-b\" x=\"\(left + 200)\" y=\"4\" width=\"10\" height=\"10\"/><text x=\"\(left + 214)\" y=\"13\">B (\(escape(comparison.targetB.deviceName)))</text>"]
         for (index, row) in comparison.rows.enumerated() {
             let y = 24 + Double(index) * rowHeight
             svg.append("<text x=\"4\" y=\"\(y + 16)\">\(escape(String(row.layer.description.prefix(46)))) x\(row.multiplicity)</text>")
@@ -136,7 +137,8 @@ public enum ComparisonHTML {
     }
 
     static func table(_ comparison: TunedComparison) -> String {
-        var rows = ["<table><tr><th>layer</th><th>x</th><th>A</th><th>A ms</th><th>B</th><th>B ms</th><th>faster</th></tr>"]
+        let (deviceA, deviceB) = (escape(comparison.targetA.deviceName), escape(comparison.targetB.deviceName))
+        var rows = ["<table><tr><th>layer</th><th>x</th><th>A (\(deviceA))</th><th>A ms</th><th>B (\(deviceB))</th><th>B ms</th><th>faster</th></tr>"]
         for row in comparison.rows {
             func cell(_ side: TunedComparison.Side) -> String {
                 let parameters = side.answer.config.values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")

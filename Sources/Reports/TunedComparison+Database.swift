@@ -6,10 +6,13 @@ import Workloads
 
 extension TunedComparison {
     /// `compare A B --db`: the two profiles' records in `database` (this kernel-library version)
-    /// for the layers of an ONNX model at bound dimensions, or for every layer tuned on A or B.
+    /// for the layers of an ONNX model at bound dimensions, or for every layer tuned on A or B
+    /// (on the device each is compared on), each side answered for its target's device.
     public static func from(_ database: any TuningStore, a: HardwareProfile, b: HardwareProfile,
-                            model: (path: String, dimensions: [(name: String, size: Int)])?, prices: HourlyPrices) throws -> TunedComparison {
-        let artifact = try DeploymentArtifact.from(database, profileIDs: [a.id, b.id])
+                            model: (path: String, dimensions: [(name: String, size: Int)])?, prices: HourlyPrices,
+                            targets: (a: ComparisonTarget, b: ComparisonTarget) = (.cpu, .cpu)) throws -> TunedComparison {
+        // A and B may be one profile (its GPU against its CPU): a Set literal would trap on the repeated id.
+        let artifact = try DeploymentArtifact.from(database, profileIDs: Set([a.id, b.id]))
         let runtime = try TuningRuntime(artifact: artifact, machine: a, warn: { _ in })
         let layers: [(layer: Layer, multiplicity: Int)]
         let scope: String
@@ -20,10 +23,17 @@ extension TunedComparison {
             let bound = model.dimensions.map { "\($0.name)=\($0.size)" }.joined(separator: ", ")
             scope = "the layers of \(model.path)\(bound.isEmpty ? "" : " (\(bound))")"
         } else {
+            // Only records of the compared devices: A's CPU records are no layer of A's GPU side.
+            func compared(_ entry: DeploymentArtifact.Entry) -> Bool {
+                [(a, targets.a), (b, targets.b)].contains { profile, target in
+                    entry.profile == profile.id && GPUDefaults.isGPUKernel(entry.kernel) == (target.device == .gpu)
+                }
+            }
             // The artifact names layers by key: read them back here, at its boundary.
-            layers = try Set(artifact.entries.map(\.layer)).sorted().map { (try Layer.parse(key: $0).layer, 1) }
+            layers = try Set(artifact.entries.filter(compared).map(\.layer)).sorted().map { (try Layer.parse(key: $0).layer, 1) }
             scope = "every layer tuned on A or B, each counted once"
         }
-        return try TunedComparison(a: a, b: b, runtime: runtime, layers: layers, scope: scope, pricePerHourA: prices.a, pricePerHourB: prices.b)
+        return try TunedComparison(a: a, b: b, runtime: runtime, layers: layers, scope: scope, pricePerHourA: prices.a, pricePerHourB: prices.b,
+                                   targetA: targets.a, targetB: targets.b)
     }
 }

@@ -16,7 +16,7 @@ extension TunedComparison {
                           row.gflops(row.b).map { String(format: "%.1f", $0) } ?? "-", row.faster ?? "-",
                           row.ratio.map { String(format: "%.2fx", $0) } ?? "-"])
         }
-        var lines = ["Tuned results, \(scope): A = \(a.id) (\(a.name)), B = \(b.id) (\(b.name))"]
+        var lines = ["Tuned results, \(scope): A = \(targetA.describe(a)); B = \(targetB.describe(b))"]
         if markdown {
             lines.append("")
             lines.append("| " + header.joined(separator: " | ") + " |")
@@ -32,9 +32,23 @@ extension TunedComparison {
         if let line = costLine { lines.append(line) }
         let untimed = rows.filter { $0.a.seconds == nil || $0.b.seconds == nil }.count
         if untimed > 0 {
-            lines.append("\(untimed) of \(rows.count) layers are not measured on both profiles (a fallback answered): their configuration is shown, their time is not guessed.")
+            lines.append("\(untimed) of \(rows.count) layers are not measured on both sides (a fallback answered): their configuration is shown, their time is not guessed.")
         }
+        lines += otherPrecisionHints
         return lines.joined(separator: "\n")
+    }
+
+    /// Per side, the untimed layers that have records in another precision: `tune --gpu` records
+    /// no precision choice, so a GPU's fp16 records are missed unless `--precision` names fp16.
+    var otherPrecisionHints: [String] {
+        [("A", \Row.a, targetA), ("B", \Row.b, targetB)].compactMap { name, side, target in
+            let missed = rows.map { $0[keyPath: side] }.filter { $0.seconds == nil && !$0.tunedPrecisions.isEmpty }
+            let precisions = Precision.allCases.filter { precision in missed.contains { $0.tunedPrecisions.contains(precision) } }
+            guard let first = precisions.first else { return nil }
+            let (layers, are, them) = missed.count == 1 ? ("1 layer", "is", "it") : ("\(missed.count) layers", "are", "them")
+            return "\(layers) not measured on \(name) (\(target.deviceName)) \(are) tuned there in \(precisions.map(\.rawValue).joined(separator: ", ")): "
+                + "--precision \(name)=\(first.rawValue) compares \(them)."
+        }
     }
 
     var totalsLine: String {

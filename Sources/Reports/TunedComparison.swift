@@ -5,11 +5,15 @@ import TunebenchRuntime
 
 /// Two profiles' tuned results side by side (docs/DESIGN.md, "Data flow"): per layer, what each
 /// runs and how fast, which serves it faster, the model total and the cost per million
-/// inferences at given hourly prices. Times are the tuned medians of exact records; a layer
-/// answered by a fallback on a profile has no measured time there.
+/// inferences at given hourly prices. Each side is measured on its profile's CPU or GPU
+/// (`ComparisonTarget`). Times are the tuned medians of exact records; a layer answered by a
+/// fallback on a side has no measured time there.
 public struct TunedComparison: Sendable {
     public struct Side: Sendable {
         public var answer: RuntimeAnswer
+        /// The precisions this side's profile and device have a record of the layer in: when the
+        /// compared one is not among them, the report says which `--precision` would measure it.
+        public var tunedPrecisions: [Precision] = []
         /// Seconds per execution when this profile has an exact record (else not measured).
         public var seconds: Double? { answer.step == .exact ? answer.expectedSeconds : nil }
     }
@@ -37,6 +41,9 @@ public struct TunedComparison: Sendable {
 
     public var a: HardwareProfile
     public var b: HardwareProfile
+    /// The device (and precision) each side is measured on.
+    public var targetA: ComparisonTarget
+    public var targetB: ComparisonTarget
     public var rows: [Row]
     /// Hourly prices, when given.
     public var pricePerHourA: Double?
@@ -46,15 +53,25 @@ public struct TunedComparison: Sendable {
 
     /// - Parameter layers: the layers and how often one inference runs each.
     public init(a: HardwareProfile, b: HardwareProfile, runtime: TuningRuntime, layers: [(layer: Layer, multiplicity: Int)],
-                scope: String, pricePerHourA: Double? = nil, pricePerHourB: Double? = nil) throws {
+                scope: String, pricePerHourA: Double? = nil, pricePerHourB: Double? = nil,
+                targetA: ComparisonTarget = .cpu, targetB: ComparisonTarget = .cpu) throws {
         self.a = a
         self.b = b
+        self.targetA = targetA
+        self.targetB = targetB
         self.scope = scope
         self.pricePerHourA = pricePerHourA
         self.pricePerHourB = pricePerHourB
-        rows = try layers.map { layer in
-            Row(layer: layer.layer, multiplicity: layer.multiplicity,
-                a: Side(answer: runtime.config(for: layer.layer, on: a.id)), b: Side(answer: runtime.config(for: layer.layer, on: b.id)))
+        let usable = runtime.artifact.kernelLibraryVersion == runtime.kernelLibraryVersion ? runtime.artifact.entries : []
+        func side(_ layer: Layer, _ profile: HardwareProfile, _ target: ComparisonTarget) -> Side {
+            let tuned = Set(usable.filter {
+                $0.profile == profile.id && $0.layer == layer.description && GPUDefaults.isGPUKernel($0.kernel) == (target.device == .gpu)
+            }.map(\.precision))
+            return Side(answer: runtime.config(for: layer, precision: target.precision, on: profile.id, device: target.device),
+                        tunedPrecisions: Precision.allCases.filter(tuned.contains))
+        }
+        rows = layers.map { layer in
+            Row(layer: layer.layer, multiplicity: layer.multiplicity, a: side(layer.layer, a, targetA), b: side(layer.layer, b, targetB))
         }
     }
 

@@ -174,7 +174,10 @@ public final class TuningRuntime: Sendable {
     /// (same architecture family; SMs and memory on a log scale), then the kernel's default.
     private func resolveGPU(_ key: Key, layer: Layer) -> RuntimeAnswer {
         let precision = key.precision ?? .fp32
-        guard let kernel = GPUDefaults.kernel(for: layer, precision: precision),
+        let target = profilesByID[key.profile] ?? (key.profile == machine.id ? machine : nil)
+        // Which tensor-core kernel depends on the GPU's architecture (wgmma on Hopper only).
+        let capability = target.flatMap(ProfileSimilarity.cudaGPU)?.computeCapability
+        guard let kernel = GPUDefaults.kernel(for: layer, precision: precision, computeCapability: capability),
               let fallback = GPUDefaults.config(kernel: kernel, layer: layer, precision: precision) else {
             return RuntimeAnswer(kernel: layer.kernel.rawValue, config: AnalyticalDefaults.config(kernel: layer.kernel, m: layer.m ?? 1, precision: precision, limits: MachineSizes(profile: machine)),
                                  precision: precision, step: .analytical,
@@ -184,7 +187,6 @@ public final class TuningRuntime: Sendable {
             return RuntimeAnswer(kernel: kernel, config: entry.config, precision: precision, step: .nearestShape,
                                  source: "no GPU record for this layer; tuned for \(entry.layer) on \(key.profile)", expectedSeconds: nil)
         }
-        let target = profilesByID[key.profile] ?? (key.profile == machine.id ? machine : nil)
         if let target {
             let others = artifact.profiles.filter { $0.id != key.profile }
                 .compactMap { other in ProfileSimilarity.gpuDistance(target, other).map { (other, $0) } }
@@ -215,6 +217,6 @@ public final class TuningRuntime: Sendable {
 }
 
 /// Which of a machine's processors a layer runs on.
-public enum ComputeDevice: String, Codable, Sendable {
+public enum ComputeDevice: String, Codable, CaseIterable, Sendable {
     case cpu, gpu
 }

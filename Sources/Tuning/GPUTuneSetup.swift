@@ -65,12 +65,18 @@ public struct GPUTuneSetup: Sendable {
         switch kernel {
         case "gemm":
             if precision == .fp32 { return (CUDAGEMMF32(m: m, n: n, k: k, limits: limits), layer) }
+            // Hopper's tensor cores are fed by wgmma and TMA; mma.sync elsewhere, or when asked.
+            if CUDAGEMMHopper.runs(on: limits), k % 8 == 0 {
+                return (try CUDAGEMMHopper(m: m, n: n, k: k, precision: precision, limits: limits), layer)
+            }
+            return (try CUDAGEMMTensorCore(m: m, n: n, k: k, precision: precision, limits: limits), layer)
+        case "gemm-mma":
             return (try CUDAGEMMTensorCore(m: m, n: n, k: k, precision: precision, limits: limits), layer)
         case "gemv":
             guard m == 1 else { throw OptionError("--shape \(shape ?? ""): the GPU gemv computes one row (M = 1), not \(m)") }
             return (try CUDAGEMV(n: n, k: k, precision: precision, limits: limits), layer)
         default:
-            throw OptionError("--gpu tunes gemm or gemv, not \(kernel)")
+            throw OptionError("--gpu tunes gemm, gemm-mma (fp16/bf16 on mma.sync, also on Hopper) or gemv, not \(kernel)")
         }
     }
 
@@ -99,7 +105,7 @@ public struct GPUTuneSetup: Sendable {
         var refused: [(String, String)] = []
         for config in family.allConfigurations() {
             do {
-                _ = try compiler.compile(family.source, defines: family.defines(config), target: target)
+                _ = try compiler.compile(family.source, defines: family.defines(config), target: family.compileTarget(for: target))
                 compiled += 1
             } catch {
                 refused.append((config.parameterText, "\(error)"))

@@ -12,7 +12,7 @@ import TuningDatabasePostgres
 /// `tune --gpu` (tunebench's GPU kernels) and `tune --cuda FILE.cu` (a user's kernel, as Kernel
 /// Tuner tunes one).
 struct GPUTuneOptions: ParsableArguments {
-    @Flag(help: "Tune tunebench's CUDA kernel for --kernel/--shape/--precision (gemm: fp32 on CUDA cores, fp16/bf16 on tensor cores; gemv: fp16/int8/int4 weights) on a GPU.")
+    @Flag(help: "Tune tunebench's CUDA kernel for --kernel/--shape/--precision (gemm: fp32 on CUDA cores, fp16/bf16 on tensor cores, wgmma on Hopper; gemm-mma: fp16/bf16 on mma.sync; gemv: fp16/int8/int4 weights) on a GPU.")
     var gpu = false
 
     @Option(help: "Tune this CUDA source's --kernel function (extern \"C\" __global__) on a GPU.")
@@ -80,7 +80,8 @@ struct GPUTuneOptions: ParsableArguments {
             let (family, _) = try setup.family(limits: limits)
             let target = nvrtc.target(computeCapability: limits.computeCapabilityMajor, limits.computeCapabilityMinor)
             let (compiled, refused) = GPUTuneSetup.compileAll(family, compiler: compiler, target: target)
-            print(GPUTuneReportText.compileReport(kernel: family.kernel, target: "\(target) (NVRTC \(nvrtc.versionText))", compiled: compiled, refused: refused))
+            let familyTarget = (try? family.compileTarget(for: target)) ?? target
+            print(GPUTuneReportText.compileReport(kernel: family.kernel, target: "\(familyTarget) (NVRTC \(nvrtc.versionText))", compiled: compiled, refused: refused))
             if compiled == 0 { throw GPUError(.compileFailed, "no configuration of \(family.kernel) compiled") }
             return
         }

@@ -27,7 +27,10 @@ struct CUDACompileTests {
             try CUDAGEMV(n: 14336, k: 4096, precision: .int8, limits: limits),
             try CUDAGEMV(n: 4096, k: 4096, precision: .int4, group: 32, limits: limits),
             try CUDAGEMV(n: 4096, k: 4096, precision: .int4, group: 128, limits: limits),
-        ]
+        ] + (CUDAGEMMHopper.runs(on: limits) ? [
+            try CUDAGEMMHopper(m: 4096, n: 4096, k: 4096, precision: .fp16, limits: limits),
+            try CUDAGEMMHopper(m: 4096, n: 4096, k: 4096, precision: .bf16, limits: limits),
+        ] : [])
     }
 
     /// The compile cache of `scripts/test` (TUNEBENCH_CUDA_CACHE): its keys hold the source, the
@@ -51,10 +54,12 @@ struct CUDACompileTests {
             DispatchQueue.concurrentPerform(iterations: configurations.count) { index in
                 let config = configurations[index]
                 do {
-                    let compiled = try compiler.compile(family.source, defines: family.defines(config), target: target)
-                    let complete = !compiled.ptx.isEmpty && (target == .virtual(80) || compiled.cubin?.isEmpty == false)
+                    // The wgmma GEMM compiles for sm_90a, the others for `target`.
+                    let familyTarget = try family.compileTarget(for: target)
+                    let compiled = try compiler.compile(family.source, defines: family.defines(config), target: familyTarget)
+                    let complete = !compiled.ptx.isEmpty && (!familyTarget.isMachineCode || compiled.cubin?.isEmpty == false)
                     // The spaces' register constraints are there so that nothing spills on sm_90.
-                    let spills = target == .real(90) ? compiled.spillBytes : 0
+                    let spills = familyTarget.isMachineCode ? compiled.spillBytes : 0
                     outcomes.add(config, !complete ? "no PTX or no machine code" : spills == nil ? "no ptxas report" : spills! > 0 ? "spills \(spills!) bytes" : nil)
                 } catch let error as GPUError {
                     outcomes.add(config, error.code == .compileFailed && error.message.contains(family.source.name) ? "refused: \(error.message)" : "unexpected: \(error)")
@@ -65,7 +70,7 @@ struct CUDACompileTests {
             let problems = outcomes.problems
             // A refusal is allowed only with NVRTC's message; none is expected of these spaces.
             #expect(problems.isEmpty, "\(family.kernel) sm_\(limits.architecture): \(problems.count) of \(configurations.count) did not compile: \(problems.prefix(3))")
-            print("\(family.kernel) \(family.source.name) \(target): \(configurations.count) configurations compiled")
+            print("\(family.kernel) \(family.source.name) \((try? family.compileTarget(for: target)) ?? target): \(configurations.count) configurations compiled")
         }
     }
 

@@ -60,6 +60,36 @@ struct GPUSpaceTests {
         } catch { Issue.record("\(error)") }
     }
 
+    @Test("the wgmma GEMM: Hopper (9.0) only, sm_90a code, tiles within shared memory and 128 accumulators a thread")
+    func hopperSpace() throws {
+        #expect(throws: GPUError.self) { try CUDAGEMMHopper(m: 64, n: 64, k: 64, precision: .fp16, limits: .sm80) }
+        #expect(throws: GPUError.self) { try CUDAGEMMHopper(m: 64, n: 64, k: 60, precision: .fp16, limits: .sm90) }
+        #expect(throws: GPUError.self) { try CUDAGEMMHopper(m: 64, n: 64, k: 64, precision: .fp32, limits: .sm90) }
+        let family = try CUDAGEMMHopper(m: 4096, n: 4096, k: 4096, precision: .bf16, limits: .sm90)
+        #expect(try family.compileTarget(for: .real(90)) == .architectureSpecific(90))
+        #expect(throws: GPUError.self) { try family.compileTarget(for: .real(100)) }
+        let all = family.allConfigurations()
+        #expect(all.contains(family.defaultConfig) && all.count >= 20)
+        for config in all {
+            let shape = family.launch(config)
+            let rows = 64 * config.int("MT")! * config.int("CONSUMERS")!
+            #expect(config.int("MT")! * config.int("BN")! <= 256 && config.int("BF16") == 1)
+            #expect(shape.threads == 128 * (config.int("CONSUMERS")! + 1))
+            #expect(shape.sharedBytes <= GPULimits.sm90.sharedMemoryPerBlockBytes)
+            #expect(shape.sharedBytes >= config.int("STAGES")! * (rows + config.int("BN")!) * 64 * 2 + 1024)
+            #expect(shape.grid.0 == 4096 / config.int("BN")! && shape.grid.1 == 4096 / rows)
+        }
+        // The default: 128 x 256 tiles, four stages (192 KiB and the alignment slack).
+        let shape = family.launch(family.defaultConfig)
+        #expect(shape.threads == 384 && shape.grid.0 == 16 && shape.grid.1 == 32 && shape.sharedBytes == 4 * (384 * 128 + 16) + 1024)
+        // Hopper gets wgmma for fp16/bf16 GEMMs; other GPUs and one-row fp16 get theirs.
+        let gemm = Layer.gemm(m: 512, n: 4096, k: 4096)
+        #expect(GPUDefaults.kernel(for: gemm, precision: .fp16, computeCapability: "9.0") == "cuda-gemm-wgmma")
+        #expect(GPUDefaults.kernel(for: gemm, precision: .fp16, computeCapability: "8.0") == "cuda-gemm-tc")
+        #expect(GPUDefaults.kernel(for: gemm, precision: .bf16) == "cuda-gemm-tc")
+        #expect(GPUDefaults.kernel(for: Layer.gemm(m: 1, n: 4096, k: 4096), precision: .fp16, computeCapability: "9.0") == "cuda-gemv")
+    }
+
     @Test("GEMV: int4 loads stay within one scale group; rows stay aligned to the load width")
     func gemvConstraints() throws {
         let int4 = try CUDAGEMV(n: 4096, k: 4096, precision: .int4, group: 32, limits: .sm90)

@@ -38,18 +38,19 @@ struct GPURuntimeTests {
         return database
     }
 
-    static let tensorCore = "cuda-gemm-tc BF16=0,BK=64,BM=256,BN=128,STAGES=4,WM=64,WN=64"
+    /// What `tune --gpu --kernel gemm` records on a Hopper GPU (wgmma; mma.sync elsewhere).
+    static let hopper = "cuda-gemm-wgmma BF16=0,BN=128,CONSUMERS=2,MT=2,STAGES=4"
 
     @Test("a layer tuned on both the CPU and the GPU answers each device with its own kernel")
     func cpuAndGPU() throws {
         let database = try Self.database([
-            (Self.h200, "gemm m=512 n=4096 k=4096 fp16", Self.tensorCore),
+            (Self.h200, "gemm m=512 n=4096 k=4096 fp16", Self.hopper),
             (Self.h200, "gemm m=512 n=4096 k=4096 fp16", "gemm kc=256,mc=96,mr=6,nr=16,threads=2"),
         ])
         let runtime = try TuningRuntime(store: database, machine: Self.h200, warn: { _ in })
         let layer = Layer.gemm(m: 512, n: 4096, k: 4096)
         let gpu = runtime.config(for: layer, precision: .fp16, device: .gpu)
-        #expect(gpu.step == .exact && gpu.kernel == "cuda-gemm-tc" && gpu.config.int("BM") == 256)
+        #expect(gpu.step == .exact && gpu.kernel == "cuda-gemm-wgmma" && gpu.config.int("MT") == 2)
         let cpu = runtime.config(for: layer, precision: .fp16)
         #expect(cpu.step == .exact && cpu.kernel == "gemm" && cpu.config.int("mr") == 6)
     }
@@ -57,17 +58,18 @@ struct GPURuntimeTests {
     @Test("GPU fallback: nearest shape on this GPU, then the most similar GPU of its family, never another family")
     func fallbackChain() throws {
         let database = try Self.database([
-            (Self.h200, "gemm m=512 n=4096 k=4096 fp16", Self.tensorCore),
-            (Self.h100, "gemm m=32 n=4096 k=4096 fp16", "cuda-gemm-tc BF16=0,BK=32,BM=64,BN=128,STAGES=3,WM=32,WN=64"),
+            (Self.h200, "gemm m=512 n=4096 k=4096 fp16", Self.hopper),
+            (Self.h100, "gemm m=32 n=4096 k=4096 fp16", "cuda-gemm-wgmma BF16=0,BN=64,CONSUMERS=1,MT=1,STAGES=3"),
             (Self.a100, "gemm m=32 n=4096 k=4096 bf16", "cuda-gemm-tc BF16=1,BK=32,BM=128,BN=64,STAGES=2,WM=64,WN=32"),
         ])
         let runtime = try TuningRuntime(store: database, machine: Self.h200, warn: { _ in })
         let near = runtime.config(for: Layer.gemm(m: 256, n: 4096, k: 4096), precision: .fp16, device: .gpu)
-        #expect(near.step == .nearestShape && near.config.int("BM") == 256)
+        #expect(near.step == .nearestShape && near.kernel == "cuda-gemm-wgmma" && near.config.int("MT") == 2)
         // Nothing in bf16 on the H200: the H100 has none either; the A100 (compute 8.0) is another family.
         let bf16 = runtime.config(for: Layer.gemm(m: 32, n: 4096, k: 4096), precision: .bf16, device: .gpu)
         #expect(bf16.step == .analytical)
-        #expect(bf16.config == GPUDefaults.config(kernel: "cuda-gemm-tc", layer: Layer.gemm(m: 32, n: 4096, k: 4096), precision: .bf16))
+        #expect(bf16.kernel == "cuda-gemm-wgmma")
+        #expect(bf16.config == GPUDefaults.config(kernel: "cuda-gemm-wgmma", layer: Layer.gemm(m: 32, n: 4096, k: 4096), precision: .bf16))
         #expect(bf16.source.contains("NVIDIA H200"))
         // On the H100's profile, fp16 from its own record; asked for the H200's kernel family from an H100 with nothing: the H200's.
         let h100Runtime = try TuningRuntime(store: database, machine: Self.h100, warn: { _ in })
@@ -76,13 +78,14 @@ struct GPURuntimeTests {
         let a100Runtime = try TuningRuntime(store: database, machine: Self.a100, warn: { _ in })
         let fromFamily = a100Runtime.config(for: Layer.gemm(m: 512, n: 4096, k: 4096), precision: .fp16, device: .gpu)
         #expect(fromFamily.step == .analytical, "the A100 takes no Hopper configuration: \(fromFamily.source)")
+        #expect(fromFamily.kernel == "cuda-gemm-tc", "the A100 runs mma.sync, not wgmma")
         #expect(ProfileSimilarity.gpuDistance(Self.h200, Self.h100)! < 1)
         #expect(ProfileSimilarity.gpuDistance(Self.h200, Self.a100) == nil)
     }
 
     @Test("the similar-GPU step picks the nearest GPU of the family by SMs and memory")
     func similarGPU() throws {
-        let database = try Self.database([(Self.h100, "gemm m=512 n=4096 k=4096 fp16", Self.tensorCore)])
+        let database = try Self.database([(Self.h100, "gemm m=512 n=4096 k=4096 fp16", Self.hopper)])
         let runtime = try TuningRuntime(store: database, machine: Self.h200, warn: { _ in })
         let answer = runtime.config(for: Layer.gemm(m: 512, n: 4096, k: 4096), precision: .fp16, device: .gpu)
         #expect(answer.step == .similarProfile && answer.source.contains("NVIDIA H100"), "\(answer.source)")
@@ -94,11 +97,11 @@ struct GPURuntimeTests {
     @Test("a user's CUDA kernel stays in the database and out of the artifact; export still works")
     func userKernelRecords() throws {
         let database = try Self.database([
-            (Self.h200, "gemm m=512 n=4096 k=4096 fp16", Self.tensorCore),
+            (Self.h200, "gemm m=512 n=4096 k=4096 fp16", Self.hopper),
             (Self.h200, "cuda vector_add.cu:vector_add n=1000000", "cuda:vector_add BLOCK_SIZE=128,TILE=2"),
         ])
         let artifact = try DeploymentArtifact.from(database)
-        #expect(artifact.entries.map(\.kernel) == ["cuda-gemm-tc"])
+        #expect(artifact.entries.map(\.kernel) == ["cuda-gemm-wgmma"])
         #expect(artifact.entries.map(\.device) == ["NVIDIA H200"])
         #expect(artifact.entries.map(\.layer) == ["gemm m=512 n=4096 k=4096"])
         // The JSON artifact round-trips the device; an artifact written before it reads as CPU records.
