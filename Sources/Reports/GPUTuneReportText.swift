@@ -26,6 +26,9 @@ public enum GPUTuneReportText {
             lines.append(String(format: "best: %@  %.4f ms", best.config, best.medianSeconds * 1000)
                 + (best.gflops > 0 ? String(format: ", %.0f GFLOP/s", best.gflops) : "")
                 + (best.speedupOverDefault.map { String(format: ", %.2fx the default", $0) } ?? ""))
+            if let kept = result.keptBest {
+                lines.append(String(format: "the layer's best stays %@ (%.4f ms): faster than this run's", kept.config, kept.medianSeconds * 1000))
+            }
         } else {
             lines.append("no configuration ran correctly; the first failures:")
             lines += result.trials.prefix(3).map { "  \($0.config): \($0.message ?? $0.status.rawValue)" }

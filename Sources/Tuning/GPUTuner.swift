@@ -35,6 +35,8 @@ public struct GPUTuneResult: Sendable {
     /// Why the run ended before its budget, when a configuration faulted and took the CUDA
     /// context with it.
     public var stoppedBecause: String?
+    /// The layer's recorded best when it is another kernel's and faster than this run's: kept.
+    public var keptBest: BestRecord?
 }
 
 /// Tunes one GPU kernel on one device: the default configuration first, then the strategy's
@@ -112,7 +114,18 @@ public final class GPUTuner {
             best = Self.better(best, trial, profile: profile, request: request, family: family, run: run, defaultSeconds: defaultSeconds)
             progress(trial, best)
         }
-        if let best { try database.record(best: best) }
+        var keptBest: BestRecord?
+        if let best {
+            // One layer, two kernels (wgmma and mma.sync on Hopper): the best record holds the
+            // faster; a re-tune of the same kernel replaces its own record.
+            let existing = try database.best(profileID: profile.id, kernelLibraryVersion: best.kernelLibraryVersion)
+                .first { $0.layer == best.layer }
+            if let existing, existing.kernel != best.kernel, existing.medianSeconds < best.medianSeconds {
+                keptBest = existing
+            } else {
+                try database.record(best: best)
+            }
+        }
         if stoppedBecause != nil {
             try database.mark(runID: run.id, as: .interrupted)
             run.status = .interrupted
@@ -123,7 +136,7 @@ public final class GPUTuner {
             run.finishedAt = finished
         }
         return GPUTuneResult(run: run, trials: trials, best: best, compileStatistics: runner.compileStatistics,
-                             stoppedBecause: stoppedBecause)
+                             stoppedBecause: stoppedBecause, keptBest: keptBest)
     }
 
     /// The configuration as strategies see it: the searched parameters, not the derived ones

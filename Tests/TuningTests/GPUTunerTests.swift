@@ -17,7 +17,9 @@ struct GPUTunerTests {
     final class StandInDevice: GPUTrialMeasuring {
         var measured: [String] = []
         let faulting: String?
-        init(faulting: String?) { self.faulting = faulting }
+        /// Times are multiplied by this: another kernel of the same layer, slower or faster.
+        let slowdown: Double
+        init(faulting: String?, slowdown: Double = 1) { (self.faulting, self.slowdown) = (faulting, slowdown) }
         var compilerDescription: String { "nvrtc 12.9 sm_90" }
         var compileStatistics: (hits: Int, compilations: Int) { (0, measured.count) }
         var samples: Int { 5 }
@@ -30,7 +32,7 @@ struct GPUTunerTests {
             if tile == 4 { throw GPUError(.compileFailed, "vector_add.cu(5): catastrophic error: #error directive: \"TILE above 4\"") }
             if block == 64 && tile == 2 { throw GPUError(.wrongResult, "relative L2 error 0.5 (tolerance 1e-06) WRONG") }
             // Faster with bigger blocks and tiles: the best is 256 x 2.
-            let milliseconds = 1.0 / Double(block * tile)
+            let milliseconds = slowdown / Double(block * tile)
             return GPUTrialResult(config: complete, milliseconds: milliseconds, minimumMilliseconds: milliseconds * 0.98,
                                   gflops: family.flops / (milliseconds * 1e6), gigabytesPerSecond: 100,
                                   validation: Validation(relativeError: 0, tolerance: 1e-6, checkedElements: 10), registers: 16,
@@ -89,6 +91,46 @@ struct GPUTunerTests {
         let results = try #require(t4?["results"] as? [[String: Any]])
         #expect(results.count == 9)
         #expect(results.contains { ($0["invalidity"] as? String) == "correct" })
+    }
+
+    /// The user kernel under another kernel name, as wgmma and mma.sync tune one layer.
+    struct Renamed: GPUKernelFamily {
+        let base: CUDAUserKernel
+        let kernel: String
+        var source: CUDASource { base.source }
+        var entry: String { base.entry }
+        var space: ParameterSpace { base.space }
+        var defaultConfig: KernelConfig { base.defaultConfig }
+        var flops: Double { base.flops }
+        var minimumBytes: Double { base.minimumBytes }
+        func defines(_ config: KernelConfig) -> [String: Int] { base.defines(config) }
+        func launch(_ config: KernelConfig) -> LaunchShape { base.launch(config) }
+    }
+
+    @Test("a layer tuned with two kernels keeps the faster best; a re-tune of one kernel replaces its own")
+    func twoKernelsOneLayer() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tb-gpu-tuner-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let database = try TuningDatabase(path: path)
+        let profile = try HardwareProbe.probe(topologyFile: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../Fixtures/hwloc/power8gpudistances.xml").standardized.path)
+        let request = GPUTuneRequest(layer: "gemm m=4096 n=4096 k=4096 fp16 on Tesla P100", strategy: "exhaustive", seed: 1, budgetTrials: 3)
+        func tune(_ family: any GPUKernelFamily, slowdown: Double) throws -> GPUTuneResult {
+            try GPUTuner(profile: profile, database: database, runner: StandInDevice(faulting: nil, slowdown: slowdown))
+                .tune(family, data: NoData(), request: request)
+        }
+        let fast = try tune(Self.family(), slowdown: 1)
+        let slower = try tune(Renamed(base: Self.family(), kernel: "cuda-other"), slowdown: 10)
+        #expect(slower.keptBest?.kernel == "cuda:vector_add" && slower.best?.kernel == "cuda-other")
+        #expect(try database.best(profileID: profile.id).map(\.kernel) == ["cuda:vector_add"])
+        #expect(try database.best(profileID: profile.id).first?.medianSeconds == fast.best?.medianSeconds)
+        let faster = try tune(Renamed(base: Self.family(), kernel: "cuda-other"), slowdown: 0.1)
+        #expect(faster.keptBest == nil)
+        #expect(try database.best(profileID: profile.id).map(\.kernel) == ["cuda-other"])
+        // The same kernel again, slower this time: its new measurement replaces its own record.
+        let again = try tune(Renamed(base: Self.family(), kernel: "cuda-other"), slowdown: 0.5)
+        #expect(again.keptBest == nil)
+        #expect(try database.best(profileID: profile.id).first?.medianSeconds == again.best?.medianSeconds)
     }
 
     @Test("reference outputs: .npy (float32, float64, int32) and raw values of the buffer's type")
