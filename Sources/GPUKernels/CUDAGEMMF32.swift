@@ -4,8 +4,9 @@ import KernelModel
 /// The fp32 GEMM on CUDA cores (`gemm_f32.cu`): C[M,N] = A[M,K]·W[N,K]ᵀ. Block tile, k tile,
 /// warp tile, thread tile and pipeline stages are searched; the lanes of a warp along N and
 /// the load width follow from them and the problem.
-public struct CUDAGEMMF32: GPUKernelFamily {
+public struct CUDAGEMMF32: GPUGEMMFamily {
     public let m: Int, n: Int, k: Int
+    public let precision = Precision.fp32
     public let limits: GPULimits
     public let kernel = "cuda-gemm-f32"
     public let source = CUDASource.gemmF32
@@ -62,15 +63,6 @@ public struct CUDAGEMMF32: GPUKernelFamily {
     static func sharedBytes(_ c: KernelConfig) -> Int {
         c.int("STAGES")! * c.int("BK")! * (c.int("BM")! + c.int("BN")! + 8) * 4
     }
-
-    public var defaultConfig: KernelConfig {
-        GPUDefaults.config(kernel: kernel, layer: Layer.gemm(m: m, n: n, k: k), precision: .fp32)!
-    }
-
-    public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
-    public var minimumBytes: Double { 4 * (Double(m) * Double(k) + Double(n) * Double(k) + Double(m) * Double(n)) }
-
-    public func defines(_ config: KernelConfig) -> [String: Int] { integerDefines(config) }
 
     public func launch(_ config: KernelConfig) -> LaunchShape {
         let c = space.completing(config)

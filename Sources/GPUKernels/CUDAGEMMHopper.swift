@@ -8,7 +8,7 @@ import KernelModel
 /// `CUDAGEMMTensorCore` uses, reaches about a third of what cuBLAS does on an H200 (measured:
 /// results/device-check-gpu-*.md); wgmma and TMA are how Hopper's tensor cores are fed. Needs
 /// compute capability 9.0 exactly (sm_90a code) and K a multiple of 8 (TMA's 16-byte strides).
-public struct CUDAGEMMHopper: GPUKernelFamily {
+public struct CUDAGEMMHopper: GPUGEMMFamily {
     public let m: Int, n: Int, k: Int
     public let precision: Precision
     public let limits: GPULimits
@@ -54,7 +54,7 @@ public struct CUDAGEMMHopper: GPUKernelFamily {
 
     /// Whether wgmma code (sm_90a) runs on a device with these limits.
     public static func runs(on limits: GPULimits) -> Bool {
-        limits.computeCapabilityMajor == 9 && limits.computeCapabilityMinor == 0
+        "\(limits.computeCapabilityMajor).\(limits.computeCapabilityMinor)" == GPUDefaults.wgmmaComputeCapability
     }
 
     static func blockRows(_ c: KernelConfig) -> Int { 64 * c.int("MT")! * c.int("CONSUMERS")! }
@@ -63,15 +63,6 @@ public struct CUDAGEMMHopper: GPUKernelFamily {
     static func sharedBytes(_ c: KernelConfig) -> Int {
         c.int("STAGES")! * ((blockRows(c) + c.int("BN")!) * kTile * 2 + 16) + 1024
     }
-
-    public var defaultConfig: KernelConfig {
-        GPUDefaults.config(kernel: kernel, layer: Layer.gemm(m: m, n: n, k: k), precision: precision)!
-    }
-
-    public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
-    public var minimumBytes: Double { 2 * (Double(m) * Double(k) + Double(n) * Double(k) + Double(m) * Double(n)) }
-
-    public func defines(_ config: KernelConfig) -> [String: Int] { integerDefines(config) }
 
     public func launch(_ config: KernelConfig) -> LaunchShape {
         let c = space.completing(config)

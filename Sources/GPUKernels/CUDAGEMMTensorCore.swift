@@ -5,7 +5,7 @@ import KernelModel
 /// The fp16 / bf16 GEMM on tensor cores (`gemm_tc.cu`, mma.sync m16n8k16 with fp32 sums, a
 /// cp.async pipeline): C[M,N] = A[M,K]·W[N,K]ᵀ with C in the inputs' type. Needs compute
 /// capability 8.0 and K a multiple of 8.
-public struct CUDAGEMMTensorCore: GPUKernelFamily {
+public struct CUDAGEMMTensorCore: GPUGEMMFamily {
     public let m: Int, n: Int, k: Int
     public let precision: Precision
     public let limits: GPULimits
@@ -58,15 +58,6 @@ public struct CUDAGEMMTensorCore: GPUKernelFamily {
     static func sharedBytes(_ c: KernelConfig) -> Int {
         c.int("STAGES")! * (c.int("BM")! + c.int("BN")!) * (c.int("BK")! + 8) * 2
     }
-
-    public var defaultConfig: KernelConfig {
-        GPUDefaults.config(kernel: kernel, layer: Layer.gemm(m: m, n: n, k: k), precision: precision)!
-    }
-
-    public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
-    public var minimumBytes: Double { 2 * (Double(m) * Double(k) + Double(n) * Double(k) + Double(m) * Double(n)) }
-
-    public func defines(_ config: KernelConfig) -> [String: Int] { integerDefines(config) }
 
     public func launch(_ config: KernelConfig) -> LaunchShape {
         let c = space.completing(config)

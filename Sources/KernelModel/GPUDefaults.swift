@@ -11,10 +11,13 @@ public enum GPUDefaults {
         if m == 1, [.fp16, .int8, .int4].contains(precision) { return "cuda-gemv" }
         switch precision {
         case .fp32: return "cuda-gemm-f32"
-        case .fp16, .bf16: return computeCapability == "9.0" ? "cuda-gemm-wgmma" : "cuda-gemm-tc"
+        case .fp16, .bf16: return computeCapability == wgmmaComputeCapability ? "cuda-gemm-wgmma" : "cuda-gemm-tc"
         default: return nil
         }
     }
+
+    /// The one architecture wgmma code (`sm_90a`) runs on: Hopper.
+    public static let wgmmaComputeCapability = "9.0"
 
     /// Whether a recorded kernel name is a GPU kernel (tunebench's or a user's).
     public static func isGPUKernel(_ name: String) -> Bool { name.hasPrefix("cuda") }

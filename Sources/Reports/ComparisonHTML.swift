@@ -12,7 +12,7 @@ public enum ComparisonHTML {
     public static func render(_ comparison: TunedComparison, hardware: ProfileComparison) -> String {
         let title = "tunebench compare: \(comparison.a.name) vs \(comparison.b.name)"
         var body = ["<h1>\(escape(title))</h1>",
-                    "<p>A = <code>\(escape(comparison.a.id))</code> (\(escape(comparison.a.name))) on <strong>\(escape(comparison.targetA.deviceName))</strong>\(precision(comparison.targetA)), B = <code>\(escape(comparison.b.id))</code> (\(escape(comparison.b.name))) on <strong>\(escape(comparison.targetB.deviceName))</strong>\(precision(comparison.targetB)); \(escape(comparison.scope)).</p>",
+                    "<p>A = <code>\(escape(comparison.a.id))</code> (\(escape(comparison.a.name))) on <strong>\(escape(comparison.targetA.deviceName))</strong>\(comparison.targetA.precisionSuffix), B = <code>\(escape(comparison.b.id))</code> (\(escape(comparison.b.name))) on <strong>\(escape(comparison.targetB.deviceName))</strong>\(comparison.targetB.precisionSuffix); \(escape(comparison.scope)).</p>",
                     "<p class=\"totals\">\(escape(comparison.totalsLine))</p>"]
         if let cost = comparison.costLine { body.append("<p class=\"cost\">\(escape(cost))</p>") }
         body.append("<h2>Rooflines with the tuned layers</h2><div class=\"charts\">")
@@ -49,10 +49,6 @@ public enum ComparisonHTML {
             </body></html>
 
             """
-    }
-
-    static func precision(_ target: ComparisonTarget) -> String {
-        target.precision.map { " in \($0.rawValue)" } ?? ""
     }
 
     static func escape(_ text: String) -> String {

@@ -49,8 +49,16 @@ public struct ComparisonTarget: Sendable, Equatable {
         return "\(gpu?.name ?? "its GPU") (GPU)"
     }
 
+    /// " in fp16" when a precision is named, else nothing.
+    public var precisionSuffix: String { precision.map { " in \($0.rawValue)" } ?? "" }
+
     /// How a report names a side: "d36c… (Xeon …) on NVIDIA H200 (GPU) in fp16".
     public func describe(_ profile: HardwareProfile) -> String {
-        "\(profile.id) (\(profile.name)) on \(deviceName)" + (precision.map { " in \($0.rawValue)" } ?? "")
+        "\(profile.id) (\(profile.name)) on \(deviceName)\(precisionSuffix)"
+    }
+
+    /// Whether an artifact entry is a record of this side: the profile's, on this device.
+    public func holds(_ entry: DeploymentArtifact.Entry, of profile: HardwareProfile) -> Bool {
+        entry.profile == profile.id && GPUDefaults.isGPUKernel(entry.kernel) == (device == .gpu)
     }
 }

@@ -25,9 +25,7 @@ extension TunedComparison {
         } else {
             // Only records of the compared devices: A's CPU records are no layer of A's GPU side.
             func compared(_ entry: DeploymentArtifact.Entry) -> Bool {
-                [(a, targets.a), (b, targets.b)].contains { profile, target in
-                    entry.profile == profile.id && GPUDefaults.isGPUKernel(entry.kernel) == (target.device == .gpu)
-                }
+                targets.a.holds(entry, of: a) || targets.b.holds(entry, of: b)
             }
             // The artifact names layers by key: read them back here, at its boundary.
             layers = try Set(artifact.entries.filter(compared).map(\.layer)).sorted().map { (try Layer.parse(key: $0).layer, 1) }

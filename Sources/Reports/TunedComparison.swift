@@ -64,9 +64,7 @@ public struct TunedComparison: Sendable {
         self.pricePerHourB = pricePerHourB
         let usable = runtime.artifact.kernelLibraryVersion == runtime.kernelLibraryVersion ? runtime.artifact.entries : []
         func side(_ layer: Layer, _ profile: HardwareProfile, _ target: ComparisonTarget) -> Side {
-            let tuned = Set(usable.filter {
-                $0.profile == profile.id && $0.layer == layer.description && GPUDefaults.isGPUKernel($0.kernel) == (target.device == .gpu)
-            }.map(\.precision))
+            let tuned = Set(usable.filter { $0.layer == layer.description && target.holds($0, of: profile) }.map(\.precision))
             return Side(answer: runtime.config(for: layer, precision: target.precision, on: profile.id, device: target.device),
                         tunedPrecisions: Precision.allCases.filter(tuned.contains))
         }

@@ -66,7 +66,7 @@ public struct GPUTuneSetup: Sendable {
         case "gemm":
             if precision == .fp32 { return (CUDAGEMMF32(m: m, n: n, k: k, limits: limits), layer) }
             // Hopper's tensor cores are fed by wgmma and TMA; mma.sync elsewhere, or when asked.
-            if CUDAGEMMHopper.runs(on: limits), k % 8 == 0 {
+            if CUDAGEMMHopper.runs(on: limits) {
                 return (try CUDAGEMMHopper(m: m, n: n, k: k, precision: precision, limits: limits), layer)
             }
             return (try CUDAGEMMTensorCore(m: m, n: n, k: k, precision: precision, limits: limits), layer)

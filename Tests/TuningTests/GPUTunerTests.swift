@@ -46,6 +46,16 @@ struct GPUTunerTests {
         func validate() throws -> Validation { Validation(relativeError: 0, tolerance: 1, checkedElements: 0) }
     }
 
+    static func temporaryDatabasePath() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("tb-gpu-tuner-\(UUID().uuidString).sqlite").path
+    }
+
+    /// A machine with four P100s (an hwloc export), for the runs' profile.
+    static func gpuMachine() throws -> HardwareProfile {
+        try HardwareProbe.probe(topologyFile: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../Fixtures/hwloc/power8gpudistances.xml").standardized.path)
+    }
+
     static func family() throws -> CUDAUserKernel {
         let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../Fixtures/cuda/vector_add.cu").standardized.path
         return try CUDAUserKernel(sourceFile: source, kernel: "vector_add", parameters: ["BLOCK_SIZE=64,128,256", "TILE=1,2,4"],
@@ -55,11 +65,10 @@ struct GPUTunerTests {
 
     @Test("failed trials keep their status and message, a fault stops the run, the rerun resumes without the faulting configuration")
     func recordsAndResume() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tb-gpu-tuner-\(UUID().uuidString).sqlite").path
+        let path = Self.temporaryDatabasePath()
         defer { try? FileManager.default.removeItem(atPath: path) }
         let database = try TuningDatabase(path: path)
-        let profile = try HardwareProbe.probe(topologyFile: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../Fixtures/hwloc/power8gpudistances.xml").standardized.path)
+        let profile = try Self.gpuMachine()
         let family = try Self.family()
         let request = GPUTuneRequest(layer: "cuda vector_add.cu:vector_add n=1000000", strategy: "exhaustive", seed: 1)
 
@@ -109,11 +118,10 @@ struct GPUTunerTests {
 
     @Test("a layer tuned with two kernels keeps the faster best; a re-tune of one kernel replaces its own")
     func twoKernelsOneLayer() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tb-gpu-tuner-\(UUID().uuidString).sqlite").path
+        let path = Self.temporaryDatabasePath()
         defer { try? FileManager.default.removeItem(atPath: path) }
         let database = try TuningDatabase(path: path)
-        let profile = try HardwareProbe.probe(topologyFile: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../Fixtures/hwloc/power8gpudistances.xml").standardized.path)
+        let profile = try Self.gpuMachine()
         let request = GPUTuneRequest(layer: "gemm m=4096 n=4096 k=4096 fp16 on Tesla P100", strategy: "exhaustive", seed: 1, budgetTrials: 3)
         func tune(_ family: any GPUKernelFamily, slowdown: Double) throws -> GPUTuneResult {
             try GPUTuner(profile: profile, database: database, runner: StandInDevice(faulting: nil, slowdown: slowdown))
