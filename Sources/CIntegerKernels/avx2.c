@@ -3,11 +3,12 @@
 #include <immintrin.h>
 
 // The AVX2 variant: as AVX-512 BW (signed activations, vpsignb, vpmaddubsw, vpmaddwd) in
-// 32-byte vectors, a 16-column panel being two of them.
+// 32-byte vectors, a 16-column panel being two of them. 7-bit activations (act=u7) go into
+// vpmaddubsw as they are: three instructions per 32 products instead of four.
 
 #define TARGET_AVX2 __attribute__((target("avx2,fma,f16c")))
 
-CKQ_INLINE TARGET_AVX2 void tile_avx2(const int bits, const int mr, const int nv, const ckq_weights *w, const uint8_t *q,
+CKQ_INLINE TARGET_AVX2 void tile_avx2(const int bits, const int seven, const int mr, const int nv, const ckq_weights *w, const uint8_t *q,
                                       int64_t ldq, int64_t p, int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc) {
     const int halves = 2 * nv;  // 8-column vectors
     const int64_t panel_bytes = ckq_panel_bytes(w);
@@ -37,9 +38,9 @@ CKQ_INLINE TARGET_AVX2 void tile_avx2(const int bits, const int mr, const int nv
             }
             for (int r = 0; r < mr; r++) {
                 const __m256i x = _mm256_set1_epi32(ckq_load32(q + r * ldq + k));
-                const __m256i magnitude = _mm256_abs_epi8(x);
+                const __m256i magnitude = seven ? x : _mm256_abs_epi8(x);
                 for (int h = 0; h < halves; h++) {
-                    const __m256i pairs = _mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(weight[h], x));
+                    const __m256i pairs = _mm256_maddubs_epi16(magnitude, seven ? weight[h] : _mm256_sign_epi8(weight[h], x));
                     a[r][h] = _mm256_add_epi32(a[r][h], _mm256_madd_epi16(pairs, ones));
                 }
             }
@@ -86,10 +87,14 @@ CKQ_INLINE TARGET_AVX2 void tile_widen(const int fp16, const int mr, const int n
         for (int h = 0; h < halves; h++) _mm256_storeu_ps(acc + r * ldacc + p * 16 + h * 8, f[r][h]);
 }
 
-#define AVX2_8_1(R) tile_avx2(8, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
-#define AVX2_8_2(R) tile_avx2(8, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
-#define AVX2_4_1(R) tile_avx2(4, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
-#define AVX2_4_2(R) tile_avx2(4, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
+#define AVX2_8_1(R) tile_avx2(8, 0, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
+#define AVX2_8_2(R) tile_avx2(8, 0, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
+#define AVX2_4_1(R) tile_avx2(4, 0, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
+#define AVX2_4_2(R) tile_avx2(4, 0, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
+#define AVX2_U7_8_1(R) tile_avx2(8, 1, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
+#define AVX2_U7_8_2(R) tile_avx2(8, 1, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
+#define AVX2_U7_4_1(R) tile_avx2(4, 1, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
+#define AVX2_U7_4_2(R) tile_avx2(4, 1, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
 
 #define WIDEN_BF16_1(R) tile_widen(0, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
 #define WIDEN_BF16_2(R) tile_widen(0, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
@@ -102,11 +107,15 @@ TARGET_AVX2 void ckq_widen_block_avx2(const ckq_weights *w, const float *q, int6
 }
 
 TARGET_AVX2 void ckq_int_block_avx2(const ckq_weights *w, const uint8_t *q, int64_t ldq, int64_t rows, int64_t p0, int64_t p1,
-                                    int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc, int mr, int nv) {
-    if (w->bits == 8) { CKQ_BLOCK_LOOP(AVX2_8) } else { CKQ_BLOCK_LOOP(AVX2_4) }
+                                    int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc, int mr, int nv, int seven_bit) {
+    if (seven_bit) {
+        if (w->bits == 8) { CKQ_BLOCK_LOOP(AVX2_U7_8) } else { CKQ_BLOCK_LOOP(AVX2_U7_4) }
+    } else {
+        if (w->bits == 8) { CKQ_BLOCK_LOOP(AVX2_8) } else { CKQ_BLOCK_LOOP(AVX2_4) }
+    }
 }
 
-TARGET_AVX2 void ckq_quantize_row_avx2(int unsigned_out, int asymmetric, const float *x, int64_t k, int64_t kp, uint8_t *q, float *scale, float *zero) {
-    ckq_quantize_row_body(unsigned_out, asymmetric, x, k, kp, q, scale, zero);
+TARGET_AVX2 void ckq_quantize_row_avx2(int unsigned_out, int mode, const float *x, int64_t k, int64_t kp, uint8_t *q, float *scale, float *zero) {
+    ckq_quantize_row_body(unsigned_out, mode, x, k, kp, q, scale, zero);
 }
 #endif

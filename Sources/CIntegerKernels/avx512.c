@@ -68,7 +68,8 @@ CKQ_INLINE TARGET_VNNI void tile_vnni(const int bits, const int mr, const int nv
 // the activations are signed: |x| (at most 128) times the weight with x's sign (at most 127),
 // two products per 16-bit lane stay below 2^15. vpmaddwd then sums pairs into 32 bits. Each
 // step adds into the accumulator with a 1-cycle vpaddd, so one set of accumulators suffices.
-CKQ_INLINE TARGET_BW void tile_bw(const int bits, const int mr, const int nv, const ckq_weights *w, const uint8_t *q,
+// 7-bit activations (act=u7, in [0, 127]) need no sign trick.
+CKQ_INLINE TARGET_BW void tile_bw(const int bits, const int seven, const int mr, const int nv, const ckq_weights *w, const uint8_t *q,
                                   int64_t ldq, int64_t p, int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc) {
     const int64_t panel_bytes = ckq_panel_bytes(w);
     const uint8_t *panel[2] = {w->data + p * panel_bytes, w->data + (p + (nv > 1)) * panel_bytes};
@@ -87,11 +88,11 @@ CKQ_INLINE TARGET_BW void tile_bw(const int bits, const int mr, const int nv, co
             for (int half = 0; half < 2; half++) {
                 for (int r = 0; r < mr; r++) {
                     const __m512i x = _mm512_set1_epi32(ckq_load32(q + r * ldq + k + 4 * half));
-                    const __m512i magnitude = _mm512_abs_epi8(x);
-                    const __mmask64 negative = _mm512_movepi8_mask(x);
+                    const __m512i magnitude = seven ? x : _mm512_abs_epi8(x);
+                    const __mmask64 negative = seven ? 0 : _mm512_movepi8_mask(x);
                     for (int v = 0; v < nv; v++) {
                         const __m512i weight = half ? w1[v] : w0[v];
-                        const __m512i signed_weight = _mm512_mask_sub_epi8(weight, negative, zero, weight);
+                        const __m512i signed_weight = seven ? weight : _mm512_mask_sub_epi8(weight, negative, zero, weight);
                         const __m512i pairs = _mm512_maddubs_epi16(magnitude, signed_weight);
                         a[r][v] = _mm512_add_epi32(a[r][v], _mm512_madd_epi16(pairs, ones));
                     }
@@ -184,10 +185,14 @@ CKQ_INLINE TARGET_BW void tile_widen(const int fp16, const int mr, const int nv,
 #define VNNI8_2(R) tile_vnni(8, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
 #define VNNI4_1(R) tile_vnni(4, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
 #define VNNI4_2(R) tile_vnni(4, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
-#define BW8_1(R) tile_bw(8, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
-#define BW8_2(R) tile_bw(8, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
-#define BW4_1(R) tile_bw(4, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
-#define BW4_2(R) tile_bw(4, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
+#define BW8_1(R) tile_bw(8, 0, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
+#define BW8_2(R) tile_bw(8, 0, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
+#define BW4_1(R) tile_bw(4, 0, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
+#define BW4_2(R) tile_bw(4, 0, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
+#define BW_U7_8_1(R) tile_bw(8, 1, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
+#define BW_U7_8_2(R) tile_bw(8, 1, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
+#define BW_U7_4_1(R) tile_bw(4, 1, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
+#define BW_U7_4_2(R) tile_bw(4, 1, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
 #define BF16_1(R) tile_bf16(R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
 #define BF16_2(R) tile_bf16(R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
 
@@ -207,8 +212,12 @@ TARGET_VNNI void ckq_int_block_avx512vnni(const ckq_weights *w, const uint8_t *q
 }
 
 TARGET_BW void ckq_int_block_avx512bw(const ckq_weights *w, const uint8_t *q, int64_t ldq, int64_t rows, int64_t p0, int64_t p1,
-                                      int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc, int mr, int nv) {
-    if (w->bits == 8) { CKQ_BLOCK_LOOP(BW8) } else { CKQ_BLOCK_LOOP(BW4) }
+                                      int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc, int mr, int nv, int seven_bit) {
+    if (seven_bit) {
+        if (w->bits == 8) { CKQ_BLOCK_LOOP(BW_U7_8) } else { CKQ_BLOCK_LOOP(BW_U7_4) }
+    } else {
+        if (w->bits == 8) { CKQ_BLOCK_LOOP(BW8) } else { CKQ_BLOCK_LOOP(BW4) }
+    }
 }
 
 TARGET_BF16 void ckq_bf16_block_avx512bf16(const ckq_weights *w, const uint16_t *q, int64_t ldq, int64_t rows, int64_t p0, int64_t p1,
@@ -219,7 +228,7 @@ TARGET_BF16 void ckq_bf16_block_avx512bf16(const ckq_weights *w, const uint16_t 
 // One row's quantization in 16-lane vectors (the compiler leaves ckq_quantize_row_body's
 // min/max reduction and clamps scalar: it was a quarter of an int8 convolution's time). The
 // same values as the body: round to nearest even, NaN to the top of the range.
-TARGET_BW void ckq_quantize_row_avx512(int unsigned_out, int asymmetric, const float *x, int64_t k, int64_t kp, uint8_t *q, float *scale_out, float *zero_out) {
+TARGET_BW void ckq_quantize_row_avx512(int unsigned_out, int mode, const float *x, int64_t k, int64_t kp, uint8_t *q, float *scale_out, float *zero_out) {
     __m512 lo = _mm512_setzero_ps(), hi = _mm512_setzero_ps();
     for (int64_t i = 0; i < k; i += 16) {
         const __mmask16 lanes = k - i >= 16 ? 0xffff : (__mmask16)((1u << (k - i)) - 1);
@@ -229,7 +238,7 @@ TARGET_BW void ckq_quantize_row_avx512(int unsigned_out, int asymmetric, const f
     }
     float scale, inverse;
     int zero, low, high;
-    ckq_quantization_range(asymmetric, _mm512_reduce_min_ps(lo), _mm512_reduce_max_ps(hi), &scale, &inverse, &zero, &low, &high);
+    ckq_quantization_range(mode, _mm512_reduce_min_ps(lo), _mm512_reduce_max_ps(hi), &scale, &inverse, &zero, &low, &high);
     const int flip = unsigned_out ? 0 : 0x80;
     const __m512 vinverse = _mm512_set1_ps(inverse), vzero = _mm512_set1_ps((float)zero);
     const __m512 vlow = _mm512_set1_ps((float)low), vhigh = _mm512_set1_ps((float)high);

@@ -53,9 +53,9 @@ static inline int64_t ckq_group_end(const ckq_weights *w, int64_t k, int64_t k_e
 
 #if defined(__x86_64__)
 void ckq_int_block_avx2(const ckq_weights *w, const uint8_t *q, int64_t ldq, int64_t rows, int64_t p0, int64_t p1,
-                        int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc, int mr, int nv);
+                        int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc, int mr, int nv, int seven_bit);
 void ckq_int_block_avx512bw(const ckq_weights *w, const uint8_t *q, int64_t ldq, int64_t rows, int64_t p0, int64_t p1,
-                            int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc, int mr, int nv);
+                            int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc, int mr, int nv, int seven_bit);
 void ckq_int_block_avx512vnni(const ckq_weights *w, const uint8_t *q, int64_t ldq, int64_t rows, int64_t p0, int64_t p1,
                               int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc, int mr, int nv);
 void ckq_bf16_block_avx512bf16(const ckq_weights *w, const uint16_t *q, int64_t ldq, int64_t rows, int64_t p0, int64_t p1,
@@ -68,8 +68,8 @@ void ckq_int_block_amx(const ckq_weights *w, const uint8_t *q, int64_t ldq, int6
                        int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc, int mr, int nv);
 void ckq_bf16_block_amx(const ckq_weights *w, const uint16_t *q, int64_t ldq, int64_t rows, int64_t p0, int64_t p1,
                         int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc, int mr, int nv);
-void ckq_quantize_row_avx2(int unsigned_out, int asymmetric, const float *x, int64_t k, int64_t kp, uint8_t *q, float *scale, float *zero);
-void ckq_quantize_row_avx512(int unsigned_out, int asymmetric, const float *x, int64_t k, int64_t kp, uint8_t *q, float *scale, float *zero);
+void ckq_quantize_row_avx2(int unsigned_out, int mode, const float *x, int64_t k, int64_t kp, uint8_t *q, float *scale, float *zero);
+void ckq_quantize_row_avx512(int unsigned_out, int mode, const float *x, int64_t k, int64_t kp, uint8_t *q, float *scale, float *zero);
 #endif
 void ckq_int_block_generic(const ckq_weights *w, const uint8_t *q, int64_t ldq, int64_t rows, int64_t p0, int64_t p1,
                            int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc);
@@ -77,22 +77,24 @@ void ckq_bf16_block_generic(const ckq_weights *w, const uint16_t *q, int64_t ldq
                             int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc);
 void ckq_widen_block_generic(const ckq_weights *w, const float *x, int64_t ldx, int64_t rows, int64_t p0, int64_t p1,
                              int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc);
-void ckq_quantize_row_generic(int unsigned_out, int asymmetric, const float *x, int64_t k, int64_t kp, uint8_t *q, float *scale, float *zero);
+void ckq_quantize_row_generic(int unsigned_out, int mode, const float *x, int64_t k, int64_t kp, uint8_t *q, float *scale, float *zero);
 
 /// A row's scale (and its inverse), the integer that stands for 0.0 in the unsigned format,
-/// and that format's range, from the row's range [lo, hi] (lo <= 0 <= hi).
-CKQ_INLINE void ckq_quantization_range(int asymmetric, float lo, float hi, float *scale_out, float *inverse_out, int *zero_out,
+/// and that format's range, from the row's range [lo, hi] (lo <= 0 <= hi), for the
+/// quantization mode (CKQ_ACT_S8: symmetric; CKQ_ACT_U8: 256 levels; CKQ_ACT_U7: 128 levels).
+CKQ_INLINE void ckq_quantization_range(int mode, float lo, float hi, float *scale_out, float *inverse_out, int *zero_out,
                                        int *low_out, int *high_out) {
     float scale, inverse;
     int zero, low, high;
-    if (asymmetric) {
-        scale = (hi - lo) / 255.0f;
+    if (mode != CKQ_ACT_S8) {
+        const int top = mode == CKQ_ACT_U7 ? 127 : 255;
+        scale = (hi - lo) / (float)top;
         if (!(scale > 0) || !(scale < 3.0e38f)) scale = 1.0f;
         inverse = 1.0f / scale;
         float z = __builtin_rintf(-lo * inverse);
-        zero = z < 0 ? 0 : (z > 255 ? 255 : (int)z);
+        zero = z < 0 ? 0 : (z > top ? top : (int)z);
         low = 0;
-        high = 255;
+        high = top;
     } else {
         float largest = -lo > hi ? -lo : hi;
         scale = largest / 127.0f;
@@ -111,7 +113,7 @@ CKQ_INLINE void ckq_quantization_range(int asymmetric, float lo, float hi, float
 
 /// The quantization of one row, written once and compiled under each variant's target (the
 /// vectorizer then uses that variant's vectors).
-CKQ_INLINE void ckq_quantize_row_body(int unsigned_out, int asymmetric, const float *x, int64_t k, int64_t kp,
+CKQ_INLINE void ckq_quantize_row_body(int unsigned_out, int mode, const float *x, int64_t k, int64_t kp,
                                       uint8_t *q, float *scale_out, float *zero_out) {
     float lo = 0, hi = 0;
     for (int64_t i = 0; i < k; i++) {
@@ -121,7 +123,7 @@ CKQ_INLINE void ckq_quantize_row_body(int unsigned_out, int asymmetric, const fl
     float scale, inverse;
     int zero;       // the integer that stands for 0.0 in the unsigned format
     int low, high;  // the unsigned format's range
-    ckq_quantization_range(asymmetric, lo, hi, &scale, &inverse, &zero, &low, &high);
+    ckq_quantization_range(mode, lo, hi, &scale, &inverse, &zero, &low, &high);
     // Signed variants read the unsigned value - 128 (one xor of the top bit).
     const int flip = unsigned_out ? 0 : 0x80;
     const float fzero = (float)zero, flow = (float)low, fhigh = (float)high;

@@ -84,27 +84,28 @@ void ckq_finish_int(const ckq_weights *w, const float *acc, int64_t ldacc, int64
     }
 }
 
-void ckq_quantize_row_generic(int unsigned_out, int asymmetric, const float *x, int64_t k, int64_t kp, uint8_t *q, float *scale, float *zero) {
-    ckq_quantize_row_body(unsigned_out, asymmetric, x, k, kp, q, scale, zero);
+void ckq_quantize_row_generic(int unsigned_out, int mode, const float *x, int64_t k, int64_t kp, uint8_t *q, float *scale, float *zero) {
+    ckq_quantize_row_body(unsigned_out, mode, x, k, kp, q, scale, zero);
 }
 
-void ckq_quantize_rows(int isa, int asymmetric, const float *x, int64_t ldx, int64_t k, int64_t kp,
+void ckq_quantize_rows(int isa, int mode, const float *x, int64_t ldx, int64_t k, int64_t kp,
                        int64_t row_begin, int64_t row_end, uint8_t *q, int64_t ldq, float *scale, float *zero) {
-    const int unsigned_out = ckq_isa_unsigned_activations(isa);
+    // 7-bit values are the same bytes signed or unsigned: written unflipped for every reader.
+    const int unsigned_out = mode == CKQ_ACT_U7 || ckq_isa_unsigned_activations(isa);
     for (int64_t r = row_begin; r < row_end; r++) {
         const float *line = x + r * ldx;
         uint8_t *out = q + r * ldq;
 #if defined(__x86_64__)
         if (isa >= CKQ_AVX512BW && ckq_isa_available(CKQ_AVX512BW)) {
-            ckq_quantize_row_avx512(unsigned_out, asymmetric, line, k, kp, out, scale + r, zero + r);
+            ckq_quantize_row_avx512(unsigned_out, mode, line, k, kp, out, scale + r, zero + r);
             continue;
         }
         if (isa >= CKQ_AVX2 && ckq_isa_available(CKQ_AVX2)) {
-            ckq_quantize_row_avx2(unsigned_out, asymmetric, line, k, kp, out, scale + r, zero + r);
+            ckq_quantize_row_avx2(unsigned_out, mode, line, k, kp, out, scale + r, zero + r);
             continue;
         }
 #endif
-        ckq_quantize_row_generic(unsigned_out, asymmetric, line, k, kp, out, scale + r, zero + r);
+        ckq_quantize_row_generic(unsigned_out, mode, line, k, kp, out, scale + r, zero + r);
     }
 }
 
@@ -125,12 +126,12 @@ void ckq_bf16_rows(const float *x, int64_t ldx, int64_t k, int64_t kp, int64_t r
 
 void ckq_gemm_int_block(int isa, const ckq_weights *w, const uint8_t *q, int64_t ldq, int64_t rows,
                         int64_t panel_begin, int64_t panel_end, int64_t k_begin, int64_t k_end, int first,
-                        float *acc, int64_t ldacc, int mr, int nv) {
+                        float *acc, int64_t ldacc, int mr, int nv, int seven_bit) {
     if (!ckq_isa_available(isa)) isa = CKQ_GENERIC;  // never an illegal instruction
     switch (isa) {
 #if defined(__x86_64__)
-    case CKQ_AVX2: ckq_int_block_avx2(w, q, ldq, rows, panel_begin, panel_end, k_begin, k_end, first, acc, ldacc, mr, nv); return;
-    case CKQ_AVX512BW: ckq_int_block_avx512bw(w, q, ldq, rows, panel_begin, panel_end, k_begin, k_end, first, acc, ldacc, mr, nv); return;
+    case CKQ_AVX2: ckq_int_block_avx2(w, q, ldq, rows, panel_begin, panel_end, k_begin, k_end, first, acc, ldacc, mr, nv, seven_bit); return;
+    case CKQ_AVX512BW: ckq_int_block_avx512bw(w, q, ldq, rows, panel_begin, panel_end, k_begin, k_end, first, acc, ldacc, mr, nv, seven_bit); return;
     case CKQ_AVX512VNNI: ckq_int_block_avx512vnni(w, q, ldq, rows, panel_begin, panel_end, k_begin, k_end, first, acc, ldacc, mr, nv); return;
 #if defined(__linux__)
     case CKQ_AMXINT8: ckq_int_block_amx(w, q, ldq, rows, panel_begin, panel_end, k_begin, k_end, first, acc, ldacc, mr, nv); return;

@@ -8,11 +8,17 @@
 /// - `s8` / `u8`: activations quantized per row on every call, symmetric (zero at 0, ±127) or
 ///   asymmetric (the row's range onto 256 levels), and int8 × int8 → int32 dot products on the
 ///   int8 or int4 weights (W8A8, W4A8), scales applied once per group;
+/// - `u7`: as `u8` onto 128 levels (twice u8's step): on AVX2 and AVX-512 BW (no VNNI)
+///   vpmaddubsw then takes the activations as they are, one instruction fewer per 32 products
+///   than the sign trick signed activations need (oneDNN's answer for CPUs without VNNI);
 /// - `bf16`: activations rounded to bf16 and bf16 × bf16 pairs accumulated in fp32.
 /// The quantized activations are part of the kernel's error, checked against the precision's
 /// tolerance like every configuration.
 public enum Arithmetic: String, Sendable {
-    case fp32, s8, u8, bf16
+    case fp32, s8, u8, u7, bf16
+
+    /// Whether activations are quantized to integers (the integer dot products).
+    public var isInteger: Bool { self == .s8 || self == .u8 || self == .u7 }
 
     /// The value of `isa` for the fp32 path: the kernels this build compiled.
     public static let buildISA = "build"

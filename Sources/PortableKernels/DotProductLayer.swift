@@ -2,7 +2,7 @@ import CIntegerKernels
 import KernelModel
 
 /// C[M x N] = A[M x K] · W[K x N] (+ bias, + activation) through CIntegerKernels: A quantized per
-/// row (s8, u8), rounded to bf16, or copied in fp32 (16-bit weights widened) on every call, W
+/// row (s8, u8, u7), rounded to bf16, or copied in fp32 (16-bit weights widened) on every call, W
 /// repacked once, dot products in register tiles of `mr` rows x `nv` 16-column panels, K in
 /// blocks of `kc` whose partial sums stay in C (a weight block is read once per block for all
 /// rows). Threads take contiguous ranges of panels.
@@ -45,7 +45,7 @@ public final class DotProductLayer: @unchecked Sendable {
                 applyEpilogue: EpilogueApplier? = nil) throws {
         let fits = switch arithmetic {
         case .fp32: precision == .fp16 || precision == .bf16
-        case .s8, .u8: precision.isQuantized
+        case .s8, .u8, .u7: precision.isQuantized
         case .bf16: precision == .bf16
         }
         guard fits else { throw KernelError.invalidConfig("act=\(arithmetic.rawValue) does not go with \(precision.rawValue) weights in the dot-product kernels") }
@@ -75,7 +75,7 @@ public final class DotProductLayer: @unchecked Sendable {
         let elementBytes = switch arithmetic {
         case .fp32: 4
         case .bf16: 2
-        case .s8, .u8: 1
+        case .s8, .u8, .u7: 1
         }
         let kp = self.weights.kp
         ldq = kp + (isa.usesTiles ? 64 / elementBytes : 0)
@@ -152,8 +152,13 @@ public final class DotProductLayer: @unchecked Sendable {
         case .bf16:
             ckq_bf16_rows(input, Int64(k), Int64(k), Int64(kp), Int64(rows.lowerBound), Int64(rows.upperBound),
                           activations.assumingMemoryBound(to: UInt16.self), Int64(ldq))
-        case .s8, .u8:
-            ckq_quantize_rows(isa.code, arithmetic == .u8 ? 1 : 0, input, Int64(k), Int64(k), Int64(kp),
+        case .s8, .u8, .u7:
+            let mode = switch arithmetic {
+            case .u8: CKQ_ACT_U8
+            case .u7: CKQ_ACT_U7
+            default: CKQ_ACT_S8
+            }
+            ckq_quantize_rows(isa.code, Int32(mode), input, Int64(k), Int64(k), Int64(kp),
                               Int64(rows.lowerBound), Int64(rows.upperBound), activations.assumingMemoryBound(to: UInt8.self),
                               Int64(ldq), rowScales, rowZeros)
         }
@@ -174,12 +179,12 @@ public final class DotProductLayer: @unchecked Sendable {
                 case .bf16:
                     ckq_gemm_bf16_block(isa.code, packed, activations.assumingMemoryBound(to: UInt16.self), Int64(ldq), rows, p0, p1,
                                         Int64(k0), k1, first, accumulator, Int64(ldacc), tileRows, tilePanels)
-                case .s8, .u8:
+                case .s8, .u8, .u7:
                     ckq_gemm_int_block(isa.code, packed, activations.assumingMemoryBound(to: UInt8.self), Int64(ldq), rows, p0, p1,
-                                       Int64(k0), k1, first, accumulator, Int64(ldacc), tileRows, tilePanels)
+                                       Int64(k0), k1, first, accumulator, Int64(ldacc), tileRows, tilePanels, arithmetic == .u7 ? 1 : 0)
                 }
             }
-            if arithmetic == .s8 || arithmetic == .u8 {
+            if arithmetic.isInteger {
                 ckq_finish_int(packed, accumulator, Int64(ldacc), Int64(m), Int64(columns.lowerBound), Int64(columns.upperBound),
                                rowScales, rowZeros, output, Int64(n))
             } else if let partial {

@@ -32,13 +32,13 @@ struct DotProductTests {
         return y
     }
 
-    @Test("every integer variant, both activation modes, per-channel and grouped scales, odd shapes: the portable C's result and the reference's",
-          arguments: [Precision.int8, .int4], ["s8", "u8"])
+    @Test("every integer variant, every activation mode (u7: the variants without VNNI), per-channel and grouped scales, odd shapes: the portable C's result and the reference's",
+          arguments: [Precision.int8, .int4], ["s8", "u8", "u7"])
     func integerVariants(precision: Precision, act: String) throws {
         // int4 packs two columns per byte: an even N, still no whole number of panels.
         let (n, k) = (precision == .int4 ? 38 : 37, 200)
         let operands = Self.operands(n: n)
-        let variants = Self.runnable([.avx2, .avx512bw, .avx512vnni, .amxint8])
+        let variants = Self.runnable(act == "u7" ? [.avx2, .avx512bw] : [.avx2, .avx512bw, .avx512vnni, .amxint8])
         // 37 rows: two AMX blocks of 32 rows, the second with one partial 16-row tile.
         for m in [1, 3, 7, 37] {
             for group in [0, 32] {
@@ -57,7 +57,7 @@ struct DotProductTests {
                         let tile = try config(isa, mr: mr, nr: nr, kc: kc)
                         // AVX2 holds fewer accumulators; AMX takes one or two 16-row tiles.
                         guard kernel.space.violations(tile).isEmpty else {
-                            #expect((isa == .avx2 && mr * nr > 32) || (isa.usesTiles && mr > 2),
+                            #expect((isa == .avx2 && mr * nr > 64) || (isa.usesTiles && mr > 2),
                                     "\(isa) mr=\(mr) nr=\(nr) kc=\(kc): \(kernel.space.violations(tile))")
                             continue
                         }
@@ -93,6 +93,10 @@ struct DotProductTests {
             let levels = q.prefix(6).map { Int(signed ? Int(Int8(bitPattern: $0)) + 128 : Int($0)) }
             #expect(abs(scale - 6 / 255) < 1e-7 && levels.first == 0 && levels.last == 255, "\(isa): \(levels)")
             let hostile: [Float] = [.nan, .infinity, -.infinity, 1]
+            // 7 bits: 128 levels, the same bytes for signed and unsigned readers.
+            ckq_quantize_rows(isa.code, Int32(CKQ_ACT_U7), x, 6, 6, 64, 0, 1, &q, 64, &scale, &zero)
+            #expect(abs(scale - 6 / 127) < 1e-7 && q.prefix(6).first == 0 && q.prefix(6).last == 127 && zero == 42, "\(isa): \(q.prefix(6))")
+            #expect(q.prefix(6).map { Float($0) - zero } == [-42, -21, 0, 11, 21, 85] && q[6...].allSatisfy { Float($0) == zero }, "\(isa): \(q.prefix(6))")
             ckq_quantize_rows(isa.code, 0, hostile, 4, 4, 64, 0, 1, &q, 64, &scale, &zero)
             #expect(scale.isFinite)
         }
@@ -101,7 +105,7 @@ struct DotProductTests {
         var row: [Float] = (0..<300).map { i in Float((i * 7919) % 1009) / 504.5 - 1 }
         (row[77], row[150]) = (.nan, 9.5)
         for isa in Self.runnable([.avx2, .avx512bw]) {
-            for asymmetric: Int32 in [0, 1] {
+            for asymmetric: Int32 in [0, 1, 2] {
                 var (expected, actual) = ([UInt8](repeating: 0, count: 320), [UInt8](repeating: 0, count: 320))
                 var (s0, z0, s1, z1): (Float, Float, Float, Float) = (0, 0, 0, 0)
                 ckq_quantize_rows(KernelISA.generic.code, asymmetric, row, 300, 300, 320, 0, 1, &expected, 320, &s0, &z0)
@@ -225,15 +229,16 @@ struct DotProductTests {
                 #expect(instance.validate().passed, "\(text) \(precision) isa=\(isa): \(instance.validate())")
             }
         }
-        // A recorded configuration from before act existed runs the fp32 path; on a VNNI (or AMX) machine the dot
-        // products are measured first.
+        // A recorded configuration from before act existed runs the fp32 path; the dot products are measured first:
+        // AMX and VNNI (without VNNI, u7 on AVX-512 BW or AVX2), bf16 on AMX and vdpbf16ps.
         let kernel = try Conv2DKernel(shape: try Conv2DShape(parsing: "1,8,10,10,24,3,3,1,1"), precision: precision, limits: .typical)
         var old = kernel.defaultConfig
         old.values["act"] = nil
         old.values["isa"] = nil
         #expect(try kernel.instantiate(old, team: Self.team) is Conv2DInstance)
-        let expected = precision == .bf16 ? (KernelISA.amxbf16.isAvailable ? 1 : 0)
-            : (KernelISA.avx512vnni.isAvailable ? 1 : 0) + (KernelISA.amxint8.isAvailable ? 1 : 0)
+        let withoutVNNI = !KernelISA.avx512vnni.isAvailable && (KernelISA.avx512bw.isAvailable || KernelISA.avx2.isAvailable)
+        let expected = precision == .bf16 ? (KernelISA.amxbf16.isAvailable ? 1 : 0) + (KernelISA.avx512bf16.isAvailable ? 1 : 0)
+            : (KernelISA.avx512vnni.isAvailable ? 1 : 0) + (KernelISA.amxint8.isAvailable ? 1 : 0) + (withoutVNNI ? 1 : 0)
         let dotProducts = kernel.alternativeDefaults.filter { $0.text("isa") != Arithmetic.buildISA }
         #expect(dotProducts.count == expected, "\(kernel.alternativeDefaults)")
         #expect(kernel.alternativeDefaults.allSatisfy { kernel.space.violations($0).isEmpty })

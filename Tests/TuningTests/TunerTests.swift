@@ -68,6 +68,24 @@ struct TunerTests {
         #expect(fallback.source == "analytical" && fallback.config.contains("act=fp32"))
     }
 
+    @Test("bf16 weights on an AVX512_BF16 machine: bf16 × bf16 (AMX first where the CPU has it, then vdpbf16ps) is measured before the default")
+    func bf16Seed() throws {
+        guard KernelISA.avx512bf16.isAvailable else {
+            print("skipping the bf16 seed: this CPU (or TUNEBENCH_MAX_ISA) lacks avx512_bf16")
+            return
+        }
+        let variants = (KernelISA.amxbf16.isAvailable ? ["amxbf16"] : []) + ["avx512bf16"]
+        let tuner = try Self.tuner(try temporaryPath("t.sqlite"))
+        let problem = KernelProblem(layer: .gemm(m: 24, n: 40, k: 64), precision: .bf16, kernel: .gemm)
+        let result = try tuner.tune(Self.quick(problem, budget: variants.count + 2, fixed: "threads=1"))
+        #expect(result.trials.count == variants.count + 2)
+        for (trial, isa) in zip(result.trials, variants) {
+            #expect(trial.source == "analytical" && trial.config.contains("act=bf16") && trial.config.contains("isa=\(isa)"), "\(trial.config)")
+            #expect(trial.status == .ok && (trial.relativeError ?? 1) < Precision.bf16.tolerance)
+        }
+        #expect(result.trials[variants.count].config.contains("act=fp32"))
+    }
+
     @Test("an interrupted run resumes: the strategy replays and finished trials are reused, not re-measured")
     func resume() throws {
         let path = try temporaryPath("t.sqlite")

@@ -71,12 +71,16 @@ void ckq_pack_bf16(ckq_weights *w, const uint16_t *weights);
 /// Repacks fp16 weights (row-major K x N, IEEE half) into `w` (float16 = 1).
 void ckq_pack_fp16(ckq_weights *w, const uint16_t *weights);
 
-/// Quantizes rows [row_begin, row_end) of x (M x K fp32, leading dimension ldx) to 8 bits per
-/// row into q (leading dimension ldq >= kp; the padding is written too), with scale[row] and
-/// zero[row] such that x ≈ scale · (q − zero) in the format `isa` reads (see
-/// ckq_isa_unsigned_activations). asymmetric = 0: q − zero in [-127, 127]; 1: the row's
-/// range [min(x, 0), max(x, 0)] onto 256 levels.
-void ckq_quantize_rows(int isa, int asymmetric, const float *x, int64_t ldx, int64_t k, int64_t kp,
+/// How activations are quantized (`act`): per row, symmetric 8 bits (q − zero in [-127, 127]),
+/// or the row's range [min(x, 0), max(x, 0)] onto 256 levels (8 bits) or 128 levels (7 bits:
+/// q in [0, 127], the same bytes for signed and unsigned readers, so vpmaddubsw needs no sign
+/// trick and cannot saturate: 2 · 127 · 127 < 2^15).
+enum { CKQ_ACT_S8 = 0, CKQ_ACT_U8 = 1, CKQ_ACT_U7 = 2 };
+/// Quantizes rows [row_begin, row_end) of x (M x K fp32, leading dimension ldx) per row into q
+/// (leading dimension ldq >= kp; the padding is written too), with scale[row] and zero[row]
+/// such that x ≈ scale · (q − zero) in the format `isa` reads (see
+/// ckq_isa_unsigned_activations; CKQ_ACT_U7 is read alike by both). mode: CKQ_ACT_*.
+void ckq_quantize_rows(int isa, int mode, const float *x, int64_t ldx, int64_t k, int64_t kp,
                        int64_t row_begin, int64_t row_end, uint8_t *q, int64_t ldq, float *scale, float *zero);
 
 /// Rounds rows [row_begin, row_end) of x to bf16 pairs (row length kp, zero padded).
@@ -89,9 +93,11 @@ void ckq_bf16_rows(const float *x, int64_t ldx, int64_t k, int64_t kp, int64_t r
 /// 16·panel + c), starting from zero when `first` (else adding to acc). k_begin and k_end are
 /// multiples of 64 (or k_end == kp) and of the group. mr: rows per register tile (1, 2, 4 or
 /// 6; AMX: 1 = 16-row tiles, 2 or more = two of them); nv: panels per register tile (1 or 2).
+/// seven_bit: the activations were quantized with CKQ_ACT_U7 (AVX2 and AVX-512 BW then multiply
+/// them as they are, without the sign trick).
 void ckq_gemm_int_block(int isa, const ckq_weights *w, const uint8_t *q, int64_t ldq, int64_t rows,
                         int64_t panel_begin, int64_t panel_end, int64_t k_begin, int64_t k_end, int first,
-                        float *acc, int64_t ldacc, int mr, int nv);
+                        float *acc, int64_t ldacc, int mr, int nv, int seven_bit);
 
 /// The same for bf16 weights and activations (isa CKQ_AVX512BF16, CKQ_AMXBF16 or CKQ_GENERIC).
 void ckq_gemm_bf16_block(int isa, const ckq_weights *w, const uint16_t *q, int64_t ldq, int64_t rows,

@@ -101,12 +101,13 @@ public struct GEMMKernel: TunableKernel {
     static func usesDotProducts(_ config: KernelConfig) -> Bool { Arithmetic.runsVariant(config) }
 
     /// The dot-product tiles: mr x nr accumulators in registers. AVX2 has 16 vector registers,
-    /// so there at most 32 values (mr·nr ≤ 32); the portable C ignores tiles (mr=1, nr=16); AMX
+    /// so there at most 64 int32 sums (mr·nr ≤ 64: 2x32 and 4x16 ran within 10% of 1x32 and
+    /// 2x16 on Zen 4, larger tiles slower); the portable C ignores tiles (mr=1, nr=16); AMX
     /// counts 16-row tiles (mr 1 or 2: 16 or 32 rows).
     static func dotProductTileFits(_ config: KernelConfig) -> Bool {
         guard let mr = config.int("mr"), let nr = config.int("nr"), [1, 2, 4, 6].contains(mr), nr == 16 || nr == 32 else { return false }
         switch config.text("isa").flatMap(KernelISA.init(rawValue:)) {
-        case .avx2: return mr * nr <= 32
+        case .avx2: return mr * nr <= 64
         case .generic: return mr == 1 && nr == 16
         case .amxint8, .amxbf16: return mr <= 2
         default: return true
@@ -124,8 +125,8 @@ public struct GEMMKernel: TunableKernel {
     }
 
     /// Configurations a search measures before the default (`TunableKernel.alternativeDefaults`):
-    /// - with int8 or int4 weights on a VNNI machine, or bf16 ones on an AMX one, the dot-product
-    ///   kernels (`Arithmetic.preferred`), 6 x 32 tiles (AMX: two 16-row tiles; fewer rows for
+    /// - with int8 or int4 weights on a VNNI machine, or bf16 ones on an AVX512_BF16 or AMX one,
+    ///   the dot-product kernels (`Arithmetic.preferred`), 6 x 32 tiles (AMX: two 16-row tiles; fewer rows for
     ///   fewer), the largest K block of 512, 256, 128 whose panel fits L1. (In a space of about
     ///   600,000 BLIS configurations a search would rarely sample the few hundred of the
     ///   dot-product kernels on its own.)
@@ -138,7 +139,8 @@ public struct GEMMKernel: TunableKernel {
         var alternatives: [KernelConfig] = []
         if arithmeticChoice {
             alternatives += Arithmetic.preferred(for: precision, rows: m).compactMap { choice in
-                let mr = choice.isa.usesTiles ? (m > 16 ? 2 : 1) : [6, 4, 2, 1].first { $0 <= m } ?? 1
+                let rows = [6, 4, 2, 1].first { $0 <= m } ?? 1
+                let mr = choice.isa.usesTiles ? (m > 16 ? 2 : 1) : choice.isa == .avx2 ? min(rows, 2) : rows
                 var dp = defaultConfig
                 dp.values.merge([
                     "act": .text(choice.act.rawValue), "isa": .text(choice.isa.rawValue), "mr": .int(mr), "nr": 32,
