@@ -61,7 +61,7 @@ extension Arithmetic {
     /// configuration (`bench`; docs/DESIGN.md).
     /// bf16 × bf16 with vdpbf16ps after AMX: on Zen 4 it ran 1.7–2.0x tuned fp32 on 32 and 512
     /// rows (`results/arithmetic-bebea906bbcfe36d.md`), on the Xeons here at a quarter of the FMA's
-    /// rate (0.55–1.4x): the search measures it and keeps it only where it wins. The AVX2 and
+    /// rate (0.55–1.4x): the search measures it and keeps it only where it wins.
     /// Without VNNI, int8 and int4 on 7-bit activations (`u7`) with AVX-512 BW or AVX2: on Zen 4
     /// capped to AVX2 (x86-64-v3 build), W8A8 ran 1.9–2.5x the tuned fp32 kernels on 32 and 512
     /// rows, 1.3–1.7x with the sign trick (`s8`)
