@@ -49,41 +49,26 @@ struct TunerTests {
         #expect(try tuner.database.trials(runID: result.runID) == result.trials)
     }
 
-    @Test("int8 weights on a VNNI machine: the dot-product kernels are measured first (AMX before VNNI where the CPU has it), then the default, all as analytical")
-    func dotProductSeed() throws {
-        guard KernelISA.avx512vnni.isAvailable else {
-            print("skipping the dot-product seed: this CPU (or TUNEBENCH_MAX_ISA) lacks avx512_vnni")
+    @Test("int8 weights on a VNNI machine, bf16 ones on an AVX512_BF16 one: the dot-product kernels are measured first (AMX before VNNI or vdpbf16ps where the CPU has it), then the default, all as analytical",
+          arguments: [Precision.int8, .bf16])
+    func dotProductSeed(precision: Precision) throws {
+        let (needed, act, variants, fixed) = precision == .bf16
+            ? (KernelISA.avx512bf16, "bf16", (KernelISA.amxbf16.isAvailable ? ["amxbf16"] : []) + ["avx512bf16"], "threads=1")
+            : (KernelISA.avx512vnni, "s8", (KernelISA.amxint8.isAvailable ? ["amxint8"] : []) + ["avx512vnni"], "threads=1,group=0")
+        guard needed.isAvailable else {
+            print("skipping the \(precision) dot-product seed: this CPU (or TUNEBENCH_MAX_ISA) lacks \(needed.requirement.joined(separator: ", "))")
             return
         }
-        let variants = (KernelISA.amxint8.isAvailable ? ["amxint8"] : []) + ["avx512vnni"]
         let tuner = try Self.tuner(try temporaryPath("t.sqlite"))
-        let problem = KernelProblem(layer: .gemm(m: 24, n: 40, k: 64), precision: .int8, kernel: .gemm)
-        let result = try tuner.tune(Self.quick(problem, budget: variants.count + 2, fixed: "threads=1,group=0"))
+        let problem = KernelProblem(layer: .gemm(m: 24, n: 40, k: 64), precision: precision, kernel: .gemm)
+        let result = try tuner.tune(Self.quick(problem, budget: variants.count + 2, fixed: fixed))
         #expect(result.trials.count == variants.count + 2)
         for (trial, isa) in zip(result.trials, variants) {
-            #expect(trial.source == "analytical" && trial.config.contains("act=s8") && trial.config.contains("isa=\(isa)"), "\(trial.config)")
-            #expect(trial.status == .ok && (trial.relativeError ?? 1) < Precision.int8.tolerance)
+            #expect(trial.source == "analytical" && trial.config.contains("act=\(act)") && trial.config.contains("isa=\(isa)"), "\(trial.config)")
+            #expect(trial.status == .ok && (trial.relativeError ?? 1) < precision.tolerance)
         }
         let fallback = result.trials[variants.count]
         #expect(fallback.source == "analytical" && fallback.config.contains("act=fp32"))
-    }
-
-    @Test("bf16 weights on an AVX512_BF16 machine: bf16 × bf16 (AMX first where the CPU has it, then vdpbf16ps) is measured before the default")
-    func bf16Seed() throws {
-        guard KernelISA.avx512bf16.isAvailable else {
-            print("skipping the bf16 seed: this CPU (or TUNEBENCH_MAX_ISA) lacks avx512_bf16")
-            return
-        }
-        let variants = (KernelISA.amxbf16.isAvailable ? ["amxbf16"] : []) + ["avx512bf16"]
-        let tuner = try Self.tuner(try temporaryPath("t.sqlite"))
-        let problem = KernelProblem(layer: .gemm(m: 24, n: 40, k: 64), precision: .bf16, kernel: .gemm)
-        let result = try tuner.tune(Self.quick(problem, budget: variants.count + 2, fixed: "threads=1"))
-        #expect(result.trials.count == variants.count + 2)
-        for (trial, isa) in zip(result.trials, variants) {
-            #expect(trial.source == "analytical" && trial.config.contains("act=bf16") && trial.config.contains("isa=\(isa)"), "\(trial.config)")
-            #expect(trial.status == .ok && (trial.relativeError ?? 1) < Precision.bf16.tolerance)
-        }
-        #expect(result.trials[variants.count].config.contains("act=fp32"))
     }
 
     @Test("an interrupted run resumes: the strategy replays and finished trials are reused, not re-measured")
