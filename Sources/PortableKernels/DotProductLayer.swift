@@ -93,7 +93,7 @@ public final class DotProductLayer: @unchecked Sendable {
         guard Arithmetic.runsVariant(config), let isa = config.text("isa").flatMap(KernelISA.init(rawValue:)) else {
             throw KernelError.invalidConfig("\(config) runs the build's fp32 kernels (isa=build), not the dot-product ones")
         }
-        let tiles = Self.tiles(config, m: m, isa: isa)
+        let tiles = Self.tiles(config, m: m, k: k, isa: isa)
         try self.init(m: m, n: n, k: k, weights: weights, bias: bias, epilogue: epilogue, precision: precision, group: config.int("group") ?? 0,
                       arithmetic: Arithmetic.of(config), isa: isa, mr: tiles.mr, nv: tiles.nv, kc: tiles.kc,
                       threads: min(config.int("threads") ?? 1, team.size), team: team, applyEpilogue: applyEpilogue)
@@ -101,11 +101,15 @@ public final class DotProductLayer: @unchecked Sendable {
 
     /// The register tile and K block of a configuration: gemm's `mr`, `nr`/16 and `kc`; the
     /// GEMV's dp path (which has no tile parameters) up to 6 rows, the widest panels the variant
-    /// holds, K blocks of 512.
-    public static func tiles(_ config: KernelConfig, m: Int, isa: KernelISA) -> (mr: Int, nv: Int, kc: Int) {
+    /// holds, and all of K in one block. A decode reads each weight once, so blocking K buys no
+    /// reuse; it only cut each panel's stream into pieces (8 KB of int8 at kc = 512, then a jump
+    /// of a panel), and the hardware prefetchers lost every piece's start: 1x14336x4096 int8 on
+    /// VNNI ran 23–26 GFLOP/s from DRAM with K blocks of 512 and 46–48 (the triad's bandwidth)
+    /// with one block (Zen 4, docs/DESIGN.md).
+    public static func tiles(_ config: KernelConfig, m: Int, k: Int, isa: KernelISA) -> (mr: Int, nv: Int, kc: Int) {
         if config.kernel == "gemv" {
             let mr = [6, 4, 2, 1].first { $0 <= m } ?? 1
-            return (isa == .avx2 ? min(mr, 2) : mr, isa == .avx2 && mr > 1 ? 1 : 2, 512)
+            return (isa == .avx2 ? min(mr, 2) : mr, isa == .avx2 && mr > 1 ? 1 : 2, max(64, (k + 63) / 64 * 64))
         }
         return (config.int("mr") ?? 1, max(1, (config.int("nr") ?? 16) / 16), config.int("kc") ?? 256)
     }

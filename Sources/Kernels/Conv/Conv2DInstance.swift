@@ -94,7 +94,7 @@ final class Conv2DInstance: KernelInstance, BoundLayer {
         let bias = try operands.map { try $0.biasBuffer(columns: outChannels) } ?? FloatBuffer(random: outChannels, seed: 3)
         self.bias = bias
         if let isa {
-            let (tiles, rows) = (DotProductLayer.tiles(config, m: chunk, isa: isa), chunk)
+            let (tiles, rows) = (DotProductLayer.tiles(config, m: chunk, k: reduction, isa: isa), chunk)
             let epilogue = kernel.epilogue
             dotProducts = try slices.enumerated().map { g, slice in
                 try DotProductLayer(

@@ -182,7 +182,7 @@ public struct GEMMKernel: TunableKernel {
         guard Self.usesDotProducts(config), let isa = config.text("isa").flatMap(KernelISA.init(rawValue:)) else {
             return try GEMMInstance(kernel: self, config: config, team: team, operands: operands)
         }
-        let tiles = DotProductLayer.tiles(config, m: m, isa: isa)
+        let tiles = DotProductLayer.tiles(config, m: m, k: k, isa: isa)
         return try DotProductInstance(
             m: m, n: n, k: k, epilogue: epilogue, precision: precision, group: config.int("group") ?? 0, arithmetic: Arithmetic.of(config),
             isa: isa, mr: tiles.mr, nv: tiles.nv, kc: tiles.kc, threads: threads, team: team, operands: operands

@@ -147,7 +147,7 @@ public struct GEMVKernel: TunableKernel {
     }
 
     /// The instance of a path: the dot loops, the GEMM's tiles, or the dot-product kernels
-    /// (`DotProductLayer.tiles`: up to 6 rows, the widest panels the variant holds, K blocks of 512).
+    /// (`DotProductLayer.tiles`: up to 6 rows, the widest panels the variant holds, all of K in one block).
     func make(_ config: KernelConfig, team: ParallelTeam, operands: LayerOperands?) throws -> any KernelInstance & BoundLayer {
         let config = completing(config)
         try Arithmetic.checkRunnable(config)
@@ -160,7 +160,7 @@ public struct GEMVKernel: TunableKernel {
             return try GEMMInstance(kernel: tiles.kernel, config: tiles.config, team: team, operands: operands)
         case "dp":
             guard let isa = config.text("isa").flatMap(KernelISA.init(rawValue:)) else { throw KernelError.invalidConfig("path=dp needs an isa") }
-            let tiles = DotProductLayer.tiles(config, m: m, isa: isa)
+            let tiles = DotProductLayer.tiles(config, m: m, k: k, isa: isa)
             return try DotProductInstance(
                 m: m, n: n, k: k, epilogue: epilogue, precision: precision, group: config.int("group") ?? 0, arithmetic: Arithmetic.of(config),
                 isa: isa, mr: tiles.mr, nv: tiles.nv, kc: tiles.kc, threads: threads, team: team, operands: operands
