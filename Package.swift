@@ -63,6 +63,8 @@ let package = Package(
         // Integer (W8A8, W4A8) and bf16 dot-product kernels, a variant per instruction set chosen
         // at run time: per-function target attributes, no build flags.
         .target(name: "CIntegerKernels"),
+        // The fp32 GEMM's micro-kernels, per instruction set through target attributes (no build flags).
+        .target(name: "CFloatKernels"),
         // cpuid and XCR0 (no build flags: the probe and the runtime library build anywhere).
         .target(name: "CCPUInfo"),
         // The ISA this build's kernels were compiled for: C sees the -march macros.
@@ -113,7 +115,7 @@ let package = Package(
         // launches, event timing, run-time compilation.
         .target(name: "CUDALibraries", dependencies: ["CCUDA", "MachineIdentity", "TunebenchCore"]),
         // The tunable kernels and their factory: hot loops, so -Ounchecked and the target CPU.
-        .target(name: "Kernels", dependencies: ["CKernelSupport", "CBuildTarget", "PortableKernels", "KernelModel"], swiftSettings: hotLoopSwiftSettings),
+        .target(name: "Kernels", dependencies: ["CKernelSupport", "CBuildTarget", "CFloatKernels", "PortableKernels", "KernelModel"], swiftSettings: hotLoopSwiftSettings),
         .target(name: "Counters", dependencies: ["CPAPI", "MachineIdentity"]),
         // What deployments link: configurations for layers from a tuning database or an
         // exported artifact, with the fallback chain of docs/DESIGN.md. No unsafe build flags,
@@ -179,7 +181,7 @@ let package = Package(
 
         .testTarget(name: "HardwareProbeTests", dependencies: ["HardwareProbe", "MachineIdentity", "Kernels"]),
         .testTarget(name: "CountersTests", dependencies: ["Counters", "MachineIdentity"]),
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "CKernelSupport"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "CKernelSupport", "CFloatKernels"]),
         .testTarget(name: "GPUKernelsTests", dependencies: ["GPUKernels", "CUDALibraries", "Kernels", "KernelModel"]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "Kernels"]),
         .testTarget(name: "MeasurementTests", dependencies: ["Measurement", "HardwareProbe"]),

@@ -90,9 +90,9 @@ final class ChannelMajorGEMM: @unchecked Sendable {
                         let aPanel = UnsafePointer(a + (ic + ir) / mr * k * mr + pc * mr)
                         let tile = c + (ic + ir) * ldc + jc + jr
                         if mrCur == mr && nrCur == nr {
-                            microKernel(kcCur, aPanel, 1, mr, bPanel, bStride, tile, ldc, pc > 0)
+                            microKernel(Int64(kcCur), aPanel, 1, Int64(mr), bPanel, Int64(bStride), tile, Int64(ldc), pc > 0 ? 1 : 0)
                         } else {
-                            microKernel(kcCur, aPanel, 1, mr, bPanel, bStride, scratch, nr, false)
+                            microKernel(Int64(kcCur), aPanel, 1, Int64(mr), bPanel, Int64(bStride), scratch, Int64(nr), 0)
                             storePartialTile(scratch, nr: nr, into: tile, ldc: ldc, rows: mrCur, cols: nrCur, accumulate: pc > 0)
                         }
                         if last, epilogue != .none {

@@ -62,7 +62,7 @@ final class GEMMDriver: @unchecked Sendable {
     /// The register micro-kernel of an MR x NR tile (6x16 for a tile there is none of: the
     /// spaces' constraints admit only tiles there are).
     static func microKernel(mr: Int, nr: Int) -> MicroKernel {
-        Kernels.microKernel(mr: mr, nr: nr) ?? microKernel6x16
+        Kernels.microKernel(mr: mr, nr: nr) ?? Kernels.microKernel(mr: 6, nr: 16)!
     }
 
     /// Computes rows 0..<rows (default: all m) of C; conv2d drives it a chunk of rows at a time.
@@ -129,7 +129,7 @@ final class GEMMDriver: @unchecked Sendable {
                         }
                         let tile = c + (ic + ir) * n + jc + jr
                         if mrCur == mr && nrCur == nr {
-                            microKernel(kcCur, aPanel, aRow, aK, bPanel, bStride, tile, n, pc > 0)
+                            microKernel(Int64(kcCur), aPanel, Int64(aRow), Int64(aK), bPanel, Int64(bStride), tile, Int64(n), pc > 0 ? 1 : 0)
                         } else {
                             edgeTile(kcCur, aPanel, aRow, aK, bPanel, bStride, tile, mrCur, nrCur, pc > 0, scratch)
                         }
@@ -149,7 +149,7 @@ final class GEMMDriver: @unchecked Sendable {
         _ kc: Int, _ a: UnsafePointer<Float>, _ aRow: Int, _ aK: Int, _ b: UnsafePointer<Float>, _ bStride: Int,
         _ c: UnsafeMutablePointer<Float>, _ rows: Int, _ cols: Int, _ accumulate: Bool, _ tile: UnsafeMutablePointer<Float>
     ) {
-        microKernel(kc, a, aRow, aK, b, bStride, tile, nr, false)
+        microKernel(Int64(kc), a, Int64(aRow), Int64(aK), b, Int64(bStride), tile, Int64(nr), 0)
         storePartialTile(tile, nr: nr, into: c, ldc: n, rows: rows, cols: cols, accumulate: accumulate)
     }
 }

@@ -17,10 +17,10 @@ public struct GEMMKernel: TunableKernel {
     /// tiles path (which runs this one's BLIS loops on its own data).
     public let arithmeticChoice: Bool
 
-    /// The register tiles there are micro-kernels for in this build: 16-lane tiles only where
-    /// the kernels are compiled for AVX-512 (elsewhere their vectors are split and spill).
+    /// The register tiles there are micro-kernels for on this CPU: 16-lane tiles only where it
+    /// runs AVX-512 (their C variant is in every x86-64 build, whatever the build's -march).
     public static let microTiles: [(mr: Int, nr: Int)] = narrowMicroTiles + (wideVectors ? wideMicroTiles : [])
-    static let wideVectors = KernelLibrary.buildISA.contains("avx512f")
+    static let wideVectors = MicroKernelVariant.running(mr: 8, nr: 32) == .avx512
     static var tileDescription: String { microTiles.map { "\($0.mr)x\($0.nr)" }.joined(separator: ", ") }
 
     public init(m: Int, n: Int, k: Int, epilogue: Epilogue = .none, precision: Precision = .fp32, limits: MachineSizes, activationB: Bool = false,
@@ -56,7 +56,7 @@ public struct GEMMKernel: TunableKernel {
         var parameters: [ParameterSpace.Parameter] = [
             .init("mr", arithmeticChoice ? [1, 2, 4, 6, 8, 12] : [4, 6, 8, 12], help: "register tile rows (1, 2: the dot-product kernels)"),
             .init("nr", Self.wideVectors ? [8, 16, 24, 32, 48] : (arithmeticChoice ? [8, 16, 24, 32] : [8, 16, 24]),
-                  help: "register tile columns (32, 48: AVX-512 builds; the dot-product kernels 16 or 32)"),
+                  help: "register tile columns (32, 48: CPUs with AVX-512; the dot-product kernels 16 or 32)"),
             .init("kc", [64, 128, 192, 256, 384, 512], help: "K block: a KC x NR panel of B stays in L1"),
             .init("mc", [16, 24, 32, 48, 64, 72, 96, 120, 128, 144, 192, 240, 256, 288, 384], help: "M block: an MC x KC block of A stays in L2"),
             .init("nc", [240, 256, 480, 512, 960, 1024, 1920, 2048, 3840, 4080, 4096, 8192], help: "N block: a KC x NC panel of B stays in L3"),
