@@ -174,11 +174,22 @@ struct DotProductTests {
                                            isa: .generic, mr: 1, nv: 1, kc: 64, threads: 2, team: Self.team, operands: nil)
         check.run()
         #expect(check.validate().passed, "portable \(precision): \(check.validate())")
-        if let isa = Arithmetic.wideningVariants.last {
-            let gemv = try GEMVKernel(m: m, n: n, k: k, precision: precision, limits: .typical)
-            let dp = try gemv.defaultConfig.applying(overrides: "path=dp,act=fp32,isa=\(isa.rawValue),mb=1,nb=1,prefetch=0")
-            #expect(try gemv.bind(dp, operands: Self.operands, team: Self.team) is DotProductInstance)
+        // ... and is a seed of the GEMV's search on the widest variant (after vdpbf16ps for bf16),
+        // run over all of K in one block.
+        let gemv = try GEMVKernel(m: m, n: n, k: k, precision: precision, limits: .typical)
+        let widening = gemv.alternativeDefaults.filter { $0.text("act") == "fp32" }
+        guard let isa = Arithmetic.wideningVariants.last else {
+            #expect(widening.isEmpty)
+            return
         }
+        let dp = try #require(widening.first, "\(gemv.alternativeDefaults)")
+        #expect(widening.count == 1 && dp.text("path") == "dp" && dp.text("isa") == isa.rawValue, "\(dp)")
+        #expect(gemv.alternativeDefaults.last == dp && gemv.space.violations(dp).isEmpty)
+        #expect(DotProductLayer.tiles(dp, m: m, k: k, isa: isa).kc == (k + 63) / 64 * 64)
+        #expect(try gemv.bind(dp, operands: Self.operands, team: Self.team) is DotProductInstance)
+        let decode = try gemv.instantiate(dp, team: Self.team)
+        decode.run()
+        #expect(decode.validate().passed, "\(dp): \(decode.validate())")
     }
 
     @Test("the GEMV's dp path is the same kernel; recorded configurations without act run fp32; act and isa go together")
