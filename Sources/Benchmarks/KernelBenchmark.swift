@@ -124,6 +124,10 @@ public struct KernelBenchmark {
         return report
     }
 
+    /// How long a race with threads waits between samples for the other side's spinning workers
+    /// to sleep: OpenBLAS's spin 2^28 cycles (OPENBLAS_THREAD_TIMEOUT's default), 0.13 s at 2 GHz.
+    static let peerSettleSeconds = 0.15
+
     private func raceOpenBLAS(kernel: any TunableKernel, instance: any KernelInstance, measurement: KernelMeasurement,
                               threads: Int, rounds: Int, team: ParallelTeam) throws -> PeerComparison {
         let (m, n, k) = try gemmDimensions(kernel)
@@ -133,8 +137,12 @@ public struct KernelBenchmark {
         let check = peer.validate()
         guard check.passed else { throw KernelError.unsupported("OpenBLAS computed a wrong result: \(check)") }
         let peerRuns = KernelMeasurer(options: .init(), team: team).warmUpAndCalibrateRuns(peer)
+        // With threads, each side's idle workers spin after its calls (OpenBLAS's up to 2^28
+        // cycles, about 0.1 s) and took a core from the other's next sample: 256³ at 2 threads
+        // ran bimodal. A pause lets them sleep first.
         let comparison = InterleavedComparison.run(
-            [{ instance.run() }, { peer.run() }], runsPerSample: [measurement.runsPerSample, peerRuns], rounds: rounds
+            [{ instance.run() }, { peer.run() }], runsPerSample: [measurement.runsPerSample, peerRuns], rounds: rounds,
+            settle: threads > 1 ? { Thread.sleep(forTimeInterval: Self.peerSettleSeconds) } : nil
         )
         let ratio = comparison.ratios[1] // peer time / our time
         return PeerComparison(

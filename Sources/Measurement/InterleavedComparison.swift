@@ -4,6 +4,9 @@ import Kernels
 /// reversed on alternate rounds, so drift hits all alike): A B C, C B A, A B C … The ratio of
 /// each candidate to the first is taken within each round, so machine-wide slowdowns cancel.
 public struct InterleavedComparison: Sendable {
+    /// Untimed runs after `settle`, in seconds.
+    public static let settledWarmUpSeconds = 0.03
+
     public struct Ratio: Sendable, Equatable {
         /// Median over rounds of time(candidate) / time(first): below 1 is faster.
         public var timeRatio: Double
@@ -22,15 +25,25 @@ public struct InterleavedComparison: Sendable {
 
     /// Runs `rounds` rounds; each candidate's sample is `runsPerSample[i]` runs (as calibrated
     /// by the measurer), so short kernels are timed above the clock's resolution.
+    /// `settle`, where given, runs before each sample and is followed by `settledWarmUpSeconds`
+    /// of untimed runs of the candidate (after a pause the virtual CPUs and clocks take a while to
+    /// come back): for candidates with thread pools of their own, whose idle threads spin for a
+    /// while after each call (OpenBLAS's for 2^28 cycles, tunebench's team for 0.5 ms) and
+    /// would otherwise take the next candidate's cores.
     /// `clock` is injectable so tests can check the arithmetic with exact durations.
     public static func run(_ candidates: [() -> Void], runsPerSample: [Int], rounds: Int,
-                           clock: () -> Double = MonotonicClock.seconds) -> InterleavedComparison {
+                           clock: () -> Double = MonotonicClock.seconds, settle: (() -> Void)? = nil) -> InterleavedComparison {
         precondition(!candidates.isEmpty && candidates.count == runsPerSample.count && rounds > 0)
         var samples = Array(repeating: [Double](), count: candidates.count)
         for round in 0..<rounds {
             let order = round % 2 == 0 ? Array(candidates.indices) : candidates.indices.reversed()
             for index in order {
                 let runs = runsPerSample[index]
+                if let settle {
+                    settle()
+                    let warmUp = clock()
+                    repeat { candidates[index]() } while clock() - warmUp < Self.settledWarmUpSeconds
+                }
                 let begin = clock()
                 for _ in 0..<runs { candidates[index]() }
                 samples[index].append((clock() - begin) / Double(runs))

@@ -1,13 +1,15 @@
+import CIntegerKernels
 import Foundation
+import Synchronization
 
 /// A fixed team of threads for kernels: `run` executes `body(0)` on the calling thread and
 /// `body(1..<size)` on persistent workers, and returns when all are done. Workers are created
 /// once (pinned by the caller's `pin` closure, e.g. through hwloc), so a call costs a wake-up,
 /// not a thread creation.
 ///
-/// `@unchecked Sendable`: the job slot is written only by the caller before the start
-/// semaphores are signalled and read by workers after they wait on them; completion is
-/// published through the done semaphore. One `run` at a time (calls are serialized by `lock`).
+/// `@unchecked Sendable`: the job slot is written only by the caller before the job's generation
+/// is published and read by workers after they see it; completion is published through an
+/// atomic count. One `run` at a time (calls are serialized by `lock`).
 public final class ParallelTeam: @unchecked Sendable {
     public let size: Int
     private let state: State
@@ -61,39 +63,116 @@ public final class ParallelTeam: @unchecked Sendable {
         return lower..<upper
     }
 
+    /// The hand-off between the caller and the workers. A worker spins on the job generation for
+    /// `spinNanoseconds` after each job before it sleeps on its semaphore: waking a sleeping
+    /// thread costs a futex call and, under KVM, an interrupt to a halted virtual CPU, which
+    /// small kernels (256³ at 2 threads: about 0.2 ms a call) paid on every call and which
+    /// made their speed bimodal between runs. OpenBLAS's workers spin likewise.
     private final class State: @unchecked Sendable {
-        private let starts: [DispatchSemaphore]
-        private let done = DispatchSemaphore(value: 0)
+        /// How long an idle worker spins before it sleeps.
+        static let spinNanoseconds: UInt64 = 500_000
+
+        /// One worker's sleep: `sleeping` is set by the worker before it waits on `wake`, and
+        /// cleared by whoever sees it set first; the caller signals `wake` when it cleared it.
+        final class Slot: Sendable {
+            let sleeping = Atomic<Bool>(false)
+            let wake = DispatchSemaphore(value: 0)
+        }
+
+        private let slots: [Slot]
+        /// The current job's ticket: its generation (bumped by every job and by shutdown) above
+        /// `participantBits`, and below them how many workers take part (workers
+        /// 1...participants; the others let it pass). One word, so a worker reads both at once:
+        /// read apart, a worker late to let one job pass could take the next one's count and
+        /// run that job twice.
+        private let ticket = Atomic<Int>(0)
+        static let participantBits = 20
+        /// Participants still running the current job.
+        private let remaining = Atomic<Int>(0)
+        private let stopping = Atomic<Bool>(false)
+        /// Written by the caller before the ticket is published, read by participants after they
+        /// see it (the bump's ordering publishes it), cleared after they are done.
         private var job: ((Int) -> Void)?
-        private var stopping = false
 
         init(workers: Int) {
-            starts = (0..<workers).map { _ in DispatchSemaphore(value: 0) }
+            slots = (0..<workers).map { _ in Slot() }
         }
 
-        /// Wakes workers 1...workers.
+        /// Starts workers 1...workers on `body`.
         func start(_ body: @escaping (Int) -> Void, workers: Int) {
             job = body
-            for semaphore in starts.prefix(workers) { semaphore.signal() }
-        }
-
-        func waitForWorkers(_ workers: Int) {
-            for _ in 0..<workers { done.wait() }
-            job = nil
-        }
-
-        func workerLoop(index: Int) {
-            while true {
-                starts[index - 1].wait()
-                if stopping { return }
-                job?(index)
-                done.signal()
+            remaining.store(workers, ordering: .relaxed)
+            publish(participants: workers)
+            for slot in slots.prefix(workers) where slot.sleeping.exchange(false, ordering: .sequentiallyConsistent) {
+                slot.wake.signal()
             }
         }
 
+        /// Returns when every participant has finished (the caller ran its own share meanwhile,
+        /// so this is usually short: spin, then yield the CPU).
+        func waitForWorkers(_ workers: Int) {
+            var spins = 0
+            while remaining.load(ordering: .acquiring) > 0 {
+                spins += 1
+                if spins < 1 << 16 { ckq_spin_pause() } else { sched_yield() }
+            }
+            job = nil
+        }
+
+        /// A new ticket (only the caller writes it, under the team's lock, or shutdown).
+        private func publish(participants: Int) {
+            let generation = ticket.load(ordering: .relaxed) >> Self.participantBits + 1
+            ticket.store(generation << Self.participantBits | participants, ordering: .sequentiallyConsistent)
+        }
+
+        func workerLoop(index: Int) {
+            let slot = slots[index - 1]
+            var seen = 0
+            while true {
+                let current = nextTicket(after: seen, slot: slot)
+                if stopping.load(ordering: .acquiring) { return }
+                seen = current
+                guard index <= current & (1 << Self.participantBits - 1) else { continue }
+                job?(index)
+                remaining.subtract(1, ordering: .releasing)
+            }
+        }
+
+        /// Waits for a ticket other than `seen`: spins, then announces that it sleeps and sleeps
+        /// unless a job came meanwhile. Either the caller sees `sleeping` and signals, or this
+        /// thread sees the new ticket; when both, whoever clears `sleeping` decides whether a
+        /// signal is on its way (and this thread then takes it).
+        private func nextTicket(after seen: Int, slot: Slot) -> Int {
+            var current = ticket.load(ordering: .acquiring)
+            var spinStart: UInt64 = 0
+            var spins = 0
+            while current == seen {
+                spins += 1
+                if spins & 255 == 0 {
+                    let now = DispatchTime.now().uptimeNanoseconds
+                    if spinStart == 0 { spinStart = now }
+                    if now - spinStart > Self.spinNanoseconds {
+                        slot.sleeping.store(true, ordering: .sequentiallyConsistent)
+                        if ticket.load(ordering: .sequentiallyConsistent) == seen {
+                            slot.wake.wait()
+                        } else if !slot.sleeping.exchange(false, ordering: .sequentiallyConsistent) {
+                            slot.wake.wait()  // the caller cleared it first: its signal is on the way
+                        }
+                        spinStart = 0
+                    }
+                }
+                ckq_spin_pause()
+                current = ticket.load(ordering: .acquiring)
+            }
+            return current
+        }
+
         func shutdown() {
-            stopping = true
-            for semaphore in starts { semaphore.signal() }
+            stopping.store(true, ordering: .sequentiallyConsistent)
+            publish(participants: 0)
+            for slot in slots where slot.sleeping.exchange(false, ordering: .sequentiallyConsistent) {
+                slot.wake.signal()
+            }
         }
     }
 }

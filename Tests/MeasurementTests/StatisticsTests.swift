@@ -99,6 +99,20 @@ struct StatisticsTests {
         #expect(result.statistics[2].median == 4)
     }
 
+    @Test("with settle: the pause and untimed warm-up runs precede each sample and count in no time")
+    func interleavedSettle() {
+        let clock = FakeClock()
+        var events: [String] = []
+        // Durations that are binary fractions, so every sum is exact.
+        let candidates: [() -> Void] = [{ clock.now += 1.0 / 32; events.append("A") }, { clock.now += 1.0 / 64; events.append("B") }]
+        let result = InterleavedComparison.run(candidates, runsPerSample: [2, 2], rounds: 2, clock: { clock.now },
+                                                   settle: { clock.now += 5; events.append("settle") })
+        // Warm-up until 0.03 s: A once (1/32 s), B twice; then the 2 timed runs; B first in the second round.
+        #expect(events == ["settle", "A", "A", "A", "settle", "B", "B", "B", "B", "settle", "B", "B", "B", "B", "settle", "A", "A", "A"])
+        #expect(result.statistics[0].median == 1.0 / 32 && result.statistics[1].median == 1.0 / 64)
+        #expect(abs(result.ratios[1].timeRatio - 0.5) < 1e-9)
+    }
+
     @Test("counters requested on a kernel are reported with their backend")
     func counters() throws {
         let kernel = try GEMMKernel(m: 16, n: 16, k: 16, limits: .typical)

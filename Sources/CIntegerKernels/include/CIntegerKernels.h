@@ -117,4 +117,14 @@ void ckq_finish_int(const ckq_weights *w, const float *acc, int64_t ldacc, int64
                     int64_t column_begin, int64_t column_end, const float *scale, const float *zero,
                     float *y, int64_t ldy);
 
+/// One spin-wait step (x86 `pause`, arm64 `yield`): the thread team's workers spin on it for a
+/// while before they sleep.
+static inline void ckq_spin_pause(void) {
+#if defined(__x86_64__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ volatile("yield");
+#endif
+}
+
 #endif
