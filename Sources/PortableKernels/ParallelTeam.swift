@@ -18,7 +18,7 @@ public final class ParallelTeam: @unchecked Sendable {
     /// `pin(index)` runs once on each worker thread (index 1..<size) before its first job; the
     /// calling thread (index 0) is the caller's to pin.
     public init(size: Int, pin: (@Sendable (Int) -> Void)? = nil) {
-        precondition(size >= 1, "a team has at least one thread")
+        precondition(size >= 1 && size < 1 << State.participantBits, "a team has at least one thread and fewer than 2^20")
         self.size = size
         state = State(workers: size - 1)
         for index in 1..<max(size, 1) {
@@ -63,7 +63,7 @@ public final class ParallelTeam: @unchecked Sendable {
         return lower..<upper
     }
 
-    /// The hand-off between the caller and the workers. A worker spins on the job generation for
+    /// The hand-off between the caller and the workers. A worker spins on the job's ticket for
     /// `spinNanoseconds` after each job before it sleeps on its semaphore: waking a sleeping
     /// thread costs a futex call and, under KVM, an interrupt to a halted virtual CPU, which
     /// small kernels (256³ at 2 threads: about 0.2 ms a call) paid on every call and which
