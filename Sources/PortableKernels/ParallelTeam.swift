@@ -109,12 +109,12 @@ public final class ParallelTeam: @unchecked Sendable {
         }
 
         /// Returns when every participant has finished (the caller ran its own share meanwhile,
-        /// so this is usually short: spin, then yield the CPU).
+        /// so this is usually short): spins, yielding the CPU every 256 steps.
         func waitForWorkers(_ workers: Int) {
             var spins = 0
             while remaining.load(ordering: .acquiring) > 0 {
                 spins += 1
-                if spins < 1 << 16 { ckq_spin_pause() } else { sched_yield() }
+                if spins & 255 == 0 { sched_yield() } else { ckq_spin_pause() }
             }
             job = nil
         }
@@ -149,6 +149,10 @@ public final class ParallelTeam: @unchecked Sendable {
             while current == seen {
                 spins += 1
                 if spins & 255 == 0 {
+                    // With more threads than cores (other teams, other processes) a spinner
+                    // must not keep a core from the thread that has the work: yield now and
+                    // then, as OpenBLAS's spinning workers do.
+                    sched_yield()
                     let now = DispatchTime.now().uptimeNanoseconds
                     if spinStart == 0 { spinStart = now }
                     if now - spinStart > Self.spinNanoseconds {
