@@ -1,6 +1,7 @@
 #include "internal.h"
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include <stdlib.h>
 
 // The AVX-512 variants. Each register tile keeps mr x nv fp32 accumulators (one 16-column panel
 // per vector) across the k range and int32 accumulators for one scale group; a group's int32
@@ -23,25 +24,60 @@ CKQ_INLINE TARGET_BW void weights8(const int bits, const uint8_t *panel, int64_t
     }
 }
 
+/// int4 for one- and two-row tiles: the low nibbles (k .. k+3) as stored, q + 8 in 0..15 (the
+/// group's sum then loses 8 · Σx), and the high ones (k+4 .. k+7) as 16 · q, a signed byte:
+/// (byte & 0xf0) ^ 0x80, one vpternlogd (the sum then shifts right by 4, exactly). Two logic
+/// operations a panel and k-step, where `weights8` takes five: decode is bound by the vector
+/// ALU here, not by the L3 it reads from.
+CKQ_INLINE TARGET_BW void weights4_split(const uint8_t *panel, int64_t k, __m512i *low, __m512i *high16) {
+    const __m512i raw = _mm512_loadu_si512(panel + k * 8);
+    *low = _mm512_and_si512(raw, _mm512_set1_epi8(0x0f));
+    *high16 = _mm512_ternarylogic_epi32(raw, _mm512_set1_epi8((char)0xf0), _mm512_set1_epi8((char)0x80), 0x6a);  // (a & b) ^ c
+}
+
+/// Where the run of k that one set of int32 sums covers ends: the scale group, and at most
+/// 65536 k (int4's 16 · q · x sums, at most 130,560 per step of 8 k, stay below 2^31).
+static inline int64_t run_end(const ckq_weights *w, int64_t k, int64_t k_end) {
+    const int64_t end = ckq_group_end(w, k, k_end);
+    return end - k > 65536 ? k + 65536 : end;
+}
+
+/// The sum of the activation bytes (unsigned) at k .. k+3 of every 8 from x (n a multiple of 8).
+CKQ_INLINE TARGET_BW int32_t low_half_sum(const uint8_t *x, int64_t n) {
+    __m512i sums = _mm512_setzero_si512();
+    for (int64_t i = 0; i < n; i += 64) {
+        const __mmask64 lanes = (n - i >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << (n - i)) - 1)) & 0x0f0f0f0f0f0f0f0full;
+        sums = _mm512_add_epi64(sums, _mm512_sad_epu8(_mm512_maskz_loadu_epi8(lanes, x + i), _mm512_setzero_si512()));
+    }
+    return (int32_t)_mm512_reduce_add_epi64(sums);
+}
+
 // VNNI: vpdpbusd multiplies unsigned activations by signed weights, 4 k per 32-bit lane. With
 // one or two rows a second set of int32 accumulators takes every other k-step: vpdpbusd's
 // latency would otherwise bound the decode loop.
+// int4 in those split tiles: `weights4_split`, with `xsum` the rows' low-half activation sums
+// per run of the block (row-major, `xsum_stride` runs per row; from the block function).
 CKQ_INLINE TARGET_VNNI void tile_vnni(const int bits, const int mr, const int nv, const ckq_weights *w, const uint8_t *q,
-                                      int64_t ldq, int64_t p, int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc) {
+                                      int64_t ldq, int64_t p, int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc,
+                                      const int32_t *xsum, int64_t xsum_stride) {
     const int split = mr <= 2;
     const int64_t panel_bytes = ckq_panel_bytes(w);
     const uint8_t *panel[2] = {w->data + p * panel_bytes, w->data + (p + (nv > 1)) * panel_bytes};
     __m512 f[6][2];
     for (int r = 0; r < mr; r++)
         for (int v = 0; v < nv; v++) f[r][v] = first ? _mm512_setzero_ps() : _mm512_loadu_ps(acc + r * ldacc + (p + v) * 16);
-    for (int64_t g = k0; g < k1;) {
-        const int64_t end = ckq_group_end(w, g, k1);
+    const int split4 = split && bits == 4;
+    for (int64_t g = k0, run = 0; g < k1; run++) {
+        const int64_t end = split4 ? run_end(w, g, k1) : ckq_group_end(w, g, k1);
         __m512i a[6][2], b[6][2];
         for (int r = 0; r < mr; r++)
             for (int v = 0; v < nv; v++) a[r][v] = b[r][v] = _mm512_setzero_si512();
         for (int64_t k = g; k < end; k += 8) {
             __m512i w0[2], w1[2];
-            for (int v = 0; v < nv; v++) weights8(bits, panel[v], k, &w0[v], &w1[v]);
+            for (int v = 0; v < nv; v++) {
+                if (split4) weights4_split(panel[v], k, &w0[v], &w1[v]);
+                else weights8(bits, panel[v], k, &w0[v], &w1[v]);
+            }
             for (int r = 0; r < mr; r++) {
                 const __m512i x0 = _mm512_set1_epi32(ckq_load32(q + r * ldq + k)), x1 = _mm512_set1_epi32(ckq_load32(q + r * ldq + k + 4));
                 for (int v = 0; v < nv; v++) {
@@ -54,7 +90,9 @@ CKQ_INLINE TARGET_VNNI void tile_vnni(const int bits, const int mr, const int nv
         for (int v = 0; v < nv; v++) {
             const __m512 scale = _mm512_loadu_ps(ckq_scales(w, p + v, g));
             for (int r = 0; r < mr; r++) {
-                const __m512i sum = split ? _mm512_add_epi32(a[r][v], b[r][v]) : a[r][v];
+                const __m512i sum = split4 ? _mm512_add_epi32(_mm512_sub_epi32(a[r][v], _mm512_set1_epi32(8 * xsum[r * xsum_stride + run])),
+                                                              _mm512_srai_epi32(b[r][v], 4))
+                                    : split ? _mm512_add_epi32(a[r][v], b[r][v]) : a[r][v];
                 f[r][v] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), scale, f[r][v]);
             }
         }
@@ -181,10 +219,10 @@ CKQ_INLINE TARGET_BW void tile_widen(const int fp16, const int mr, const int nv,
         for (int v = 0; v < nv; v++) _mm512_storeu_ps(acc + r * ldacc + (p + v) * 16, _mm512_add_ps(f[r][v], h[r][v]));
 }
 
-#define VNNI8_1(R) tile_vnni(8, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
-#define VNNI8_2(R) tile_vnni(8, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
-#define VNNI4_1(R) tile_vnni(4, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
-#define VNNI4_2(R) tile_vnni(4, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
+#define VNNI8_1(R) tile_vnni(8, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, NULL, 0)
+#define VNNI8_2(R) tile_vnni(8, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, NULL, 0)
+#define VNNI4_1(R) tile_vnni(4, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, xsum + r * runs, runs)
+#define VNNI4_2(R) tile_vnni(4, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, xsum + r * runs, runs)
 #define BW8_1(R) tile_bw(8, 0, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
 #define BW8_2(R) tile_bw(8, 0, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
 #define BW4_1(R) tile_bw(4, 0, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
@@ -208,7 +246,24 @@ TARGET_BW void ckq_widen_block_avx512(const ckq_weights *w, const float *q, int6
 
 TARGET_VNNI void ckq_int_block_avx512vnni(const ckq_weights *w, const uint8_t *q, int64_t ldq, int64_t rows, int64_t p0, int64_t p1,
                                           int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc, int mr, int nv) {
-    if (w->bits == 8) { CKQ_BLOCK_LOOP(VNNI8) } else { CKQ_BLOCK_LOOP(VNNI4) }
+    if (w->bits == 8) {
+        CKQ_BLOCK_LOOP(VNNI8)
+        return;
+    }
+    // int4: each row's low-half activation sum per run of the block (`tile_vnni`'s split tiles).
+    int64_t runs = 0;
+    for (int64_t g = k0; g < k1; g = run_end(w, g, k1)) runs++;
+    int32_t on_stack[1024];
+    int32_t *xsum = rows * runs <= 1024 ? on_stack : malloc((size_t)(rows * runs) * sizeof(int32_t));
+    if (!xsum) abort();
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t g = k0, run = 0; g < k1; run++) {
+            const int64_t end = run_end(w, g, k1);
+            xsum[r * runs + run] = low_half_sum(q + r * ldq + g, end - g);
+            g = end;
+        }
+    CKQ_BLOCK_LOOP(VNNI4)
+    if (xsum != on_stack) free(xsum);
 }
 
 TARGET_BW void ckq_int_block_avx512bw(const ckq_weights *w, const uint8_t *q, int64_t ldq, int64_t rows, int64_t p0, int64_t p1,

@@ -78,6 +78,27 @@ struct DotProductTests {
         }
     }
 
+    /// The decode tiles (one and two rows) keep int4's high nibbles as 16·q and end a run of int32
+    /// sums every 65536 k (and at every group); the sums and the low-half activation sums they are
+    /// corrected by must cover the same runs.
+    @Test("int4 decode over a K longer than one run of int32 sums (65536), per channel and grouped: the portable C's result")
+    func int4LongRuns() throws {
+        let (n, k) = (32, 70_000)
+        let operands = Self.operands(n: n, k: k)
+        for isa in Self.runnable([.avx512vnni]) {
+            for (m, group) in [(1, 0), (2, 0), (2, 128)] {
+                func layer(_ isa: KernelISA, mr: Int, nv: Int) throws -> DotProductInstance {
+                    try DotProductInstance(m: m, n: n, k: k, epilogue: .none, precision: .int4, group: group, arithmetic: .u8, isa: isa,
+                                           mr: mr, nv: nv, kc: (k + 63) / 64 * 64, threads: 1, team: Self.team, operands: operands)
+                }
+                let expected = Self.output(of: try layer(.generic, mr: 1, nv: 1), m: m, k: k, n: n)
+                let y = Self.output(of: try layer(isa, mr: m, nv: 2), m: m, k: k, n: n)
+                let scale = max(1, expected.map(abs).max() ?? 1)
+                #expect(zip(y, expected).allSatisfy { abs($0 - $1) <= 1e-5 * scale }, "\(isa) m=\(m) group=\(group)")
+            }
+        }
+    }
+
     @Test("activations: symmetric rows keep 0 at 0 and ±max at ±127; asymmetric rows use all 256 levels; NaN and infinities do not trap")
     func activationQuantization() {
         let x: [Float] = [-2, -1, 0, 0.5, 1, 4]
