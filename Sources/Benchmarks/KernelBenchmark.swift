@@ -24,6 +24,9 @@ public struct KernelBenchmark {
         public var comparePrecisions: [(precision: Precision, overrides: String)] = []
         /// Also measure what the harness adds over a bare loop of the same instance.
         public var checkHarness = false
+        /// The peer's weights in `WeightMemory` (huge pages) as tunebench's own are, not in an
+        /// ordinary buffer as a caller's would be.
+        public var peerHugePages = false
 
         public init(problem: KernelProblem, overrides: String = "", threads: Int? = nil, counters: [String] = [], vsOpenBLAS: Bool = false,
                     options: MeasurementOptions = .init(), rounds: Int = 15) {
@@ -108,7 +111,7 @@ public struct KernelBenchmark {
         if request.vsOpenBLAS {
             progress("racing OpenBLAS, \(request.rounds) interleaved rounds")
             peer = try raceOpenBLAS(kernel: kernel, instance: instance, measurement: measurement, threads: threads,
-                                    rounds: request.rounds, team: team)
+                                    rounds: request.rounds, hugePages: request.peerHugePages, team: team)
         }
         var report = Report(problem: request.problem, config: config, profileID: profile.id, measurement: measurement,
                             gflops: gflops, boundGFLOPS: bound?.gflops, boundKind: bound?.description, peer: peer)
@@ -129,10 +132,10 @@ public struct KernelBenchmark {
     static let peerSettleSeconds = 0.15
 
     private func raceOpenBLAS(kernel: any TunableKernel, instance: any KernelInstance, measurement: KernelMeasurement,
-                              threads: Int, rounds: Int, team: ParallelTeam) throws -> PeerComparison {
+                              threads: Int, rounds: Int, hugePages: Bool, team: ParallelTeam) throws -> PeerComparison {
         let (m, n, k) = try gemmDimensions(kernel)
         OpenBLASGEMM.setThreads(threads)
-        let peer = OpenBLASGEMM(m: m, n: n, k: k)
+        let peer = OpenBLASGEMM(m: m, n: n, k: k, weightMemory: hugePages)
         peer.run()
         let check = peer.validate()
         guard check.passed else { throw KernelError.unsupported("OpenBLAS computed a wrong result: \(check)") }
@@ -146,7 +149,7 @@ public struct KernelBenchmark {
         )
         let ratio = comparison.ratios[1] // peer time / our time
         return PeerComparison(
-            name: "OpenBLAS \(peer.routine)", oursGFLOPS: kernel.flops / comparison.statistics[0].median / 1e9,
+            name: "OpenBLAS \(peer.routine)\(hugePages ? " (its weights on huge pages)" : "")", oursGFLOPS: kernel.flops / comparison.statistics[0].median / 1e9,
             peerGFLOPS: kernel.flops / comparison.statistics[1].median / 1e9,
             speedup: ratio.timeRatio, speedupLow: ratio.low, speedupHigh: ratio.high, rounds: rounds
         )

@@ -12,12 +12,14 @@ public final class OpenBLASGEMM: KernelInstance {
     let b: FloatBuffer
     let c: FloatBuffer
 
-    public init(m: Int, n: Int, k: Int) {
+    /// - Parameter weightMemory: B in `WeightMemory` (huge pages), as tunebench's repacked
+    ///   weights are; else an ordinary buffer, as a caller's would be.
+    public init(m: Int, n: Int, k: Int, weightMemory: Bool = false) {
         self.m = m
         self.n = n
         self.k = k
         a = FloatBuffer(random: m * k, seed: 1)
-        b = FloatBuffer(random: k * n, seed: 2)
+        b = FloatBuffer(random: k * n, seed: 2, weightMemory: weightMemory)
         c = FloatBuffer(count: m * n)
     }
 

@@ -26,7 +26,7 @@ package final class DotProductWeights: @unchecked Sendable {
         let kp = (k + 63) / 64 * 64, panels = (n + 15) / 16
         // The kernels step through the padded K: its groups past K need scales too.
         let groups = w.precision.isQuantized && w.group > 0 ? (kp + Int64(w.group) - 1) / Int64(w.group) : 1
-        data = .allocate(byteCount: Int(max(64, ckq_packed_bytes(k, n, bits))), alignment: 64)
+        data = WeightMemory.allocate(byteCount: Int(ckq_packed_bytes(k, n, bits)))
         scales = .allocate(capacity: Int(panels * groups * 16))
         sums = .allocate(capacity: Int(panels * 16))
         packed = ckq_weights(
@@ -48,7 +48,7 @@ package final class DotProductWeights: @unchecked Sendable {
     }
 
     deinit {
-        data.deallocate()
+        WeightMemory.deallocate(data)
         scales.deallocate()
         sums.deallocate()
     }

@@ -42,16 +42,21 @@ public struct TestData {
 public final class FloatBuffer: @unchecked Sendable {
     public let pointer: UnsafeMutablePointer<Float>
     public let count: Int
+    private let weightMemory: Bool
 
-    public init(count: Int, zeroed: Bool = true) {
+    /// - Parameter weightMemory: from `WeightMemory` (huge pages from 2 MiB on, always zeroed):
+    ///   for weights repacked at load and streamed on every call.
+    public init(count: Int, zeroed: Bool = true, weightMemory: Bool = false) {
         self.count = count
-        pointer = UnsafeMutableRawPointer.allocate(byteCount: max(count, 16) * 4, alignment: 64)
-            .bindMemory(to: Float.self, capacity: max(count, 16))
-        if zeroed { pointer.initialize(repeating: 0, count: max(count, 16)) }
+        self.weightMemory = weightMemory
+        let raw = weightMemory ? WeightMemory.allocate(byteCount: max(count, 16) * 4)
+            : UnsafeMutableRawPointer.allocate(byteCount: max(count, 16) * 4, alignment: 64)
+        pointer = raw.bindMemory(to: Float.self, capacity: max(count, 16))
+        if zeroed && !weightMemory { pointer.initialize(repeating: 0, count: max(count, 16)) }
     }
 
-    public convenience init(random count: Int, seed: UInt64) {
-        self.init(count: count, zeroed: false)
+    public convenience init(random count: Int, seed: UInt64, weightMemory: Bool = false) {
+        self.init(count: count, zeroed: false, weightMemory: weightMemory)
         var data = TestData(seed: seed)
         data.fill(pointer, count: count)
     }
@@ -63,6 +68,6 @@ public final class FloatBuffer: @unchecked Sendable {
     }
 
     deinit {
-        UnsafeMutableRawPointer(pointer).deallocate()
+        if weightMemory { WeightMemory.deallocate(pointer) } else { UnsafeMutableRawPointer(pointer).deallocate() }
     }
 }

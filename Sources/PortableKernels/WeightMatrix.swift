@@ -40,7 +40,7 @@ public final class WeightMatrix: @unchecked Sendable {
         // int4 packs two rows per byte row: an odd K needs a last, half-used byte row (without
         // it, quantizing a 27-row conv weight with group 32 wrote past the allocation).
         let bytes = precision == .int4 ? (rows + 1) / 2 * columns : count * Int(precision.bytesPerWeight)
-        storage = .allocate(byteCount: max(bytes, 64), alignment: 64)
+        storage = WeightMemory.allocate(byteCount: bytes)
         switch precision {
         case .fp32:
             storage.copyMemory(from: weights, byteCount: count * 4)
@@ -76,7 +76,7 @@ public final class WeightMatrix: @unchecked Sendable {
     }
 
     deinit {
-        if ownsStorage { storage.deallocate() }
+        if ownsStorage { WeightMemory.deallocate(storage) }
         scales?.deallocate()
     }
 

@@ -45,6 +45,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .customLong("vs-openblas"), help: "Race OpenBLAS on the same shape (cblas_sgemv for one row, else cblas_sgemm), interleaved, and print the ratio.")
     var vsOpenBLAS = false
 
+    @Flag(name: .customLong("peer-huge-pages"), help: "With --vs-openblas: OpenBLAS's weights on huge pages, as tunebench's repacked ones are (default: an ordinary buffer, as a caller's).")
+    var peerHugePages = false
+
     @Option(name: .customLong("vs-precisions"), help: "Race these weight precisions, interleaved, with the same configuration or their own overrides after @ joined by +, e.g. fp16,int8@prefetch=1024+nb=8.",
             transform: PrecisionOverrides.parse)
     var vsPrecisions: [(precision: Precision, overrides: String)] = []
@@ -74,6 +77,7 @@ struct BenchCommand: ParsableCommand {
                 vsOpenBLAS: vsOpenBLAS, options: MeasurementOptions(timeCap: timeCap, flushBytes: flush), rounds: rounds
             )
             request.checkHarness = checkHarness
+            request.peerHugePages = peerHugePages
             request.options.multiplexCounters = multiplex
             request.comparePrecisions = vsPrecisions
             let report = try KernelBenchmark(profile: profile, topology: try HwlocTopology()).run(request) { printToStderr($0) }

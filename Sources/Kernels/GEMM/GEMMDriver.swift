@@ -42,7 +42,7 @@ final class GEMMDriver: @unchecked Sendable {
         microKernel = Self.microKernel(mr: mr, nr: nr)
         if config.int("pack_b") == 2 {
             let panels = (n + nr - 1) / nr
-            let buffer = FloatBuffer(count: panels * nr * k)
+            let buffer = FloatBuffer(count: panels * nr * k, weightMemory: true)
             Kernels.packB(weights, k0: 0, kc: k, n0: 0, nc: n, nr: nr, into: buffer.pointer)
             prepacked = buffer
         } else {

@@ -32,8 +32,7 @@ final class GEMVWeights: @unchecked Sendable {
         columnBytes = w.precision == .int4 ? kp / 2 : kp * Int(w.precision.bytesPerWeight)
         unitShift = w.precision == .int4 ? 6 : 4
         unitBytes = w.precision == .int4 ? 32 : 16 * Int(w.precision.bytesPerWeight)
-        storage = .allocate(byteCount: max(64, columnBytes * w.columns), alignment: 64)
-        storage.initializeMemory(as: UInt8.self, repeating: 0, count: max(64, columnBytes * w.columns))
+        storage = WeightMemory.allocate(byteCount: columnBytes * w.columns)
         let unitK = 1 << unitShift
         for n in 0..<w.columns {
             let (tileStart, width) = n < tiledColumns ? (n - n % tileColumns, tileColumns) : (n, 1)
@@ -53,7 +52,7 @@ final class GEMVWeights: @unchecked Sendable {
         column < tiledColumns ? (column - column % tileColumns, tileColumns) : (column, 1)
     }
 
-    deinit { storage.deallocate() }
+    deinit { WeightMemory.deallocate(storage) }
 
     /// Stores weight (k, n) at position `u` of its unit (0 ..< 16, or 0 ..< 64 for int4).
     private static func store(_ w: WeightMatrix, row: Int, column n: Int, into column: UnsafeMutableRawPointer, offset k: Int) {
