@@ -15,9 +15,10 @@ public enum ModelBinding {
         }
     }
 
-    /// The fp32 analytical configuration of the kernel that serves `layer`.
+    /// The fp32 analytical configuration of the kernel that serves `layer`, for the tiles this
+    /// process runs.
     public static func analytical(_ layer: Layer, limits: MachineSizes) -> KernelConfig {
-        AnalyticalDefaults.config(kernel: layer.kernel, m: layer.m ?? 1, precision: .fp32, limits: limits)
+        AnalyticalDefaults.config(kernel: layer.kernel, m: layer.m ?? 1, precision: .fp32, limits: limits.runnable)
     }
 
     /// The layer's kernel (from KernelCatalog) bound to the model's weights, or for matmul to

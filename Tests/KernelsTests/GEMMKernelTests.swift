@@ -1,3 +1,4 @@
+import Foundation
 @testable import Kernels
 import Testing
 
@@ -29,6 +30,27 @@ struct GEMMKernelTests {
             #expect(result.passed, "\(mr)x\(nr) \(m)x\(n)x\(k) loop=\(loop): \(result)")
             #expect(result.checkedElements == min(m, 48) * min(n, 384))
         }
+    }
+
+    @Test("the analytical default: the 8x32 tile with 16 vector lanes where this process runs it, else 4x24; conv2d keeps 4x24; sizes written without lanes read as 8")
+    func analyticalTile() throws {
+        let wide = MachineSizes(l1dBytes: 32 << 10, l2Bytes: 1 << 20, l3Bytes: 32 << 20, cores: 2, vectorLanes: 16)
+        let config = AnalyticalDefaults.gemm(limits: wide, quantized: false)
+        // kc: the 32-column panel in 3/4 of L1d; mc: a multiple of 8 in 1/3 of L2; nc: of 32 in a quarter of a core's L3.
+        #expect(config.int("mr") == 8 && config.int("nr") == 32 && config.int("kc") == 192 && config.int("mc") == 384 && config.int("nc") == 4096,
+                "\(config)")
+        let narrow = AnalyticalDefaults.gemm(limits: .typical, quantized: false)
+        #expect(narrow.int("mr") == 4 && narrow.int("nr") == 24 && narrow.int("kc") == 256 && narrow.int("nc") == 4080, "\(narrow)")
+        #expect(AnalyticalDefaults.conv2d(limits: wide, precision: .fp32).int("nr") == 24)
+        for limits in [wide, .typical] {
+            let kernel = try GEMMKernel(m: 256, n: 256, k: 256, limits: limits)
+            #expect(kernel.space.isValid(kernel.defaultConfig), "\(kernel.defaultConfig): \(kernel.space.violations(kernel.defaultConfig))")
+            #expect(kernel.defaultConfig.int("nr") == (limits.vectorLanes == 16 && GEMMKernel.wideVectors ? 32 : 24))
+        }
+        let old = try JSONDecoder().decode(MachineSizes.self, from: Data(#"{"l1dBytes":32768,"l2Bytes":524288,"l3Bytes":33554432,"cores":2}"#.utf8))
+        #expect(old == .typical && old.vectorLanes == 8)
+        let roundTrip = try JSONDecoder().decode(MachineSizes.self, from: try JSONEncoder().encode(wide))
+        #expect(roundTrip == wide)
     }
 
     @Test("packing modes: A in place, B in place, B packed per call, B prepacked", arguments: ["pack_a=0", "pack_b=0", "pack_b=1", "pack_b=2", "pack_a=0,pack_b=2"])

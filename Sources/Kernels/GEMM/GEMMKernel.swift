@@ -119,9 +119,9 @@ public struct GEMMKernel: TunableKernel {
         arithmeticChoice ? Arithmetic.completing(config, precision: precision) : config
     }
 
-    /// The analytical configuration (AnalyticalDefaults.gemm).
+    /// The analytical configuration (AnalyticalDefaults.gemm), for the tiles this process runs.
     public var defaultConfig: KernelConfig {
-        completing(AnalyticalDefaults.gemm(limits: limits, quantized: precision.isQuantized, kernel: name))
+        completing(AnalyticalDefaults.gemm(limits: limits.runnable, quantized: precision.isQuantized, kernel: name))
     }
 
     /// Configurations a search measures before the default (`TunableKernel.alternativeDefaults`):
@@ -130,11 +130,10 @@ public struct GEMMKernel: TunableKernel {
     ///   fewer), the largest K block of 512, 256, 128 whose panel fits L1. (In a space of about
     ///   600,000 BLIS configurations a search would rarely sample the few hundred of the
     ///   dot-product kernels on its own.)
-    /// - in builds with 16-lane vectors, the default on the 8x32 micro-kernel: the analytical
-    ///   default's 4x24 tile is AVX2's (the runtime library's fallback, which cannot know the
-    ///   build, shares it), and on the AVX-512 Xeon here 8x32 ran 132 against 69–75 GFLOP/s on
-    ///   512x4096x4096, which 30-second searches from the default did not find
-    ///   (`results/arithmetic-fa264a017ddc3036.md`).
+    /// - on CPUs with 16-lane vectors whose sizes do not say so (`MachineSizes.vectorLanes` 8,
+    ///   as in sizes recorded before it existed), the default on the 8x32 micro-kernel: on the
+    ///   AVX-512 Xeon here 8x32 ran 132 against 69–75 GFLOP/s for 4x24 on 512x4096x4096, which
+    ///   30-second searches from the default did not find (`results/arithmetic-fa264a017ddc3036.md`).
     public var alternativeDefaults: [KernelConfig] {
         var alternatives: [KernelConfig] = []
         if arithmeticChoice {
@@ -149,7 +148,7 @@ public struct GEMMKernel: TunableKernel {
                 return [512, 256, 128].lazy.map { kc in dp.values["kc"] = .int(kc); return dp }.first { space.isValid($0) }
             }
         }
-        if Self.wideVectors, m >= 8 {
+        if Self.wideVectors, m >= 8, defaultConfig.int("nr") != 32 {
             var wide = defaultConfig
             wide.values.merge(["mr": 8, "nr": 32, "mc": 96, "pack_a": 1, "pack_b": activationB ? 1 : 2]) { _, new in new }
             let defaultNC = defaultConfig.int("nc") ?? 256

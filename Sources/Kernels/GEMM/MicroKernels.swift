@@ -34,6 +34,12 @@ enum MicroKernelVariant: String, CaseIterable, Sendable {
     }
 }
 
+extension MachineSizes {
+    /// These sizes with the vector lanes of the micro-kernels this process runs (16 only where
+    /// the CPU runs AVX-512 and TUNEBENCH_MAX_ISA allows it): what analytical defaults are for.
+    public var runnable: MachineSizes { capped(vectorLanes: GEMMKernel.wideVectors ? 16 : 8) }
+}
+
 /// The micro-kernel of an MR x NR tile in the variant this CPU runs; nil for a tile there is
 /// none of, or one the CPU cannot run.
 func microKernel(mr: Int, nr: Int) -> MicroKernel? {
