@@ -30,19 +30,24 @@ public struct InterleavedComparison: Sendable {
     /// come back): for candidates with thread pools of their own, whose idle threads spin for a
     /// while after each call (OpenBLAS's for 2^28 cycles, tunebench's team for 0.5 ms) and
     /// would otherwise take the next candidate's cores.
+    /// `warmUp` alone (no settle) also runs that warm-up before each sample: each sample then
+    /// starts with the candidate's own data in the caches, as the single-candidate measurements
+    /// a race follows had it (the weights of a decode layer fill most of L3, and the previous
+    /// candidate's run evicted them).
     /// `clock` is injectable so tests can check the arithmetic with exact durations.
     public static func run(_ candidates: [() -> Void], runsPerSample: [Int], rounds: Int,
-                           clock: () -> Double = MonotonicClock.seconds, settle: (() -> Void)? = nil) -> InterleavedComparison {
+                           clock: () -> Double = MonotonicClock.seconds, settle: (() -> Void)? = nil,
+                           warmUp: Bool = false) -> InterleavedComparison {
         precondition(!candidates.isEmpty && candidates.count == runsPerSample.count && rounds > 0)
         var samples = Array(repeating: [Double](), count: candidates.count)
         for round in 0..<rounds {
             let order = round % 2 == 0 ? Array(candidates.indices) : candidates.indices.reversed()
             for index in order {
                 let runs = runsPerSample[index]
-                if let settle {
-                    settle()
-                    let warmUp = clock()
-                    repeat { candidates[index]() } while clock() - warmUp < Self.settledWarmUpSeconds
+                settle?()
+                if settle != nil || warmUp {
+                    let start = clock()
+                    repeat { candidates[index]() } while clock() - start < Self.settledWarmUpSeconds
                 }
                 let begin = clock()
                 for _ in 0..<runs { candidates[index]() }

@@ -56,7 +56,11 @@ public final class InProcessTrialRunner: TrialRunner {
             instances.append(instance)
             runs.append(measurer.warmUpAndCalibrateRuns(instance))
         }
-        let comparison = InterleavedComparison.run(instances.map { instance in { instance.run() } }, runsPerSample: runs, rounds: rounds)
+        // Warm: each sample as the trials measured it (a decode layer's weights fill most of L3, and
+        // a cold race of kernels all reading from DRAM picked among ties at random: on Zen 4 it
+        // chose the fp32 dot loops for a bf16 layer `vdpbf16ps` ran 1.5x as fast).
+        let comparison = InterleavedComparison.run(instances.map { instance in { instance.run() } }, runsPerSample: runs, rounds: rounds,
+                                                   warmUp: true)
         return RaceOutcome(statistics: comparison.statistics, timeRatios: comparison.ratios.map(\.timeRatio), rounds: rounds)
     }
 }

@@ -113,6 +113,20 @@ struct StatisticsTests {
         #expect(abs(result.ratios[1].timeRatio - 0.5) < 1e-9)
     }
 
+    @Test("with warmUp alone: untimed runs precede each sample, no pause; without either, none")
+    func interleavedWarmUp() {
+        let clock = FakeClock()
+        var events: [String] = []
+        let candidates: [() -> Void] = [{ clock.now += 1.0 / 32; events.append("A") }, { clock.now += 1.0 / 64; events.append("B") }]
+        let warm = InterleavedComparison.run(candidates, runsPerSample: [1, 1], rounds: 2, clock: { clock.now }, warmUp: true)
+        // Warm-up until 0.03 s: A once, B twice; then one timed run each; B first in the second round.
+        #expect(events == ["A", "A", "B", "B", "B", "B", "B", "B", "A", "A"])
+        #expect(warm.statistics[0].median == 1.0 / 32 && warm.statistics[1].median == 1.0 / 64)
+        events.removeAll()
+        _ = InterleavedComparison.run(candidates, runsPerSample: [1, 1], rounds: 2, clock: { clock.now })
+        #expect(events == ["A", "B", "B", "A"])
+    }
+
     @Test("counters requested on a kernel are reported with their backend")
     func counters() throws {
         let kernel = try GEMMKernel(m: 16, n: 16, k: 16, limits: .typical)
