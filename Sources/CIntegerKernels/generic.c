@@ -2,7 +2,7 @@
 #include <string.h>
 
 // Portable C for every machine: the reference the variants are tested against, and what runs
-// where no variant does (arm64 today). Activations are in the signed format.
+// where no variant does. Activations are in the signed format.
 
 void ckq_int_block_generic(const ckq_weights *w, const uint8_t *q, int64_t ldq, int64_t rows, int64_t p0, int64_t p1,
                            int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc) {

@@ -71,6 +71,10 @@ void ckq_bf16_block_amx(const ckq_weights *w, const uint16_t *q, int64_t ldq, in
 void ckq_quantize_row_avx2(int unsigned_out, int mode, const float *x, int64_t k, int64_t kp, uint8_t *q, float *scale, float *zero);
 void ckq_quantize_row_avx512(int unsigned_out, int mode, const float *x, int64_t k, int64_t kp, uint8_t *q, float *scale, float *zero);
 #endif
+#if defined(__aarch64__)
+void ckq_int_block_neondot(const ckq_weights *w, const uint8_t *q, int64_t ldq, int64_t rows, int64_t p0, int64_t p1,
+                           int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc, int mr, int nv);
+#endif
 void ckq_int_block_generic(const ckq_weights *w, const uint8_t *q, int64_t ldq, int64_t rows, int64_t p0, int64_t p1,
                            int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc);
 void ckq_bf16_block_generic(const ckq_weights *w, const uint16_t *q, int64_t ldq, int64_t rows, int64_t p0, int64_t p1,

@@ -6,6 +6,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #endif
+#if defined(__aarch64__) && defined(__linux__)
+#include <sys/auxv.h>
+#endif
 
 // __builtin_cpu_supports reads cpuid once (compiler runtime) and reports AVX/AVX-512 features
 // only when the OS saves their registers (XCR0), so a variant it allows cannot fault.
@@ -16,7 +19,7 @@ static int max_isa(void) {
     static int cached = -1;  // written once with the same value by any thread that gets here first
     int known = __atomic_load_n(&cached, __ATOMIC_RELAXED);
     if (known >= 0) return known;
-    const char *names[CKQ_ISA_COUNT] = {"generic", "avx2", "avx512bw", "avx512vnni", "avx512bf16", "amxint8", "amxbf16"};
+    const char *names[CKQ_ISA_COUNT] = {"generic", "avx2", "avx512bw", "avx512vnni", "avx512bf16", "amxint8", "amxbf16", "neondot"};
     const char *value = getenv("TUNEBENCH_MAX_ISA");
     int cap = CKQ_ISA_COUNT - 1;
     if (value && *value) {
@@ -72,6 +75,10 @@ int ckq_isa_available(int isa) {
     case CKQ_AMXBF16:
         return ckq_isa_available(CKQ_AVX512BW) && (amx_features() >> 22 & 1);
 #endif
+#endif
+#if defined(__aarch64__) && defined(__linux__)
+    case CKQ_NEONDOT:
+        return (getauxval(AT_HWCAP) >> 20 & 1) != 0;  // HWCAP_ASIMDDP
 #endif
     default: return 0;
     }

@@ -137,6 +137,9 @@ void ckq_gemm_int_block(int isa, const ckq_weights *w, const uint8_t *q, int64_t
     case CKQ_AMXINT8: ckq_int_block_amx(w, q, ldq, rows, panel_begin, panel_end, k_begin, k_end, first, acc, ldacc, mr, nv); return;
 #endif
 #endif
+#if defined(__aarch64__)
+    case CKQ_NEONDOT: ckq_int_block_neondot(w, q, ldq, rows, panel_begin, panel_end, k_begin, k_end, first, acc, ldacc, mr, nv); return;
+#endif
     default: ckq_int_block_generic(w, q, ldq, rows, panel_begin, panel_end, k_begin, k_end, first, acc, ldacc); return;
     }
 }

@@ -109,7 +109,9 @@ public final class DotProductLayer: @unchecked Sendable {
     public static func tiles(_ config: KernelConfig, m: Int, k: Int, isa: KernelISA) -> (mr: Int, nv: Int, kc: Int) {
         if config.kernel == "gemv" {
             let mr = [6, 4, 2, 1].first { $0 <= m } ?? 1
-            return (isa == .avx2 ? min(mr, 2) : mr, isa == .avx2 && mr > 1 ? 1 : 2, max(64, (k + 63) / 64 * 64))
+            // AVX2 and NEON have 16 and 32 registers of 4 or 8 lanes: at most 2 rows, and then one panel.
+            let narrow = isa == .avx2 || isa == .neondot
+            return (narrow ? min(mr, 2) : mr, narrow && mr > 1 ? 1 : 2, max(64, (k + 63) / 64 * 64))
         }
         return (config.int("mr") ?? 1, max(1, (config.int("nr") ?? 16) / 16), config.int("kc") ?? 256)
     }

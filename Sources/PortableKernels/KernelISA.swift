@@ -1,10 +1,11 @@
 import CIntegerKernels
 
-/// The instruction-set variants of the dot-product kernels (CIntegerKernels). All are compiled
-/// into every x86-64 build; which may run is asked of the CPU at run time, so a portable build
-/// uses AVX-512 VNNI on the machines that have it, and AMX where the CPU (and the OS) allows it.
+/// The instruction-set variants of the dot-product kernels (CIntegerKernels). All x86 ones are
+/// compiled into every x86-64 build, `neondot` (SDOT) into every arm64 one; which may run is
+/// asked of the CPU at run time, so a portable build uses AVX-512 VNNI on the machines that have
+/// it, AMX where the CPU (and the OS) allows it, and SDOT on arm64 CPUs with the dot product.
 public enum KernelISA: String, CaseIterable, Sendable {
-    case generic, avx2, avx512bw, avx512vnni, avx512bf16, amxint8, amxbf16
+    case generic, avx2, avx512bw, avx512vnni, avx512bf16, amxint8, amxbf16, neondot
 
     package var code: Int32 {
         switch self {
@@ -15,6 +16,7 @@ public enum KernelISA: String, CaseIterable, Sendable {
         case .avx512bf16: Int32(CKQ_AVX512BF16)
         case .amxint8: Int32(CKQ_AMXINT8)
         case .amxbf16: Int32(CKQ_AMXBF16)
+        case .neondot: Int32(CKQ_NEONDOT)
         }
     }
 
@@ -31,13 +33,14 @@ public enum KernelISA: String, CaseIterable, Sendable {
         case .avx512bf16: ["avx512f", "avx512bw", "avx512_bf16"]
         case .amxint8: ["avx512f", "avx512bw", "amx_tile", "amx_int8"]
         case .amxbf16: ["avx512f", "avx512bw", "amx_tile", "amx_bf16"]
+        case .neondot: ["asimddp"]
         }
     }
 
     /// The integer (W8A8, W4A8) variants this CPU runs; the portable C one only where no vector
     /// variant does (it is far slower than the fp32 kernels, so never worth a trial beside one).
     public static var integerVariants: [KernelISA] {
-        let vector = [KernelISA.avx2, .avx512bw, .avx512vnni, .amxint8].filter(\.isAvailable)
+        let vector = [KernelISA.avx2, .avx512bw, .avx512vnni, .amxint8, .neondot].filter(\.isAvailable)
         return vector.isEmpty ? [.generic] : vector
     }
 

@@ -38,7 +38,7 @@ struct DotProductTests {
         // int4 packs two columns per byte: an even N, still no whole number of panels.
         let (n, k) = (precision == .int4 ? 38 : 37, 200)
         let operands = Self.operands(n: n)
-        let variants = Self.runnable(act == "u7" ? [.avx2, .avx512bw] : [.avx2, .avx512bw, .avx512vnni, .amxint8])
+        let variants = Self.runnable(act == "u7" ? [.avx2, .avx512bw] : [.avx2, .avx512bw, .avx512vnni, .amxint8, .neondot])
         // 37 rows: two AMX blocks of 32 rows, the second with one partial 16-row tile.
         for m in [1, 3, 7, 37] {
             for group in [0, 32] {
@@ -280,7 +280,7 @@ struct DotProductTests {
     func unavailableVariant() throws {
         let gemm = try GEMMKernel(m: 4, n: 32, k: 64, precision: .int8, limits: .typical)
         let unknown = try gemm.defaultConfig.applying(overrides: "act=s8,isa=neon_dotprod,mr=1,nr=16,kc=64,mc=48,nc=256,loop=n,order=jr,pack_a=0,pack_b=2")
-        #expect(throws: KernelError.invalidConfig("isa=neon_dotprod is not a kernel variant (known: generic, avx2, avx512bw, avx512vnni, avx512bf16, amxint8, amxbf16)")) {
+        #expect(throws: KernelError.invalidConfig("isa=neon_dotprod is not a kernel variant (known: generic, avx2, avx512bw, avx512vnni, avx512bf16, amxint8, amxbf16, neondot)")) {
             try gemm.instantiate(unknown, team: Self.team)
         }
         guard let missing = KernelISA.allCases.first(where: { !$0.isAvailable }) else {

@@ -11,8 +11,9 @@ import Testing
 @Suite("tuner", .serialized)
 struct TunerTests {
     static let profile: HardwareProfile = try! HardwareProbe.probeLiveMachine()
-    /// Five configurations: the register tiles, everything else fixed.
-    static let tilesOnly = "threads=1,loop=n,order=jr,pack_a=1,pack_b=2,nc=240,mc=48,kc=64"
+    /// The register tiles, everything else fixed (nc=480: a multiple of every tile's NR, so the
+    /// analytical tile, 4x24 or with AVX-512 8x32, is in the space).
+    static let tilesOnly = "threads=1,loop=n,order=jr,pack_a=1,pack_b=2,nc=480,mc=48,kc=64"
 
     static func quick(_ problem: KernelProblem, strategy: String = "random", budget: Int? = 8, fixed: String = tilesOnly) -> TuneRequest {
         var request = TuneRequest(problem: problem, strategy: strategy, budgetTrials: budget, fixed: fixed, raceRounds: 3)
@@ -30,14 +31,15 @@ struct TunerTests {
         let path = try temporaryPath("t.sqlite")
         let tuner = try Self.tuner(path)
         let result = try tuner.tune(Self.quick(KernelProblem(layer: .gemm(m: 24, n: 40, k: 24), kernel: .gemm), strategy: "exhaustive", budget: 100))
-        // The five 8-lane tiles, and in an AVX-512 build the 16-lane ones whose NR divides nc=240.
-        let tiles = GEMMKernel.microTiles.filter { 240 % $0.nr == 0 }.count
+        // The five 8-lane tiles, and on an AVX-512 CPU the four 16-lane ones.
+        let tiles = GEMMKernel.microTiles.filter { 480 % $0.nr == 0 }.count
         #expect(tiles >= 5 && result.validSpaceSize == tiles)
         #expect(result.trials.count == tiles)
         #expect(Set(result.trials.map(\.config)).count == tiles)
         #expect(result.stopReason == .exhausted)
         #expect(result.trials[0].source == "analytical")
-        #expect(result.trials[0].config.contains("mr=4") && result.trials[0].config.contains("nr=24"))
+        let analytical = AnalyticalDefaults.gemm(limits: MachineSizes(profile: Self.profile).runnable, quantized: false)
+        #expect(result.trials[0].config.contains("mr=\(analytical.int("mr")!),") && result.trials[0].config.contains("nr=\(analytical.int("nr")!),"))
         #expect(result.trials.allSatisfy { $0.status == .ok && ($0.gflops ?? 0) > 0 && ($0.relativeError ?? 1) < 1e-4 })
         let best = try #require(result.best)
         #expect(try tuner.database.best() == [best])
@@ -76,7 +78,7 @@ struct TunerTests {
         let path = try temporaryPath("t.sqlite")
         let tuner = try Self.tuner(path)
         let problem = KernelProblem(layer: .gemm(m: 16, n: 32, k: 32), kernel: .gemm)
-        let fixed = "threads=1,loop=n,order=jr,pack_b=2,nc=240"
+        let fixed = "threads=1,loop=n,order=jr,pack_b=2,nc=480"
         func request(budget: Int) -> TuneRequest {
             var request = Self.quick(problem, budget: budget, fixed: fixed)
             request.useSeeds = false
@@ -108,7 +110,7 @@ struct TunerTests {
         let path = try temporaryPath("t.sqlite")
         let tuner = try Self.tuner(path)
         let database = try #require(tuner.database as? TuningDatabase)
-        var request = Self.quick(KernelProblem(layer: .gemm(m: 16, n: 24, k: 32), kernel: .gemm), budget: 3, fixed: "threads=1,loop=n,order=jr,pack_b=2,nc=240")
+        var request = Self.quick(KernelProblem(layer: .gemm(m: 16, n: 24, k: 32), kernel: .gemm), budget: 3, fixed: "threads=1,loop=n,order=jr,pack_b=2,nc=480")
         request.useSeeds = false
         let first = try tuner.tune(request)
         try database.write { db in
@@ -124,7 +126,7 @@ struct TunerTests {
     @Test("transfer: a nearby shape's best configuration seeds the next search")
     func transfer() throws {
         let tuner = try Self.tuner(try temporaryPath("t.sqlite"))
-        let fixed = "threads=1,loop=n,pack_b=2,nc=240,mc=48"
+        let fixed = "threads=1,loop=n,pack_b=2,nc=480,mc=48"
         let first = try tuner.tune(Self.quick(KernelProblem(layer: .gemm(m: 24, n: 48, k: 48), kernel: .gemm), budget: 8, fixed: fixed))
         let winner = try #require(first.best?.config)
         let second = try tuner.tune(Self.quick(KernelProblem(layer: .gemm(m: 24, n: 48, k: 64), kernel: .gemm), budget: 3, fixed: fixed))

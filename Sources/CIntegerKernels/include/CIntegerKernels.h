@@ -19,12 +19,13 @@ enum {
     CKQ_AVX512BF16 = 4,  // AVX512_BF16: vdpbf16ps (bf16 weights and activations)
     CKQ_AMXINT8 = 5,     // AMX-INT8: tdpbusd on 16 x 64-byte tiles (activations unsigned)
     CKQ_AMXBF16 = 6,     // AMX-BF16: tdpbf16ps on tiles (bf16 weights and activations)
-    CKQ_ISA_COUNT = 7
+    CKQ_NEONDOT = 7,     // arm64 with the dot-product extension: SDOT (activations signed)
+    CKQ_ISA_COUNT = 8
 };
 
 /// 1 when this process may run variant `isa` on this CPU (and this build has it), else 0.
 /// The environment variable TUNEBENCH_MAX_ISA (generic, avx2, avx512bw, avx512vnni,
-/// avx512bf16, amxint8, amxbf16, in that order) caps them. The AMX variants also need the
+/// avx512bf16, amxint8, amxbf16, neondot, in that order) caps them (on arm64: generic or neondot). The AMX variants also need the
 /// kernel's permission for the tile state (Linux: arch_prctl ARCH_REQ_XCOMP_PERM, asked here
 /// once per process); without it they are unavailable.
 int ckq_isa_available(int isa);

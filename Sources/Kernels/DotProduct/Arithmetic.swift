@@ -37,7 +37,7 @@ extension Arithmetic {
             let isa = config.text("isa") ?? buildISA
             switch act {
             case .fp32: return isa == buildISA || (widening && [KernelISA.avx2, .avx512bw].map(\.rawValue).contains(isa))
-            case .s8, .u8: return [KernelISA.generic, .avx2, .avx512bw, .avx512vnni, .amxint8].map(\.rawValue).contains(isa)
+            case .s8, .u8: return [KernelISA.generic, .avx2, .avx512bw, .avx512vnni, .amxint8, .neondot].map(\.rawValue).contains(isa)
             // 7 bits only where they save the sign trick (VNNI and AMX take unsigned bytes anyway).
             case .u7: return [KernelISA.generic, .avx2, .avx512bw].map(\.rawValue).contains(isa)
             case .bf16: return [KernelISA.avx512bf16, .amxbf16].map(\.rawValue).contains(isa)
@@ -72,7 +72,9 @@ extension Arithmetic {
         if rows >= 16, precision == .bf16, KernelISA.amxbf16.isAvailable { choices.append((.bf16, .amxbf16)) }
         if precision.isQuantized, KernelISA.avx512vnni.isAvailable { choices.append((.s8, .avx512vnni)) }
         if precision == .bf16, KernelISA.avx512bf16.isAvailable { choices.append((.bf16, .avx512bf16)) }
-        if precision.isQuantized, !KernelISA.avx512vnni.isAvailable {
+        // arm64: SDOT (not measured: no arm64 machine here; checked for results under qemu-user).
+        if precision.isQuantized, KernelISA.neondot.isAvailable { choices.append((.s8, .neondot)) }
+        if precision.isQuantized, !KernelISA.avx512vnni.isAvailable, !KernelISA.neondot.isAvailable {
             if let isa = [KernelISA.avx512bw, .avx2].first(where: \.isAvailable) { choices.append((.u7, isa)) }
         }
         return choices
