@@ -170,8 +170,11 @@ public struct KernelBenchmark {
             var problem = request.problem
             problem.precision = precision
             let kernel = try KernelCatalog.kernel(for: problem, limits: limits)
+            // The parameters this precision's space has (fp32 has no group, act or isa), then its overrides.
             var adjusted = config
-            adjusted.values["group"] = precision.isQuantized ? (config.values["group"] ?? 0) : nil
+            let known = Set(kernel.space.parameters.map(\.name))
+            adjusted.values = adjusted.values.filter { known.contains($0.key) }
+            if precision.isQuantized, adjusted.values["group"] == nil { adjusted.values["group"] = 0 }
             adjusted = try adjusted.applying(overrides: overrides)
             configs.append(adjusted)
             let instance = try kernel.instantiate(adjusted, team: team)

@@ -67,6 +67,20 @@ struct CLITests {
             #expect(result.status == 0, "\(shape): \(result.stderr)")
             #expect(result.stdout.contains("OpenBLAS \(routine): ours"), "\(shape): \(result.stdout)")
         }
+        // --peer-huge-pages names the peer's memory in the result.
+        let huge = try Self.tunebench(["bench", "gemm", "--shape", "1x96x64", "--vs-openblas", "--peer-huge-pages", "--rounds", "3", "--time-cap", "0.05"])
+        #expect(huge.status == 0 && huge.stdout.contains("cblas_sgemv (its weights on huge pages): ours"), "\(huge.stdout)\(huge.stderr)")
+    }
+
+    @Test("--vs-precisions: an int8 dot-product configuration against fp32, which drops the parameters only int8 has (group, act, isa)")
+    func precisionRace() throws {
+        let result = try Self.tunebench(["bench", "gemm", "--shape", "8x64x128", "--precision", "int8",
+                                         "--config", "act=s8,isa=avx2,mr=2,nr=16,kc=128,mc=48,nc=256,loop=n,order=jr,pack_a=0,pack_b=2,group=32",
+                                         "--vs-precisions", "fp32@mr=6+nr=16", "--rounds", "3", "--time-cap", "0.05"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let fp32 = result.stdout.split(separator: "\n").first { $0.contains(" fp32 ") }
+        #expect(fp32 != nil && !fp32!.contains("act=") && !fp32!.contains("isa=") && !fp32!.contains("group=") && fp32!.contains("mr=6"),
+                "\(result.stdout)")
     }
 
     /// Starts the tunebench binary with SIGINT and SIGTERM at their default actions and
