@@ -1,24 +1,42 @@
 #include "internal.h"
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include <stdlib.h>
 
 // The AVX2 variant: as AVX-512 BW (signed activations, vpsignb, vpmaddubsw, vpmaddwd) in
 // 32-byte vectors, a 16-column panel being two of them. 7-bit activations (act=u7) go into
 // vpmaddubsw as they are: three instructions per 32 products instead of four.
+// int4 nibbles enter as stored, q + 8 (0..15: |x| · 15 · 2 stays below 2^15 in vpmaddubsw), and
+// each run's sums lose 8 · Σx once (`xsum`: per row, per group of the block, from the block
+// function): two subtractions fewer per 8 k and 32 bytes, where decode's unpacking is most of
+// the work.
 
 #define TARGET_AVX2 __attribute__((target("avx2,fma,f16c")))
 
+/// The sum of n activation bytes: as signed bytes (the signed format) or unsigned ones (u7).
+CKQ_INLINE TARGET_AVX2 int32_t byte_sum(const uint8_t *x, int64_t n, int as_signed) {
+    const __m256i flip = _mm256_set1_epi8(as_signed ? (char)0x80 : 0);
+    __m256i sums = _mm256_setzero_si256();
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32)
+        sums = _mm256_add_epi64(sums, _mm256_sad_epu8(_mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(x + i)), flip), _mm256_setzero_si256()));
+    int64_t total = _mm256_extract_epi64(sums, 0) + _mm256_extract_epi64(sums, 1) + _mm256_extract_epi64(sums, 2) + _mm256_extract_epi64(sums, 3);
+    for (; i < n; i++) total += as_signed ? (x[i] ^ 0x80) : x[i];
+    return (int32_t)(as_signed ? total - 128 * n : total);  // signed: the +128 the flip added to each
+}
+
 CKQ_INLINE TARGET_AVX2 void tile_avx2(const int bits, const int seven, const int mr, const int nv, const ckq_weights *w, const uint8_t *q,
-                                      int64_t ldq, int64_t p, int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc) {
+                                      int64_t ldq, int64_t p, int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc,
+                                      const int32_t *xsum, int64_t xsum_stride) {
     const int halves = 2 * nv;  // 8-column vectors
     const int64_t panel_bytes = ckq_panel_bytes(w);
     const uint8_t *panel[2] = {w->data + p * panel_bytes, w->data + (p + (nv > 1)) * panel_bytes};
-    const __m256i ones = _mm256_set1_epi16(1), low = _mm256_set1_epi8(0x0f), eight = _mm256_set1_epi8(8);
+    const __m256i ones = _mm256_set1_epi16(1), low = _mm256_set1_epi8(0x0f);
     __m256 f[6][4];
     for (int r = 0; r < mr; r++)
         for (int h = 0; h < halves; h++)
             f[r][h] = first ? _mm256_setzero_ps() : _mm256_loadu_ps(acc + r * ldacc + p * 16 + h * 8);
-    for (int64_t g = k0; g < k1;) {
+    for (int64_t g = k0, run = 0; g < k1; run++) {
         const int64_t end = ckq_group_end(w, g, k1);
         __m256i a[6][4];
         for (int r = 0; r < mr; r++)
@@ -32,8 +50,7 @@ CKQ_INLINE TARGET_AVX2 void tile_avx2(const int bits, const int seven, const int
                 } else {
                     // k .. k+3 are the low nibbles of unit k/8 when k % 8 == 0, the high ones else.
                     const __m256i raw = _mm256_loadu_si256((const __m256i *)(base + (k / 8) * 64 + (h % 2) * 32));
-                    const __m256i nibbles = k % 8 == 0 ? _mm256_and_si256(raw, low) : _mm256_and_si256(_mm256_srli_epi16(raw, 4), low);
-                    weight[h] = _mm256_sub_epi8(nibbles, eight);
+                    weight[h] = k % 8 == 0 ? _mm256_and_si256(raw, low) : _mm256_and_si256(_mm256_srli_epi16(raw, 4), low);
                 }
             }
             for (int r = 0; r < mr; r++) {
@@ -47,7 +64,10 @@ CKQ_INLINE TARGET_AVX2 void tile_avx2(const int bits, const int seven, const int
         }
         for (int h = 0; h < halves; h++) {
             const __m256 scale = _mm256_loadu_ps(ckq_scales(w, p + h / 2, g) + (h % 2) * 8);
-            for (int r = 0; r < mr; r++) f[r][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(a[r][h]), scale, f[r][h]);
+            for (int r = 0; r < mr; r++) {
+                const __m256i sum = bits == 4 ? _mm256_sub_epi32(a[r][h], _mm256_set1_epi32(8 * xsum[r * xsum_stride + run])) : a[r][h];
+                f[r][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), scale, f[r][h]);
+            }
         }
         g = end;
     }
@@ -87,14 +107,17 @@ CKQ_INLINE TARGET_AVX2 void tile_widen(const int fp16, const int mr, const int n
         for (int h = 0; h < halves; h++) _mm256_storeu_ps(acc + r * ldacc + p * 16 + h * 8, f[r][h]);
 }
 
-#define AVX2_8_1(R) tile_avx2(8, 0, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
-#define AVX2_8_2(R) tile_avx2(8, 0, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
-#define AVX2_4_1(R) tile_avx2(4, 0, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
-#define AVX2_4_2(R) tile_avx2(4, 0, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
-#define AVX2_U7_8_1(R) tile_avx2(8, 1, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
-#define AVX2_U7_8_2(R) tile_avx2(8, 1, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
-#define AVX2_U7_4_1(R) tile_avx2(4, 1, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
-#define AVX2_U7_4_2(R) tile_avx2(4, 1, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
+// int8 has no activation sums; int4 the block's, from row r on.
+#define XSUM NULL, 0
+#define XSUM4 xsum + r * runs, runs
+#define AVX2_8_1(R) tile_avx2(8, 0, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, XSUM)
+#define AVX2_8_2(R) tile_avx2(8, 0, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, XSUM)
+#define AVX2_4_1(R) tile_avx2(4, 0, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, XSUM4)
+#define AVX2_4_2(R) tile_avx2(4, 0, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, XSUM4)
+#define AVX2_U7_8_1(R) tile_avx2(8, 1, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, XSUM)
+#define AVX2_U7_8_2(R) tile_avx2(8, 1, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, XSUM)
+#define AVX2_U7_4_1(R) tile_avx2(4, 1, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, XSUM4)
+#define AVX2_U7_4_2(R) tile_avx2(4, 1, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, XSUM4)
 
 #define WIDEN_BF16_1(R) tile_widen(0, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
 #define WIDEN_BF16_2(R) tile_widen(0, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
@@ -108,11 +131,24 @@ TARGET_AVX2 void ckq_widen_block_avx2(const ckq_weights *w, const float *q, int6
 
 TARGET_AVX2 void ckq_int_block_avx2(const ckq_weights *w, const uint8_t *q, int64_t ldq, int64_t rows, int64_t p0, int64_t p1,
                                     int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc, int mr, int nv, int seven_bit) {
-    if (seven_bit) {
-        if (w->bits == 8) { CKQ_BLOCK_LOOP(AVX2_U7_8) } else { CKQ_BLOCK_LOOP(AVX2_U7_4) }
-    } else {
-        if (w->bits == 8) { CKQ_BLOCK_LOOP(AVX2_8) } else { CKQ_BLOCK_LOOP(AVX2_4) }
+    if (w->bits == 8) {
+        if (seven_bit) { CKQ_BLOCK_LOOP(AVX2_U7_8) } else { CKQ_BLOCK_LOOP(AVX2_8) }
+        return;
     }
+    // int4: each row's activation sum per group of the block (row-major, `runs` per row).
+    int64_t runs = 0;
+    for (int64_t g = k0; g < k1; g = ckq_group_end(w, g, k1)) runs++;
+    int32_t on_stack[1024];
+    int32_t *xsum = rows * runs <= 1024 ? on_stack : malloc((size_t)(rows * runs) * sizeof(int32_t));
+    if (!xsum) abort();
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t g = k0, run = 0; g < k1; run++) {
+            const int64_t end = ckq_group_end(w, g, k1);
+            xsum[r * runs + run] = byte_sum(q + r * ldq + g, end - g, !seven_bit);
+            g = end;
+        }
+    if (seven_bit) { CKQ_BLOCK_LOOP(AVX2_U7_4) } else { CKQ_BLOCK_LOOP(AVX2_4) }
+    if (xsum != on_stack) free(xsum);
 }
 
 TARGET_AVX2 void ckq_quantize_row_avx2(int unsigned_out, int mode, const float *x, int64_t k, int64_t kp, uint8_t *q, float *scale, float *zero) {
