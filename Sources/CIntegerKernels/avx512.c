@@ -24,6 +24,18 @@ CKQ_INLINE TARGET_BW void weights8(const int bits, const uint8_t *panel, int64_t
     }
 }
 
+/// Weights for k .. k+3 (w0) and k+4 .. k+7 (w1) of one panel, int4 as stored (q + 8, 0..15):
+/// for the BW tiles, whose runs lose 8 · Σx once instead.
+CKQ_INLINE TARGET_BW void weights8_stored(const int bits, const uint8_t *panel, int64_t k, __m512i *w0, __m512i *w1) {
+    if (bits == 8) {
+        weights8(8, panel, k, w0, w1);
+    } else {
+        const __m512i raw = _mm512_loadu_si512(panel + k * 8), low = _mm512_set1_epi8(0x0f);
+        *w0 = _mm512_and_si512(raw, low);
+        *w1 = _mm512_and_si512(_mm512_srli_epi16(raw, 4), low);
+    }
+}
+
 /// int4 for one- and two-row tiles: the low nibbles (k .. k+3) as stored, q + 8 in 0..15 (the
 /// group's sum then loses 8 · Σx), and the high ones (k+4 .. k+7) as 16 · q, a signed byte:
 /// (byte & 0xf0) ^ 0x80, one vpternlogd (the sum then shifts right by 4, exactly). Two logic
@@ -50,6 +62,20 @@ CKQ_INLINE TARGET_BW int32_t low_half_sum(const uint8_t *x, int64_t n) {
         sums = _mm512_add_epi64(sums, _mm512_sad_epu8(_mm512_maskz_loadu_epi8(lanes, x + i), _mm512_setzero_si512()));
     }
     return (int32_t)_mm512_reduce_add_epi64(sums);
+}
+
+/// The sum of n activation bytes: as signed bytes (the signed format) or unsigned ones (u7).
+CKQ_INLINE TARGET_BW int32_t byte_sum(const uint8_t *x, int64_t n, int as_signed) {
+    const __m512i flip = _mm512_set1_epi8(as_signed ? (char)0x80 : 0);
+    __m512i sums = _mm512_setzero_si512();
+    for (int64_t i = 0; i < n; i += 64) {
+        const __mmask64 lanes = n - i >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << (n - i)) - 1);
+        // Masked-off lanes stay 0 after the flip too (maskz after the xor).
+        const __m512i v = _mm512_maskz_mov_epi8(lanes, _mm512_xor_si512(_mm512_maskz_loadu_epi8(lanes, x + i), flip));
+        sums = _mm512_add_epi64(sums, _mm512_sad_epu8(v, _mm512_setzero_si512()));
+    }
+    const int64_t total = _mm512_reduce_add_epi64(sums);
+    return (int32_t)(as_signed ? total - 128 * n : total);  // signed: the +128 the flip added to each
 }
 
 // VNNI: vpdpbusd multiplies unsigned activations by signed weights, 4 k per 32-bit lane. With
@@ -107,22 +133,25 @@ CKQ_INLINE TARGET_VNNI void tile_vnni(const int bits, const int mr, const int nv
 // two products per 16-bit lane stay below 2^15. vpmaddwd then sums pairs into 32 bits. Each
 // step adds into the accumulator with a 1-cycle vpaddd, so one set of accumulators suffices.
 // 7-bit activations (act=u7, in [0, 127]) need no sign trick.
+// int4 nibbles enter as stored (q + 8; |x| · 15 · 2 stays within vpmaddubsw's 16 bits) and each
+// run's sums lose 8 · Σx once (`xsum`, per row and group of the block), as in the AVX2 variant.
 CKQ_INLINE TARGET_BW void tile_bw(const int bits, const int seven, const int mr, const int nv, const ckq_weights *w, const uint8_t *q,
-                                  int64_t ldq, int64_t p, int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc) {
+                                  int64_t ldq, int64_t p, int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc,
+                                  const int32_t *xsum, int64_t xsum_stride) {
     const int64_t panel_bytes = ckq_panel_bytes(w);
     const uint8_t *panel[2] = {w->data + p * panel_bytes, w->data + (p + (nv > 1)) * panel_bytes};
     const __m512i ones = _mm512_set1_epi16(1), zero = _mm512_setzero_si512();
     __m512 f[6][2];
     for (int r = 0; r < mr; r++)
         for (int v = 0; v < nv; v++) f[r][v] = first ? _mm512_setzero_ps() : _mm512_loadu_ps(acc + r * ldacc + (p + v) * 16);
-    for (int64_t g = k0; g < k1;) {
+    for (int64_t g = k0, run = 0; g < k1; run++) {
         const int64_t end = ckq_group_end(w, g, k1);
         __m512i a[6][2];
         for (int r = 0; r < mr; r++)
             for (int v = 0; v < nv; v++) a[r][v] = _mm512_setzero_si512();
         for (int64_t k = g; k < end; k += 8) {
             __m512i w0[2], w1[2];
-            for (int v = 0; v < nv; v++) weights8(bits, panel[v], k, &w0[v], &w1[v]);
+            for (int v = 0; v < nv; v++) weights8_stored(bits, panel[v], k, &w0[v], &w1[v]);
             for (int half = 0; half < 2; half++) {
                 for (int r = 0; r < mr; r++) {
                     const __m512i x = _mm512_set1_epi32(ckq_load32(q + r * ldq + k + 4 * half));
@@ -139,7 +168,10 @@ CKQ_INLINE TARGET_BW void tile_bw(const int bits, const int seven, const int mr,
         }
         for (int v = 0; v < nv; v++) {
             const __m512 scale = _mm512_loadu_ps(ckq_scales(w, p + v, g));
-            for (int r = 0; r < mr; r++) f[r][v] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(a[r][v]), scale, f[r][v]);
+            for (int r = 0; r < mr; r++) {
+                const __m512i sum = bits == 4 ? _mm512_sub_epi32(a[r][v], _mm512_set1_epi32(8 * xsum[r * xsum_stride + run])) : a[r][v];
+                f[r][v] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), scale, f[r][v]);
+            }
         }
         g = end;
     }
@@ -223,14 +255,14 @@ CKQ_INLINE TARGET_BW void tile_widen(const int fp16, const int mr, const int nv,
 #define VNNI8_2(R) tile_vnni(8, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, NULL, 0)
 #define VNNI4_1(R) tile_vnni(4, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, xsum + r * runs, runs)
 #define VNNI4_2(R) tile_vnni(4, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, xsum + r * runs, runs)
-#define BW8_1(R) tile_bw(8, 0, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
-#define BW8_2(R) tile_bw(8, 0, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
-#define BW4_1(R) tile_bw(4, 0, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
-#define BW4_2(R) tile_bw(4, 0, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
-#define BW_U7_8_1(R) tile_bw(8, 1, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
-#define BW_U7_8_2(R) tile_bw(8, 1, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
-#define BW_U7_4_1(R) tile_bw(4, 1, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
-#define BW_U7_4_2(R) tile_bw(4, 1, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
+#define BW8_1(R) tile_bw(8, 0, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, NULL, 0)
+#define BW8_2(R) tile_bw(8, 0, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, NULL, 0)
+#define BW4_1(R) tile_bw(4, 0, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, xsum + r * runs, runs)
+#define BW4_2(R) tile_bw(4, 0, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, xsum + r * runs, runs)
+#define BW_U7_8_1(R) tile_bw(8, 1, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, NULL, 0)
+#define BW_U7_8_2(R) tile_bw(8, 1, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, NULL, 0)
+#define BW_U7_4_1(R) tile_bw(4, 1, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, xsum + r * runs, runs)
+#define BW_U7_4_2(R) tile_bw(4, 1, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, xsum + r * runs, runs)
 #define BF16_1(R) tile_bf16(R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
 #define BF16_2(R) tile_bf16(R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
 
@@ -268,11 +300,24 @@ TARGET_VNNI void ckq_int_block_avx512vnni(const ckq_weights *w, const uint8_t *q
 
 TARGET_BW void ckq_int_block_avx512bw(const ckq_weights *w, const uint8_t *q, int64_t ldq, int64_t rows, int64_t p0, int64_t p1,
                                       int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc, int mr, int nv, int seven_bit) {
-    if (seven_bit) {
-        if (w->bits == 8) { CKQ_BLOCK_LOOP(BW_U7_8) } else { CKQ_BLOCK_LOOP(BW_U7_4) }
-    } else {
-        if (w->bits == 8) { CKQ_BLOCK_LOOP(BW8) } else { CKQ_BLOCK_LOOP(BW4) }
+    if (w->bits == 8) {
+        if (seven_bit) { CKQ_BLOCK_LOOP(BW_U7_8) } else { CKQ_BLOCK_LOOP(BW8) }
+        return;
     }
+    // int4: each row's activation sum per group of the block (row-major, `runs` per row).
+    int64_t runs = 0;
+    for (int64_t g = k0; g < k1; g = ckq_group_end(w, g, k1)) runs++;
+    int32_t on_stack[1024];
+    int32_t *xsum = rows * runs <= 1024 ? on_stack : malloc((size_t)(rows * runs) * sizeof(int32_t));
+    if (!xsum) abort();
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t g = k0, run = 0; g < k1; run++) {
+            const int64_t end = ckq_group_end(w, g, k1);
+            xsum[r * runs + run] = byte_sum(q + r * ldq + g, end - g, !seven_bit);
+            g = end;
+        }
+    if (seven_bit) { CKQ_BLOCK_LOOP(BW_U7_4) } else { CKQ_BLOCK_LOOP(BW4) }
+    if (xsum != on_stack) free(xsum);
 }
 
 TARGET_BF16 void ckq_bf16_block_avx512bf16(const ckq_weights *w, const uint16_t *q, int64_t ldq, int64_t rows, int64_t p0, int64_t p1,
