@@ -179,10 +179,10 @@ let package = Package(
         // Generated hostile inputs for every parser (Tests/tunebenchTests/HostileInputTests.swift runs it).
         .executableTarget(name: "hostile-inputs", dependencies: ["HardwareProbe", "MachineIdentity", "TuningDatabase", "Workloads", "TunebenchCore"]),
 
-        .testTarget(name: "HardwareProbeTests", dependencies: ["HardwareProbe", "MachineIdentity", "Kernels"]),
+        .testTarget(name: "HardwareProbeTests", dependencies: ["HardwareProbe", "MachineIdentity", "Kernels", "CUDALibraries"]),
         .testTarget(name: "CountersTests", dependencies: ["Counters", "MachineIdentity"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "CKernelSupport", "CFloatKernels"]),
-        .testTarget(name: "GPUKernelsTests", dependencies: ["GPUKernels", "CUDALibraries", "Kernels", "KernelModel"]),
+        .testTarget(name: "GPUKernelsTests", dependencies: ["GPUKernels", "CUDALibraries", "Kernels", "KernelModel", "MachineIdentity"]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "Kernels"]),
         .testTarget(name: "MeasurementTests", dependencies: ["Measurement", "HardwareProbe"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "HardwareProbe", "TunebenchRuntime", "KernelModel"]),

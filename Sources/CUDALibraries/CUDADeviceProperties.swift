@@ -1,5 +1,8 @@
-/// What the CUDA driver reports of one device: the probe's GPU fields and the limits the GPU
-/// kernels' parameter spaces are checked against.
+import MachineIdentity
+
+/// What the CUDA driver reports of one device: its identity here, and `details`, the clocks,
+/// memory system and limits exactly as the hardware profile records them (`CUDADetails`, which
+/// the GPU kernels' parameter spaces are also checked against).
 public struct CUDADeviceProperties: Codable, Equatable, Sendable {
     public var ordinal: Int
     public var name: String
@@ -10,29 +13,12 @@ public struct CUDADeviceProperties: Codable, Equatable, Sendable {
     public var computeCapabilityMajor: Int
     public var computeCapabilityMinor: Int
     public var multiprocessors: Int
-    public var clockMHz: Int
-    public var memoryClockMHz: Int
-    public var memoryBusWidthBits: Int
     public var memoryBytes: UInt64
-    public var l2CacheBytes: Int
-    /// Static shared memory a block may use without asking (48 KiB on every GPU since Kepler).
-    public var sharedMemoryPerBlockBytes: Int
-    /// What a block may use after `cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES)`.
-    public var sharedMemoryPerBlockOptInBytes: Int
-    public var sharedMemoryPerSMBytes: Int
-    public var registersPerBlock: Int
-    public var registersPerSM: Int
-    public var maxThreadsPerBlock: Int
-    public var maxThreadsPerSM: Int
-    public var warpSize: Int
+    /// The driver's CUDA version, clocks, bus width, L2, shared memory, registers and threads.
+    public var details: CUDADetails
 
-    public init(
-        ordinal: Int, name: String, uuid: String, pciBusID: String, computeCapabilityMajor: Int,
-        computeCapabilityMinor: Int, multiprocessors: Int, clockMHz: Int, memoryClockMHz: Int,
-        memoryBusWidthBits: Int, memoryBytes: UInt64, l2CacheBytes: Int, sharedMemoryPerBlockBytes: Int,
-        sharedMemoryPerBlockOptInBytes: Int, sharedMemoryPerSMBytes: Int, registersPerBlock: Int,
-        registersPerSM: Int, maxThreadsPerBlock: Int, maxThreadsPerSM: Int, warpSize: Int
-    ) {
+    public init(ordinal: Int, name: String, uuid: String, pciBusID: String, computeCapabilityMajor: Int,
+                computeCapabilityMinor: Int, multiprocessors: Int, memoryBytes: UInt64, details: CUDADetails) {
         self.ordinal = ordinal
         self.name = name
         self.uuid = uuid
@@ -40,19 +26,8 @@ public struct CUDADeviceProperties: Codable, Equatable, Sendable {
         self.computeCapabilityMajor = computeCapabilityMajor
         self.computeCapabilityMinor = computeCapabilityMinor
         self.multiprocessors = multiprocessors
-        self.clockMHz = clockMHz
-        self.memoryClockMHz = memoryClockMHz
-        self.memoryBusWidthBits = memoryBusWidthBits
         self.memoryBytes = memoryBytes
-        self.l2CacheBytes = l2CacheBytes
-        self.sharedMemoryPerBlockBytes = sharedMemoryPerBlockBytes
-        self.sharedMemoryPerBlockOptInBytes = sharedMemoryPerBlockOptInBytes
-        self.sharedMemoryPerSMBytes = sharedMemoryPerSMBytes
-        self.registersPerBlock = registersPerBlock
-        self.registersPerSM = registersPerSM
-        self.maxThreadsPerBlock = maxThreadsPerBlock
-        self.maxThreadsPerSM = maxThreadsPerSM
-        self.warpSize = warpSize
+        self.details = details
     }
 
     /// "9.0".

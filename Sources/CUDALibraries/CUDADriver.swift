@@ -1,5 +1,6 @@
 import CCUDA
 import Foundation
+import MachineIdentity
 
 /// The CUDA driver API (`libcuda.so.1`, installed with the NVIDIA driver), opened with dlopen and
 /// never linked: tunebench builds and runs where there is no driver, and says so when asked for
@@ -155,19 +156,22 @@ public final class CUDADriver: @unchecked Sendable {
             computeCapabilityMajor: try attribute(Int32(CCUDA_ATTR_COMPUTE_CAPABILITY_MAJOR)),
             computeCapabilityMinor: try attribute(Int32(CCUDA_ATTR_COMPUTE_CAPABILITY_MINOR)),
             multiprocessors: try attribute(Int32(CCUDA_ATTR_MULTIPROCESSOR_COUNT)),
-            clockMHz: try attribute(Int32(CCUDA_ATTR_CLOCK_RATE)) / 1000,
-            memoryClockMHz: try attribute(Int32(CCUDA_ATTR_MEMORY_CLOCK_RATE)) / 1000,
-            memoryBusWidthBits: try attribute(Int32(CCUDA_ATTR_GLOBAL_MEMORY_BUS_WIDTH)),
             memoryBytes: UInt64(memory),
-            l2CacheBytes: try attribute(Int32(CCUDA_ATTR_L2_CACHE_SIZE)),
-            sharedMemoryPerBlockBytes: try attribute(Int32(CCUDA_ATTR_MAX_SHARED_MEMORY_PER_BLOCK)),
-            sharedMemoryPerBlockOptInBytes: try attribute(Int32(CCUDA_ATTR_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN)),
-            sharedMemoryPerSMBytes: try attribute(Int32(CCUDA_ATTR_MAX_SHARED_MEMORY_PER_MULTIPROCESSOR)),
-            registersPerBlock: try attribute(Int32(CCUDA_ATTR_MAX_REGISTERS_PER_BLOCK)),
-            registersPerSM: try attribute(Int32(CCUDA_ATTR_MAX_REGISTERS_PER_MULTIPROCESSOR)),
-            maxThreadsPerBlock: try attribute(Int32(CCUDA_ATTR_MAX_THREADS_PER_BLOCK)),
-            maxThreadsPerSM: try attribute(Int32(CCUDA_ATTR_MAX_THREADS_PER_MULTIPROCESSOR)),
-            warpSize: try attribute(Int32(CCUDA_ATTR_WARP_SIZE))
+            details: CUDADetails(
+                cudaVersion: versionText,
+                clockMHz: try attribute(Int32(CCUDA_ATTR_CLOCK_RATE)) / 1000,
+                memoryClockMHz: try attribute(Int32(CCUDA_ATTR_MEMORY_CLOCK_RATE)) / 1000,
+                memoryBusWidthBits: try attribute(Int32(CCUDA_ATTR_GLOBAL_MEMORY_BUS_WIDTH)),
+                l2CacheBytes: try attribute(Int32(CCUDA_ATTR_L2_CACHE_SIZE)),
+                sharedMemoryPerBlockBytes: try attribute(Int32(CCUDA_ATTR_MAX_SHARED_MEMORY_PER_BLOCK)),
+                sharedMemoryPerBlockOptInBytes: try attribute(Int32(CCUDA_ATTR_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN)),
+                sharedMemoryPerSMBytes: try attribute(Int32(CCUDA_ATTR_MAX_SHARED_MEMORY_PER_MULTIPROCESSOR)),
+                registersPerBlock: try attribute(Int32(CCUDA_ATTR_MAX_REGISTERS_PER_BLOCK)),
+                registersPerSM: try attribute(Int32(CCUDA_ATTR_MAX_REGISTERS_PER_MULTIPROCESSOR)),
+                maxThreadsPerBlock: try attribute(Int32(CCUDA_ATTR_MAX_THREADS_PER_BLOCK)),
+                maxThreadsPerSM: try attribute(Int32(CCUDA_ATTR_MAX_THREADS_PER_MULTIPROCESSOR)),
+                warpSize: try attribute(Int32(CCUDA_ATTR_WARP_SIZE))
+            )
         )
     }
 }

@@ -22,9 +22,9 @@ public struct GPULimits: Sendable, Equatable {
     public init(device: CUDADeviceProperties) {
         self.init(
             computeCapabilityMajor: device.computeCapabilityMajor, computeCapabilityMinor: device.computeCapabilityMinor,
-            maxThreadsPerBlock: device.maxThreadsPerBlock,
-            sharedMemoryPerBlockBytes: max(device.sharedMemoryPerBlockOptInBytes, device.sharedMemoryPerBlockBytes),
-            registersPerBlock: device.registersPerBlock
+            maxThreadsPerBlock: device.details.maxThreadsPerBlock,
+            sharedMemoryPerBlockBytes: max(device.details.sharedMemoryPerBlockOptInBytes, device.details.sharedMemoryPerBlockBytes),
+            registersPerBlock: device.details.registersPerBlock
         )
     }
 

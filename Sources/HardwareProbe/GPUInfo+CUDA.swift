@@ -10,21 +10,13 @@ extension GPUInfo {
     }
 
     /// Fills in what the CUDA driver reports for the device at the same PCI address.
-    mutating func enrich(from device: CUDADeviceProperties, cudaVersion: String) {
+    mutating func enrich(from device: CUDADeviceProperties) {
         name = device.name
         uuid = device.uuid
         memoryBytes = device.memoryBytes
         computeCapability = device.computeCapability
         multiprocessors = device.multiprocessors
-        cuda = CUDADetails(
-            cudaVersion: cudaVersion, clockMHz: device.clockMHz, memoryClockMHz: device.memoryClockMHz,
-            memoryBusWidthBits: device.memoryBusWidthBits, l2CacheBytes: device.l2CacheBytes,
-            sharedMemoryPerBlockBytes: device.sharedMemoryPerBlockBytes,
-            sharedMemoryPerBlockOptInBytes: device.sharedMemoryPerBlockOptInBytes,
-            sharedMemoryPerSMBytes: device.sharedMemoryPerSMBytes, registersPerBlock: device.registersPerBlock,
-            registersPerSM: device.registersPerSM, maxThreadsPerBlock: device.maxThreadsPerBlock,
-            maxThreadsPerSM: device.maxThreadsPerSM, warpSize: device.warpSize
-        )
+        cuda = device.details
         if !computeBackends.contains("CUDA") { computeBackends.append("CUDA") }
     }
 }
@@ -47,10 +39,10 @@ extension HardwareProbe {
         guard let driver = try? CUDADriver.shared(), let devices = try? driver.devices() else { return }
         for device in devices {
             if let index = gpus.firstIndex(where: { $0.pciBusID == device.pciBusID }) {
-                gpus[index].enrich(from: device, cudaVersion: driver.versionText)
+                gpus[index].enrich(from: device)
             } else {
                 var gpu = GPUInfo(cuda: device)
-                gpu.enrich(from: device, cudaVersion: driver.versionText)
+                gpu.enrich(from: device)
                 gpus.append(gpu)
             }
         }

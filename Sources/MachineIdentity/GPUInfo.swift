@@ -59,7 +59,8 @@ public struct GPUInfo: Codable, Equatable, Sendable {
     }
 }
 
-/// The CUDA driver's view of a device (cuDeviceGetAttribute).
+/// The CUDA driver's view of a device (cuDeviceGetAttribute), as the profile records it; the
+/// driver's `CUDADeviceProperties.details` and the GPU kernels' limits read the same value.
 public struct CUDADetails: Codable, Equatable, Sendable {
     /// e.g. "12.4": the CUDA version the driver supports.
     public var cudaVersion: String

@@ -1,9 +1,23 @@
 import CUDALibraries
 import Foundation
+import GPUKernels
+import MachineIdentity
 import Testing
 
 @Suite("CUDA libraries through dlopen")
 struct CUDALibraryTests {
+    @Test("a device's limits for the GPU spaces: the opt-in shared memory, the block's registers and threads, from the driver's details")
+    func limitsFromDevice() {
+        let details = CUDADetails(cudaVersion: "13.0", clockMHz: 1980, memoryClockMHz: 3201, memoryBusWidthBits: 6144,
+                                  l2CacheBytes: 62_914_560, sharedMemoryPerBlockBytes: 49152, sharedMemoryPerBlockOptInBytes: 232_448,
+                                  sharedMemoryPerSMBytes: 233_472, registersPerBlock: 65536, registersPerSM: 65536,
+                                  maxThreadsPerBlock: 1024, maxThreadsPerSM: 2048, warpSize: 32)
+        let device = CUDADeviceProperties(ordinal: 0, name: "NVIDIA H200", uuid: "GPU-0", pciBusID: "0000:1b:00.0", computeCapabilityMajor: 9,
+                                          computeCapabilityMinor: 0, multiprocessors: 132, memoryBytes: 1 << 30, details: details)
+        #expect(GPULimits(device: device) == .sm90)
+        #expect(device.architecture == "sm_90" && device.computeCapability == "9.0")
+    }
+
     @Test("a library that is not there is named with every file tried")
     func missingLibrary() {
         do {
