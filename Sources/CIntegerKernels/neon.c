@@ -3,7 +3,7 @@
 #include <arm_neon.h>
 
 // The arm64 variant: int8 × int8 → int32 with the dot-product instruction (SDOT, Armv8.2's
-// optional FEAT_DotProd: Neoverse N1/V1/V2, Graviton 2 and later, Apple M1 and later). The
+// optional FEAT_DotProd: Neoverse N1/V1/V2, Graviton 2 and later; detected on Linux). The
 // panel layout needs no change: a 64-byte unit is four 16-byte registers of four columns, byte
 // 4c + j holding k + j of column c, which is SDOT's order (each 32-bit lane adds the products of
 // its four bytes with the four activation bytes broadcast to every lane). Activations are in the

@@ -5,8 +5,9 @@ public enum AnalyticalDefaults {
     /// BLIS-style blocking: on an AVX2 core the 4x24 tile (12 accumulators; per k it streams
     /// 4 A values from L2 where 6x16 streams 6, and measured about 17% faster inside the loop
     /// nest here), with 16 vector lanes (AVX-512) the 8x32 tile (16 of the 32 registers; on
-    /// the AVX-512 Xeon here 132 against 69–75 GFLOP/s for 4x24 on 512x4096x4096, on Zen 4,
-    /// whose AVX-512 is two 256-bit halves, within 3% of it either way); the KC x NR panel of
+    /// the AVX-512 Xeon here 132 against 69–75 GFLOP/s for 4x24 on 512x4096x4096; on Zen 4,
+    /// whose AVX-512 is two 256-bit halves, one thread against OpenBLAS, 1.00x–1.25x where 4x24
+    /// ran 0.86x–1.13x, the same on 512x4096x4096); the KC x NR panel of
     /// B up to 3/4 of L1d, the MC x KC block of A up to 1/3 of L2 (the rest holds B panels and
     /// C), the KC x NC panel of B a quarter of one core's share of L3; one thread, loop over N;
     /// B packed per call.

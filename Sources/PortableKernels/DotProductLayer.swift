@@ -109,7 +109,7 @@ public final class DotProductLayer: @unchecked Sendable {
     public static func tiles(_ config: KernelConfig, m: Int, k: Int, isa: KernelISA) -> (mr: Int, nv: Int, kc: Int) {
         if config.kernel == "gemv" {
             let mr = [6, 4, 2, 1].first { $0 <= m } ?? 1
-            // AVX2 and NEON have 16 and 32 registers of 4 or 8 lanes: at most 2 rows, and then one panel.
+            // AVX2 (16 registers of 8 lanes) and NEON (32 of 4): at most 2 rows, and then one panel.
             let narrow = isa == .avx2 || isa == .neondot
             return (narrow ? min(mr, 2) : mr, narrow && mr > 1 ? 1 : 2, max(64, (k + 63) / 64 * 64))
         }

@@ -3,7 +3,7 @@ import CIntegerKernels
 /// The instruction-set variants of the dot-product kernels (CIntegerKernels). All x86 ones are
 /// compiled into every x86-64 build, `neondot` (SDOT) into every arm64 one; which may run is
 /// asked of the CPU at run time, so a portable build uses AVX-512 VNNI on the machines that have
-/// it, AMX where the CPU (and the OS) allows it, and SDOT on arm64 CPUs with the dot product.
+/// it, AMX where the CPU (and the OS) allows it, and SDOT on arm64 Linux CPUs with the dot product.
 public enum KernelISA: String, CaseIterable, Sendable {
     case generic, avx2, avx512bw, avx512vnni, avx512bf16, amxint8, amxbf16, neondot
 

@@ -25,7 +25,8 @@ enum {
 
 /// 1 when this process may run variant `isa` on this CPU (and this build has it), else 0.
 /// The environment variable TUNEBENCH_MAX_ISA (generic, avx2, avx512bw, avx512vnni,
-/// avx512bf16, amxint8, amxbf16, neondot, in that order) caps them (on arm64: generic or neondot). The AMX variants also need the
+/// avx512bf16, amxint8, amxbf16, neondot, in that order; on arm64 generic or neondot) caps
+/// them. neondot is detected on Linux (HWCAP_ASIMDDP). The AMX variants also need the
 /// kernel's permission for the tile state (Linux: arch_prctl ARCH_REQ_XCOMP_PERM, asked here
 /// once per process); without it they are unavailable.
 int ckq_isa_available(int isa);

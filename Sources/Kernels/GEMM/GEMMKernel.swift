@@ -101,8 +101,8 @@ public struct GEMMKernel: TunableKernel {
     static func usesDotProducts(_ config: KernelConfig) -> Bool { Arithmetic.runsVariant(config) }
 
     /// The dot-product tiles: mr x nr accumulators in registers. AVX2 has 16 vector registers,
-    /// so there at most 64 int32 sums (NEON's 32 registers of 4 lanes: the same bound) (mr·nr ≤ 64: 2x32 and 4x16 ran within 10% of 1x32 and
-    /// 2x16 on Zen 4, larger tiles slower); the portable C ignores tiles (mr=1, nr=16); AMX
+    /// so there at most 64 int32 sums (mr·nr ≤ 64: 2x32 and 4x16 ran within 10% of 1x32 and
+    /// 2x16 on Zen 4, larger tiles slower), and so has NEON (32 registers of 4 lanes); the portable C ignores tiles (mr=1, nr=16); AMX
     /// counts 16-row tiles (mr 1 or 2: 16 or 32 rows).
     static func dotProductTileFits(_ config: KernelConfig) -> Bool {
         guard let mr = config.int("mr"), let nr = config.int("nr"), [1, 2, 4, 6].contains(mr), nr == 16 || nr == 32 else { return false }
