@@ -1,7 +1,6 @@
 #include "internal.h"
 #if defined(__x86_64__)
 #include <immintrin.h>
-#include <stdlib.h>
 
 // The AVX2 variant: as AVX-512 BW (signed activations, vpsignb, vpmaddubsw, vpmaddwd) in
 // 32-byte vectors, a 16-column panel being two of them. 7-bit activations (act=u7) go into
@@ -13,8 +12,9 @@
 
 #define TARGET_AVX2 __attribute__((target("avx2,fma,f16c")))
 
-/// The sum of n activation bytes: as signed bytes (the signed format) or unsigned ones (u7).
-CKQ_INLINE TARGET_AVX2 int32_t byte_sum(const uint8_t *x, int64_t n, int as_signed) {
+/// The sum of n activation bytes, CKQ_SUM_SIGNED or CKQ_SUM_UNSIGNED (u7), in 32-byte vectors.
+static TARGET_AVX2 int32_t byte_sum(const uint8_t *x, int64_t n, int kind) {
+    const int as_signed = kind == CKQ_SUM_SIGNED;
     const __m256i flip = _mm256_set1_epi8(as_signed ? (char)0x80 : 0);
     __m256i sums = _mm256_setzero_si256();
     int64_t i = 0;
@@ -109,7 +109,7 @@ CKQ_INLINE TARGET_AVX2 void tile_widen(const int fp16, const int mr, const int n
 
 // int8 has no activation sums; int4 the block's, from row r on.
 #define XSUM NULL, 0
-#define XSUM4 xsum + r * runs, runs
+#define XSUM4 sums.sums + r * sums.runs, sums.runs
 #define AVX2_8_1(R) tile_avx2(8, 0, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, XSUM)
 #define AVX2_8_2(R) tile_avx2(8, 0, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, XSUM)
 #define AVX2_4_1(R) tile_avx2(4, 0, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, XSUM4)
@@ -135,20 +135,11 @@ TARGET_AVX2 void ckq_int_block_avx2(const ckq_weights *w, const uint8_t *q, int6
         if (seven_bit) { CKQ_BLOCK_LOOP(AVX2_U7_8) } else { CKQ_BLOCK_LOOP(AVX2_8) }
         return;
     }
-    // int4: each row's activation sum per group of the block (row-major, `runs` per row).
-    int64_t runs = 0;
-    for (int64_t g = k0; g < k1; g = ckq_group_end(w, g, k1)) runs++;
-    int32_t on_stack[1024];
-    int32_t *xsum = rows * runs <= 1024 ? on_stack : malloc((size_t)(rows * runs) * sizeof(int32_t));
-    if (!xsum) abort();
-    for (int64_t r = 0; r < rows; r++)
-        for (int64_t g = k0, run = 0; g < k1; run++) {
-            const int64_t end = ckq_group_end(w, g, k1);
-            xsum[r * runs + run] = byte_sum(q + r * ldq + g, end - g, !seven_bit);
-            g = end;
-        }
+    // int4: the activation sums per group the tiles subtract.
+    ckq_run_sums sums;
+    ckq_run_sums_fill(&sums, w, q, ldq, rows, k0, k1, INT64_MAX, byte_sum, seven_bit ? CKQ_SUM_UNSIGNED : CKQ_SUM_SIGNED);
     if (seven_bit) { CKQ_BLOCK_LOOP(AVX2_U7_4) } else { CKQ_BLOCK_LOOP(AVX2_4) }
-    if (xsum != on_stack) free(xsum);
+    ckq_run_sums_release(&sums);
 }
 
 TARGET_AVX2 void ckq_quantize_row_avx2(int unsigned_out, int mode, const float *x, int64_t k, int64_t kp, uint8_t *q, float *scale, float *zero) {

@@ -1,7 +1,6 @@
 #include "internal.h"
 #if defined(__x86_64__)
 #include <immintrin.h>
-#include <stdlib.h>
 
 // The AVX-512 variants. Each register tile keeps mr x nv fp32 accumulators (one 16-column panel
 // per vector) across the k range and int32 accumulators for one scale group; a group's int32
@@ -47,35 +46,26 @@ CKQ_INLINE TARGET_BW void weights4_split(const uint8_t *panel, int64_t k, __m512
     *high16 = _mm512_ternarylogic_epi32(raw, _mm512_set1_epi8((char)0xf0), _mm512_set1_epi8((char)0x80), 0x6a);  // (a & b) ^ c
 }
 
-/// Where the run of k that one set of int32 sums covers ends: the scale group, and at most
-/// 65536 k (int4's 16 · q · x sums, at most 130,560 per step of 8 k, stay below 2^31).
-static inline int64_t run_end(const ckq_weights *w, int64_t k, int64_t k_end) {
-    const int64_t end = ckq_group_end(w, k, k_end);
-    return end - k > 65536 ? k + 65536 : end;
-}
+/// The longest run of k in one set of VNNI int4 sums: 16 · q · x, at most 130,560 per step of 8 k,
+/// stays below 2^31 for 65536 k.
+#define VNNI_INT4_RUN 65536
 
-/// The sum of the activation bytes (unsigned) at k .. k+3 of every 8 from x (n a multiple of 8).
-CKQ_INLINE TARGET_BW int32_t low_half_sum(const uint8_t *x, int64_t n) {
-    __m512i sums = _mm512_setzero_si512();
-    for (int64_t i = 0; i < n; i += 64) {
-        const __mmask64 lanes = (n - i >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << (n - i)) - 1)) & 0x0f0f0f0f0f0f0f0full;
-        sums = _mm512_add_epi64(sums, _mm512_sad_epu8(_mm512_maskz_loadu_epi8(lanes, x + i), _mm512_setzero_si512()));
-    }
-    return (int32_t)_mm512_reduce_add_epi64(sums);
-}
-
-/// The sum of n activation bytes: as signed bytes (the signed format) or unsigned ones (u7).
-CKQ_INLINE TARGET_BW int32_t byte_sum(const uint8_t *x, int64_t n, int as_signed) {
+/// The sum of n activation bytes of one kind (CKQ_SUM_*) in 64-byte vectors.
+static TARGET_BW int32_t byte_sum(const uint8_t *x, int64_t n, int kind) {
+    const int as_signed = kind == CKQ_SUM_SIGNED;
     const __m512i flip = _mm512_set1_epi8(as_signed ? (char)0x80 : 0);
+    const __mmask64 taken = kind == CKQ_SUM_LOW_HALF ? 0x0f0f0f0f0f0f0f0full : ~(__mmask64)0;
     __m512i sums = _mm512_setzero_si512();
+    int64_t count = 0;
     for (int64_t i = 0; i < n; i += 64) {
-        const __mmask64 lanes = n - i >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << (n - i)) - 1);
-        // Masked-off lanes stay 0 after the flip too (maskz after the xor).
+        const __mmask64 lanes = (n - i >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << (n - i)) - 1)) & taken;
+        // Lanes not taken stay 0 after the flip too (maskz after the xor).
         const __m512i v = _mm512_maskz_mov_epi8(lanes, _mm512_xor_si512(_mm512_maskz_loadu_epi8(lanes, x + i), flip));
         sums = _mm512_add_epi64(sums, _mm512_sad_epu8(v, _mm512_setzero_si512()));
+        count += __builtin_popcountll(lanes);
     }
     const int64_t total = _mm512_reduce_add_epi64(sums);
-    return (int32_t)(as_signed ? total - 128 * n : total);  // signed: the +128 the flip added to each
+    return (int32_t)(as_signed ? total - 128 * count : total);  // signed: the +128 the flip added to each
 }
 
 // VNNI: vpdpbusd multiplies unsigned activations by signed weights, 4 k per 32-bit lane. With
@@ -94,7 +84,7 @@ CKQ_INLINE TARGET_VNNI void tile_vnni(const int bits, const int mr, const int nv
         for (int v = 0; v < nv; v++) f[r][v] = first ? _mm512_setzero_ps() : _mm512_loadu_ps(acc + r * ldacc + (p + v) * 16);
     const int split4 = split && bits == 4;
     for (int64_t g = k0, run = 0; g < k1; run++) {
-        const int64_t end = split4 ? run_end(w, g, k1) : ckq_group_end(w, g, k1);
+        const int64_t end = split4 ? ckq_run_end(w, g, k1, VNNI_INT4_RUN) : ckq_group_end(w, g, k1);
         __m512i a[6][2], b[6][2];
         for (int r = 0; r < mr; r++)
             for (int v = 0; v < nv; v++) a[r][v] = b[r][v] = _mm512_setzero_si512();
@@ -253,16 +243,16 @@ CKQ_INLINE TARGET_BW void tile_widen(const int fp16, const int mr, const int nv,
 
 #define VNNI8_1(R) tile_vnni(8, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, NULL, 0)
 #define VNNI8_2(R) tile_vnni(8, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, NULL, 0)
-#define VNNI4_1(R) tile_vnni(4, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, xsum + r * runs, runs)
-#define VNNI4_2(R) tile_vnni(4, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, xsum + r * runs, runs)
+#define VNNI4_1(R) tile_vnni(4, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, sums.sums + r * sums.runs, sums.runs)
+#define VNNI4_2(R) tile_vnni(4, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, sums.sums + r * sums.runs, sums.runs)
 #define BW8_1(R) tile_bw(8, 0, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, NULL, 0)
 #define BW8_2(R) tile_bw(8, 0, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, NULL, 0)
-#define BW4_1(R) tile_bw(4, 0, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, xsum + r * runs, runs)
-#define BW4_2(R) tile_bw(4, 0, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, xsum + r * runs, runs)
+#define BW4_1(R) tile_bw(4, 0, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, sums.sums + r * sums.runs, sums.runs)
+#define BW4_2(R) tile_bw(4, 0, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, sums.sums + r * sums.runs, sums.runs)
 #define BW_U7_8_1(R) tile_bw(8, 1, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, NULL, 0)
 #define BW_U7_8_2(R) tile_bw(8, 1, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, NULL, 0)
-#define BW_U7_4_1(R) tile_bw(4, 1, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, xsum + r * runs, runs)
-#define BW_U7_4_2(R) tile_bw(4, 1, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, xsum + r * runs, runs)
+#define BW_U7_4_1(R) tile_bw(4, 1, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, sums.sums + r * sums.runs, sums.runs)
+#define BW_U7_4_2(R) tile_bw(4, 1, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, sums.sums + r * sums.runs, sums.runs)
 #define BF16_1(R) tile_bf16(R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
 #define BF16_2(R) tile_bf16(R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
 
@@ -282,20 +272,11 @@ TARGET_VNNI void ckq_int_block_avx512vnni(const ckq_weights *w, const uint8_t *q
         CKQ_BLOCK_LOOP(VNNI8)
         return;
     }
-    // int4: each row's low-half activation sum per run of the block (`tile_vnni`'s split tiles).
-    int64_t runs = 0;
-    for (int64_t g = k0; g < k1; g = run_end(w, g, k1)) runs++;
-    int32_t on_stack[1024];
-    int32_t *xsum = rows * runs <= 1024 ? on_stack : malloc((size_t)(rows * runs) * sizeof(int32_t));
-    if (!xsum) abort();
-    for (int64_t r = 0; r < rows; r++)
-        for (int64_t g = k0, run = 0; g < k1; run++) {
-            const int64_t end = run_end(w, g, k1);
-            xsum[r * runs + run] = low_half_sum(q + r * ldq + g, end - g);
-            g = end;
-        }
+    // int4: the low-half activation sums `tile_vnni`'s split tiles subtract.
+    ckq_run_sums sums;
+    ckq_run_sums_fill(&sums, w, q, ldq, rows, k0, k1, VNNI_INT4_RUN, byte_sum, CKQ_SUM_LOW_HALF);
     CKQ_BLOCK_LOOP(VNNI4)
-    if (xsum != on_stack) free(xsum);
+    ckq_run_sums_release(&sums);
 }
 
 TARGET_BW void ckq_int_block_avx512bw(const ckq_weights *w, const uint8_t *q, int64_t ldq, int64_t rows, int64_t p0, int64_t p1,
@@ -304,20 +285,11 @@ TARGET_BW void ckq_int_block_avx512bw(const ckq_weights *w, const uint8_t *q, in
         if (seven_bit) { CKQ_BLOCK_LOOP(BW_U7_8) } else { CKQ_BLOCK_LOOP(BW8) }
         return;
     }
-    // int4: each row's activation sum per group of the block (row-major, `runs` per row).
-    int64_t runs = 0;
-    for (int64_t g = k0; g < k1; g = ckq_group_end(w, g, k1)) runs++;
-    int32_t on_stack[1024];
-    int32_t *xsum = rows * runs <= 1024 ? on_stack : malloc((size_t)(rows * runs) * sizeof(int32_t));
-    if (!xsum) abort();
-    for (int64_t r = 0; r < rows; r++)
-        for (int64_t g = k0, run = 0; g < k1; run++) {
-            const int64_t end = ckq_group_end(w, g, k1);
-            xsum[r * runs + run] = byte_sum(q + r * ldq + g, end - g, !seven_bit);
-            g = end;
-        }
+    // int4: the activation sums per group the tiles subtract.
+    ckq_run_sums sums;
+    ckq_run_sums_fill(&sums, w, q, ldq, rows, k0, k1, INT64_MAX, byte_sum, seven_bit ? CKQ_SUM_UNSIGNED : CKQ_SUM_SIGNED);
     if (seven_bit) { CKQ_BLOCK_LOOP(BW_U7_4) } else { CKQ_BLOCK_LOOP(BW4) }
-    if (xsum != on_stack) free(xsum);
+    ckq_run_sums_release(&sums);
 }
 
 TARGET_BF16 void ckq_bf16_block_avx512bf16(const ckq_weights *w, const uint16_t *q, int64_t ldq, int64_t rows, int64_t p0, int64_t p1,

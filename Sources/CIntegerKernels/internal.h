@@ -1,6 +1,7 @@
 #ifndef CINTEGERKERNELS_INTERNAL_H
 #define CINTEGERKERNELS_INTERNAL_H
 #include "CIntegerKernels.h"
+#include <stdlib.h>
 #include <string.h>
 
 // Shared by the variant files: each compiles its tiles under its own target attribute.
@@ -49,6 +50,46 @@ static inline int64_t ckq_group_end(const ckq_weights *w, int64_t k, int64_t k_e
     if (w->group == 0) return k_end;
     int64_t end = (k / w->group + 1) * w->group;
     return end < k_end ? end : k_end;
+}
+
+/// Which activation bytes a run's sum takes: all, read as signed bytes (the signed format) or as
+/// unsigned ones (u7), or only those at k .. k+3 of every 8, unsigned (VNNI's split int4 tiles).
+enum { CKQ_SUM_SIGNED = 0, CKQ_SUM_UNSIGNED = 1, CKQ_SUM_LOW_HALF = 2 };
+/// A variant's vector sum of n activation bytes of one kind (n a multiple of 8).
+typedef int32_t (*ckq_byte_sum)(const uint8_t *x, int64_t n, int kind);
+
+/// Where a run of k that one set of int32 sums covers ends: the scale group, and at most
+/// `max_run` k.
+static inline int64_t ckq_run_end(const ckq_weights *w, int64_t k, int64_t k_end, int64_t max_run) {
+    const int64_t end = ckq_group_end(w, k, k_end);
+    return end - k > max_run ? k + max_run : end;
+}
+
+/// Each row's activation sum over every run of [k0, k1), row-major with `runs` per row: the int4
+/// tiles take the nibbles as stored (q + 8) and subtract 8 · sum once per run. Small blocks keep
+/// the sums on the stack (`local`); release them with `ckq_run_sums_release`.
+typedef struct {
+    int32_t *sums;
+    int64_t runs;
+    int32_t local[1024];
+} ckq_run_sums;
+
+static inline void ckq_run_sums_fill(ckq_run_sums *s, const ckq_weights *w, const uint8_t *q, int64_t ldq, int64_t rows,
+                                     int64_t k0, int64_t k1, int64_t max_run, ckq_byte_sum sum, int kind) {
+    s->runs = 0;
+    for (int64_t g = k0; g < k1; g = ckq_run_end(w, g, k1, max_run)) s->runs++;
+    s->sums = rows * s->runs <= 1024 ? s->local : malloc((size_t)(rows * s->runs) * sizeof(int32_t));
+    if (!s->sums) abort();
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t g = k0, run = 0; g < k1; run++) {
+            const int64_t end = ckq_run_end(w, g, k1, max_run);
+            s->sums[r * s->runs + run] = sum(q + r * ldq + g, end - g, kind);
+            g = end;
+        }
+}
+
+static inline void ckq_run_sums_release(ckq_run_sums *s) {
+    if (s->sums != s->local) free(s->sums);
 }
 
 #if defined(__x86_64__)
