@@ -8,17 +8,12 @@ import Foundation
 // becomes a call to fmaf, about 100x slower (docs/DESIGN.md).
 let targetCPU = ProcessInfo.processInfo.environment["TUNEBENCH_MARCH"] ?? "native"
 
-// Flags for the targets that hold hot loops (roofline micro-benchmarks, later the kernels).
-// Never applied to the runtime library that deployments link: it must carry no unsafe flags.
+// Flags for the targets whose hot loops are still Swift (the roofline micro-benchmarks, the model
+// engine's operators). Never applied to the runtime library or the kernels that deployments link:
+// those must carry no unsafe flags.
 let hotLoopSwiftSettings: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked", "-Xcc", "-march=\(targetCPU)"]),
 ]
-// The target CPU without -Ounchecked: for a target that parses untrusted files (overflow checks
-// stay) but holds vector loops from CKernelSupport (Workloads' pooling).
-let targetCPUSwiftSettings: [SwiftSetting] = [
-    .unsafeFlags(["-Xcc", "-march=\(targetCPU)"]),
-]
-
 let package = Package(
     name: "tunebench",
     platforms: [.macOS(.v15)],
@@ -28,8 +23,11 @@ let package = Package(
         .library(name: "TunebenchRuntime", targets: ["TunebenchRuntime"]),
         // The tuned int8, int4, fp16 and bf16 layers run without build flags (versioned dependencies).
         .library(name: "PortableKernels", targets: ["PortableKernels"]),
-        // The model engine (TunedModel); path or branch dependencies only: the kernels' unsafe
-        // build flags keep it from a versioned dependency.
+        // Every tunable kernel (fp32 GEMM, GEMV, conv2d too) without build flags: versioned dependencies.
+        .library(name: "Kernels", targets: ["Kernels"]),
+        // The model engine (TunedModel); path or branch dependencies only: the model engine's
+        // operators are Swift compiled with unsafe build flags (-march), which keep it from a
+        // versioned dependency.
         .library(name: "ModelRunner", targets: ["ModelRunner"]),
     ],
     dependencies: [
@@ -58,12 +56,12 @@ let package = Package(
         // Type declarations for the CUDA driver API, NVRTC and cuBLAS: all loaded with dlopen,
         // never linked, so tunebench builds and runs where there is no GPU.
         .systemLibrary(name: "CCUDA"),
-        // Prefetch and vector conversions for the kernels (header only).
-        .systemLibrary(name: "CKernelSupport"),
         // Integer (W8A8, W4A8) and bf16 dot-product kernels, a variant per instruction set chosen
         // at run time: per-function target attributes, no build flags.
         .target(name: "CIntegerKernels"),
-        // The fp32 GEMM's micro-kernels, per instruction set through target attributes (no build flags).
+        // The fp32 GEMM's micro-kernels and every other vector loop of the kernels and the model
+        // engine (GEMV tiles, packing, epilogues, convolutions, softmax, attention, pooling), per
+        // instruction set through target attributes and chosen at run time (no build flags).
         .target(name: "CFloatKernels"),
         // cpuid and XCR0 (no build flags: the probe and the runtime library build anywhere).
         .target(name: "CCPUInfo"),
@@ -114,8 +112,9 @@ let package = Package(
         // The CUDA driver, NVRTC and cuBLAS through dlopen: devices, contexts, memory, modules,
         // launches, event timing, run-time compilation.
         .target(name: "CUDALibraries", dependencies: ["CCUDA", "MachineIdentity", "TunebenchCore"]),
-        // The tunable kernels and their factory: hot loops, so -Ounchecked and the target CPU.
-        .target(name: "Kernels", dependencies: ["CKernelSupport", "CBuildTarget", "CFloatKernels", "PortableKernels", "KernelModel"], swiftSettings: hotLoopSwiftSettings),
+        // The tunable kernels and their factory. No build flags: their loops are CFloatKernels' and
+        // CIntegerKernels' variants, so deployments run tuned fp32 layers from a versioned dependency too.
+        .target(name: "Kernels", dependencies: ["CFloatKernels", "PortableKernels", "KernelModel"]),
         .target(name: "Counters", dependencies: ["CPAPI", "MachineIdentity"]),
         // What deployments link: configurations for layers from a tuning database or an
         // exported artifact, with the fallback chain of docs/DESIGN.md. No unsafe build flags,
@@ -126,7 +125,7 @@ let package = Package(
         // Search spaces and strategies; never touches the database (docs/DESIGN.md).
         .target(name: "Search", dependencies: ["Kernels", "TunebenchCore"]),
         // Models as layers to tune: ONNX, Hugging Face config.json, layer lists.
-        .target(name: "Workloads", dependencies: ["Kernels", "CKernelSupport", "ONNXProto", "TunebenchCore"], swiftSettings: targetCPUSwiftSettings),
+        .target(name: "Workloads", dependencies: ["Kernels", "CFloatKernels", "ONNXProto", "TunebenchCore"]),
         .target(name: "Peers", dependencies: ["COpenBLAS", "Kernels"]),
         // The full probe: identity plus counters (PAPI), the CUDA driver and NVML, frequencies, XML diagnostics.
         .target(name: "HardwareProbe", dependencies: ["MachineIdentity", "CXMLCheck", "CNVML", "Counters", "CUDALibraries"]),
@@ -140,8 +139,9 @@ let package = Package(
         // Layer 5
         // An ONNX plan's layers bound to kernels and run, the other operators on reference code.
         // The non-GEMM operators' loops are hot code too (and the kernels it binds already carry these flags).
-        .target(name: "ModelEngine", dependencies: ["Kernels", "CKernelSupport", "Workloads", "ONNXProto", "TunebenchCore"], swiftSettings: hotLoopSwiftSettings),
-        .target(name: "Measurement", dependencies: ["HardwareProbe", "Kernels", "Counters"], swiftSettings: hotLoopSwiftSettings),
+        .target(name: "ModelEngine", dependencies: ["Kernels", "CFloatKernels", "Workloads", "ONNXProto", "TunebenchCore"], swiftSettings: hotLoopSwiftSettings),
+        // The roofline's loops are Swift: -Ounchecked and the target CPU, recorded (CBuildTarget) with each profile.
+        .target(name: "Measurement", dependencies: ["HardwareProbe", "Kernels", "Counters", "CBuildTarget"], swiftSettings: hotLoopSwiftSettings),
 
         // Layer 6
         // `tunebench run`: an ONNX model through the tuned kernels, checked against a reference.
@@ -179,9 +179,9 @@ let package = Package(
         // Generated hostile inputs for every parser (Tests/tunebenchTests/HostileInputTests.swift runs it).
         .executableTarget(name: "hostile-inputs", dependencies: ["HardwareProbe", "MachineIdentity", "TuningDatabase", "Workloads", "TunebenchCore"]),
 
-        .testTarget(name: "HardwareProbeTests", dependencies: ["HardwareProbe", "MachineIdentity", "Kernels", "CUDALibraries"]),
+        .testTarget(name: "HardwareProbeTests", dependencies: ["HardwareProbe", "MachineIdentity", "Kernels", "Measurement", "CUDALibraries"]),
         .testTarget(name: "CountersTests", dependencies: ["Counters", "MachineIdentity"]),
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "CKernelSupport", "CFloatKernels"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "CFloatKernels"]),
         .testTarget(name: "GPUKernelsTests", dependencies: ["GPUKernels", "CUDALibraries", "Kernels", "KernelModel", "MachineIdentity"]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "Kernels"]),
         .testTarget(name: "MeasurementTests", dependencies: ["Measurement", "HardwareProbe"]),

@@ -1,4 +1,4 @@
-import CKernelSupport
+import CFloatKernels
 import Foundation
 import Kernels
 import ONNXProto
@@ -104,7 +104,7 @@ enum FastOperators {
             let source = x.pointer
             return {
                 for p in 0..<count {
-                    let total = ckernel_plane_reduce(source + p * plane, plane, isMax ? 1 : 0)
+                    let total = VectorLoops.current.plane_reduce(source + p * plane, plane, isMax ? 1 : 0)
                     out[p] = isMax ? total : total / Float(plane)
                 }
             }
@@ -214,7 +214,7 @@ enum FastOperators {
         if inner == 1 {
             // Rows contiguous (the last axis): three passes over each row in 16-lane vectors.
             return { parallel.run(rows, work: rows * size) { range in
-                for r in range { ckernel_softmax_row(x + r * size, out + r * size, size) }
+                for r in range { VectorLoops.current.softmax_row(x + r * size, out + r * size, size) }
             } }
         }
         return { parallel.run(rows, work: rows * size * inner) { range in
@@ -244,7 +244,7 @@ enum FastOperators {
             for r in range {
                 let (source, destination) = (x + r * size, out + r * size)
                 if gammaCount == size, betaCount == size || beta == nil {
-                    ckernel_layernorm_row(source, destination, size, gamma, beta, epsilon)
+                    VectorLoops.current.layernorm_row(source, destination, size, gamma, beta, epsilon)
                     continue
                 }
                 var sum: Float = 0

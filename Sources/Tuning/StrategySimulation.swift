@@ -39,7 +39,9 @@ public struct StrategySimulation {
         self.seeded = seeded
         let analytical = recorded.analytical.flatMap { try? KernelConfig(parsing: $0) }
         analyticalFraction = analytical.flatMap { scores[$0] }.map { $0 / top.value }
-        let seeds = seeded ? [analytical].compactMap { $0 } : []
+        // The tuner skips an analytical configuration its fixed parameters make invalid (an
+        // 8x32 default under nc=240), so that costs the simulated search no trial either.
+        let seeds = seeded ? [analytical].compactMap { $0 }.filter { space.isValid($0) } : []
         let budget = self.budget
         rows = try strategies.map { name in
             _ = try StrategyCatalog.make(name, seed: 1) // unknown names fail before any work

@@ -1,6 +1,7 @@
 import Foundation
 import HardwareProbe
 import Kernels
+import Measurement
 import Testing
 
 /// The live probe checked against sources independent of hwloc and cpuid: sysfs, /proc/cpuinfo,

@@ -1,4 +1,3 @@
-import CKernelSupport
 import Foundation
 
 @testable import Kernels
@@ -46,8 +45,6 @@ struct GELUTests {
         }
         #expect(worst < 4e-7, "largest relative error \(worst)")
         #expect(Epilogue.fastExp(.nan).isNaN && Epilogue.fastExp(1000).isFinite && Epilogue.fastExp(-1000) == 0 && Epilogue.fastExp(-87.3) > 0)
-        let lanes = ckernel_exp16(SIMD16<Float>((0..<16).map { Float($0) * 12 - 100 }))
-        for lane in 0..<16 { let x = Float(lane) * 12 - 100; #expect(x < -87.3 ? lanes[lane] == 0 : abs(Double(lanes[lane]) - Foundation.exp(Double(x))) <= 4e-7 * Foundation.exp(Double(x)), "lane \(lane)") }
         #expect(Epilogue.fastExp(0) == 1)
     }
 }

@@ -1,7 +1,7 @@
 // The C kernels on arm64, run by scripts/check-arm64-kernels under qemu-user (no arm64 machine
 // here, and no Swift toolchain for one): the variant checks, every integer tile of the SDOT
-// variant against the portable C, and the portable fp32 micro-kernels against a double
-// reference. Exit status 0 only when every check holds; each failure is printed.
+// variant against the portable C, the portable fp32 micro-kernels against a double reference,
+// and the portable vector loops (epilogues, softmax, B packing) against scalar ones. Exit status 0 only when every check holds; each failure is printed.
 #include "CFloatKernels.h"
 #include "CIntegerKernels.h"
 #include <math.h>
@@ -100,6 +100,59 @@ static void check_float(void) {
     }
 }
 
+// The portable vector loops (NEON's baseline): the only table there is; the epilogue with each
+// activation, softmax, and int4 B panels against scalar references.
+static void check_vector_loops(void) {
+    CHECK(ckf_vector_ops_for(CKF_AVX2) == NULL && ckf_vector_ops_for(CKF_AVX512) == NULL, "x86 vector loops offered on arm64");
+    const ckf_vector_ops *ops = ckf_vector_ops_for(CKF_GENERIC);
+    CHECK(ops != NULL, "no portable vector loops");
+    if (!ops) return;
+    for (int activation = 0; activation <= 4; activation++) {
+        float row[2 * 29], column_bias[27], row_bias[2] = {0.25f, -1.0f}, start[2 * 29];
+        for (int j = 0; j < 2 * 29; j++) row[j] = start[j] = uniform() * 4;
+        for (int j = 0; j < 27; j++) column_bias[j] = uniform();
+        ops->bias_activation(row, 29, 2, 27, row_bias, column_bias, activation);
+        double worst = 0;
+        for (int i = 0; i < 2; i++) {
+            for (int j = 0; j < 29; j++) {
+                const double x = (double)start[i * 29 + j] + row_bias[i] + column_bias[j < 27 ? j : 0];
+                const double expected = j >= 27 ? start[i * 29 + j]
+                    : activation == 1 ? fmax(x, 0) : activation == 2 ? fmin(fmax(x, 0), 6)
+                    : activation == 3 ? 0.5 * x * (1 + tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)))
+                    : activation == 4 ? 0.5 * x * (1 + erf(x / sqrt(2.0))) : x;
+                worst = fmax(worst, fabs(row[i * 29 + j] - expected));
+            }
+        }
+        CHECK(worst < 1e-5, "epilogue with activation %d: largest difference %g", activation, worst);
+    }
+    float scores[21], probabilities[21];
+    double total = 0;
+    for (int j = 0; j < 21; j++) scores[j] = uniform() * 20;
+    float largest = scores[0];
+    for (int j = 1; j < 21; j++) largest = scores[j] > largest ? scores[j] : largest;
+    for (int j = 0; j < 21; j++) total += exp((double)scores[j] - largest);
+    ops->softmax_row(scores, probabilities, 21);
+    double worst = 0;
+    for (int j = 0; j < 21; j++) worst = fmax(worst, fabs(probabilities[j] - exp((double)scores[j] - largest) / total));
+    CHECK(worst < 1e-6, "softmax: largest difference %g", worst);
+    // int4 weights, 6 rows x 16 columns (two rows per byte row, the even one low), groups of 2 rows.
+    uint8_t packed[3 * 16];
+    float scales[3 * 16], panel[5 * 8];
+    for (int j = 0; j < 3 * 16; j++) { packed[j] = (uint8_t)(next() & 0xff); scales[j] = 0.5f + uniform() * 0.25f; }
+    const ckf_weight_view view = {.storage = packed, .columns = 16, .precision = CKF_WEIGHTS_INT4, .scales = scales, .group_size = 2};
+    ops->pack_b_panels(&view, 1, 5, 8, 1, 8, panel);
+    int wrong = 0;
+    for (int k = 0; k < 5; k++) {
+        for (int j = 0; j < 8; j++) {
+            const int row = 1 + k, column = 8 + j, byte = packed[(row / 2) * 16 + column];
+            const int nibble = row % 2 == 0 ? byte & 15 : byte >> 4;
+            const float expected = (float)(nibble >= 8 ? nibble - 16 : nibble) * scales[(row / 2) * 16 + column];
+            wrong += panel[k * 8 + j] != expected;
+        }
+    }
+    CHECK(wrong == 0, "int4 B panel: %d values differ from the weights", wrong);
+}
+
 int main(int argc, char **argv) {
     // argv[1]: "dot" when the emulated CPU has the dot-product extension, "nodot" when not.
     const int expect_dot = argc > 1 && strcmp(argv[1], "dot") == 0;
@@ -108,6 +161,7 @@ int main(int argc, char **argv) {
     CHECK(ckq_isa_available(CKQ_NEONDOT) == expect_dot, "neondot available: %d, expected %d", ckq_isa_available(CKQ_NEONDOT), expect_dot);
     check_integer(expect_dot);
     check_float();
+    check_vector_loops();
     printf("arm64 kernels (%s): %s\n", expect_dot ? "with SDOT" : "without SDOT: the portable C runs", failures ? "FAILED" : "all checks passed");
     return failures ? 1 : 0;
 }

@@ -115,6 +115,20 @@ struct LayeringTests {
         #expect(unsafe.isEmpty, "unsafe flags in PortableKernels' closure: \(unsafe.sorted())")
     }
 
+    @Test("the kernels and the model import carry no unsafe flags anywhere below them, and no PAPI, libxml2 or build-target macros")
+    func kernelsClosure() throws {
+        let targets = try Self.packageTargets()
+        for library in ["Kernels", "Workloads"] {
+            let closure = Self.closure(of: library, in: targets)
+            #expect(closure.contains("CFloatKernels") && closure.contains("CIntegerKernels"))
+            for forbidden in ["CBuildTarget", "CPAPI", "CLibXML2", "Counters", "HardwareProbe", "Measurement"] {
+                #expect(!closure.contains(forbidden), "\(library) depends on \(forbidden)")
+            }
+            let unsafe = closure.union([library]).filter { targets[$0]?.hasUnsafeFlags == true }
+            #expect(unsafe.isEmpty, "unsafe flags in \(library)'s closure: \(unsafe.sorted())")
+        }
+    }
+
     @Test("the tuner and its worker link no OpenBLAS, runtime library or presentation")
     func tuningClosure() throws {
         let targets = try Self.packageTargets()

@@ -10,9 +10,9 @@ let package = Package(
     dependencies: [.package(name: "tunebench", path: "../..")],
     targets: [
         .executableTarget(name: "deployment-example", dependencies: [.product(name: "TunebenchRuntime", package: "tunebench")]),
-        // A tuned int8/int4/fp16/bf16 layer looked up and run (PortableKernels: no build flags either).
+        // A tuned layer looked up and run (Kernels and PortableKernels: no build flags either).
         .executableTarget(name: "tuned-layer-example", dependencies: [
-            .product(name: "TunebenchRuntime", package: "tunebench"), .product(name: "PortableKernels", package: "tunebench"),
+            .product(name: "TunebenchRuntime", package: "tunebench"), .product(name: "Kernels", package: "tunebench"),
         ]),
     ]
 )

@@ -26,4 +26,102 @@ typedef void (*ckf_micro_kernel)(int64_t kc, const float *a, int64_t a_row_strid
 /// on x86-64 only). Whether the CPU may run it is the caller's question.
 ckf_micro_kernel ckf_gemm_micro_kernel(int variant, int mr, int nr);
 
+// The other vector loops of the fp32 kernels and of the model engine (vector_ops.h,
+// vector_kernels.h), compiled once per variant like the micro-kernels: the caller takes the
+// table of the variant the CPU runs (ckf_vector_ops_for) and calls through it.
+
+/// Stored weight precisions, as the GEMV tiles and the packing read them.
+enum {
+    CKF_WEIGHTS_FP32 = 0,
+    CKF_WEIGHTS_FP16 = 1,
+    CKF_WEIGHTS_BF16 = 2,
+    CKF_WEIGHTS_INT8 = 3,
+    CKF_WEIGHTS_INT4 = 4
+};
+
+/// Columns of the skinny GEMM (M <= 16, decode) over weights laid out by GEMVWeights (Kernels):
+/// columns below `tiled_columns` in tiles of `nb`, the rest in tiles of 1, each tile's weights
+/// one stream (unit u of 2^unit_shift k of the tile's column j at tile + (u·width + j)·unit_bytes,
+/// the tile at weights + first column·column_bytes); x rows kp floats apart, zero-padded.
+typedef struct {
+    long m, n;                         // rows of x; output columns in all (the row stride of y and of the scales)
+    long first_column, end_column;     // the columns to compute: whole tiles
+    long mb, nb;                       // the register tile: 1x1, 1x2, 1x4, 1x8, 2x2, 2x4, 4x1 or 4x2
+    long tiled_columns, column_bytes;
+    long kp;                           // the row stride of x: K padded to a multiple of 64
+    long k_end;                        // K rounded up to 16: how far the loop runs
+    long group_size;                   // quantization group along K (kp when there is one group)
+    const float *x;
+    const void *weights;
+    long unit_shift, unit_bytes;
+    long prefetch_bytes;               // software prefetch distance along the weight stream (0: none)
+    const float *scales;               // [groups x n]; NULL: unquantized
+    float *y;                          // [m x n]
+} ckf_gemv_args;
+
+/// A WeightMatrix (PortableKernels) as the packing reads it: row k of `columns` values
+/// (int4: two rows per byte row, the even one in the low nibble), scales per group of rows.
+typedef struct {
+    const void *storage;
+    long columns;
+    int precision;        // CKF_WEIGHTS_*
+    const float *scales;  // NULL for fp32, fp16 and bf16
+    long group_size;
+} ckf_weight_view;
+
+typedef struct {
+    /// The epilogue on a rows x cols tile (rows ldc apart): c[i·ldc + j] = act(c[i·ldc + j] +
+    /// row_bias[i] + column_bias[j]), either bias NULL for none; act 0 none, 1 relu, 2 relu6,
+    /// 3 GELU (tanh), 4 GELU (erf). One call per tile: a call per row cost 10% of a small CNN.
+    void (*bias_activation)(float *c, long ldc, long rows, long cols, const float *row_bias, const float *column_bias, int activation);
+    /// dst[x] = src[x·stride] for x < n.
+    void (*copy_strided)(float *dst, const float *src, long n, long stride);
+    /// `planes` planes of height x width into the interiors of as many zero-bordered planes
+    /// ((height + 2·padding) x (width + 2·padding)); the borders are left as they are.
+    void (*copy_padded)(float *padded, const float *src, long planes, long height, long width, long padding);
+    /// A chunk of a convolution's im2col matrix over zero-padded planes (padded_plane floats
+    /// apart): for each reduction index (c, r, q) of `channels` x kh x kw, in that order, the row
+    /// of output pixels first ..< first + count (of rows out_width wide), `ldd` floats apart in dst.
+    void (*im2col)(float *dst, long ldd, const float *padded, long channels, long kh, long kw, long padded_plane, long padded_width,
+                   long out_width, long stride, long dilation, long first, long count);
+    /// `rows` output rows of a depthwise convolution (activation 0 none, 1 relu, 2 relu6).
+    void (*depthwise_rows)(float *out, long rows, long out_width, const float *top, long padded_width, long stride, long dilation,
+                           const float *filter, long kh, long kw, float bias, int activation);
+    /// One output row of a direct convolution for a block of up to 16 output channels.
+    void (*conv_direct_row)(float *out, long out_plane, long out_width, long rows, long kn, const float *top, long padded_plane,
+                            long padded_width, long channels, long kh, long kw, long stride, long dilation, const float *w, const float *bias,
+                            int activation);
+    /// The skinny GEMM's columns over weights of `precision`, tile by tile (rows past the last
+    /// whole mb, and tiles of 1 column, take 1-row tiles); returns 0 for a tile or precision there
+    /// is no loop for (nothing computed).
+    int (*gemv)(int precision, const ckf_gemv_args *a);
+    /// Rows first ..< first + rows of A (element (i, p) at a[i·row_stride + p·k_stride]), columns
+    /// k0 ..< k0 + kc, into MR-row panels (panel p's column k at out + (p·kc + k)·mr), the last
+    /// panel zero-padded.
+    void (*pack_a)(const float *a, long row_stride, long k_stride, long first, long rows, long k0, long kc, long mr, float *out);
+    /// `panels` whole NR-column panels of weights rows k0 ..< k0 + kc from column n0, as fp32
+    /// (dequantized), panel p's row k at out + (p·kc + k)·nr. nr: a multiple of 8.
+    void (*pack_b_panels)(const ckf_weight_view *w, long k0, long kc, long n0, long panels, long nr, float *out);
+    /// softmax of one row (src and dst may be the same).
+    void (*softmax_row)(const float *src, float *dst, long n);
+    /// LayerNormalization of one row (beta may be NULL).
+    void (*layernorm_row)(const float *src, float *dst, long n, const float *gamma, const float *beta, float epsilon);
+    /// Pooling over the interior of a row: the maximum, or the sum times scale, of each window.
+    void (*pool_span)(const float *first, long row_step, long rows, long taps, long tap_step, long stride, float *out, long n, int is_max,
+                      float scale);
+    /// 2x2 pooling with stride 2 and no pads over a plane.
+    void (*pool2x2_plane)(const float *src, long width, float *dst, long oh, long ow, int is_max);
+    /// The sum (is_max 0) or the maximum of src[0 ..< n].
+    float (*plane_reduce)(const float *src, long n, int is_max);
+    /// Scaled dot-product attention for `rows` query rows of one head (attention_ops.h).
+    void (*attention_rows)(const float *q, long q_row, long q_col, long rows, long d, const float *kt, long sk, long skp, const float *v,
+                           long dv, long dp, const float *mask, long mask_row, float scale, float *scores, float *tile, float *out,
+                           long out_row, long out_col);
+} ckf_vector_ops;
+
+/// The loops of `variant` (CKF_*), or NULL where this build has no such variant or this CPU
+/// cannot run it (AVX-512 here also needs VL and DQ). The caller applies its own caps
+/// (TUNEBENCH_MAX_ISA) before asking.
+const ckf_vector_ops *ckf_vector_ops_for(int variant);
+
 #endif

@@ -1,4 +1,4 @@
-import CKernelSupport
+import CFloatKernels
 import Foundation
 
 final class Conv2DInstance: KernelInstance, BoundLayer {
@@ -205,7 +205,7 @@ final class Conv2DInstance: KernelInstance, BoundLayer {
                 guard index < parts else { return }
                 for task in ParallelTeam.chunk(index, of: parts, count: blocks * pairs) {
                     let (block, row) = (task / pairs, task % pairs * rowsPerTask)
-                    ckernel_conv_direct_row(planes + block * 16 * s.pixels + row * s.outWidth, s.pixels, s.outWidth, min(rowsPerTask, s.outHeight - row),
+                    VectorLoops.current.conv_direct_row(planes + block * 16 * s.pixels + row * s.outWidth, s.pixels, s.outWidth, min(rowsPerTask, s.outHeight - row),
                                             min(16, s.outChannels - block * 16), top + row * s.stride * width, plane, width, s.channels, s.kernelHeight,
                                             s.kernelWidth, s.stride, s.dilation, filters + block * taps * 16, bias + block * 16, code)
                 }
@@ -230,15 +230,8 @@ final class Conv2DInstance: KernelInstance, BoundLayer {
         let (width, plane) = (s.paddedWidth, s.paddedPlane)
         let base = paddedImage.map { UnsafePointer($0.pointer) + group * channels * plane }
             ?? input + (image * s.channels + group * channels) * plane
-        for c in 0..<channels {
-            for r in 0..<s.kernelHeight {
-                for q in 0..<s.kernelWidth {
-                    let row = (c * s.kernelHeight + r) * s.kernelWidth + q
-                    ckernel_im2col_row(columns.pointer + row * chunk, base + c * plane, width, s.outWidth, s.stride, r * s.dilation,
-                                       q * s.dilation, firstPixel, count)
-                }
-            }
-        }
+        VectorLoops.current.im2col(columns.pointer, chunk, base, channels, s.kernelHeight, s.kernelWidth, plane, width, s.outWidth, s.stride,
+                                   s.dilation, firstPixel, count)
     }
 
     /// The image's planes into `channelsLast`'s interior (the border stays zero), input rows

@@ -1,8 +1,9 @@
-import CKernelSupport
 import Foundation
 
-// The epilogue's arithmetic on float outputs, in the kernels' module: compiled with the hot-loop
-// flags and inlined into the kernels' loops (KernelModel holds only what an epilogue is).
+// The epilogue's arithmetic on float outputs. The kernels apply it to their tiles through
+// CFloatKernels' `bias_activation` (the same polynomials in vectors, per ISA variant); the scalar
+// forms here are for the model engine's element-wise operators, which inline them (KernelModel
+// holds only what an epilogue is).
 extension Epilogue {
     /// GELU, tanh form (as in GPT-2 and most inference engines).
     @inlinable @inline(__always)
@@ -99,40 +100,19 @@ extension Epilogue {
     }
 
     /// Applies the epilogue to a rows x cols tile of C whose first row is `row`, with a bias
-    /// per row (the channel-major convolution's output channels).
+    /// per row (the channel-major convolution's output channels), in the vector loops.
     func applyRows(_ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, row first: Int, bias values: UnsafePointer<Float>?) {
-        for row in 0..<rows {
-            let line = c + row * ldc
-            let shift = bias ? values.map { $0[first + row] } ?? 0 : 0
-            switch activation {
-            case .none: ckernel_bias_activation(line, cols, shift, nil, 0)
-            case .relu: ckernel_bias_activation(line, cols, shift, nil, 1)
-            case .relu6: ckernel_bias_activation(line, cols, shift, nil, 2)
-            case .gelu: for j in 0..<cols { line[j] = Self.gelu(line[j] + shift) }
-            case .geluErf: for j in 0..<cols { line[j] = Self.geluErf(line[j] + shift) }
-            }
-        }
+        let rowBias = bias ? values.map { $0 + first } : nil
+        // Without a bias, contiguous rows are one line: no vector tail per row (conv and
+        // depthwise outputs, rows of 7 to 56).
+        let contiguous = rowBias == nil && ldc == cols
+        VectorLoops.current.bias_activation(c, ldc, contiguous ? 1 : rows, contiguous ? rows * cols : cols, rowBias, nil, activation.vectorCode)
     }
 
-    /// Applies the epilogue to a rows x cols tile of C whose first column is `column`. Bias and
-    /// relu/relu6 run in `ckernel_bias_activation`'s 16/8-lane vectors (Swift's loop became
-    /// 4-lane compare-and-mask code); the GELUs stay in Swift.
+    /// Applies the epilogue to a rows x cols tile of C whose first column is `column`, in the
+    /// vector loops (Swift's loop became 4-lane compare-and-mask code).
     func apply(_ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, column: Int, bias values: UnsafePointer<Float>?) {
         let columnBias = bias ? values.map { $0 + column } : nil
-        for row in 0..<rows {
-            let line = c + row * ldc
-            switch activation {
-            case .none: ckernel_bias_activation(line, cols, 0, columnBias, 0)
-            case .relu: ckernel_bias_activation(line, cols, 0, columnBias, 1)
-            case .relu6: ckernel_bias_activation(line, cols, 0, columnBias, 2)
-            case .gelu, .geluErf:
-                if let columnBias { for j in 0..<cols { line[j] += columnBias[j] } }
-                if activation == .gelu {
-                    for j in 0..<cols { line[j] = Self.gelu(line[j]) }
-                } else {
-                    for j in 0..<cols { line[j] = Self.geluErf(line[j]) }
-                }
-            }
-        }
+        VectorLoops.current.bias_activation(c, ldc, rows, cols, nil, columnBias, activation.vectorCode)
     }
 }

@@ -49,37 +49,12 @@ final class GEMVInstance: KernelInstance, BoundLayer, @unchecked Sendable {
         }
     }
 
+    /// The columns (whole tiles) through the vector loops, which walk the tiles themselves.
     private func compute(columns: Range<Int>, output: UnsafeMutablePointer<Float>) {
-        let m = kernel.m, n = kernel.n
         let source = weights.source
-        let scaleStride = n
-        var column = columns.lowerBound
-        while column < columns.upperBound {
-            let width = weights.tile(of: column).width
-            var row = 0
-            while row < m {
-                // Tail columns run one at a time, and only 1-wide tiles exist for every row count.
-                let height = m - row >= mb && width == nb ? mb : 1
-                let arguments = GEMVTileArguments(
-                    // Per-channel scales (group 0) are one group spanning the padded K.
-                    kp: weights.kp, kEnd: (kernel.k + 15) / 16 * 16,
-                    groupSize: source.scales == nil || source.group == 0 ? weights.kp : source.groupSize,
-                    x: x.pointer + row * weights.kp, weights: weights.storage + column * weights.columnBytes,
-                    unitShift: weights.unitShift, unitBytes: weights.unitBytes, tileColumns: width, prefetchBytes: prefetch,
-                    scales: source.scales.map { $0 + column }, scaleStride: scaleStride,
-                    y: output + row * n + column, ldy: n
-                )
-                switch source.precision {
-                case .fp32: gemvFP32(mb: height, nb: width, arguments)
-                case .fp16: gemvFP16(mb: height, nb: width, arguments)
-                case .bf16: gemvBF16(mb: height, nb: width, arguments)
-                case .int8: gemvInt8(mb: height, nb: width, arguments)
-                case .int4: gemvInt4(mb: height, nb: width, arguments)
-                }
-                row += height
-            }
-            column += width
-        }
+        var arguments = weights.arguments(m: kernel.m, columns: columns, mb: mb, x: x.pointer, prefetchBytes: prefetch, output: output)
+        let computed = VectorLoops.current.gemv(source.precision.weightsCode, &arguments)
+        precondition(computed != 0, "no GEMV tile \(mb)x\(nb) for \(source.precision)")
     }
 
     func validate() -> Validation {

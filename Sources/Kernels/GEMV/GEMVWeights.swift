@@ -1,4 +1,4 @@
-import CKernelSupport
+import CFloatKernels
 
 /// Weights laid out for the skinny kernel: K padded to Kp (a multiple of 64) per output
 /// channel, in the storage precision, with the same scales as the `WeightMatrix` they come from
@@ -35,7 +35,7 @@ final class GEMVWeights: @unchecked Sendable {
         storage = WeightMemory.allocate(byteCount: columnBytes * w.columns)
         let unitK = 1 << unitShift
         for n in 0..<w.columns {
-            let (tileStart, width) = n < tiledColumns ? (n - n % tileColumns, tileColumns) : (n, 1)
+            let (tileStart, width) = tile(of: n)
             let tile = storage + tileStart * columnBytes
             // Units past the last row stay zero (padding).
             for unit in 0..<((w.rows + unitK - 1) / unitK) {
@@ -74,41 +74,18 @@ final class GEMVWeights: @unchecked Sendable {
     }
 }
 
-// One non-inlined entry per precision: each inlines the tiles with its loader, which returns
-// 16 weights of a column as two fp32 vectors, from a unit and the k offset within it (always 0
-// but for int4, whose units hold 64 k).
-
-@inline(never)
-func gemvFP32(mb: Int, nb: Int, _ t: GEMVTileArguments) {
-    gemvTile(mb: mb, nb: nb, t) { column, k in
-        ((column + k * 4).loadUnaligned(as: SIMD8<Float>.self), (column + k * 4 + 32).loadUnaligned(as: SIMD8<Float>.self))
-    }
-}
-
-@inline(never)
-func gemvFP16(mb: Int, nb: Int, _ t: GEMVTileArguments) {
-    gemvTile(mb: mb, nb: nb, t) { column, k in
-        (ckernel_load_half8(column + k * 2), ckernel_load_half8(column + k * 2 + 16))
-    }
-}
-
-@inline(never)
-func gemvBF16(mb: Int, nb: Int, _ t: GEMVTileArguments) {
-    gemvTile(mb: mb, nb: nb, t) { column, k in
-        (ckernel_load_bf16_half(column, 0), ckernel_load_bf16_half(column, 1))
-    }
-}
-
-@inline(never)
-func gemvInt8(mb: Int, nb: Int, _ t: GEMVTileArguments) {
-    gemvTile(mb: mb, nb: nb, t) { column, k in
-        (ckernel_load_byte8(column + k), ckernel_load_byte8(column + k + 8))
-    }
-}
-
-@inline(never)
-func gemvInt4(mb: Int, nb: Int, _ t: GEMVTileArguments) {
-    gemvTile(mb: mb, nb: nb, t) { column, k in
-        (ckernel_load_int4_chunk(column, Int32(k >> 3)), ckernel_load_int4_chunk(column, Int32(k >> 3) + 1))
+extension GEMVWeights {
+    /// The vector loops' description of `columns` (whole tiles) against `m` rows of x (kp apart,
+    /// zero-padded), outputs into `output` (m x N).
+    func arguments(m: Int, columns: Range<Int>, mb: Int, x: UnsafePointer<Float>, prefetchBytes: Int,
+                   output: UnsafeMutablePointer<Float>) -> ckf_gemv_args {
+        ckf_gemv_args(
+            m: m, n: source.columns, first_column: columns.lowerBound, end_column: columns.upperBound, mb: mb, nb: tileColumns,
+            tiled_columns: tiledColumns, column_bytes: columnBytes, kp: kp, k_end: (source.rows + 15) / 16 * 16,
+            // Per-channel scales (group 0) are one group spanning the padded K.
+            group_size: source.scales == nil || source.group == 0 ? kp : source.groupSize,
+            x: x, weights: storage, unit_shift: unitShift, unit_bytes: unitBytes, prefetch_bytes: prefetchBytes,
+            scales: source.scales.map { UnsafePointer($0) }, y: output
+        )
     }
 }

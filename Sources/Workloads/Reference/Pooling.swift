@@ -1,4 +1,5 @@
-import CKernelSupport
+import CFloatKernels
+import Kernels
 import ONNXProto
 
 /// Max and average pooling over 1-D and 2-D windows, on raw planes: the reference operator and
@@ -60,7 +61,7 @@ package struct Pooling: Sendable {
         if kw == 2, sw == 2, sh == 2, ph == 0, pw == 0, dh == 1, dw == 1, interior == 0..<ow, 2 * ow <= width, 2 * oh <= height,
            rowTaps.allSatisfy({ $0.first == 0 && $0.last == 2 }) {
             for plane in planes {
-                ckernel_pool2x2_plane(input + plane * height * width, width, output + plane * oh * ow, oh, ow, isMax ? 1 : 0)
+                VectorLoops.current.pool2x2_plane(input + plane * height * width, width, output + plane * oh * ow, oh, ow, isMax ? 1 : 0)
             }
             return
         }
@@ -72,7 +73,7 @@ package struct Pooling: Sendable {
                 let top = y * sh - ph
                 if !interior.isEmpty {
                     let inPads = includePad ? row.inPads * columnTaps[interior.lowerBound].inPads : (row.last - row.first) * kw
-                    ckernel_pool_span(source + (top + row.first * dh) * width + interior.lowerBound * sw - pw, dh * width, row.last - row.first,
+                    VectorLoops.current.pool_span(source + (top + row.first * dh) * width + interior.lowerBound * sw - pw, dh * width, row.last - row.first,
                                       kw, dw, sw, destination + y * ow + interior.lowerBound, interior.count, isMax ? 1 : 0,
                                       1 / Float(max(inPads, 1)))
                 }

@@ -1,17 +1,11 @@
-#ifndef CKERNELSUPPORT_H
-#define CKERNELSUPPORT_H
-// What the Swift kernels cannot spell, as static inline functions that inline into them:
-// software prefetch, and widening vector conversions. Swift's own SIMD conversions
-// (SIMD8<Float>(SIMD8<Float16>) …) are generic and, in the large GEMV loops, were called out of
-// line, which made fp16 and int8 weights slower than fp32 (measured). clang's
-// __builtin_convertvector compiles to one vcvtph2ps / vpmovsxbd + vcvtdq2ps.
-// ext_vector_type(8) float imports into Swift as SIMD8<Float>, int32 as SIMD8<Int32>.
+#ifndef CFLOATKERNELS_VECTOR_OPS_H
+#define CFLOATKERNELS_VECTOR_OPS_H
+// The vector loops of the fp32 kernels and of the model engine's operators, written once in
+// clang's vector extensions (no intrinsics) and compiled once per instruction-set variant:
+// vector_kernels.h instantiates them in each variant_*.c under that variant's target attributes.
+// Private to CFloatKernels (a header of static functions, not part of the module's interface).
+// __builtin_convertvector compiles to one vcvtph2ps / vpmovsxbd + vcvtdq2ps where the variant has them.
 #include <stdint.h>
-
-// The micro-kernels prefetch their C tile at entry so its cache misses overlap the k loop
-// (measured here: a 6x16 kernel over a 1 MiB C ran about 12% faster with it).
-static inline void cprefetch_write(const void *address) { __builtin_prefetch(address, 1, 3); }
-static inline void cprefetch_read(const void *address) { __builtin_prefetch(address, 0, 3); }
 
 typedef float ckernel_float8 __attribute__((ext_vector_type(8)));
 typedef int32_t ckernel_int8x32 __attribute__((ext_vector_type(8)));
@@ -201,7 +195,7 @@ static inline ckernel_float8 ckernel_load_strided8(const float *p, long stride) 
 
 /// dst[x] = src[x·stride] for x in 0 ..< n (im2col's rows): 16 or 8 lanes at a time, the last
 /// vector overlapping the one before instead of a scalar tail (dst and src do not overlap).
-static inline void ckernel_copy_strided(float *dst, const float *src, long n, long stride) {
+static inline __attribute__((always_inline)) void ckernel_copy_strided(float *dst, const float *src, long n, long stride) {
     if (n >= 16) {
         for (long start = 0; start < n; start += 16) {
             long x = start + 16 <= n ? start : n - 16;
@@ -223,7 +217,7 @@ static inline void ckernel_copy_strided(float *dst, const float *src, long n, lo
 /// oh·stride + dy, column ow·stride + dx. The padding makes every output row one strided copy;
 /// the bounds-checked rows spent as long on their edges as the GEMM on arithmetic for small
 /// images (measured, 32x32 and 16x16).
-static inline void ckernel_im2col_row(float *dst, const float *padded, long padded_width, long out_width, long stride, long dy, long dx,
+static inline __attribute__((always_inline)) void ckernel_im2col_row(float *dst, const float *padded, long padded_width, long out_width, long stride, long dy, long dx,
                                       long first, long count) {
     long oh = first / out_width, ow = first % out_width;
     while (count > 0) {
@@ -282,20 +276,22 @@ static inline void ckernel_depthwise_row(float *out, long out_width, const float
     }
 }
 
-// ckernel_depthwise_rows' 3x3 loop in vectors of type VEC (LANES lanes, loaded by LOAD): one
-// body for 16 and 8 lanes (clang has no generics over vector widths in C).
-#define CKERNEL_DEPTHWISE3X3_ROWS(VEC, LANES, LOAD)                                                  \
+// ckernel_depthwise_rows' 3x3 loop in vectors of type VEC (LANES lanes, loaded by LOAD) with the
+// input stride STRIDE: one body for 16 and 8 lanes (clang has no generics over vector widths in C),
+// instantiated with the strides 1 and 2 as constants, so each load is one plain load (or load
+// and shuffle) rather than a test of the stride per tap.
+#define CKERNEL_DEPTHWISE3X3_ROWS(VEC, LANES, LOAD, STRIDE)                                          \
     do {                                                                                            \
         VEC w[9];                                                                                   \
         _Pragma("unroll") for (int t = 0; t < 9; t++) w[t] = filter[t];                             \
         for (long row = 0; row < rows; row++) {                                                     \
-            const float *line = top + row * stride * padded_width;                                  \
+            const float *line = top + row * (STRIDE) * padded_width;                                \
             float *o = out + row * out_width;                                                       \
             for (long start = 0; start < out_width; start += LANES) {                               \
                 long ow = start + LANES <= out_width ? start : out_width - LANES;                   \
                 VEC acc = bias;                                                                     \
                 _Pragma("unroll") for (int t = 0; t < 9; t++)                                       \
-                    acc += w[t] * LOAD(line + ow * stride + (t / 3) * dilation * padded_width + (t % 3) * dilation, stride); \
+                    acc += w[t] * LOAD(line + ow * (STRIDE) + (t / 3) * dilation * padded_width + (t % 3) * dilation, (STRIDE)); \
                 if (activation == 1 || activation == 2) acc = __builtin_elementwise_max(acc, (VEC)0.0f); \
                 if (activation == 2) acc = __builtin_elementwise_min(acc, (VEC)6.0f);               \
                 __builtin_memcpy(o + ow, &acc, sizeof acc);                                         \
@@ -311,11 +307,21 @@ static inline void ckernel_depthwise_row(float *out, long out_width, const float
 static inline void ckernel_depthwise_rows(float *out, long rows, long out_width, const float *top, long padded_width, long stride, long dilation,
                                           const float *filter, long kh, long kw, float bias, int activation) {
     if (kh == 3 && kw == 3 && out_width >= 16) {
-        CKERNEL_DEPTHWISE3X3_ROWS(ckernel_float16, 16, ckernel_load_strided16);
+        if (stride == 1) {
+            CKERNEL_DEPTHWISE3X3_ROWS(ckernel_float16, 16, ckernel_load_strided16, 1);
+        } else if (stride == 2) {
+            CKERNEL_DEPTHWISE3X3_ROWS(ckernel_float16, 16, ckernel_load_strided16, 2);
+        } else {
+            CKERNEL_DEPTHWISE3X3_ROWS(ckernel_float16, 16, ckernel_load_strided16, stride);
+        }
         return;
     }
     if (kh == 3 && kw == 3 && out_width >= 8) {
-        CKERNEL_DEPTHWISE3X3_ROWS(ckernel_float8, 8, ckernel_load_strided8);
+        if (stride == 1) {
+            CKERNEL_DEPTHWISE3X3_ROWS(ckernel_float8, 8, ckernel_load_strided8, 1);
+        } else {
+            CKERNEL_DEPTHWISE3X3_ROWS(ckernel_float8, 8, ckernel_load_strided8, stride);
+        }
         return;
     }
     for (long row = 0; row < rows; row++) {
@@ -409,36 +415,83 @@ static inline void ckernel_conv_direct_row(float *out, long out_plane, long out_
     }
 }
 
+/// tanh as a rational function (Eigen's float `ptanh`: degree 13 over degree 6, clamped where
+/// tanh rounds to ±1), within a few ulp of tanhf: the same coefficients as Epilogue.fastTanh.
+static inline ckernel_float16 ckernel_tanh16(ckernel_float16 value) {
+    const ckernel_float16 x = __builtin_elementwise_min(__builtin_elementwise_max(value, (ckernel_float16)-7.9053111f), (ckernel_float16)7.9053111f);
+    const ckernel_float16 x2 = x * x;
+    ckernel_float16 p = -2.7607685e-16f;
+    p = p * x2 + 2.0001879e-13f;
+    p = p * x2 - 8.6046715e-11f;
+    p = p * x2 + 5.1222971e-08f;
+    p = p * x2 + 1.4857224e-05f;
+    p = p * x2 + 6.3726193e-04f;
+    p = p * x2 + 4.8935246e-03f;
+    ckernel_float16 q = 1.1982584e-06f;
+    q = q * x2 + 1.1853471e-04f;
+    q = q * x2 + 2.2684346e-03f;
+    q = q * x2 + 4.8935252e-03f;
+    return x * p / q;
+}
+
+/// erf as a rational function (Eigen's float `perf`, clamped to [-4, 4]): the coefficients of
+/// Epilogue.fastErf.
+static inline ckernel_float16 ckernel_erf16(ckernel_float16 value) {
+    const ckernel_float16 x = __builtin_elementwise_min(__builtin_elementwise_max(value, (ckernel_float16)-4.0f), (ckernel_float16)4.0f);
+    const ckernel_float16 x2 = x * x;
+    ckernel_float16 p = -2.7261423e-10f;
+    p = p * x2 + 2.7706814e-08f;
+    p = p * x2 - 2.1010240e-06f;
+    p = p * x2 - 5.6925064e-05f;
+    p = p * x2 - 7.3499063e-04f;
+    p = p * x2 - 2.9546000e-03f;
+    p = p * x2 - 1.6096033e-02f;
+    ckernel_float16 q = -1.4566072e-05f;
+    q = q * x2 - 2.1337406e-04f;
+    q = q * x2 - 1.6828270e-03f;
+    q = q * x2 - 7.3733292e-03f;
+    q = q * x2 - 1.4264740e-02f;
+    return x * p / q;
+}
+
+/// An epilogue's activation per lane: 0 none, 1 relu, 2 relu6, 3 GELU (tanh form), 4 GELU
+/// (erf form), as Epilogue.activate computes them one value at a time.
+static inline ckernel_float16 ckernel_activate16(ckernel_float16 v, int activation) {
+    switch (activation) {
+    case 1: return __builtin_elementwise_max(v, (ckernel_float16)0.0f);
+    case 2: return __builtin_elementwise_min(__builtin_elementwise_max(v, (ckernel_float16)0.0f), (ckernel_float16)6.0f);
+    case 3: return 0.5f * v * (1.0f + ckernel_tanh16(0.79788456f * (v + 0.044715f * v * v * v)));
+    case 4: return 0.5f * v * (1.0f + ckernel_erf16(v * 0.70710678f));
+    default: return v;
+    }
+}
+
 /// The GEMM epilogue on one row of a tile: line[j] = act(line[j] + shift + (column_bias ?
-/// column_bias[j] : 0)), act 0 none, 1 relu, 2 relu6. In 16 and 8 lanes: Swift's loop became
-/// 4-lane compare-and-mask code and took a quarter of a small convolution's driver time
-/// (measured).
+/// column_bias[j] : 0)), act as in ckernel_activate16. In 16 lanes, then 8 (a row of a 24-wide tile
+/// ends in 8), then the last few through one vector as well: Swift's loop became 4-lane
+/// compare-and-mask code and took a quarter of a small convolution's driver time (measured).
 static inline void ckernel_bias_activation(float *line, long n, float shift, const float *column_bias, int activation) {
     long j = 0;
     for (; j + 16 <= n; j += 16) {
         ckernel_float16 v, b = 0.0f;
         __builtin_memcpy(&v, line + j, sizeof v);
         if (column_bias) __builtin_memcpy(&b, column_bias + j, sizeof b);
-        v += b + shift;
-        if (activation == 1 || activation == 2) v = __builtin_elementwise_max(v, (ckernel_float16)0.0f);
-        if (activation == 2) v = __builtin_elementwise_min(v, (ckernel_float16)6.0f);
+        v = ckernel_activate16(v + b + shift, activation);
         __builtin_memcpy(line + j, &v, sizeof v);
     }
-    for (; j + 8 <= n; j += 8) {
-        ckernel_float8 v, b = 0.0f;
-        __builtin_memcpy(&v, line + j, sizeof v);
-        if (column_bias) __builtin_memcpy(&b, column_bias + j, sizeof b);
-        v += b + shift;
-        if (activation == 1 || activation == 2) v = __builtin_elementwise_max(v, (ckernel_float8)0.0f);
-        if (activation == 2) v = __builtin_elementwise_min(v, (ckernel_float8)6.0f);
-        __builtin_memcpy(line + j, &v, sizeof v);
+    if (j + 8 <= n) {
+        ckernel_float16 v = 0.0f, b = 0.0f;
+        __builtin_memcpy(&v, line + j, 8 * sizeof(float));
+        if (column_bias) __builtin_memcpy(&b, column_bias + j, 8 * sizeof(float));
+        v = ckernel_activate16(v + b + shift, activation);
+        __builtin_memcpy(line + j, &v, 8 * sizeof(float));
+        j += 8;
     }
-    for (; j < n; j++) {
-        float v = line[j] + shift + (column_bias ? column_bias[j] : 0.0f);
-        if (activation == 1 || activation == 2) v = v > 0 ? v : 0;
-        if (activation == 2) v = v < 6 ? v : 6;
-        line[j] = v;
-    }
+    if (j == n) return;
+    ckernel_float16 v = 0.0f;
+    for (long t = j; t < n; t++) v[t - j] = line[t] + shift + (column_bias ? column_bias[t] : 0.0f);
+    v = ckernel_activate16(v, activation);
+    for (long t = j; t < n; t++) line[t] = v[t - j];
 }
 
 /// out[x] for x in 0 ..< n: the maximum (is_max) or the sum times `scale` of
@@ -533,4 +586,4 @@ static inline float ckernel_plane_reduce(const float *src, long n, int is_max) {
     return total;
 }
 
-#endif
+#endif  // CFLOATKERNELS_VECTOR_OPS_H

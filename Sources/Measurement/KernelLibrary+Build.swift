@@ -1,17 +1,13 @@
 import CBuildTarget
-
-// The configuration types, precisions and analytical defaults live in KernelModel (no build
-// flags, so that the runtime library can use them); every user of Kernels sees them too.
-@_exported import KernelModel
-// The team, test data, weight formats and dot-product layers without build flags: every user of
-// Kernels sees them too.
-@_exported import PortableKernels
+import Kernels
 
 extension KernelLibrary {
-    /// The -march value the kernels were compiled with (TUNEBENCH_MARCH, default native).
+    /// The -march value of the targets whose loops are Swift (the roofline, the model engine's
+    /// operators): TUNEBENCH_MARCH, default native. The kernels take no -march: their variants
+    /// are chosen at run time (docs/DESIGN.md).
     public static var buildMarch: String { String(cString: cbuild_march()) }
 
-    /// The ISA extensions the compiler could emit for the kernels, as profiles spell them.
+    /// The ISA extensions the compiler could emit for those targets, as profiles spell them.
     public static var buildISA: [String] {
         let bits = cbuild_isa()
         let names: [(UInt32, String)] = [

@@ -1,5 +1,5 @@
-#ifndef CKERNELSUPPORT_ATTENTION_H
-#define CKERNELSUPPORT_ATTENTION_H
+#ifndef CFLOATKERNELS_ATTENTION_OPS_H
+#define CFLOATKERNELS_ATTENTION_OPS_H
 // Scaled dot-product attention for the model engine's fused attention step:
 // O = softmax(scale·Q·Kᵀ + mask)·V for a block of query rows of one head, four rows at a time.
 // The four rows' scores (4 × keys floats) stay in L1 between the two products: the head's
@@ -7,7 +7,7 @@
 // graph's transposes around attention are not made either. Unfused, a transformer block at
 // seq 128 spent as long in those transposes, the scale, the softmax and the two products' calls
 // as in its four projections (measured with `tunebench run --profile`).
-#include "kernel_support.h"
+#include "vector_ops.h"
 
 /// max(a, b) per lane by compare and select: __builtin_elementwise_max is IEEE maxNum, whose
 /// NaN handling costs a compare and a blend more per vector on x86 (it was the softmax's
