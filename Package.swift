@@ -8,9 +8,9 @@ import Foundation
 // becomes a call to fmaf, about 100x slower (docs/DESIGN.md).
 let targetCPU = ProcessInfo.processInfo.environment["TUNEBENCH_MARCH"] ?? "native"
 
-// Flags for the targets whose hot loops are still Swift (the roofline micro-benchmarks, the model
-// engine's operators). Never applied to the runtime library or the kernels that deployments link:
-// those must carry no unsafe flags.
+// Flags for the one target whose hot loops are still Swift: the roofline micro-benchmarks
+// (Measurement). Never applied to what deployments link (the runtime library, the kernels, the
+// model engine): those must carry no unsafe flags.
 let hotLoopSwiftSettings: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked", "-Xcc", "-march=\(targetCPU)"]),
 ]
@@ -25,9 +25,8 @@ let package = Package(
         .library(name: "PortableKernels", targets: ["PortableKernels"]),
         // Every tunable kernel (fp32 GEMM, GEMV, conv2d too) without build flags: versioned dependencies.
         .library(name: "Kernels", targets: ["Kernels"]),
-        // The model engine (TunedModel); path or branch dependencies only: the model engine's
-        // operators are Swift compiled with unsafe build flags (-march), which keep it from a
-        // versioned dependency.
+        // The model engine (TunedModel): whole ONNX models through the tuned kernels, no build flags
+        // either (versioned dependencies).
         .library(name: "ModelRunner", targets: ["ModelRunner"]),
     ],
     dependencies: [
@@ -138,9 +137,11 @@ let package = Package(
 
         // Layer 5
         // An ONNX plan's layers bound to kernels and run, the other operators on reference code.
-        // The non-GEMM operators' loops are hot code too (and the kernels it binds already carry these flags).
-        .target(name: "ModelEngine", dependencies: ["Kernels", "CFloatKernels", "Workloads", "ONNXProto", "TunebenchCore"], swiftSettings: hotLoopSwiftSettings),
+        // No build flags: its element-wise, softmax, normalization, pooling and attention loops are
+        // CFloatKernels' variants too.
+        .target(name: "ModelEngine", dependencies: ["Kernels", "CFloatKernels", "Workloads", "ONNXProto", "TunebenchCore"]),
         // The roofline's loops are Swift: -Ounchecked and the target CPU, recorded (CBuildTarget) with each profile.
+        // Deployments never link it.
         .target(name: "Measurement", dependencies: ["HardwareProbe", "Kernels", "Counters", "CBuildTarget"], swiftSettings: hotLoopSwiftSettings),
 
         // Layer 6

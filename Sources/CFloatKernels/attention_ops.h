@@ -8,6 +8,7 @@
 // seq 128 spent as long in those transposes, the scale, the softmax and the two products' calls
 // as in its four projections (measured with `tunebench run --profile`).
 #include "vector_ops.h"
+#include <string.h>
 
 /// max(a, b) per lane by compare and select: __builtin_elementwise_max is IEEE maxNum, whose
 /// NaN handling costs a compare and a blend more per vector on x86 (it was the softmax's
@@ -120,6 +121,22 @@ static inline __attribute__((always_inline)) void ckernel_attention_values_tile(
             s *= inverse[r];
             __builtin_memcpy(out + r * dp + c0 + 16 * c, &s, sizeof s);
         }
+}
+
+/// One head's keys transposed and values packed (see ckf_vector_ops.attention_pack_head): key
+/// rows read in order, their d values written d·skp apart.
+static void ckernel_attention_pack_head(float *kt, long skp, const float *k, long k_row, long k_col, long sk, long d, float *v_packed, long dp,
+                                        const float *v, long v_row, long v_col, long dv) {
+    for (long j = 0; j < sk; j++) {
+        const float *key = k + j * k_row, *value = v + j * v_row;
+        for (long t = 0; t < d; t++) kt[t * skp + j] = key[t * k_col];
+        float *packed = v_packed + j * dp;
+        if (v_col == 1) {
+            memcpy(packed, value, (unsigned long)dv * sizeof(float));
+        } else {
+            for (long e = 0; e < dv; e++) packed[e] = value[e * v_col];
+        }
+    }
 }
 
 /// Attention for `rows` query rows of one head.

@@ -237,6 +237,80 @@ static void copy_padded(float *padded, const float *src, long planes, long heigh
     }
 }
 
+// ---- The model engine's element-wise operators ----
+
+/// In 16 lanes, the tail through one vector; NaN passes through as NaN (the clamps inside the
+/// polynomials would turn it into a number).
+static void unary(int op, const float *src, float *dst, long n) {
+    for (long i = 0; i < n; i += 16) {
+        const long lanes = n - i < 16 ? n - i : 16;
+        ckernel_float16 x = 0.0f;
+        if (lanes == 16) {
+            memcpy(&x, src + i, sizeof x);
+        } else {
+            for (long t = 0; t < lanes; t++) x[t] = src[i + t];
+        }
+        ckernel_float16 y = ckernel_activate16(x, op);
+        const ckernel_int16x32 nan = x != x;
+        y = (ckernel_float16)(((ckernel_int16x32)x & nan) | ((ckernel_int16x32)y & ~nan));
+        if (lanes == 16) {
+            memcpy(dst + i, &y, sizeof y);
+        } else {
+            for (long t = 0; t < lanes; t++) dst[i + t] = y[t];
+        }
+    }
+}
+
+static inline __attribute__((always_inline)) float binary_scalar(int op, float a, float b) {
+    switch (op) {
+    case 0: return a + b;
+    case 1: return a - b;
+    case 2: return a * b;
+    case 3: return a / b;
+    // As Swift's max and min pick (a NaN in a stays, one in b is passed over).
+    case 4: return b >= a ? b : a;
+    case 5: return b < a ? b : a;
+    default: return __builtin_powf(a, b);
+    }
+}
+
+/// One row: the operand steps and the operator are constants here, so the loop vectorizes.
+static inline __attribute__((always_inline)) void binary_row(const int op, const float *a, const long a_step, const float *b, const long b_step,
+                                                             float *out, long cols) {
+    for (long j = 0; j < cols; j++) out[j] = binary_scalar(op, a[j * a_step], b[j * b_step]);
+}
+
+#define BINARY_ROWS(OP)                                                                                                  \
+    for (long r = 0; r < rows; r++) {                                                                                   \
+        if (a_step == 1 && b_step == 1) {                                                                               \
+            binary_row(OP, a + r * a_row, 1, b + r * b_row, 1, out + r * cols, cols);                                   \
+        } else if (a_step == 1) {                                                                                       \
+            binary_row(OP, a + r * a_row, 1, b + r * b_row, 0, out + r * cols, cols);                                   \
+        } else {                                                                                                        \
+            binary_row(OP, a + r * a_row, 0, b + r * b_row, 1, out + r * cols, cols);                                   \
+        }                                                                                                               \
+    }
+
+static void binary(int op, const float *a, long a_row, long a_step, const float *b, long b_row, long b_step, float *out, long rows, long cols) {
+    switch (op) {
+    case 0: BINARY_ROWS(0) break;
+    case 1: BINARY_ROWS(1) break;
+    case 2: BINARY_ROWS(2) break;
+    case 3: BINARY_ROWS(3) break;
+    case 4: BINARY_ROWS(4) break;
+    case 5: BINARY_ROWS(5) break;
+    default: BINARY_ROWS(6) break;
+    }
+}
+
+static void softmax_rows(const float *src, float *dst, long rows, long n) {
+    for (long r = 0; r < rows; r++) ckernel_softmax_row(src + r * n, dst + r * n, n);
+}
+
+static void layernorm_rows(const float *src, float *dst, long rows, long n, const float *gamma, const float *beta, float epsilon) {
+    for (long r = 0; r < rows; r++) ckernel_layernorm_row(src + r * n, dst + r * n, n, gamma, beta, epsilon);
+}
+
 // ---- The GEMM's packing ----
 
 /// k outer: the panel is written sequentially while MR row streams are read.
@@ -332,10 +406,13 @@ const ckf_vector_ops CKF_TABLE = {
     .gemv = gemv,
     .pack_a = pack_a,
     .pack_b_panels = pack_b_panels,
-    .softmax_row = ckernel_softmax_row,
-    .layernorm_row = ckernel_layernorm_row,
+    .unary = unary,
+    .binary = binary,
+    .softmax_rows = softmax_rows,
+    .layernorm_rows = layernorm_rows,
     .pool_span = ckernel_pool_span,
     .pool2x2_plane = ckernel_pool2x2_plane,
     .plane_reduce = ckernel_plane_reduce,
+    .attention_pack_head = ckernel_attention_pack_head,
     .attention_rows = ckernel_attention_rows,
 };

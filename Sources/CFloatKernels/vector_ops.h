@@ -454,14 +454,18 @@ static inline ckernel_float16 ckernel_erf16(ckernel_float16 value) {
     return x * p / q;
 }
 
-/// An epilogue's activation per lane: 0 none, 1 relu, 2 relu6, 3 GELU (tanh form), 4 GELU
-/// (erf form), as Epilogue.activate computes them one value at a time.
+/// An epilogue's activation (or the model engine's element-wise operator) per lane: 0 none,
+/// 1 relu, 2 relu6, 3 GELU (tanh form), 4 GELU (erf form), as Epilogue.activate computes them
+/// one value at a time; 5 sigmoid, 6 tanh, 7 exp.
 static inline ckernel_float16 ckernel_activate16(ckernel_float16 v, int activation) {
     switch (activation) {
     case 1: return __builtin_elementwise_max(v, (ckernel_float16)0.0f);
     case 2: return __builtin_elementwise_min(__builtin_elementwise_max(v, (ckernel_float16)0.0f), (ckernel_float16)6.0f);
     case 3: return 0.5f * v * (1.0f + ckernel_tanh16(0.79788456f * (v + 0.044715f * v * v * v)));
     case 4: return 0.5f * v * (1.0f + ckernel_erf16(v * 0.70710678f));
+    case 5: return 1.0f / (1.0f + ckernel_exp16(-v));
+    case 6: return ckernel_tanh16(v);
+    case 7: return ckernel_exp16(v);
     default: return v;
     }
 }

@@ -49,15 +49,14 @@ enum FastOperators {
         if let f = unary(node, inputs: inputs) {
             let source = x.pointer
             guard x.count == count else { return nil }
-            switch node.opType {
-            // The common ones specialized so that they inline and vectorize.
-            case "Relu": return unary(Relu.self, source, out, count, parallel: parallel)
-            case "Sigmoid": return unary(Sigmoid.self, source, out, count, parallel: parallel)
-            case "Tanh": return unary(Tanh.self, source, out, count, parallel: parallel)
-            case "Gelu" where node.string("approximate") == "tanh": return unary(GELU.self, source, out, count, parallel: parallel)
-            case "Gelu": return unary(ExactGELU.self, source, out, count, parallel: parallel)
-            case "Exp": return unary(Exponential.self, source, out, count, parallel: parallel)
-            default: return { parallel.run(count, work: count, granule: 64) { range in for i in range { out[i] = f(source[i]) } } }
+            // The common ones in the vector loops; the rest one value at a time.
+            guard let op = vectorUnary(node) else {
+                return { parallel.run(count, work: count, granule: 64) { range in for i in range { out[i] = f(source[i]) } } }
+            }
+            return {
+                parallel.run(count, work: count, granule: 64) { range in
+                    VectorLoops.current.unary(op, source + range.lowerBound, out + range.lowerBound, range.count)
+                }
             }
         }
         switch node.opType {
@@ -118,9 +117,16 @@ enum FastOperators {
         }
     }
 
-    private static func unary<F: UnaryOperation>(_: F.Type, _ source: UnsafeMutablePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ count: Int,
-                                                 parallel: Parallel) -> Run {
-        { parallel.run(count, work: count, granule: 64) { range in for i in range { out[i] = F.apply(source[i]) } } }
+    /// The operators CFloatKernels' `unary` computes, by its numbering.
+    static func vectorUnary(_ node: Onnx_NodeProto) -> Int32? {
+        switch node.opType {
+        case "Relu": 1
+        case "Gelu": node.string("approximate") == "tanh" ? 3 : 4
+        case "Sigmoid": 5
+        case "Tanh": 6
+        case "Exp": 7
+        default: nil
+        }
     }
 
     /// The element function of a unary operator (Clip and the activations with attributes
@@ -154,53 +160,54 @@ enum FastOperators {
         }
     }
 
+    /// Same shapes, one operand repeating along the leading axes (a bias) or a scalar: rows of
+    /// the vector loops (`binary`); any other broadcast one value at a time through index tables
+    /// worked out once.
     private static func binary(_ op: String, _ a: Operand, _ b: Operand, _ output: Operand, parallel: Parallel) -> Run? {
-        switch op {
-        case "Add": binary(Add.self, a, b, output, parallel: parallel)
-        case "Sub": binary(Sub.self, a, b, output, parallel: parallel)
-        case "Mul": binary(Mul.self, a, b, output, parallel: parallel)
-        case "Div": binary(Div.self, a, b, output, parallel: parallel)
-        case "Max": binary(Maximum.self, a, b, output, parallel: parallel)
-        case "Min": binary(Minimum.self, a, b, output, parallel: parallel)
-        default: binary(Power.self, a, b, output, parallel: parallel)
-        }
-    }
-
-    /// The loops of one binary operator, specialized for it (so they inline and vectorize):
-    /// same shapes, one operand repeating along the leading axes (a bias, a scalar), or any
-    /// broadcast through index tables worked out once.
-    private static func binary<F: BinaryOperation>(_: F.Type, _ a: Operand, _ b: Operand, _ output: Operand, parallel: Parallel) -> Run {
+        let code: Int32 = ["Add": 0, "Sub": 1, "Mul": 2, "Div": 3, "Max": 4, "Min": 5, "Pow": 6][op] ?? 6
         let (count, out, pa, pb) = (output.count, output.pointer, a.pointer, b.pointer)
         let (aCount, bCount) = (a.count, b.count)
+        // Rows of `cols` outputs; an operand's row stride and step (0: repeated).
+        var layout: (cols: Int, aRow: Int, aStep: Int, bRow: Int, bStep: Int)?
         if a.shape == output.shape && b.shape == output.shape {
-            return { parallel.run(count, work: count, granule: 64) { for i in $0 { out[i] = F.apply(pa[i], pb[i]) } } }
+            layout = (count, count, 1, count, 1)
+        } else if a.shape == output.shape, ReferenceOperators.isTrailing(b.shape, of: output.shape), bCount > 0 {
+            layout = bCount == 1 ? (count, count, 1, 0, 0) : (bCount, bCount, 1, 0, 1)
+        } else if b.shape == output.shape, ReferenceOperators.isTrailing(a.shape, of: output.shape), aCount > 0 {
+            layout = aCount == 1 ? (count, 0, 0, count, 1) : (aCount, 0, 1, aCount, 1)
         }
-        if a.shape == output.shape, ReferenceOperators.isTrailing(b.shape, of: output.shape), bCount > 0 {
-            if bCount == 1 { return { let y = pb[0]; parallel.run(count, work: count, granule: 64) { for i in $0 { out[i] = F.apply(pa[i], y) } } } }
-            let rows = count / bCount
-            return {
-                parallel.run(rows, work: count) { range in
-                    for r in range {
-                        let (x, z) = (pa + r * bCount, out + r * bCount)
-                        for j in 0..<bCount { z[j] = F.apply(x[j], pb[j]) }
+        if let layout, count > 0 {
+            let rows = count / layout.cols
+            if rows == 1 {
+                // One row (same shapes, or a scalar operand): split the row itself over the threads.
+                return {
+                    parallel.run(count, work: count, granule: 64) { range in
+                        let first = range.lowerBound
+                        VectorLoops.current.binary(code, pa + first * layout.aStep, 0, layout.aStep, pb + first * layout.bStep, 0, layout.bStep,
+                                                   out + first, 1, range.count)
                     }
                 }
             }
-        }
-        if b.shape == output.shape, ReferenceOperators.isTrailing(a.shape, of: output.shape), aCount > 0 {
-            if aCount == 1 { return { let x = pa[0]; parallel.run(count, work: count, granule: 64) { for i in $0 { out[i] = F.apply(x, pb[i]) } } } }
-            let rows = count / aCount
             return {
                 parallel.run(rows, work: count) { range in
-                    for r in range {
-                        let (y, z) = (pb + r * aCount, out + r * aCount)
-                        for j in 0..<aCount { z[j] = F.apply(pa[j], y[j]) }
-                    }
+                    let first = range.lowerBound
+                    VectorLoops.current.binary(code, pa + first * layout.aRow, layout.aRow, layout.aStep, pb + first * layout.bRow, layout.bRow,
+                                               layout.bStep, out + first * layout.cols, range.count, layout.cols)
                 }
             }
+        }
+        let f: (Float, Float) -> Float
+        switch op {
+        case "Add": f = { $0 + $1 }
+        case "Sub": f = { $0 - $1 }
+        case "Mul": f = { $0 * $1 }
+        case "Div": f = { $0 / $1 }
+        case "Max": f = { max($0, $1) }
+        case "Min": f = { min($0, $1) }
+        default: f = { pow($0, $1) }
         }
         let indexA = broadcastIndices(a.shape, to: output.shape), indexB = broadcastIndices(b.shape, to: output.shape)
-        return { parallel.run(count, work: count, granule: 64) { for i in $0 { out[i] = F.apply(pa[Int(indexA[i])], pb[Int(indexB[i])]) } } }
+        return { parallel.run(count, work: count, granule: 64) { for i in $0 { out[i] = f(pa[Int(indexA[i])], pb[Int(indexB[i])]) } } }
     }
 
     /// For each element of a value of `shape`, the index it reads in an operand of `operand`'s
@@ -214,7 +221,7 @@ enum FastOperators {
         if inner == 1 {
             // Rows contiguous (the last axis): three passes over each row in 16-lane vectors.
             return { parallel.run(rows, work: rows * size) { range in
-                for r in range { VectorLoops.current.softmax_row(x + r * size, out + r * size, size) }
+                VectorLoops.current.softmax_rows(x + range.lowerBound * size, out + range.lowerBound * size, range.count, size)
             } }
         }
         return { parallel.run(rows, work: rows * size * inner) { range in
@@ -240,25 +247,22 @@ enum FastOperators {
                                   bias: Operand?, epsilon: Float, parallel: Parallel) -> Run {
         let (gamma, gammaCount) = (scale.pointer, scale.count)
         let beta = bias?.pointer, betaCount = bias?.count ?? 1
+        if gammaCount == size, betaCount == size || beta == nil {
+            return { parallel.run(rows, work: rows * size) { range in
+                VectorLoops.current.layernorm_rows(x + range.lowerBound * size, out + range.lowerBound * size, range.count, size, gamma, beta, epsilon)
+            } }
+        }
         return { parallel.run(rows, work: rows * size) { range in
             for r in range {
                 let (source, destination) = (x + r * size, out + r * size)
-                if gammaCount == size, betaCount == size || beta == nil {
-                    VectorLoops.current.layernorm_row(source, destination, size, gamma, beta, epsilon)
-                    continue
-                }
                 var sum: Float = 0
                 for i in 0..<size { sum += source[i] }
                 let mean = sum / Float(size)
                 var squares: Float = 0
                 for i in 0..<size { let d = source[i] - mean; squares += d * d }
                 let inverse = 1 / (squares / Float(size) + epsilon).squareRoot()
-                if gammaCount == size, let beta, betaCount == size {
-                    for i in 0..<size { destination[i] = (source[i] - mean) * inverse * gamma[i] + beta[i] }
-                } else {
-                    for i in 0..<size {
-                        destination[i] = (source[i] - mean) * inverse * gamma[i % gammaCount] + (beta.map { $0[i % betaCount] } ?? 0)
-                    }
+                for i in 0..<size {
+                    destination[i] = (source[i] - mean) * inverse * gamma[i % gammaCount] + (beta.map { $0[i % betaCount] } ?? 0)
                 }
             }
         } }
@@ -310,21 +314,3 @@ enum FastOperators {
         return indices
     }
 }
-
-/// Element operations the loops are specialized for (static dispatch: they inline).
-protocol BinaryOperation { static func apply(_ a: Float, _ b: Float) -> Float }
-enum Add: BinaryOperation { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a + b } }
-enum Sub: BinaryOperation { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a - b } }
-enum Mul: BinaryOperation { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a * b } }
-enum Div: BinaryOperation { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a / b } }
-enum Maximum: BinaryOperation { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { max(a, b) } }
-enum Minimum: BinaryOperation { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { min(a, b) } }
-enum Power: BinaryOperation { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { pow(a, b) } }
-
-protocol UnaryOperation { static func apply(_ x: Float) -> Float }
-enum Relu: UnaryOperation { @inline(__always) static func apply(_ x: Float) -> Float { max(x, 0) } }
-enum Sigmoid: UnaryOperation { @inline(__always) static func apply(_ x: Float) -> Float { 1 / (1 + Epilogue.fastExp(-x)) } }
-enum Tanh: UnaryOperation { @inline(__always) static func apply(_ x: Float) -> Float { Epilogue.fastTanh(x) } }
-enum GELU: UnaryOperation { @inline(__always) static func apply(_ x: Float) -> Float { Epilogue.gelu(x) } }
-enum ExactGELU: UnaryOperation { @inline(__always) static func apply(_ x: Float) -> Float { Epilogue.geluErf(x) } }
-enum Exponential: UnaryOperation { @inline(__always) static func apply(_ x: Float) -> Float { Epilogue.fastExp(x) } }

@@ -250,11 +250,8 @@ struct FusedAttention {
                     let (head, block) = (unit / unitsPerHead, unit % unitsPerHead)
                     if head != packed {
                         packed = head
-                        let (kh, vh) = (kBase + kOffsets[head], vBase + vOffsets[head])
-                        for j in 0..<keys {
-                            for d in 0..<width { kt[d * keysPadded + j] = kh[j * ks[rank - 2] + d * ks[rank - 1]] }
-                            for d in 0..<valueWidth { vp[j * valuesPadded + d] = vh[j * vs[rank - 2] + d * vs[rank - 1]] }
-                        }
+                        VectorLoops.current.attention_pack_head(kt, keysPadded, kBase + kOffsets[head], ks[rank - 2], ks[rank - 1], keys, width,
+                                                                vp, valuesPadded, vBase + vOffsets[head], vs[rank - 2], vs[rank - 1], valueWidth)
                     }
                     let first = block * blockRows
                     let count = min(blockRows, rows - first)

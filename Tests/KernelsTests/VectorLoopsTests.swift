@@ -67,7 +67,7 @@ struct VectorLoopsTests {
         guard let loops = Self.table(variant) else { return }
         let row: [Float] = (0..<37).map { (i: Int) -> Float in Float(i) * 5 - 100 }
         var out = [Float](repeating: -1, count: row.count)
-        loops.softmax_row(row, &out, row.count)
+        loops.softmax_rows(row, &out, 1, row.count)
         let largest = Double(row.max()!)
         let total = row.reduce(0.0) { $0 + Foundation.exp(Double($1) - largest) }
         for (x, value) in zip(row, out) {
@@ -75,6 +75,51 @@ struct VectorLoopsTests {
             // Values that would be subnormal are 0 by contract.
             if expected < 1.2e-38 { #expect(value == 0); continue }
             #expect(abs(Double(value) - expected) <= 1e-6 * expected, "\(variant.rawValue) softmax at \(x): \(value) vs \(expected)")
+        }
+    }
+
+    @Test("the model engine's element-wise operators, their tails and NaN", arguments: variants)
+    func elementWise(variant: MicroKernelVariant) throws {
+        guard let loops = Self.table(variant) else { return }
+        let n = 37
+        var x: [Float] = (0..<n).map { (i: Int) -> Float in Float((i * 29) % 41) / 4 - 5 }
+        x[20] = .nan
+        let references: [(code: Int32, name: String, f: (Double) -> Double)] = [
+            (1, "relu", { max($0, 0) }), (2, "relu6", { min(max($0, 0), 6) }),
+            (3, "gelu", { 0.5 * $0 * (1 + Foundation.tanh(0.797_884_560_802_865_4 * ($0 + 0.044_715 * $0 * $0 * $0))) }),
+            (4, "gelu_erf", { 0.5 * $0 * (1 + Foundation.erf($0 / 2.0.squareRoot())) }), (5, "sigmoid", { 1 / (1 + Foundation.exp(-$0)) }),
+            (6, "tanh", { Foundation.tanh($0) }), (7, "exp", { Foundation.exp($0) }),
+        ]
+        for reference in references {
+            var y = [Float](repeating: 0, count: n + 1)
+            loops.unary(reference.code, x, &y, n)
+            let wrong = (0..<n).filter { i in
+                guard !x[i].isNaN else { return !y[i].isNaN }
+                let expected = reference.f(Double(x[i]))
+                return !(abs(Double(y[i]) - expected) <= 2e-6 * max(1, abs(expected)))
+            }
+            #expect(wrong.isEmpty, "\(variant.rawValue) \(reference.name): wrong at \(wrong.map { (x[$0], y[$0]) })")
+            #expect(y[n] == 0, "\(variant.rawValue) \(reference.name) wrote past the end")
+        }
+        // (rows, cols, a's row stride and step, b's): same shapes, b repeated per row, a scalar.
+        let layouts: [(rows: Int, cols: Int, aRow: Int, aStep: Int, bRow: Int, bStep: Int)] = [(1, 37, 37, 1, 37, 1), (2, 18, 18, 1, 0, 1), (1, 37, 0, 0, 37, 1)]
+        let b: [Float] = (0..<n).map { (i: Int) -> Float in Float((i * 7) % 11) / 3 + 0.5 }
+        let operators: [(code: Int32, name: String, f: (Float, Float) -> Float)] = [
+            (0, "add", { $0 + $1 }), (1, "sub", { $0 - $1 }), (2, "mul", { $0 * $1 }), (3, "div", { $0 / $1 }), (4, "max", { max($0, $1) }),
+            (5, "min", { min($0, $1) }), (6, "pow", { pow(abs($0), $1) }),
+        ]
+        let a: [Float] = x.map { $0.isNaN ? 1 : abs($0) }
+        for op in operators {
+            for layout in layouts {
+                var out = [Float](repeating: .nan, count: layout.rows * layout.cols)
+                loops.binary(op.code, a, layout.aRow, layout.aStep, b, layout.bRow, layout.bStep, &out, layout.rows, layout.cols)
+                let wrong = (0..<out.count).filter { index in
+                    let (r, j) = (index / layout.cols, index % layout.cols)
+                    let expected = op.f(a[r * layout.aRow + j * layout.aStep], b[r * layout.bRow + j * layout.bStep])
+                    return !(abs(out[index] - expected) <= 1e-6 * max(1, abs(expected)))
+                }
+                #expect(wrong.isEmpty, "\(variant.rawValue) \(op.name) \(layout): wrong at \(wrong)")
+            }
         }
     }
 
@@ -173,9 +218,9 @@ struct VectorLoopsTests {
             ops.pool_span(data, 50, 3, 3, 1, 2, &span, 21, 0, 1.0 / 9)
             results.append(span)
             results.append([ops.plane_reduce(data, 1000, 0), ops.plane_reduce(data, 1000, 1)])
-            var normalized = [Float](repeating: 0, count: 77)
+            var normalized = [Float](repeating: 0, count: 3 * 77)
             let beta: [Float] = Array(repeating: bias, count: 5).flatMap { $0 }
-            ops.layernorm_row(data, &normalized, 77, filter, beta, 1e-5)
+            ops.layernorm_rows(data, &normalized, 3, 77, filter, beta, 1e-5)
             results.append(normalized)
             var strided = [Float](repeating: 0, count: 19)
             ops.copy_strided(&strided, data, 19, 3)

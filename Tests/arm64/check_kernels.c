@@ -131,7 +131,7 @@ static void check_vector_loops(void) {
     float largest = scores[0];
     for (int j = 1; j < 21; j++) largest = scores[j] > largest ? scores[j] : largest;
     for (int j = 0; j < 21; j++) total += exp((double)scores[j] - largest);
-    ops->softmax_row(scores, probabilities, 21);
+    ops->softmax_rows(scores, probabilities, 1, 21);
     double worst = 0;
     for (int j = 0; j < 21; j++) worst = fmax(worst, fabs(probabilities[j] - exp((double)scores[j] - largest) / total));
     CHECK(worst < 1e-6, "softmax: largest difference %g", worst);

@@ -2,8 +2,8 @@
 // A Swift service running an ONNX model through tunebench's tuned engine (TunedModel): the
 // model, a deployment artifact from `tunebench export`, and its dimensions, then one forward
 // pass per request. Build: `swift build` here (uses the tunebench checkout two levels up; a
-// service depends on a branch or path: the kernels' build flags keep the engine from a
-// versioned dependency until they need none).
+// service depends on a tagged release instead, as scripts/check-runtime-dependency builds it:
+// the engine and its kernels carry no build flags).
 import PackageDescription
 
 let package = Package(

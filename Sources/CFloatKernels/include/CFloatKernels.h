@@ -102,10 +102,20 @@ typedef struct {
     /// `panels` whole NR-column panels of weights rows k0 ..< k0 + kc from column n0, as fp32
     /// (dequantized), panel p's row k at out + (p·kc + k)·nr. nr: a multiple of 8.
     void (*pack_b_panels)(const ckf_weight_view *w, long k0, long kc, long n0, long panels, long nr, float *out);
-    /// softmax of one row (src and dst may be the same).
-    void (*softmax_row)(const float *src, float *dst, long n);
-    /// LayerNormalization of one row (beta may be NULL).
-    void (*layernorm_row)(const float *src, float *dst, long n, const float *gamma, const float *beta, float epsilon);
+    /// dst[i] = f(src[i]) for i < n (src and dst may be the same): f 0 copy, 1 relu, 2 relu6,
+    /// 3 GELU (tanh), 4 GELU (erf), 5 sigmoid, 6 tanh, 7 exp; a NaN stays NaN.
+    void (*unary)(int op, const float *src, float *dst, long n);
+    /// out[r·cols + j] = a(r, j) op b(r, j) for r < rows, j < cols, where a(r, j) = a[r·a_row +
+    /// j·a_step] with a_step 0 (one value per row: a scalar, with a_row 0) or 1, and b the same:
+    /// same shapes, a trailing operand repeated per row (a bias), or a scalar. op: 0 add, 1 sub,
+    /// 2 mul, 3 div, 4 max, 5 min, 6 pow. At most one of a_step and b_step is 0.
+    void (*binary)(int op, const float *a, long a_row, long a_step, const float *b, long b_row, long b_step, float *out, long rows,
+                   long cols);
+    /// softmax of `rows` contiguous rows of n (src and dst may be the same).
+    void (*softmax_rows)(const float *src, float *dst, long rows, long n);
+    /// LayerNormalization of `rows` contiguous rows of n (beta may be NULL). Rows, not a row per
+    /// call: a call per row of 64 cost a fifth of a transformer block's normalization.
+    void (*layernorm_rows)(const float *src, float *dst, long rows, long n, const float *gamma, const float *beta, float epsilon);
     /// Pooling over the interior of a row: the maximum, or the sum times scale, of each window.
     void (*pool_span)(const float *first, long row_step, long rows, long taps, long tap_step, long stride, float *out, long n, int is_max,
                       float scale);
@@ -113,6 +123,11 @@ typedef struct {
     void (*pool2x2_plane)(const float *src, long width, float *dst, long oh, long ow, int is_max);
     /// The sum (is_max 0) or the maximum of src[0 ..< n].
     float (*plane_reduce)(const float *src, long n, int is_max);
+    /// One head's keys and values in the layouts attention_rows reads: kt[d·skp + j] = k[j·k_row +
+    /// d·k_col] (d < d_k, j < sk) and v_packed[j·dp + e] = v[j·v_row + e·v_col] (e < dv); the
+    /// padding is left as it is.
+    void (*attention_pack_head)(float *kt, long skp, const float *k, long k_row, long k_col, long sk, long d, float *v_packed, long dp,
+                                const float *v, long v_row, long v_col, long dv);
     /// Scaled dot-product attention for `rows` query rows of one head (attention_ops.h).
     void (*attention_rows)(const float *q, long q_row, long q_col, long rows, long d, const float *kt, long sk, long skp, const float *v,
                            long dv, long dp, const float *mask, long mask_row, float scale, float *scores, float *tile, float *out,

@@ -45,8 +45,10 @@ extension Epilogue {
     @inlinable @inline(__always)
     public static func fastExp(_ value: Float) -> Float {
         let x = value.isNaN ? 0 : Swift.min(Swift.max(value, -87.3), 88.3)
-        // Round to nearest even: one vector instruction (the default rounding is a libm call).
-        let n = (x * 1.442_695_04).rounded(.toNearestOrEven)
+        // Round to nearest even by adding and subtracting 1.5·2^23 (|x·log2 e| < 128): plain
+        // arithmetic on any CPU, where `rounded` is a libm call without SSE4.1 (this target takes
+        // no -march).
+        let n = (x * 1.442_695_04 + 12_582_912) - 12_582_912
         let r = x - n * 0.693_359_375 + n * 2.121_944_4e-4
         var p: Float = 1.987_569_15e-4
         p = p * r + 1.398_199_95e-3
