@@ -1,5 +1,5 @@
 /// The version of the kernels' code. Tuning records carry it: a configuration tuned for other
 /// kernel code is not trusted for this one. Bump it whenever a kernel's speed can change.
 public enum KernelLibrary {
-    public static let version = "0.5.0"
+    public static let version = "0.6.0"
 }

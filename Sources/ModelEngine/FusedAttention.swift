@@ -256,9 +256,11 @@ struct FusedAttention {
                     let first = block * blockRows
                     let count = min(blockRows, rows - first)
                     let maskRows = mBase.map { $0 + mOffsets[head] + first * maskRow }
-                    VectorLoops.current.attention_rows(qBase + qOffsets[head] + first * qs[rank - 2], qs[rank - 2], qs[rank - 1], count, width,
-                                           kt, keys, keysPadded, vp, valueWidth, valuesPadded, maskRows, maskRow, scale, scores, tile,
-                                           oBase + oOffsets[head] + first * os[rank - 2], os[rank - 2], os[rank - 1])
+                    VectorLoops.current.attention_rows(
+                        qBase + qOffsets[head] + first * qs[rank - 2], qs[rank - 2], qs[rank - 1], count, width, kt, keys, keysPadded, vp,
+                        valueWidth, valuesPadded, maskRows, maskRow, scale, scores, tile, oBase + oOffsets[head] + first * os[rank - 2],
+                        os[rank - 2], os[rank - 1]
+                    )
                 }
             }
         }

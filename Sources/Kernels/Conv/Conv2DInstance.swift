@@ -205,9 +205,11 @@ final class Conv2DInstance: KernelInstance, BoundLayer {
                 guard index < parts else { return }
                 for task in ParallelTeam.chunk(index, of: parts, count: blocks * pairs) {
                     let (block, row) = (task / pairs, task % pairs * rowsPerTask)
-                    VectorLoops.current.conv_direct_row(planes + block * 16 * s.pixels + row * s.outWidth, s.pixels, s.outWidth, min(rowsPerTask, s.outHeight - row),
-                                            min(16, s.outChannels - block * 16), top + row * s.stride * width, plane, width, s.channels, s.kernelHeight,
-                                            s.kernelWidth, s.stride, s.dilation, filters + block * taps * 16, bias + block * 16, code)
+                    VectorLoops.current.conv_direct_row(
+                        planes + block * 16 * s.pixels + row * s.outWidth, s.pixels, s.outWidth, min(rowsPerTask, s.outHeight - row),
+                        min(16, s.outChannels - block * 16), top + row * s.stride * width, plane, width, s.channels, s.kernelHeight,
+                        s.kernelWidth, s.stride, s.dilation, filters + block * taps * 16, bias + block * 16, code
+                    )
                 }
             }
             if rest != .none { rest.applyRows(planes, ldc: s.pixels, rows: s.outChannels, cols: s.pixels, row: 0, bias: nil) }

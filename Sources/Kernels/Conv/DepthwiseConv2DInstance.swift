@@ -70,8 +70,10 @@ final class DepthwiseConv2DInstance: KernelInstance, BoundLayer {
         let code: Int32 = activation == .relu ? 1 : activation == .relu6 ? 2 : 0
         let rest = Epilogue(bias: false, activation: code == 0 ? activation : .none)
         let out = output + (plane * s.outHeight + range.lowerBound) * s.outWidth
-        VectorLoops.current.depthwise_rows(out, range.count, s.outWidth, padded + range.lowerBound * s.stride * s.paddedWidth, s.paddedWidth, s.stride, s.dilation,
-                               filter, s.kernelHeight, s.kernelWidth, start, code)
+        VectorLoops.current.depthwise_rows(
+            out, range.count, s.outWidth, padded + range.lowerBound * s.stride * s.paddedWidth, s.paddedWidth, s.stride, s.dilation,
+            filter, s.kernelHeight, s.kernelWidth, start, code
+        )
         if rest != .none { rest.applyRows(out, ldc: s.outWidth, rows: range.count, cols: s.outWidth, row: 0, bias: nil) }
     }
 

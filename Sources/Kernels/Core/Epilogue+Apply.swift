@@ -2,8 +2,8 @@ import Foundation
 
 // The epilogue's arithmetic on float outputs. The kernels apply it to their tiles through
 // CFloatKernels' `bias_activation` (the same polynomials in vectors, per ISA variant); the scalar
-// forms here are for the model engine's element-wise operators, which inline them (KernelModel
-// holds only what an epilogue is).
+// forms here serve what is not a vector loop: the model engine's Erf and its softmax over a
+// strided axis (KernelModel holds only what an epilogue is).
 extension Epilogue {
     /// GELU, tanh form (as in GPT-2 and most inference engines).
     @inlinable @inline(__always)

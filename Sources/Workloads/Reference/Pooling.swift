@@ -73,9 +73,10 @@ package struct Pooling: Sendable {
                 let top = y * sh - ph
                 if !interior.isEmpty {
                     let inPads = includePad ? row.inPads * columnTaps[interior.lowerBound].inPads : (row.last - row.first) * kw
-                    VectorLoops.current.pool_span(source + (top + row.first * dh) * width + interior.lowerBound * sw - pw, dh * width, row.last - row.first,
-                                      kw, dw, sw, destination + y * ow + interior.lowerBound, interior.count, isMax ? 1 : 0,
-                                      1 / Float(max(inPads, 1)))
+                    VectorLoops.current.pool_span(
+                        source + (top + row.first * dh) * width + interior.lowerBound * sw - pw, dh * width, row.last - row.first, kw, dw, sw,
+                        destination + y * ow + interior.lowerBound, interior.count, isMax ? 1 : 0, 1 / Float(max(inPads, 1))
+                    )
                 }
                 // The columns whose windows reach into the padding, one at a time.
                 func edge(_ xo: Int) {
