@@ -46,18 +46,20 @@ enum FastOperators {
     static func make(_ node: Onnx_NodeProto, inputs: [Operand?], output: Operand, opset: Int, parallel: Parallel) -> Run? {
         guard node.domain.isEmpty || node.domain == "ai.onnx", let x = inputs.first ?? nil else { return nil }
         let (count, out) = (output.count, output.pointer)
-        if let f = unary(node, inputs: inputs) {
+        // The common unary operators in the vector loops; the rest one value at a time.
+        if let op = vectorUnary(node) {
             let source = x.pointer
             guard x.count == count else { return nil }
-            // The common ones in the vector loops; the rest one value at a time.
-            guard let op = vectorUnary(node) else {
-                return { parallel.run(count, work: count, granule: 64) { range in for i in range { out[i] = f(source[i]) } } }
-            }
             return {
                 parallel.run(count, work: count, granule: 64) { range in
                     VectorLoops.current.unary(op, source + range.lowerBound, out + range.lowerBound, range.count)
                 }
             }
+        }
+        if let f = unary(node, inputs: inputs) {
+            let source = x.pointer
+            guard x.count == count else { return nil }
+            return { parallel.run(count, work: count, granule: 64) { range in for i in range { out[i] = f(source[i]) } } }
         }
         switch node.opType {
         case "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min":
@@ -129,17 +131,12 @@ enum FastOperators {
         }
     }
 
-    /// The element function of a unary operator (Clip and the activations with attributes
-    /// included), nil for any other.
+    /// The element function of a unary operator the vector loops do not compute (Clip and the
+    /// activations with attributes included), nil for any other.
     static func unary(_ node: Onnx_NodeProto, inputs: [Operand?]) -> ((Float) -> Float)? {
         switch node.opType {
-        case "Relu": return { max($0, 0) }
-        case "Sigmoid": return { 1 / (1 + Epilogue.fastExp(-$0)) }
-        case "Tanh": return { Epilogue.fastTanh($0) }
         case "Erf": return { Epilogue.fastErf($0) }
-        case "Gelu": return node.string("approximate") == "tanh" ? { Epilogue.gelu($0) } : { Epilogue.geluErf($0) }
         case "Sqrt": return { $0.squareRoot() }
-        case "Exp": return { Epilogue.fastExp($0) }
         case "Log": return { log($0) }
         case "Neg": return { -$0 }
         case "Abs": return { abs($0) }

@@ -61,7 +61,8 @@ extension Epilogue {
         return value.isNaN ? value : value < -87.3 ? 0 : scaled
     }
 
-    /// The activation of one value (the depthwise kernel's rows; GEMM tiles use `apply`).
+    /// The activation of one value in fp32, with the polynomials the vector loops use per lane
+    /// (for callers with one value at a time; the kernels apply epilogues through `apply`).
     @inlinable @inline(__always)
     public static func activate(_ x: Float, _ activation: Activation) -> Float {
         switch activation {
