@@ -82,9 +82,13 @@ CKQ_INLINE TARGET_AVX2 void tile_widen(const int fp16, const int mr, const int n
     const int64_t panel_bytes = ckq_panel_bytes(w);
     const uint8_t *panel[2] = {w->data + p * panel_bytes, w->data + (p + (nv > 1)) * panel_bytes};
     const __m256i high = _mm256_set1_epi32((int)0xffff0000u);
-    __m256 f[6][4];
+    // One row: k and k+1 in their own accumulators (g), so that the two FMAs of a k-step do not
+    // chain. Two rows would need 16 accumulators: all the registers.
+    const int split = mr == 1;
+    __m256 f[6][4], g[4];
     for (int r = 0; r < mr; r++)
         for (int h = 0; h < halves; h++) f[r][h] = first ? _mm256_setzero_ps() : _mm256_loadu_ps(acc + r * ldacc + p * 16 + h * 8);
+    for (int h = 0; h < halves; h++) g[h] = _mm256_setzero_ps();
     for (int64_t k = k0; k < k1; k += 2) {
         __m256 w0[4], w1[4];
         for (int h = 0; h < halves; h++) {
@@ -100,11 +104,18 @@ CKQ_INLINE TARGET_AVX2 void tile_widen(const int fp16, const int mr, const int n
         }
         for (int r = 0; r < mr; r++) {
             const __m256 x0 = _mm256_set1_ps(x[r * ldx + k]), x1 = _mm256_set1_ps(x[r * ldx + k + 1]);
-            for (int h = 0; h < halves; h++) f[r][h] = _mm256_fmadd_ps(x1, w1[h], _mm256_fmadd_ps(x0, w0[h], f[r][h]));
+            for (int h = 0; h < halves; h++) {
+                if (split) {
+                    f[r][h] = _mm256_fmadd_ps(x0, w0[h], f[r][h]);
+                    g[h] = _mm256_fmadd_ps(x1, w1[h], g[h]);
+                } else {
+                    f[r][h] = _mm256_fmadd_ps(x1, w1[h], _mm256_fmadd_ps(x0, w0[h], f[r][h]));
+                }
+            }
         }
     }
     for (int r = 0; r < mr; r++)
-        for (int h = 0; h < halves; h++) _mm256_storeu_ps(acc + r * ldacc + p * 16 + h * 8, f[r][h]);
+        for (int h = 0; h < halves; h++) _mm256_storeu_ps(acc + r * ldacc + p * 16 + h * 8, split ? _mm256_add_ps(f[r][h], g[h]) : f[r][h]);
 }
 
 // int8 has no activation sums; int4 the block's, from row r on.

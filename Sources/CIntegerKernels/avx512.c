@@ -241,6 +241,40 @@ CKQ_INLINE TARGET_BW void tile_widen(const int fp16, const int mr, const int nv,
         for (int v = 0; v < nv; v++) _mm512_storeu_ps(acc + r * ldacc + (p + v) * 16, _mm512_add_ps(f[r][v], h[r][v]));
 }
 
+// fp16 in one- and two-row tiles: 8-lane conversions and FMAs. Zen 4 converts 16 halves with
+// vcvtph2ps zmm at about 26 G weights/s, and 8 with the ymm form at about 44: one-row decode from
+// L2 was bound by the conversion. Each 16-column panel is two 8-column halves, and k and k+1 keep
+// their own accumulators (as `tile_widen`'s split tiles).
+CKQ_INLINE TARGET_BW void tile_widen_fp16_halves(const int mr, const int nv, const ckq_weights *w, const float *x, int64_t ldx,
+                                                 int64_t p, int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc) {
+    const int halves = 2 * nv;
+    const int64_t panel_bytes = ckq_panel_bytes(w);
+    const uint8_t *panel[2] = {w->data + p * panel_bytes, w->data + (p + (nv > 1)) * panel_bytes};
+    __m256 f[2][4], h[2][4];
+    for (int r = 0; r < mr; r++)
+        for (int c = 0; c < halves; c++) {
+            f[r][c] = first ? _mm256_setzero_ps() : _mm256_loadu_ps(acc + r * ldacc + p * 16 + c * 8);
+            h[r][c] = _mm256_setzero_ps();
+        }
+    for (int64_t k = k0; k < k1; k += 2) {
+        __m256 w0[4], w1[4];
+        for (int c = 0; c < halves; c++) {
+            const uint8_t *unit = panel[c / 2] + k * 32 + (c % 2) * 16;
+            w0[c] = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)unit));
+            w1[c] = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(unit + 32)));
+        }
+        for (int r = 0; r < mr; r++) {
+            const __m256 x0 = _mm256_set1_ps(x[r * ldx + k]), x1 = _mm256_set1_ps(x[r * ldx + k + 1]);
+            for (int c = 0; c < halves; c++) {
+                f[r][c] = _mm256_fmadd_ps(x0, w0[c], f[r][c]);
+                h[r][c] = _mm256_fmadd_ps(x1, w1[c], h[r][c]);
+            }
+        }
+    }
+    for (int r = 0; r < mr; r++)
+        for (int c = 0; c < halves; c++) _mm256_storeu_ps(acc + r * ldacc + p * 16 + c * 8, _mm256_add_ps(f[r][c], h[r][c]));
+}
+
 #define VNNI8_1(R) tile_vnni(8, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, NULL, 0)
 #define VNNI8_2(R) tile_vnni(8, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, NULL, 0)
 #define VNNI4_1(R) tile_vnni(4, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, sums.sums + r * sums.runs, sums.runs)
@@ -258,8 +292,12 @@ CKQ_INLINE TARGET_BW void tile_widen(const int fp16, const int mr, const int nv,
 
 #define WIDEN_BF16_1(R) tile_widen(0, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
 #define WIDEN_BF16_2(R) tile_widen(0, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
-#define WIDEN_FP16_1(R) tile_widen(1, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
-#define WIDEN_FP16_2(R) tile_widen(1, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
+#define WIDEN_FP16_1(R) \
+    ((R) <= 2 ? tile_widen_fp16_halves(R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc) \
+              : tile_widen(1, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc))
+#define WIDEN_FP16_2(R) \
+    ((R) <= 2 ? tile_widen_fp16_halves(R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc) \
+              : tile_widen(1, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc))
 
 TARGET_BW void ckq_widen_block_avx512(const ckq_weights *w, const float *q, int64_t ldq, int64_t rows, int64_t p0, int64_t p1,
                                       int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc, int mr, int nv) {
