@@ -36,12 +36,12 @@ CKQ_INLINE TARGET_AVX2 void tile_avx2(const int bits, const int seven, const int
     for (int r = 0; r < mr; r++)
         for (int h = 0; h < halves; h++)
             f[r][h] = first ? _mm256_setzero_ps() : _mm256_loadu_ps(acc + r * ldacc + p * 16 + h * 8);
-    for (int64_t g = k0, run = 0; g < k1; run++) {
-        const int64_t end = ckq_group_end(w, g, k1);
+    const float *scales[2] = {ckq_panel_scales(w, p), ckq_panel_scales(w, p + (nv > 1))};
+    CKQ_FOR_RUNS(run, w, k0, k1, INT64_MAX) {
         __m256i a[6][4];
         for (int r = 0; r < mr; r++)
             for (int h = 0; h < halves; h++) a[r][h] = _mm256_setzero_si256();
-        for (int64_t k = g; k < end; k += 4) {
+        for (int64_t k = run.begin; k < run.end; k += 4) {
             __m256i weight[4];
             for (int h = 0; h < halves; h++) {
                 const uint8_t *base = panel[h / 2];
@@ -63,13 +63,12 @@ CKQ_INLINE TARGET_AVX2 void tile_avx2(const int bits, const int seven, const int
             }
         }
         for (int h = 0; h < halves; h++) {
-            const __m256 scale = _mm256_loadu_ps(ckq_scales(w, p + h / 2, g) + (h % 2) * 8);
+            const __m256 scale = _mm256_loadu_ps(scales[h / 2] + run.scales + (h % 2) * 8);
             for (int r = 0; r < mr; r++) {
-                const __m256i sum = bits == 4 ? _mm256_sub_epi32(a[r][h], _mm256_set1_epi32(8 * xsum[r * xsum_stride + run])) : a[r][h];
+                const __m256i sum = bits == 4 ? _mm256_sub_epi32(a[r][h], _mm256_set1_epi32(8 * xsum[r * xsum_stride + run.index])) : a[r][h];
                 f[r][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), scale, f[r][h]);
             }
         }
-        g = end;
     }
     for (int r = 0; r < mr; r++)
         for (int h = 0; h < halves; h++) _mm256_storeu_ps(acc + r * ldacc + p * 16 + h * 8, f[r][h]);

@@ -83,12 +83,12 @@ CKQ_INLINE TARGET_VNNI void tile_vnni(const int bits, const int mr, const int nv
     for (int r = 0; r < mr; r++)
         for (int v = 0; v < nv; v++) f[r][v] = first ? _mm512_setzero_ps() : _mm512_loadu_ps(acc + r * ldacc + (p + v) * 16);
     const int split4 = split && bits == 4;
-    for (int64_t g = k0, run = 0; g < k1; run++) {
-        const int64_t end = split4 ? ckq_run_end(w, g, k1, VNNI_INT4_RUN) : ckq_group_end(w, g, k1);
+    const float *scales[2] = {ckq_panel_scales(w, p), ckq_panel_scales(w, p + (nv > 1))};
+    CKQ_FOR_RUNS(run, w, k0, k1, split4 ? VNNI_INT4_RUN : INT64_MAX) {
         __m512i a[6][2], b[6][2];
         for (int r = 0; r < mr; r++)
             for (int v = 0; v < nv; v++) a[r][v] = b[r][v] = _mm512_setzero_si512();
-        for (int64_t k = g; k < end; k += 8) {
+        for (int64_t k = run.begin; k < run.end; k += 8) {
             __m512i w0[2], w1[2];
             for (int v = 0; v < nv; v++) {
                 if (split4) weights4_split(panel[v], k, &w0[v], &w1[v]);
@@ -104,15 +104,14 @@ CKQ_INLINE TARGET_VNNI void tile_vnni(const int bits, const int mr, const int nv
             }
         }
         for (int v = 0; v < nv; v++) {
-            const __m512 scale = _mm512_loadu_ps(ckq_scales(w, p + v, g));
+            const __m512 scale = _mm512_loadu_ps(scales[v] + run.scales);
             for (int r = 0; r < mr; r++) {
-                const __m512i sum = split4 ? _mm512_add_epi32(_mm512_sub_epi32(a[r][v], _mm512_set1_epi32(8 * xsum[r * xsum_stride + run])),
+                const __m512i sum = split4 ? _mm512_add_epi32(_mm512_sub_epi32(a[r][v], _mm512_set1_epi32(8 * xsum[r * xsum_stride + run.index])),
                                                               _mm512_srai_epi32(b[r][v], 4))
                                     : split ? _mm512_add_epi32(a[r][v], b[r][v]) : a[r][v];
                 f[r][v] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), scale, f[r][v]);
             }
         }
-        g = end;
     }
     for (int r = 0; r < mr; r++)
         for (int v = 0; v < nv; v++) _mm512_storeu_ps(acc + r * ldacc + (p + v) * 16, f[r][v]);
@@ -134,12 +133,12 @@ CKQ_INLINE TARGET_BW void tile_bw(const int bits, const int seven, const int mr,
     __m512 f[6][2];
     for (int r = 0; r < mr; r++)
         for (int v = 0; v < nv; v++) f[r][v] = first ? _mm512_setzero_ps() : _mm512_loadu_ps(acc + r * ldacc + (p + v) * 16);
-    for (int64_t g = k0, run = 0; g < k1; run++) {
-        const int64_t end = ckq_group_end(w, g, k1);
+    const float *scales[2] = {ckq_panel_scales(w, p), ckq_panel_scales(w, p + (nv > 1))};
+    CKQ_FOR_RUNS(run, w, k0, k1, INT64_MAX) {
         __m512i a[6][2];
         for (int r = 0; r < mr; r++)
             for (int v = 0; v < nv; v++) a[r][v] = _mm512_setzero_si512();
-        for (int64_t k = g; k < end; k += 8) {
+        for (int64_t k = run.begin; k < run.end; k += 8) {
             __m512i w0[2], w1[2];
             for (int v = 0; v < nv; v++) weights8_stored(bits, panel[v], k, &w0[v], &w1[v]);
             for (int half = 0; half < 2; half++) {
@@ -157,13 +156,12 @@ CKQ_INLINE TARGET_BW void tile_bw(const int bits, const int seven, const int mr,
             }
         }
         for (int v = 0; v < nv; v++) {
-            const __m512 scale = _mm512_loadu_ps(ckq_scales(w, p + v, g));
+            const __m512 scale = _mm512_loadu_ps(scales[v] + run.scales);
             for (int r = 0; r < mr; r++) {
-                const __m512i sum = bits == 4 ? _mm512_sub_epi32(a[r][v], _mm512_set1_epi32(8 * xsum[r * xsum_stride + run])) : a[r][v];
+                const __m512i sum = bits == 4 ? _mm512_sub_epi32(a[r][v], _mm512_set1_epi32(8 * xsum[r * xsum_stride + run.index])) : a[r][v];
                 f[r][v] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), scale, f[r][v]);
             }
         }
-        g = end;
     }
     for (int r = 0; r < mr; r++)
         for (int v = 0; v < nv; v++) _mm512_storeu_ps(acc + r * ldacc + (p + v) * 16, f[r][v]);
@@ -241,38 +239,30 @@ CKQ_INLINE TARGET_BW void tile_widen(const int fp16, const int mr, const int nv,
         for (int v = 0; v < nv; v++) _mm512_storeu_ps(acc + r * ldacc + (p + v) * 16, _mm512_add_ps(f[r][v], h[r][v]));
 }
 
-// fp16 in one- and two-row tiles: 8-lane conversions and FMAs. Zen 4 converts 16 halves with
-// vcvtph2ps zmm at about 26 G weights/s, and 8 with the ymm form at about 44: one-row decode from
-// L2 was bound by the conversion. Each 16-column panel is two 8-column halves, and k and k+1 keep
-// their own accumulators (as `tile_widen`'s split tiles).
-CKQ_INLINE TARGET_BW void tile_widen_fp16_halves(const int mr, const int nv, const ckq_weights *w, const float *x, int64_t ldx,
-                                                 int64_t p, int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc) {
+// fp16 in one-row tiles: 8-lane conversions and FMAs. Zen 4 converts 16 halves with vcvtph2ps
+// zmm at about 26 G weights/s, and 8 with the ymm form at about 44: one-row decode from L2 was
+// bound by the conversion (53 against 80 GFLOP/s). Two rows share each conversion and ran 10%
+// slower this way, so they keep `tile_widen`. Each 16-column panel is two 8-column halves, and
+// k and k+1 keep their own accumulators (as `tile_widen`'s split tiles).
+CKQ_INLINE TARGET_BW void tile_widen_fp16_row(const int nv, const ckq_weights *w, const float *x, int64_t p, int64_t k0, int64_t k1,
+                                              int first, float *acc) {
     const int halves = 2 * nv;
     const int64_t panel_bytes = ckq_panel_bytes(w);
     const uint8_t *panel[2] = {w->data + p * panel_bytes, w->data + (p + (nv > 1)) * panel_bytes};
-    __m256 f[2][4], h[2][4];
-    for (int r = 0; r < mr; r++)
-        for (int c = 0; c < halves; c++) {
-            f[r][c] = first ? _mm256_setzero_ps() : _mm256_loadu_ps(acc + r * ldacc + p * 16 + c * 8);
-            h[r][c] = _mm256_setzero_ps();
-        }
+    __m256 f[4], h[4];
+    for (int c = 0; c < halves; c++) {
+        f[c] = first ? _mm256_setzero_ps() : _mm256_loadu_ps(acc + p * 16 + c * 8);
+        h[c] = _mm256_setzero_ps();
+    }
     for (int64_t k = k0; k < k1; k += 2) {
-        __m256 w0[4], w1[4];
+        const __m256 x0 = _mm256_set1_ps(x[k]), x1 = _mm256_set1_ps(x[k + 1]);
         for (int c = 0; c < halves; c++) {
             const uint8_t *unit = panel[c / 2] + k * 32 + (c % 2) * 16;
-            w0[c] = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)unit));
-            w1[c] = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(unit + 32)));
-        }
-        for (int r = 0; r < mr; r++) {
-            const __m256 x0 = _mm256_set1_ps(x[r * ldx + k]), x1 = _mm256_set1_ps(x[r * ldx + k + 1]);
-            for (int c = 0; c < halves; c++) {
-                f[r][c] = _mm256_fmadd_ps(x0, w0[c], f[r][c]);
-                h[r][c] = _mm256_fmadd_ps(x1, w1[c], h[r][c]);
-            }
+            f[c] = _mm256_fmadd_ps(x0, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)unit)), f[c]);
+            h[c] = _mm256_fmadd_ps(x1, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(unit + 32))), h[c]);
         }
     }
-    for (int r = 0; r < mr; r++)
-        for (int c = 0; c < halves; c++) _mm256_storeu_ps(acc + r * ldacc + p * 16 + c * 8, _mm256_add_ps(f[r][c], h[r][c]));
+    for (int c = 0; c < halves; c++) _mm256_storeu_ps(acc + p * 16 + c * 8, _mm256_add_ps(f[c], h[c]));
 }
 
 #define VNNI8_1(R) tile_vnni(8, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, NULL, 0)
@@ -293,10 +283,10 @@ CKQ_INLINE TARGET_BW void tile_widen_fp16_halves(const int mr, const int nv, con
 #define WIDEN_BF16_1(R) tile_widen(0, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
 #define WIDEN_BF16_2(R) tile_widen(0, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc)
 #define WIDEN_FP16_1(R) \
-    ((R) <= 2 ? tile_widen_fp16_halves(R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc) \
+    ((R) == 1 ? tile_widen_fp16_row(1, w, q + r * ldq, p, k0, k1, first, acc + r * ldacc) \
               : tile_widen(1, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc))
 #define WIDEN_FP16_2(R) \
-    ((R) <= 2 ? tile_widen_fp16_halves(R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc) \
+    ((R) == 1 ? tile_widen_fp16_row(2, w, q + r * ldq, p, k0, k1, first, acc + r * ldacc) \
               : tile_widen(1, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc))
 
 TARGET_BW void ckq_widen_block_avx512(const ckq_weights *w, const float *q, int64_t ldq, int64_t rows, int64_t p0, int64_t p1,

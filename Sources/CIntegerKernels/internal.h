@@ -58,12 +58,44 @@ enum { CKQ_SUM_SIGNED = 0, CKQ_SUM_UNSIGNED = 1, CKQ_SUM_LOW_HALF = 2 };
 /// A variant's vector sum of n activation bytes of one kind (n a multiple of 8).
 typedef int32_t (*ckq_byte_sum)(const uint8_t *x, int64_t n, int kind);
 
-/// Where a run of k that one set of int32 sums covers ends: the scale group, and at most
-/// `max_run` k.
-static inline int64_t ckq_run_end(const ckq_weights *w, int64_t k, int64_t k_end, int64_t max_run) {
-    const int64_t end = ckq_group_end(w, k, k_end);
-    return end - k > max_run ? k + max_run : end;
+/// One run of k that one set of int32 sums covers, [begin, end): it ends at its scale group's
+/// end, at the block's end, or after `max_run` k. `scales` is its group's offset in a panel's
+/// scales (floats), `index` its number in the block from 0. The walk divides once per tile, not
+/// twice per run and panel as `ckq_group_end` and `ckq_scales` do (which the portable C and AMX,
+/// with their longer runs, still use).
+typedef struct {
+    int64_t begin, end, group_end, scales, index;
+} ckq_run;
+
+static inline void ckq_run_close(ckq_run *run, int64_t k_end, int64_t max_run) {
+    run->end = run->group_end < k_end ? run->group_end : k_end;
+    if (run->end - run->begin > max_run) run->end = run->begin + max_run;
 }
+
+static inline ckq_run ckq_run_first(const ckq_weights *w, int64_t k0, int64_t k_end, int64_t max_run) {
+    const int64_t group = w->group ? k0 / w->group : 0;
+    ckq_run run = {k0, k0, w->group ? (group + 1) * w->group : INT64_MAX, group * 16, 0};
+    ckq_run_close(&run, k_end, max_run);
+    return run;
+}
+
+/// The run after `run` (its begin is k_end when there is none).
+static inline void ckq_run_next(const ckq_weights *w, ckq_run *run, int64_t k_end, int64_t max_run) {
+    run->begin = run->end;
+    run->index++;
+    if (run->begin == run->group_end) {
+        run->group_end += w->group;
+        run->scales += 16;
+    }
+    ckq_run_close(run, k_end, max_run);
+}
+
+/// The runs of [k0, k1).
+#define CKQ_FOR_RUNS(RUN, W, K0, K1, MAX_RUN) \
+    for (ckq_run RUN = ckq_run_first((W), (K0), (K1), (MAX_RUN)); RUN.begin < (K1); ckq_run_next((W), &RUN, (K1), (MAX_RUN)))
+
+/// Panel `panel`'s scales (16 floats a group; add a run's `scales`).
+static inline const float *ckq_panel_scales(const ckq_weights *w, int64_t panel) { return w->scales + panel * w->groups * 16; }
 
 /// Each row's activation sum over every run of [k0, k1), row-major with `runs` per row: the int4
 /// tiles take the nibbles as stored (q + 8) and subtract 8 · sum once per run. Small blocks keep
@@ -77,15 +109,11 @@ typedef struct {
 static inline void ckq_run_sums_fill(ckq_run_sums *s, const ckq_weights *w, const uint8_t *q, int64_t ldq, int64_t rows,
                                      int64_t k0, int64_t k1, int64_t max_run, ckq_byte_sum sum, int kind) {
     s->runs = 0;
-    for (int64_t g = k0; g < k1; g = ckq_run_end(w, g, k1, max_run)) s->runs++;
+    CKQ_FOR_RUNS(run, w, k0, k1, max_run) s->runs++;
     s->sums = rows * s->runs <= 1024 ? s->local : malloc((size_t)(rows * s->runs) * sizeof(int32_t));
     if (!s->sums) abort();
     for (int64_t r = 0; r < rows; r++)
-        for (int64_t g = k0, run = 0; g < k1; run++) {
-            const int64_t end = ckq_run_end(w, g, k1, max_run);
-            s->sums[r * s->runs + run] = sum(q + r * ldq + g, end - g, kind);
-            g = end;
-        }
+        CKQ_FOR_RUNS(run, w, k0, k1, max_run) s->sums[r * s->runs + run.index] = sum(q + r * ldq + run.begin, run.end - run.begin, kind);
 }
 
 static inline void ckq_run_sums_release(ckq_run_sums *s) {

@@ -40,13 +40,13 @@ CKQ_INLINE TARGET_DOT void tile_dot(const int bits, const int mr, const int nv, 
         for (int v = 0; v < nv; v++)
             for (int i = 0; i < 4; i++)
                 f[r][v][i] = first ? vdupq_n_f32(0) : vld1q_f32(acc + r * ldacc + (p + v) * 16 + 4 * i);
-    for (int64_t g = k0; g < k1;) {
-        const int64_t end = ckq_group_end(w, g, k1);
+    const float *scales[2] = {ckq_panel_scales(w, p), ckq_panel_scales(w, p + (nv > 1))};
+    CKQ_FOR_RUNS(run, w, k0, k1, INT64_MAX) {
         int32x4_t s[6][2][4];
         for (int r = 0; r < mr; r++)
             for (int v = 0; v < nv; v++)
                 for (int i = 0; i < 4; i++) s[r][v][i] = vdupq_n_s32(0);
-        for (int64_t k = g; k < end; k += step) {
+        for (int64_t k = run.begin; k < run.end; k += step) {
             int8x16_t low[2][4], high[2][4];
             for (int v = 0; v < nv; v++) unit_weights(bits, panel[v], k, low[v], high[v]);
             for (int r = 0; r < mr; r++) {
@@ -60,13 +60,12 @@ CKQ_INLINE TARGET_DOT void tile_dot(const int bits, const int mr, const int nv, 
             }
         }
         for (int v = 0; v < nv; v++) {
-            const float *scale = ckq_scales(w, p + v, g);
+            const float *scale = scales[v] + run.scales;
             for (int i = 0; i < 4; i++) {
                 const float32x4_t factor = vld1q_f32(scale + 4 * i);
                 for (int r = 0; r < mr; r++) f[r][v][i] = vfmaq_f32(f[r][v][i], vcvtq_f32_s32(s[r][v][i]), factor);
             }
         }
-        g = end;
     }
     for (int r = 0; r < mr; r++)
         for (int v = 0; v < nv; v++)

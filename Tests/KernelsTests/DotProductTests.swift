@@ -81,6 +81,30 @@ struct DotProductTests {
     /// The decode tiles (one and two rows) keep int4's high nibbles as 16·q and end a run of int32
     /// sums every 65536 k (and at every group); the sums and the low-half activation sums they are
     /// corrected by must cover the same runs.
+    /// The tiles walk a block's scale groups without dividing per run (`ckq_run` in the C); the
+    /// portable C divides for each. K blocks that start inside a group (kc = 64, groups of 128: the
+    /// search's spaces never pair them, a direct caller may) and a last group cut short by K.
+    @Test("K blocks that start inside a scale group, and a short last group: every integer variant, the portable C's result",
+          arguments: [Precision.int8, .int4])
+    func runsInsideGroups(precision: Precision) throws {
+        let (n, k) = (32, 232)
+        let operands = Self.operands(n: n, k: k)
+        // Not AMX: its tile products take 64 k at a time, so its K blocks are whole groups.
+        for isa in Self.runnable([.avx2, .avx512bw, .avx512vnni, .neondot]) {
+            let act: Arithmetic = isa == .avx2 || isa == .avx512bw ? .u7 : .u8
+            for (m, mr) in [(1, 1), (2, 2), (5, 4)] {
+                func layer(_ isa: KernelISA, mr: Int, nv: Int) throws -> DotProductInstance {
+                    try DotProductInstance(m: m, n: n, k: k, epilogue: .none, precision: precision, group: 128, arithmetic: act,
+                                           isa: isa, mr: mr, nv: nv, kc: 64, threads: 1, team: Self.team, operands: operands)
+                }
+                let expected = Self.output(of: try layer(.generic, mr: 1, nv: 1), m: m, k: k, n: n)
+                let y = Self.output(of: try layer(isa, mr: mr, nv: 2), m: m, k: k, n: n)
+                let scale = max(1, expected.map(abs).max() ?? 1)
+                #expect(zip(y, expected).allSatisfy { abs($0 - $1) <= 1e-5 * scale }, "\(isa) \(precision) m=\(m) mr=\(mr)")
+            }
+        }
+    }
+
     @Test("int4 decode over a K longer than one run of int32 sums (65536), per channel and grouped: the portable C's result")
     func int4LongRuns() throws {
         let (n, k) = (32, 70_000)
