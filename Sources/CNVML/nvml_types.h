@@ -46,6 +46,9 @@ typedef cnvml_return (*cnvml_get_pci_fn)(cnvml_device device, cnvml_pci_info *pc
 typedef cnvml_return (*cnvml_get_attributes_fn)(cnvml_device device, cnvml_device_attributes *attributes);
 typedef cnvml_return (*cnvml_driver_version_fn)(char *version, unsigned int length);
 typedef cnvml_return (*cnvml_get_handle_by_bus_fn)(const char *pciBusId, cnvml_device *device);
+// MIG mode (A100 and later): 1 in `current` when the GPU is split into MIG instances; then CUDA
+// sees only the instances, each with its own UUID ("MIG-…"), all at the GPU's PCI address.
+typedef cnvml_return (*cnvml_get_mig_mode_fn)(cnvml_device device, unsigned int *current, unsigned int *pending);
 // Millijoules since the driver was loaded (Volta and later).
 typedef cnvml_return (*cnvml_total_energy_fn)(cnvml_device device, unsigned long long *millijoules);
 

@@ -6,7 +6,8 @@ import MachineIdentity
 public struct CUDADeviceProperties: Codable, Equatable, Sendable {
     public var ordinal: Int
     public var name: String
-    /// "GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", as `nvidia-smi -L` prints it.
+    /// "GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", as `nvidia-smi -L` prints it (the probe writes
+    /// a MIG instance's "MIG-…": only NVML says whether the GPU is in MIG mode).
     public var uuid: String
     /// "0000:1b:00.0" (lower case, as hwloc writes it).
     public var pciBusID: String

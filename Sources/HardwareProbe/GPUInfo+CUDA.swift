@@ -34,17 +34,26 @@ extension HardwareProbe {
     }
 
     /// Adds the CUDA driver's view of each device (matched by PCI address) to the GPUs hwloc
-    /// found; devices hwloc missed are appended. Without a driver the list is unchanged.
-    static func addCUDADevices(to gpus: inout [GPUInfo]) {
-        guard let driver = try? CUDADriver.shared(), let devices = try? driver.devices() else { return }
-        for device in devices {
-            if let index = gpus.firstIndex(where: { $0.pciBusID == device.pciBusID }) {
+    /// found; devices hwloc missed are appended. A GPU in MIG mode (`migBuses`, from NVML) shows
+    /// CUDA one device per MIG instance, all at the GPU's address: the first instance enriches
+    /// hwloc's entry, each further one is a copy of it (the same PCI link and neighbours) with
+    /// its own SMs, memory and UUID, written "MIG-…" as `nvidia-smi -L` writes it (the driver's
+    /// `cuDeviceGetUuid_v2` gives the instance's UUID bytes; their text form is ours).
+    static func addCUDADevices(_ devices: [CUDADeviceProperties], to gpus: inout [GPUInfo], migBuses: Set<String>) {
+        let found = gpus
+        var enriched = Set<String>()
+        for var device in devices {
+            if migBuses.contains(device.pciBusID), device.uuid.hasPrefix("GPU-") {
+                device.uuid = "MIG-" + device.uuid.dropFirst(4)
+            }
+            if let index = gpus.firstIndex(where: { $0.pciBusID == device.pciBusID }), !enriched.contains(device.pciBusID) {
                 gpus[index].enrich(from: device)
             } else {
-                var gpu = GPUInfo(cuda: device)
+                var gpu = found.first { $0.pciBusID == device.pciBusID } ?? GPUInfo(cuda: device)
                 gpu.enrich(from: device)
                 gpus.append(gpu)
             }
+            enriched.insert(device.pciBusID)
         }
     }
 }

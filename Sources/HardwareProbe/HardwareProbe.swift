@@ -1,4 +1,5 @@
 import Counters
+import CUDALibraries
 import Foundation
 
 @_exported import MachineIdentity
@@ -27,13 +28,16 @@ public enum HardwareProbe {
     /// PCI GPUs, with NVML's and the CUDA driver's details where the driver's libraries are present.
     static func gpus(of topology: HwlocTopology) -> [GPUInfo] {
         var gpus = topology.pciGPUs()
-        addCUDADevices(to: &gpus)
-        if let nvml = NVMLLibrary() {
-            let driver = nvml.driverVersion
-            for device in nvml.devices() {
-                if let index = gpus.firstIndex(where: { $0.pciBusID == device.pciBusID }) {
-                    gpus[index].enrich(from: device, driverVersion: driver)
-                }
+        let nvml = NVMLLibrary()
+        let nvmlDevices = nvml?.devices() ?? []
+        if let driver = try? CUDADriver.shared(), let devices = try? driver.devices() {
+            addCUDADevices(devices, to: &gpus, migBuses: Set(nvmlDevices.filter { $0.migEnabled == true }.map(\.pciBusID)))
+        }
+        let driver = nvml?.driverVersion
+        for device in nvmlDevices {
+            // Every MIG instance at the address (below) takes the GPU's driver version.
+            for index in gpus.indices where gpus[index].pciBusID == device.pciBusID {
+                gpus[index].enrich(from: device, driverVersion: driver)
             }
         }
         return gpus

@@ -10,6 +10,8 @@ final class NVMLLibrary {
         var memoryBytes: UInt64?
         var computeCapability: String?
         var multiprocessors: Int?
+        /// Whether the GPU runs in MIG mode (nil: the driver does not say, or the GPU has none).
+        var migEnabled: Bool?
     }
 
     let handle: UnsafeMutableRawPointer
@@ -75,6 +77,10 @@ final class NVMLLibrary {
             if getAttributes(device, &attributes) == 0, attributes.multiprocessorCount > 0 {
                 result.multiprocessors = Int(attributes.multiprocessorCount)
             }
+        }
+        if let getMigMode: cnvml_get_mig_mode_fn = symbol("nvmlDeviceGetMigMode") {
+            var current: UInt32 = 0, pending: UInt32 = 0
+            if getMigMode(device, &current, &pending) == 0 { result.migEnabled = current == 1 }
         }
         return result
     }

@@ -19,7 +19,8 @@ public struct GPUInfo: Codable, Equatable, Sendable {
     public var driverVersion: String?
     /// Backends that expose the device for compute: "CUDA", "NVML", "OpenCL", …
     public var computeBackends: [String]
-    /// "GPU-…" as `nvidia-smi -L` prints it.
+    /// "GPU-…" as `nvidia-smi -L` prints it; "MIG-…" for a MIG instance (a GPU in MIG mode is
+    /// one entry per instance, all at its PCI address).
     public var uuid: String?
     /// What the CUDA driver reports beyond the identity: clocks, memory bus, caches, per-block
     /// and per-SM limits, the CUDA version.
