@@ -170,24 +170,40 @@ public final class DotProductLayer: @unchecked Sendable {
         }
     }
 
+    /// The panel ranges `compute` runs all of K over, one after the other: one tile's panels at
+    /// a time (panel-major), so each panel's weights stream from memory in order and its K
+    /// blocks stay in L1 while every row tile reads them. K-major (all panels per K block) cut
+    /// each panel's stream into kc-long pieces a panel apart, which the hardware prefetchers
+    /// lost: panel-major ran bf16 (`vdpbf16ps`) 32x4096x4096 at 179 against 166 GFLOP/s and
+    /// 512x4096x4096 at two threads at 399 against 300, int8 on VNNI 512 rows 1.08x, on AVX2
+    /// 1.09x–1.15x at one thread (Zen 4, `bench gemm`, docs/DESIGN.md). int4 keeps K-major: its
+    /// variants sum the activations of every run per call, and per tile that doubled its time.
+    /// So does AMX (its blocks are not measured here) and one K block (decode: the same order).
+    private func passes(of panels: Range<Int>) -> [Range<Int>] {
+        guard kc < weights.kp, precision != .int4, !isa.usesTiles else { return [panels] }
+        return stride(from: panels.lowerBound, to: panels.upperBound, by: nv).map { $0..<min(panels.upperBound, $0 + nv) }
+    }
+
     private func compute(panels: Range<Int>, rows m: Int, output: UnsafeMutablePointer<Float>) {
         let (accumulator, ldacc) = partial.map { ($0, weights.panels * 16) } ?? (output, n)
         let kp = weights.kp
         let columns = (panels.lowerBound * 16)..<min(n, panels.upperBound * 16)
         withUnsafePointer(to: weights.packed) { packed in
-            for k0 in stride(from: 0, to: kp, by: kc) {
-                let (k1, first): (Int64, Int32) = (Int64(min(kp, k0 + kc)), k0 == 0 ? 1 : 0)
-                let (rows, p0, p1, tileRows, tilePanels) = (Int64(m), Int64(panels.lowerBound), Int64(panels.upperBound), Int32(mr), Int32(nv))
-                switch arithmetic {
-                case .fp32:
-                    ckq_gemm_widen_block(isa.code, packed, activations.assumingMemoryBound(to: Float.self), Int64(ldq), rows, p0, p1,
-                                         Int64(k0), k1, first, accumulator, Int64(ldacc), tileRows, tilePanels)
-                case .bf16:
-                    ckq_gemm_bf16_block(isa.code, packed, activations.assumingMemoryBound(to: UInt16.self), Int64(ldq), rows, p0, p1,
-                                        Int64(k0), k1, first, accumulator, Int64(ldacc), tileRows, tilePanels)
-                case .s8, .u8, .u7:
-                    ckq_gemm_int_block(isa.code, packed, activations.assumingMemoryBound(to: UInt8.self), Int64(ldq), rows, p0, p1,
-                                       Int64(k0), k1, first, accumulator, Int64(ldacc), tileRows, tilePanels, arithmetic == .u7 ? 1 : 0)
+            for pass in passes(of: panels) {
+                for k0 in stride(from: 0, to: kp, by: kc) {
+                    let (k1, first): (Int64, Int32) = (Int64(min(kp, k0 + kc)), k0 == 0 ? 1 : 0)
+                    let (rows, p0, p1, tileRows, tilePanels) = (Int64(m), Int64(pass.lowerBound), Int64(pass.upperBound), Int32(mr), Int32(nv))
+                    switch arithmetic {
+                    case .fp32:
+                        ckq_gemm_widen_block(isa.code, packed, activations.assumingMemoryBound(to: Float.self), Int64(ldq), rows, p0, p1,
+                                             Int64(k0), k1, first, accumulator, Int64(ldacc), tileRows, tilePanels)
+                    case .bf16:
+                        ckq_gemm_bf16_block(isa.code, packed, activations.assumingMemoryBound(to: UInt16.self), Int64(ldq), rows, p0, p1,
+                                            Int64(k0), k1, first, accumulator, Int64(ldacc), tileRows, tilePanels)
+                    case .s8, .u8, .u7:
+                        ckq_gemm_int_block(isa.code, packed, activations.assumingMemoryBound(to: UInt8.self), Int64(ldq), rows, p0, p1,
+                                           Int64(k0), k1, first, accumulator, Int64(ldacc), tileRows, tilePanels, arithmetic == .u7 ? 1 : 0)
+                    }
                 }
             }
             if arithmetic.isInteger {
