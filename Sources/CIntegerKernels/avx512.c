@@ -82,7 +82,7 @@ CKQ_INLINE TARGET_VNNI void tile_vnni(const int bits, const int mr, const int nv
     __m512 f[6][2];
     for (int r = 0; r < mr; r++)
         for (int v = 0; v < nv; v++) f[r][v] = first ? _mm512_setzero_ps() : _mm512_loadu_ps(acc + r * ldacc + (p + v) * 16);
-    const int split4 = split && bits == 4;
+    const int split4 = split && bits == 4 && xsum != NULL;
     const float *scales[2] = {ckq_panel_scales(w, p), ckq_panel_scales(w, p + (nv > 1))};
     CKQ_FOR_RUNS(run, w, k0, k1, split4 ? VNNI_INT4_RUN : INT64_MAX) {
         __m512i a[6][2], b[6][2];
@@ -267,6 +267,8 @@ CKQ_INLINE TARGET_BW void tile_widen_fp16_row(const int nv, const ckq_weights *w
 
 #define VNNI8_1(R) tile_vnni(8, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, NULL, 0)
 #define VNNI8_2(R) tile_vnni(8, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, NULL, 0)
+#define VNNI4_SIGNED_1(R) tile_vnni(4, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, NULL, 0)
+#define VNNI4_SIGNED_2(R) tile_vnni(4, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, NULL, 0)
 #define VNNI4_1(R) tile_vnni(4, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, sums.sums + r * sums.runs, sums.runs)
 #define VNNI4_2(R) tile_vnni(4, R, 2, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, sums.sums + r * sums.runs, sums.runs)
 #define BW8_1(R) tile_bw(8, 0, R, 1, w, q + r * ldq, ldq, p, k0, k1, first, acc + r * ldacc, ldacc, NULL, 0)
@@ -300,7 +302,15 @@ TARGET_VNNI void ckq_int_block_avx512vnni(const ckq_weights *w, const uint8_t *q
         CKQ_BLOCK_LOOP(VNNI8)
         return;
     }
-    // int4: the low-half activation sums `tile_vnni`'s split tiles subtract.
+    // int4 with more than two rows (prefill): every tile unpacks to signed values (`weights8`),
+    // the remainder's one- or two-row tiles too, and no tile needs activation sums. Summing every
+    // run of the block on every call cost as much as the products when a GEMM called once per
+    // tile's panels and K block (panel-major); those remainder tiles are a small part of a GEMM.
+    if (rows > 2) {
+        CKQ_BLOCK_LOOP(VNNI4_SIGNED)
+        return;
+    }
+    // Decode: the low-half activation sums `tile_vnni`'s split tiles subtract.
     ckq_run_sums sums;
     ckq_run_sums_fill(&sums, w, q, ldq, rows, k0, k1, VNNI_INT4_RUN, byte_sum, CKQ_SUM_LOW_HALF);
     CKQ_BLOCK_LOOP(VNNI4)

@@ -174,13 +174,13 @@ public final class DotProductLayer: @unchecked Sendable {
     /// a time (panel-major), so each panel's weights stream from memory in order and its K
     /// blocks stay in L1 while every row tile reads them. K-major (all panels per K block) cut
     /// each panel's stream into kc-long pieces a panel apart, which the hardware prefetchers
-    /// lost: panel-major ran bf16 (`vdpbf16ps`) 32x4096x4096 at 179 against 166 GFLOP/s and
-    /// 512x4096x4096 at two threads at 399 against 300, int8 on VNNI 512 rows 1.08x, on AVX2
-    /// 1.09x–1.15x at one thread (Zen 4, `bench gemm`, docs/DESIGN.md). int4 keeps K-major: its
-    /// variants sum the activations of every run per call, and per tile that doubled its time.
-    /// So does AMX (its blocks are not measured here) and one K block (decode: the same order).
-    private func passes(of panels: Range<Int>) -> [Range<Int>] {
-        guard kc < weights.kp, precision != .int4, !isa.usesTiles else { return [panels] }
+    /// lost (docs/DESIGN.md has the figures). Kept K-major: one K block (decode: the same order),
+    /// AMX (its blocks are not measured here), and int4 where the tiles subtract activation sums
+    /// per run (AVX2 and AVX-512 BW; VNNI for one or two rows): the variants sum every run of
+    /// the block on every call, which per tile's panels doubled the time.
+    private func passes(of panels: Range<Int>, rows: Int) -> [Range<Int>] {
+        let runSums = precision == .int4 && (isa == .avx2 || isa == .avx512bw || (isa == .avx512vnni && rows <= 2))
+        guard kc < weights.kp, !isa.usesTiles, !runSums else { return [panels] }
         return stride(from: panels.lowerBound, to: panels.upperBound, by: nv).map { $0..<min(panels.upperBound, $0 + nv) }
     }
 
@@ -189,7 +189,7 @@ public final class DotProductLayer: @unchecked Sendable {
         let kp = weights.kp
         let columns = (panels.lowerBound * 16)..<min(n, panels.upperBound * 16)
         withUnsafePointer(to: weights.packed) { packed in
-            for pass in passes(of: panels) {
+            for pass in passes(of: panels, rows: m) {
                 for k0 in stride(from: 0, to: kp, by: kc) {
                     let (k1, first): (Int64, Int32) = (Int64(min(kp, k0 + kc)), k0 == 0 ? 1 : 0)
                     let (rows, p0, p1, tileRows, tilePanels) = (Int64(m), Int64(pass.lowerBound), Int64(pass.upperBound), Int32(mr), Int32(nv))
