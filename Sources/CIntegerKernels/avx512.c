@@ -72,7 +72,8 @@ static TARGET_BW int32_t byte_sum(const uint8_t *x, int64_t n, int kind) {
 // one or two rows a second set of int32 accumulators takes every other k-step: vpdpbusd's
 // latency would otherwise bound the decode loop.
 // int4 in those split tiles: `weights4_split`, with `xsum` the rows' low-half activation sums
-// per run of the block (row-major, `xsum_stride` runs per row; from the block function).
+// per run of the block (row-major, `xsum_stride` runs per row; from the block function); with
+// `xsum` NULL (prefill) every int4 tile unpacks to signed values (`weights8`).
 CKQ_INLINE TARGET_VNNI void tile_vnni(const int bits, const int mr, const int nv, const ckq_weights *w, const uint8_t *q,
                                       int64_t ldq, int64_t p, int64_t k0, int64_t k1, int first, float *acc, int64_t ldacc,
                                       const int32_t *xsum, int64_t xsum_stride) {
