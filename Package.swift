@@ -191,7 +191,7 @@ let package = Package(
         .testTarget(name: "ModelRunnerTests", dependencies: ["ModelRunner", "ModelEngine", "Workloads", "ONNXProto", "TunebenchRuntime", "TuningDatabase", "MachineIdentity", "Kernels", "TunebenchCore"]),
         .testTarget(name: "TuningDatabaseTests", dependencies: ["TuningDatabase", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "TuningDatabasePostgresTests", dependencies: ["TuningDatabasePostgres", "TuningDatabase"]),
-        .testTarget(name: "TuningTests", dependencies: ["Tuning", "Search", "Kernels", "TuningDatabase", "HardwareProbe", "Workloads", "Reports", "TunebenchCore", "ModelEngine", "GPUKernels", "CUDALibraries"]),
+        .testTarget(name: "TuningTests", dependencies: ["Tuning", "Search", "Kernels", "TuningDatabase", "HardwareProbe", "Workloads", "Reports", "TunebenchCore", "ModelEngine", "GPUKernels", "CUDALibraries", "TunebenchRuntime"]),
         .testTarget(name: "TunebenchRuntimeTests", dependencies: ["TunebenchRuntime", "TuningDatabase", "HardwareProbe", "KernelModel", "DeploymentExport", "TunebenchCore"]),
         // Runs the built `tunebench` binary: exit codes, one-line errors, files written; and
         // checks the target graph against docs/DESIGN.md.

@@ -16,6 +16,14 @@ public enum GPUDefaults {
         }
     }
 
+    /// What a GPU kernel computes of `layer`: a GEMM's product without its fused epilogue (a
+    /// deployment applies bias and activation after it), so layers that differ only in their
+    /// epilogue share GPU records.
+    public static func computed(_ layer: Layer) -> Layer {
+        guard layer.operation == .gemm, let m = layer.m, let n = layer.n, let k = layer.k else { return layer }
+        return Layer.gemm(m: m, n: n, k: k)
+    }
+
     /// The one architecture wgmma code (`sm_90a`) runs on: Hopper.
     public static let wgmmaComputeCapability = "9.0"
 

@@ -17,7 +17,7 @@ public enum AutotuneReportText {
     }
 
     /// "90 s", "10 min", "1.5 h".
-    static func seconds(_ value: Double) -> String {
+    public static func seconds(_ value: Double) -> String {
         if value >= 3600 { return String(format: "%g h", value / 3600) }
         if value >= 60 { return String(format: "%g min", value / 60) }
         return String(format: "%g s", value)
@@ -44,7 +44,9 @@ public enum AutotuneReportText {
     }
 
     public static func render(_ result: Autotuner.Result, maxError: Double) -> String {
-        var lines = ["\(result.workload.name) (\(result.workload.source)) on profile \(result.profileID): \(result.workload.instances.count) layer instances, \(result.layers.count) unique"]
+        let on = result.device.map { "the \($0) GPU of profile \(result.profileID)" } ?? "profile \(result.profileID)"
+        var lines = ["\(result.workload.name) (\(result.workload.source)) on \(on): \(result.workload.instances.count) layer instances, \(result.layers.count) unique"
+                     + (result.device == nil ? "" : " on the GPU")]
         var table = TextTable(header: ["layer", "x", "kernel", "precision", "error", "GFLOP/s", "roofline", "vs default", "configuration"])
         for layer in result.layers {
             guard let winner = layer.winner, let best = winner.best else {
@@ -52,7 +54,7 @@ public enum AutotuneReportText {
                 continue
             }
             table.add([
-                layer.layer.description, "\(layer.multiplicity)", layer.kernel.rawValue, winner.precision.rawValue,
+                layer.layer.description, "\(layer.multiplicity)", best.kernel, winner.precision.rawValue,
                 winner.relativeError.map { String(format: "%.1e", $0) } ?? "-", String(format: "%.2f", best.gflops),
                 best.rooflineFraction.map { String(format: "%.0f%%", $0 * 100) } ?? "-",
                 layer.defaultSeconds.map { String(format: "%.2fx", $0 / best.medianSeconds) } ?? "-",
@@ -65,7 +67,9 @@ public enum AutotuneReportText {
             lines.append("shared: \(result.layers.count - elsewhere) unique layers done by this tuner, \(elsewhere) by the others (read from the database)")
         }
         let onModelWeights = result.layers.contains { $0.candidates.contains(where: \.errorOnModelWeights) }
-        let errorSource = onModelWeights
+        let errorSource = result.device != nil
+            ? "relative L2 error of the GPU kernels' formats against fp32, on \(onModelWeights ? "the model's weights (layers with initializers; others on seeded weights)" : "seeded weights"), seeded inputs"
+            : onModelWeights
             ? "relative L2 error on the model's weights (layers with initializers; others on random weights), random calibration inputs"
             : "relative L2 error on random weights and inputs (the kernels' validation)"
         lines.append(String(format: "candidate precisions (GFLOP/s, error; limit %.2g; %@):", maxError, errorSource))
@@ -81,8 +85,8 @@ public enum AutotuneReportText {
         }
         lines.append(accuracyLine(result, maxError: maxError))
         if let defaultSeconds = result.defaultSeconds, let tunedSeconds = result.tunedSeconds {
-            lines.append(String(format: "forward pass over the imported layers: default (fp32, analytical configuration) %.3f ms, tuned %.3f ms: %.2fx",
-                                defaultSeconds * 1e3, tunedSeconds * 1e3, defaultSeconds / tunedSeconds))
+            let over = result.device == nil ? "the imported layers: default (fp32, analytical configuration)" : "the GPU's layers: default (fp32 kernel, its default configuration)"
+            lines.append(String(format: "forward pass over %@ %.3f ms, tuned %.3f ms: %.2fx", over, defaultSeconds * 1e3, tunedSeconds * 1e3, defaultSeconds / tunedSeconds))
         } else {
             lines.append("forward pass: not every layer has a default and a tuned time (fp32 not tuned, or a layer failed)")
         }
@@ -91,6 +95,8 @@ public enum AutotuneReportText {
             lines.append(String(format: "whole forward pass, measured in the compiled plan (tunebench run's engine): %.3f ms, %.3f ms of it in the layers (%.0f%%); predicted by the layers alone: %@",
                                 pass.seconds * 1e3, pass.layerSeconds * 1e3, 100 * pass.layerSeconds / max(pass.seconds, 1e-12), predicted))
         }
+        for elsewhere in result.onCPU { lines.append("left to the CPU: \(elsewhere.layer) x\(elsewhere.multiplicity): \(elsewhere.reason)") }
+        for note in result.notes { lines.append("note: \(note)") }
         for item in result.workload.unsupported { lines.append("not imported: \(item)") }
         for note in result.workload.notes { lines.append("note: \(note)") }
         return lines.joined(separator: "\n")

@@ -93,21 +93,26 @@ public final class TuningRuntime: Sendable {
     /// The configuration for `layer` on `profile` (default: this machine), in `precision`
     /// (default: the one the profile's precision policy chose, else fp32), for its CPU kernels
     /// or (`device: .gpu`) its CUDA kernels.
+    /// A GPU answer is for the layer's product (`GPUDefaults.computed`): its fused epilogue runs
+    /// after the kernel.
     public func config(for layer: Layer, precision: Precision? = nil, on profile: String? = nil, device: ComputeDevice = .cpu) -> RuntimeAnswer {
+        let layer = device == .gpu ? GPUDefaults.computed(layer) : layer
         // Artifacts name layers by their key, so answers are kept by that text.
-        answer(for: Key(profile: profile ?? machine.id, layer: layer.description, precision: precision, device: device)) { layer }
+        return answer(for: Key(profile: profile ?? machine.id, layer: layer.description, precision: precision, device: device)) { layer }
     }
 
     /// The configuration for the layer a key names, e.g. "gemm m=32 n=4096 k=4096 bias" (as
     /// layer lists and artifacts write them), otherwise as `config(for: Layer, …)`.
     /// - Throws: only when `layer` is not a layer key.
     public func config(for layer: String, precision: Precision? = nil, on profile: String? = nil, device: ComputeDevice = .cpu) throws -> RuntimeAnswer {
-        try answer(for: Key(profile: profile ?? machine.id, layer: layer, precision: precision, device: device)) {
+        let parse = {
             guard let parsed = try? Layer.parse(key: layer).layer else {
                 throw FileError(path: layer, message: "is not a layer key (e.g. \"gemm m=32 n=4096 k=4096 bias\")")
             }
             return parsed
         }
+        if device == .gpu { return config(for: try parse(), precision: precision, on: profile, device: device) }
+        return try answer(for: Key(profile: profile ?? machine.id, layer: layer, precision: precision, device: device), layer: parse)
     }
 
     /// The kept answer, else the fallback chain's (kept, and reported once).

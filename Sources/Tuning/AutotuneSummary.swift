@@ -37,6 +37,10 @@ public struct AutotuneSummary: Codable, Sendable {
     public var workload: String
     public var source: String
     public var profileId: String
+    /// The GPU the layers were tuned on (`autotune --gpu`); absent: the CPU.
+    public var device: String?
+    /// `autotune --gpu`: the layers left to the CPU, with why ("conv2d … x2: no GPU kernel …").
+    public var leftToCPU: [String]?
     public var layers: [LayerEntry]
     public var defaultSeconds: Double?
     public var tunedSeconds: Double?
@@ -60,10 +64,12 @@ public struct AutotuneSummary: Codable, Sendable {
         workload = result.workload.name
         source = result.workload.source
         profileId = result.profileID
+        device = result.device
+        leftToCPU = result.device == nil ? nil : result.onCPU.map { "\($0.layer) x\($0.multiplicity): \($0.reason)" }
         layers = result.layers.map { layer in
             let winner = layer.winner
             return LayerEntry(
-                layer: layer.layer.description, multiplicity: layer.multiplicity, names: layer.names, kernel: layer.kernel.rawValue,
+                layer: layer.layer.description, multiplicity: layer.multiplicity, names: layer.names, kernel: winner?.best?.kernel ?? layer.kernel.rawValue,
                 shape: layer.layer.shapeArgument, epilogue: layer.layer.epilogue.argument, precision: winner?.precision.rawValue,
                 config: winner?.best.flatMap { (try? KernelConfig(parsing: $0.config))?.parameterText }, relativeError: winner?.relativeError,
                 gflops: winner?.best?.gflops, medianSeconds: winner?.best?.medianSeconds, defaultSeconds: layer.defaultSeconds,
@@ -76,7 +82,7 @@ public struct AutotuneSummary: Codable, Sendable {
         defaultSeconds = result.defaultSeconds
         tunedSeconds = result.tunedSeconds
         unsupported = result.workload.unsupported
-        notes = result.workload.notes
+        notes = result.workload.notes + result.notes
         modelOutputError = result.modelBudget?.error
         modelOutputErrorBeforeBackOff = result.modelBudget?.errorBefore
         backedOff = result.modelBudget.map { $0.backedOff.map { "\($0.layer) \($0.from.rawValue) → \($0.to.rawValue)" } }

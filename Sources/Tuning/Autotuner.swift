@@ -100,6 +100,18 @@ public struct Autotuner {
         /// Why a workload with a graph was held to the limit per layer only (the graph has an
         /// operator nothing here runs, or the work was shared).
         public var modelBudgetUnavailable: String?
+        /// The GPU the layers were tuned on (`autotune --gpu`); nil: this machine's CPU.
+        public var device: String?
+        /// Layers of the workload this autotune left to another processor, with why.
+        public var onCPU: [Elsewhere] = []
+        /// What the autotune could not do as asked (a precision no kernel here computes).
+        public var notes: [String] = []
+
+        public struct Elsewhere: Sendable {
+            public var layer: Layer
+            public var multiplicity: Int
+            public var reason: String
+        }
 
         /// Seconds per forward pass over the imported layers: each unique layer's time times its
         /// multiplicity (nil if a layer has no figure).

@@ -4,6 +4,7 @@ import GPUKernels
 import KernelModel
 import Kernels
 import ModelEngine
+import Synchronization
 import TunebenchCore
 
 /// What `tune --gpu` and `tune --cuda` ask for, turned into the kernel to tune, its inputs and
@@ -62,22 +63,19 @@ public struct GPUTuneSetup: Sendable {
         let (m, n, k) = try dimensions()
         // The layer key as CPU records write it: GPU records deploy through the same artifact.
         let layer = Layer.gemm(m: m, n: n, k: k).key(precision: precision)
+        let name: String
         switch kernel {
         case "gemm":
-            if precision == .fp32 { return (CUDAGEMMF32(m: m, n: n, k: k, limits: limits), layer) }
             // Hopper's tensor cores are fed by wgmma and TMA; mma.sync elsewhere, or when asked.
-            if CUDAGEMMHopper.runs(on: limits) {
-                return (try CUDAGEMMHopper(m: m, n: n, k: k, precision: precision, limits: limits), layer)
-            }
-            return (try CUDAGEMMTensorCore(m: m, n: n, k: k, precision: precision, limits: limits), layer)
-        case "gemm-mma":
-            return (try CUDAGEMMTensorCore(m: m, n: n, k: k, precision: precision, limits: limits), layer)
+            name = precision == .fp32 ? "cuda-gemm-f32" : CUDAGEMMHopper.runs(on: limits) ? "cuda-gemm-wgmma" : "cuda-gemm-tc"
+        case "gemm-mma": name = "cuda-gemm-tc"
         case "gemv":
             guard m == 1 else { throw OptionError("--shape \(shape ?? ""): the GPU gemv computes one row (M = 1), not \(m)") }
-            return (try CUDAGEMV(n: n, k: k, precision: precision, limits: limits), layer)
+            name = "cuda-gemv"
         default:
             throw OptionError("--gpu tunes gemm, gemm-mma (fp16/bf16 on mma.sync, also on Hopper) or gemv, not \(kernel)")
         }
+        return (try GPULayerKernels.family(kernel: name, m: m, n: n, k: k, precision: precision, limits: limits), layer)
     }
 
     func dimensions() throws -> (Int, Int, Int) {
@@ -98,20 +96,21 @@ public struct GPUTuneSetup: Sendable {
         return limits
     }
 
-    /// Every configuration of `family` through `compiler`: how many compiled, and the refused
-    /// ones with the compiler's message.
+    /// Every configuration of `family` through `compiler`, on every core (NVRTC compiles in
+    /// parallel): how many compiled, and the refused ones with the compiler's message, in the
+    /// space's order.
     public static func compileAll(_ family: any GPUKernelFamily, compiler: CUDACompiler, target: CompileTarget) -> (compiled: Int, refused: [(String, String)]) {
-        var compiled = 0
-        var refused: [(String, String)] = []
-        for config in family.allConfigurations() {
+        let configurations = family.allConfigurations()
+        let failures = Mutex([Int: String]())
+        DispatchQueue.concurrentPerform(iterations: configurations.count) { index in
             do {
-                _ = try compiler.compile(family.source, defines: family.defines(config), target: family.compileTarget(for: target))
-                compiled += 1
+                _ = try compiler.compile(family.source, defines: family.defines(configurations[index]), target: family.compileTarget(for: target))
             } catch {
-                refused.append((config.parameterText, "\(error)"))
+                failures.withLock { $0[index] = "\(error)" }
             }
         }
-        return (compiled, refused)
+        let refused = failures.withLock { $0 }.sorted { $0.key < $1.key }.map { (configurations[$0.key].parameterText, $0.value) }
+        return (configurations.count - refused.count, refused)
     }
 
     /// The family's inputs on the device.

@@ -16,13 +16,18 @@ public struct GPUTuneRequest: Sendable {
     public var seed: UInt64
     public var budgetTrials: Int?
     public var budgetSeconds: Double?
+    /// Trials measured even when `budgetSeconds` is spent (an autotune's layer whose share of
+    /// the time ran out still gets its default and a few more measured).
+    public var minimumTrials: Int
 
-    public init(layer: String, strategy: String = "auto", seed: UInt64 = 1, budgetTrials: Int? = nil, budgetSeconds: Double? = nil) {
+    public init(layer: String, strategy: String = "auto", seed: UInt64 = 1, budgetTrials: Int? = nil, budgetSeconds: Double? = nil,
+                minimumTrials: Int = 0) {
         self.layer = layer
         self.strategy = strategy
         self.seed = seed
         self.budgetTrials = budgetTrials
         self.budgetSeconds = budgetSeconds
+        self.minimumTrials = minimumTrials
     }
 }
 
@@ -95,7 +100,7 @@ public final class GPUTuner {
         let defaultConfig = family.defaultConfig
         while stoppedBecause == nil {
             if let limit = request.budgetTrials, trials.count >= limit { break }
-            if let seconds = request.budgetSeconds, Date().timeIntervalSince(started) >= seconds { break }
+            if let seconds = request.budgetSeconds, Date().timeIntervalSince(started) >= seconds, trials.count >= request.minimumTrials { break }
             let proposal: (KernelConfig, String)?
             if trials.isEmpty {
                 proposal = (defaultConfig, "default")
@@ -139,11 +144,13 @@ public final class GPUTuner {
                              stoppedBecause: stoppedBecause, keptBest: keptBest)
     }
 
-    /// The configuration as strategies see it: the searched parameters, not the derived ones
-    /// (a strategy never proposes what its history holds).
+    /// The configuration as strategies propose it: the searched parameters, the derived ones
+    /// computed again, so that a strategy never proposes what its history holds. (Without the
+    /// derived ones, a resumed run measured its configurations again, and exhaustive runs their
+    /// default twice.)
     static func searched(_ config: KernelConfig, in space: ParameterSpace) -> KernelConfig {
         let names = Set(space.parameters.map(\.name))
-        return KernelConfig(kernel: config.kernel, values: config.values.filter { names.contains($0.key) })
+        return space.completing(KernelConfig(kernel: config.kernel, values: config.values.filter { names.contains($0.key) }))
     }
 
     /// A strategy's score: GFLOP/s where the kernel counts flops, else runs per second.

@@ -9,13 +9,17 @@ enum ModelWeightAccuracy {
     /// Calibration rows: uniform random in [-1, 1) with a fixed seed (no calibration data set).
     static let calibrationRows = 8
 
-    static func relativeError(of weights: LayerWeights, precision: Precision, group: Int) throws -> Double {
+    /// - Parameter roundingInputs: what the kernel does to the calibration rows before it
+    ///   multiplies (a GPU's fp16/bf16 GEMM rounds them too); the reference keeps them exact.
+    static func relativeError(of weights: LayerWeights, precision: Precision, group: Int,
+                              roundingInputs: (Float) -> Float = { $0 }) throws -> Double {
         let (k, n, rows) = (weights.rows, weights.columns, calibrationRows)
         let stored = try weights.values.withUnsafeBufferPointer {
             try WeightMatrix($0.baseAddress!, rows: k, columns: n, precision: precision, group: group)
         }
         var data = TestData(seed: 7)
-        let inputs = (0..<rows * k).map { _ in Double(data.nextUnit()) }
+        let exactInputs = (0..<rows * k).map { _ in data.nextUnit() }
+        let inputs = exactInputs.map(Double.init), roundedInputs = exactInputs.map { Double(roundingInputs($0)) }
         var output = [Double](repeating: 0, count: rows * n)
         var reference = [Double](repeating: 0, count: rows * n)
         for kk in 0..<k {
@@ -23,9 +27,8 @@ enum ModelWeightAccuracy {
                 let exact = Double(weights.values[kk * n + column])
                 let read = Double(stored.value(row: kk, column: column))
                 for row in 0..<rows {
-                    let x = inputs[row * k + kk]
-                    output[row * n + column] += x * read
-                    reference[row * n + column] += x * exact
+                    output[row * n + column] += roundedInputs[row * k + kk] * read
+                    reference[row * n + column] += inputs[row * k + kk] * exact
                 }
             }
         }

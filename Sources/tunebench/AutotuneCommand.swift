@@ -29,6 +29,10 @@ struct AutotuneCommand: ParsableCommand {
         database until none is left; each layer is tuned once, with the search time it would \
         get alone, and a layer whose tuner died is taken over when its --lease expires \
         (scripts/fleet/ has Kubernetes and Slurm recipes).
+
+        With --gpu, the workload's GEMM layers are tuned on a GPU with tunebench's CUDA kernels \
+        and the GPU's precision choices recorded (docs/gpu.md); --compile-only compiles every \
+        configuration they would try, without a GPU.
         """
     )
 
@@ -92,9 +96,17 @@ struct AutotuneCommand: ParsableCommand {
 
     @OptionGroup var profiles: ProfileOptions
 
+    @OptionGroup(title: "GPU") var gpuOptions: AutotuneGPUOptions
+
     func run() throws {
         InterruptHandler.install()
         try runReportingErrors {
+            if !gpuOptions.gpu, gpuOptions.compileOnly || gpuOptions.arch != nil {
+                throw ValidationError("--compile-only and --arch apply to GPU autotunes: add --gpu")
+            }
+            if gpuOptions.gpu, share != nil || threads != nil || calibration != nil {
+                throw ValidationError("--share, --threads and --calibration apply to CPU autotunes, not to --gpu")
+            }
             let source = try WorkloadSource.from(model: model, dimensions: try DimensionBinding.sizes(dims), hfConfig: hfConfig,
                                                  tokens: tokens, layers: layers)
             let workload = try source.load()
@@ -113,6 +125,10 @@ struct AutotuneCommand: ParsableCommand {
             if let threads {
                 guard threads >= 1 else { throw ValidationError("--threads takes a positive count") }
                 request.fixed = "threads=\(threads)"
+            }
+            if gpuOptions.gpu {
+                try gpuOptions.run(request, db: db, json: json, quiet: quiet, profiles: profiles)
+                return
             }
             let profile = try profiles.currentMachine()
             let database = try TuningStoreLocation.open(db, create: true)

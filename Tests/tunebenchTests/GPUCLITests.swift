@@ -28,6 +28,41 @@ struct GPUCLITests {
         #expect(gemv.stdout.contains("cuda-gemv for sm_80") && gemv.stdout.contains("48 of 48 configurations compiled"))
     }
 
+    @Test("autotune --gpu --compile-only compiles each GPU layer's kernels in each precision and lists what stays on the CPU",
+          .enabled(if: nvrtcKnown, "TUNEBENCH_NVRTC is not set (scripts/test sets it)"))
+    func autotuneCompileOnly() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tb-gpu-autotune-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let layers = directory.appendingPathComponent("layers.json")
+        try Data("""
+        {"name": "gpu mix", "layers": [
+          {"name": "decode", "op": "gemm", "m": 1, "n": 256, "k": 4096, "count": 4},
+          {"name": "prefill", "op": "gemm", "m": 64, "n": 256, "k": 4096, "epilogue": "bias"},
+          {"name": "conv", "op": "conv2d", "shape": "1,16,8,8,16,3,3,1,1"}]}
+        """.utf8).write(to: layers)
+        // fp32 and int8 only: 178 compilations when the cache is cold (fp32's are shared by the
+        // two layers of one K).
+        let result = try CLITests.tunebench(["autotune", "--gpu", "--layers", layers.path, "--precision", "int8",
+                                             "--compile-only", "--arch", "sm_80"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("gemm m=1 n=256 k=4096 fp32 x4: cuda-gemm-f32 for sm_80") && $0.hasSuffix("130 of 130 configurations compiled") })
+        #expect(lines.contains { $0.hasPrefix("gemm m=1 n=256 k=4096 int8 x4: cuda-gemv for sm_80") && $0.hasSuffix("48 of 48 configurations compiled") })
+        #expect(lines.contains { $0.hasPrefix("gemm m=64 n=256 k=4096 fp32 x1: cuda-gemm-f32 for sm_80") })
+        #expect(!lines.contains { $0.hasPrefix("gemm m=64 n=256 k=4096 int8") })
+        #expect(lines.contains { $0.hasPrefix("left to the CPU: conv2d") })
+        #expect(lines.contains { $0.hasPrefix("note: int8 is not tuned for 1 GPU layer(s)") })
+        // Without a driver, the real run stops in one line before anything is recorded.
+        let database = directory.appendingPathComponent("tuning.sqlite").path
+        let run = try CLITests.tunebench(["autotune", "--gpu", "--layers", layers.path, "--db", database],
+                                         environment: ["TUNEBENCH_LIBCUDA": "/nonexistent/libcuda.so.1"])
+        #expect(run.status == 1 && run.stderr.contains("/nonexistent/libcuda.so.1"), "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: database))
+        let mixed = try CLITests.tunebench(["autotune", "--layers", layers.path, "--compile-only"])
+        #expect(mixed.status != 0 && mixed.stderr.contains("add --gpu"), "\(mixed.stderr)")
+    }
+
     @Test("without the CUDA driver a GPU run stops in one line naming libcuda; a bad description stops before that")
     func noDriver() throws {
         let environment = ["TUNEBENCH_LIBCUDA": "/nonexistent/libcuda.so.1"]
