@@ -27,8 +27,14 @@ extension TunedComparison {
             func compared(_ entry: DeploymentArtifact.Entry) -> Bool {
                 targets.a.holds(entry, of: a) || targets.b.holds(entry, of: b)
             }
+            let entries = artifact.entries.filter(compared)
             // The artifact names layers by key: read them back here, at its boundary.
-            layers = try Set(artifact.entries.filter(compared).map(\.layer)).sorted().map { (try Layer.parse(key: $0).layer, 1) }
+            let tuned = try Set(entries.map(\.layer)).sorted().map { try Layer.parse(key: $0).layer }
+            // A GPU record is of a layer's product (GPUDefaults.computed): it answers the CPU
+            // side's layers with their epilogue, and is no row of its own unless a CPU tuned it too.
+            let onCPU = Set(entries.filter { $0.device == nil }.map(\.layer))
+            let servedProducts = Set(tuned.filter { GPUDefaults.computed($0) != $0 }.map { GPUDefaults.computed($0) })
+            layers = tuned.filter { onCPU.contains($0.description) || !servedProducts.contains($0) }.map { ($0, 1) }
             scope = "every layer tuned on A or B, each counted once"
         }
         return try TunedComparison(a: a, b: b, runtime: runtime, layers: layers, scope: scope, pricePerHourA: prices.a, pricePerHourB: prices.b,

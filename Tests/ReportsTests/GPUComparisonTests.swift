@@ -66,6 +66,29 @@ enum GPUComparisonFixture {
 struct GPUComparisonTests {
     typealias Fixture = GPUComparisonFixture
 
+    @Test("in the precision autotune --gpu chose, a GPU record of a product answers the CPU's layer with its epilogue, in one row")
+    func gpuChoiceServesEpilogue() throws {
+        let database = try Fixture.database()
+        let a100 = "NVIDIA A100-SXM4-80GB"
+        try database.record(best: Fixture.best(Fixture.a100, GPULayerKey.text(key: "gemm m=128 n=4096 k=4096 fp16", device: a100),
+                                               "cuda-gemm-tc BF16=0,BK=32,BM=128,BN=128,STAGES=3,WM=64,WN=64", seconds: 1e-4))
+        try database.record(best: Fixture.best(Fixture.a100, GPULayerKey.text(key: "gemm m=128 n=4096 k=4096", device: a100),
+                                               "cuda-gemm-f32 BK=16,BM=128,BN=128,LN=8,STAGES=2,TM=8,TN=4,VEC=4,WM=64,WN=32", seconds: 4e-4))
+        try database.record(choice: ChoiceRecord(
+            profileId: Fixture.a100.id, layer: GPULayerKey.text(key: "gemm m=128 n=4096 k=4096", device: a100),
+            kernelLibraryVersion: KernelLibrary.version, policy: "max-error 0.01 over fp32,fp16", precision: "fp16",
+            bestLayer: GPULayerKey.text(key: "gemm m=128 n=4096 k=4096 fp16", device: a100), relativeError: 3e-4,
+            errorOnModelWeights: false, decidedAt: "2026-12-01T00:00:00Z"))
+        try database.record(best: Fixture.best(Fixture.cpuOnly, "gemm m=128 n=4096 k=4096 bias", "gemm kc=256,mc=96,mr=6,nr=16,threads=2", seconds: 1e-2))
+        let targets = try ComparisonTarget.parse(devices: "A=gpu", precisions: nil, a: Fixture.a100, b: Fixture.cpuOnly)
+        let comparison = try TunedComparison.from(database, a: Fixture.a100, b: Fixture.cpuOnly, model: nil, prices: HourlyPrices(), targets: targets)
+        let rows = comparison.rows.filter { $0.layer.m == 128 }
+        #expect(rows.map(\.layer.description) == ["gemm m=128 n=4096 k=4096 bias"])
+        let row = try #require(rows.first)
+        #expect(row.a.answer.step == .exact && row.a.answer.precision == .fp16 && row.a.seconds == 1e-4)
+        #expect(row.b.answer.step == .exact && row.b.answer.precision == .fp32 && row.b.seconds == 1e-2)
+    }
+
     @Test("the GPU side takes its GPU record's median: ratio, model total and cost per million from the records")
     func gpuAgainstCPU() throws {
         let database = try Fixture.database()
