@@ -2,70 +2,64 @@ import KernelModel
 import TunebenchCore
 
 /// The GEMMs of a Hugging Face transformer from its `config.json`, per token count: the
-/// attention projections, the MLP and the LM head. Decoder families (Llama, Mistral, Qwen2,
-/// GPT-2) and BERT encoders. Attention's own batched products (Q·Kᵀ, P·V) depend on the
+/// attention projections, the MLP (or the experts) and the LM head. Decoders of the Llama
+/// lineage (HuggingFaceDecoder: Llama, Mistral, Qwen2/3, OLMo 2, Gemma 1–3, Phi-3, StarCoder2,
+/// Mixtral, Qwen2/3-MoE), GPT-2, GPT-NeoX and BERT-style encoders; a multimodal config's text
+/// model (its "text_config"). Attention's own batched products (Q·Kᵀ, P·V) depend on the
 /// sequence length and are listed as not imported.
 public enum HuggingFaceConfig {
-    public static let supported = ["llama", "mistral", "qwen2", "gpt2", "bert"]
+    public static let supported = HuggingFaceDecoder.families + ["gpt2", "gpt_neox", "bert", "roberta", "xlm-roberta"]
+
+    /// The defaults of text models that vision-language configs nest with only the fields that
+    /// differ (Gemma3TextConfig, transformers' configuration_gemma3.py).
+    static let textConfigDefaults: [String: [String: Int]] = [
+        "gemma3_text": ["hidden_size": 2304, "intermediate_size": 9216, "num_hidden_layers": 26, "num_attention_heads": 8,
+                        "num_key_value_heads": 4, "head_dim": 256, "vocab_size": 262_208],
+    ]
 
     public static func load(path: String, tokens: [Int]) throws -> Workload {
         guard !tokens.isEmpty, tokens.allSatisfy({ $0 > 0 }) else {
             throw FileError(path: path, message: "give at least one positive token count")
         }
-        let fields = try JSONFields.load(path: path)
-        let type = try fields.string("model_type")
+        var fields = try JSONFields.load(path: path)
+        var type = try fields.string("model_type")
+        var wrapper: String?
+        // A vision-language model (Gemma 3, Mistral 3, LLaVA, …) nests its language model's
+        // config under "text_config": that is the part made of these GEMMs.
+        if !supported.contains(type), let text = try fields.optionalObject("text_config") {
+            guard let textType = try text.optionalString("model_type") else {
+                throw FileError(path: path, message: "model_type \"\(type)\" is not supported, and its \"text_config\" names no model_type (supported: \(supported.joined(separator: ", ")))")
+            }
+            (wrapper, fields, type) = (type, text, textType)
+        }
+        var defaultsTaken: [String] = []
+        if wrapper != nil, let defaults = textConfigDefaults[type] {
+            // A composite config saves its text_config as a diff against the text model's
+            // defaults (transformers' to_diff_dict): what it omits is that default.
+            defaultsTaken = defaults.keys.sorted().filter { !fields.has($0) }
+            fields = fields.filling(defaults.mapValues { .number(Double($0)) })
+        }
         var workload: Workload
         switch type {
-        case "llama", "mistral", "qwen2": workload = try decoder(fields, type: type, tokens: tokens)
+        case _ where HuggingFaceDecoder.families.contains(type): workload = try HuggingFaceDecoder(fields, type: type).workload(tokens: tokens, source: path)
         case "gpt2": workload = try gpt2(fields, tokens: tokens)
-        case "bert": workload = try bert(fields, tokens: tokens)
+        case "gpt_neox": workload = try gptNeoX(fields, tokens: tokens)
+        case "bert", "roberta", "xlm-roberta": workload = try bert(fields, type: type, tokens: tokens)
         default:
-            throw FileError(path: path, message: "model_type \"\(type)\" is not supported (supported: \(supported.joined(separator: ", ")))")
+            let what = wrapper.map { "the text_config of model_type \"\($0)\" is model_type \"\(type)\", which" } ?? "model_type \"\(type)\""
+            throw FileError(path: path, message: "\(what) is not supported (supported: \(supported.joined(separator: ", ")))")
+        }
+        if !defaultsTaken.isEmpty {
+            let values = defaultsTaken.map { "\($0)=\(textConfigDefaults[type]![$0]!)" }.joined(separator: ", ")
+            workload.notes.append("text_config omits fields at \(type)'s defaults (transformers' configuration file): \(values)")
+        }
+        if let wrapper {
+            workload.name = "\(wrapper) (text model: \(workload.name))"
+            workload.unsupported.append("the vision encoder and projector of \(wrapper): only its text_config's language model is imported")
         }
         workload.notes.append("no checkpoint: weights are random at the layer's scale (1/sqrt(in_features)); accuracy figures use them")
         workload.unsupported.append("attention scores and weighted sum (Q·Kᵀ, softmax, P·V): batched products over the sequence, not imported")
         return workload
-    }
-
-    /// Llama, Mistral and Qwen2: q/k/v/o projections with grouped-query attention, gated MLP.
-    static func decoder(_ fields: JSONFields, type: String, tokens: [Int]) throws -> Workload {
-        let context = " (model_type \(type))"
-        let hidden = try fields.positiveInt("hidden_size", context: context)
-        let intermediate = try fields.positiveInt("intermediate_size", context: context)
-        let heads = try fields.positiveInt("num_attention_heads", context: context)
-        let kvHeads = try fields.optionalPositiveInt("num_key_value_heads") ?? heads
-        let layers = try fields.positiveInt("num_hidden_layers", context: context)
-        let vocabulary = try fields.positiveInt("vocab_size", context: context)
-        let headDim = try fields.optionalPositiveInt("head_dim") ?? hidden / heads
-        guard hidden % heads == 0 || fields.has("head_dim") else {
-            throw FileError(path: fields.path, message: "field \"hidden_size\" (\(hidden)) is not a multiple of \"num_attention_heads\" (\(heads))")
-        }
-        guard heads % kvHeads == 0 else {
-            throw FileError(path: fields.path, message: "field \"num_attention_heads\" (\(heads)) is not a multiple of \"num_key_value_heads\" (\(kvHeads))")
-        }
-        // Qwen2 has biases on q, k and v; Llama only when attention_bias is set; Mistral none.
-        let attentionBias = try fields.optionalBool("attention_bias") ?? false
-        let qkvBias = type == "qwen2" || attentionBias
-        let outBias = type == "llama" && attentionBias
-        let mlpBias = try type == "llama" && (fields.optionalBool("mlp_bias") ?? false)
-        var instances: [Workload.Instance] = []
-        for t in tokens {
-            let suffix = " (tokens=\(t))"
-            let all = "layers.0-\(layers - 1)"
-            instances += [
-                .init(name: "\(all).self_attn.q_proj\(suffix)", layer: .gemm(m: t, n: heads * headDim, k: hidden, epilogue: Epilogue(bias: qkvBias)), count: layers),
-                .init(name: "\(all).self_attn.k_proj\(suffix)", layer: .gemm(m: t, n: kvHeads * headDim, k: hidden, epilogue: Epilogue(bias: qkvBias)), count: layers),
-                .init(name: "\(all).self_attn.v_proj\(suffix)", layer: .gemm(m: t, n: kvHeads * headDim, k: hidden, epilogue: Epilogue(bias: qkvBias)), count: layers),
-                .init(name: "\(all).self_attn.o_proj\(suffix)", layer: .gemm(m: t, n: hidden, k: heads * headDim, epilogue: Epilogue(bias: outBias)), count: layers),
-                .init(name: "\(all).mlp.gate_proj\(suffix)", layer: .gemm(m: t, n: intermediate, k: hidden, epilogue: Epilogue(bias: mlpBias)), count: layers),
-                .init(name: "\(all).mlp.up_proj\(suffix)", layer: .gemm(m: t, n: intermediate, k: hidden, epilogue: Epilogue(bias: mlpBias)), count: layers),
-                .init(name: "\(all).mlp.down_proj\(suffix)", layer: .gemm(m: t, n: hidden, k: intermediate, epilogue: Epilogue(bias: mlpBias)), count: layers),
-                .init(name: "lm_head\(suffix)", layer: .gemm(m: t, n: vocabulary, k: hidden)),
-            ]
-        }
-        let activation = (try fields.optionalString("hidden_act")) ?? "silu"
-        return Workload(name: "\(type) hidden=\(hidden) layers=\(layers)", source: fields.path, instances: instances,
-                        unsupported: ["mlp activation \(activation)(gate) x up: elementwise, not fused into a GEMM"])
     }
 
     /// GPT-2: fused qkv (c_attn), c_proj, c_fc + GELU, c_proj, all with bias; LM head.
@@ -93,6 +87,33 @@ public enum HuggingFaceConfig {
                         unsupported: fused != nil ? [] : ["mlp activation \(activation): not an activation the kernels fuse (relu, gelu in the tanh or erf form); runs after c_fc"])
     }
 
+    /// GPT-NeoX (Pythia): fused query_key_value and dense (biases with attention_bias, default
+    /// true), dense_h_to_4h + activation and dense_4h_to_h (biases), the untied embed_out head.
+    static func gptNeoX(_ fields: JSONFields, tokens: [Int]) throws -> Workload {
+        let context = " (model_type gpt_neox)"
+        let hidden = try fields.positiveInt("hidden_size", context: context)
+        let intermediate = try fields.positiveInt("intermediate_size", context: context)
+        let layers = try fields.positiveInt("num_hidden_layers", context: context)
+        let vocabulary = try fields.positiveInt("vocab_size", context: context)
+        let attentionBias = try fields.optionalBool("attention_bias") ?? true
+        let activation = (try fields.optionalString("hidden_act")) ?? "gelu"
+        let fused = fusedActivation(activation)
+        var instances: [Workload.Instance] = []
+        for t in tokens {
+            let suffix = " (tokens=\(t))"
+            let all = "layers.0-\(layers - 1)"
+            instances += [
+                .init(name: "\(all).attention.query_key_value\(suffix)", layer: .gemm(m: t, n: 3 * hidden, k: hidden, epilogue: Epilogue(bias: attentionBias)), count: layers),
+                .init(name: "\(all).attention.dense\(suffix)", layer: .gemm(m: t, n: hidden, k: hidden, epilogue: Epilogue(bias: attentionBias)), count: layers),
+                .init(name: "\(all).mlp.dense_h_to_4h\(suffix)", layer: .gemm(m: t, n: intermediate, k: hidden, epilogue: Epilogue(bias: true, activation: fused ?? .none)), count: layers),
+                .init(name: "\(all).mlp.dense_4h_to_h\(suffix)", layer: .gemm(m: t, n: hidden, k: intermediate, epilogue: Epilogue(bias: true)), count: layers),
+                .init(name: "embed_out\(suffix)", layer: .gemm(m: t, n: vocabulary, k: hidden)),
+            ]
+        }
+        return Workload(name: "gpt_neox hidden=\(hidden) layers=\(layers)", source: fields.path, instances: instances,
+                        unsupported: fused != nil ? [] : ["mlp activation \(activation): not an activation the kernels fuse (relu, gelu in the tanh or erf form); runs after dense_h_to_4h"])
+    }
+
     /// The epilogue activation of a Hugging Face activation name (transformers' ACT2FN), nil
     /// when the kernels have none for it: "gelu" is the exact erf form, "gelu_new" and its
     /// aliases the tanh form.
@@ -106,9 +127,10 @@ public enum HuggingFaceConfig {
         }
     }
 
-    /// BERT encoder: q/k/v, attention output, intermediate (+GELU), output; no LM head.
-    static func bert(_ fields: JSONFields, tokens: [Int]) throws -> Workload {
-        let context = " (model_type bert)"
+    /// BERT encoder (RoBERTa and XLM-R have the same layers): q/k/v, attention output,
+    /// intermediate (+GELU), output; no LM head.
+    static func bert(_ fields: JSONFields, type: String, tokens: [Int]) throws -> Workload {
+        let context = " (model_type \(type))"
         let hidden = try fields.positiveInt("hidden_size", context: context)
         let intermediate = try fields.positiveInt("intermediate_size", context: context)
         let layers = try fields.positiveInt("num_hidden_layers", context: context)
@@ -129,6 +151,6 @@ public enum HuggingFaceConfig {
         }
         var unsupported = ["encoder only: no LM head (a masked-LM head is not part of BertModel)"]
         if fused == nil { unsupported.append("intermediate activation \(activation): not an activation the kernels fuse (relu, gelu in the tanh or erf form); runs after the GEMM") }
-        return Workload(name: "bert hidden=\(hidden) layers=\(layers)", source: fields.path, instances: instances, unsupported: unsupported)
+        return Workload(name: "\(type) hidden=\(hidden) layers=\(layers)", source: fields.path, instances: instances, unsupported: unsupported)
     }
 }

@@ -81,6 +81,32 @@ struct JSONFields {
         return value
     }
 
+    /// A nested object (e.g. a multimodal config's "text_config"), nil when absent.
+    func optionalObject(_ field: String) throws -> JSONFields? {
+        guard let raw = object[field], raw != .null else { return nil }
+        guard case .object(let nested) = raw else { throw FileError(path: path, message: "field \(name(field)) must be an object, got \(raw.shown)") }
+        return JSONFields(nested, path: path, location: location.isEmpty ? field : "\(location).\(field)")
+    }
+
+    /// These fields with `defaults` for the ones absent (or null).
+    func filling(_ defaults: [String: JSONValue]) -> JSONFields {
+        var merged = object
+        for (key, value) in defaults where !has(key) { merged[key] = value }
+        return JSONFields(merged, path: path, location: location)
+    }
+
+    /// A list of non-negative integers (layer indices), nil when absent.
+    func optionalIndexList(_ field: String) throws -> [Int]? {
+        guard let raw = object[field], raw != .null else { return nil }
+        guard case .array(let list) = raw else { throw FileError(path: path, message: "field \(name(field)) must be a list, got \(raw.shown)") }
+        return try list.map { item in
+            guard case .number(let value) = item, value == value.rounded(), value >= 0, value < 1e9 else {
+                throw FileError(path: path, message: "field \(name(field)) must list non-negative integers, got \(item.shown)")
+            }
+            return Int(value)
+        }
+    }
+
     /// The objects of a list field, each with its location for errors.
     func objects(_ field: String) throws -> [JSONFields] {
         guard let raw = object[field], raw != .null else { throw FileError(path: path, message: "missing field \(name(field))") }

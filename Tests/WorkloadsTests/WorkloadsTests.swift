@@ -69,11 +69,114 @@ struct HuggingFaceConfigTests {
         #expect(silu.unsupported.contains { $0.contains("intermediate activation silu") })
     }
 
+    @Test("Qwen3 with an explicit head_dim; Phi-3's fused qkv and gate_up; StarCoder2's plain MLP with biases and a fused GELU")
+    func moreDecoders() throws {
+        // Qwen3-0.6B: 16 heads of 128 on a 1024-wide model (not 1024/16).
+        let qwen3 = try HuggingFaceConfig.load(path: try write("""
+            {"model_type": "qwen3", "hidden_size": 1024, "intermediate_size": 3072, "num_attention_heads": 16, "num_key_value_heads": 8,
+             "head_dim": 128, "num_hidden_layers": 28, "vocab_size": 151936, "attention_bias": false, "hidden_act": "silu"}
+            """), tokens: [1])
+        #expect(qwen3.instances.map(\.layer.description) == [
+            "gemm m=1 n=2048 k=1024", "gemm m=1 n=1024 k=1024", "gemm m=1 n=1024 k=1024", "gemm m=1 n=1024 k=2048",
+            "gemm m=1 n=3072 k=1024", "gemm m=1 n=3072 k=1024", "gemm m=1 n=1024 k=3072", "gemm m=1 n=151936 k=1024"])
+        // Phi-3-mini: qkv_proj 3072 -> (32 + 2·32)·96; gate_up_proj 3072 -> 2·8192.
+        let phi3 = try HuggingFaceConfig.load(path: try write("""
+            {"model_type": "phi3", "hidden_size": 3072, "intermediate_size": 8192, "num_attention_heads": 32, "num_key_value_heads": 32,
+             "num_hidden_layers": 32, "vocab_size": 32064, "hidden_act": "silu"}
+            """), tokens: [4])
+        #expect(phi3.instances.map(\.layer.description) == ["gemm m=4 n=9216 k=3072", "gemm m=4 n=3072 k=3072", "gemm m=4 n=16384 k=3072",
+                                                            "gemm m=4 n=3072 k=8192", "gemm m=4 n=32064 k=3072"])
+        #expect(phi3.instances.map(\.name).contains("layers.0-31.self_attn.qkv_proj (tokens=4)"))
+        // StarCoder2-3B: biases everywhere (use_bias), c_fc with its tanh GELU fused, c_proj.
+        let starcoder = try HuggingFaceConfig.load(path: try write("""
+            {"model_type": "starcoder2", "hidden_size": 3072, "intermediate_size": 12288, "num_attention_heads": 24, "num_key_value_heads": 2,
+             "num_hidden_layers": 30, "vocab_size": 49152, "hidden_act": "gelu_pytorch_tanh", "use_bias": true}
+            """), tokens: [1])
+        #expect(starcoder.instances.map(\.layer.description) == [
+            "gemm m=1 n=3072 k=3072 bias", "gemm m=1 n=256 k=3072 bias", "gemm m=1 n=256 k=3072 bias", "gemm m=1 n=3072 k=3072 bias",
+            "gemm m=1 n=12288 k=3072 bias gelu", "gemm m=1 n=3072 k=12288 bias", "gemm m=1 n=49152 k=3072"])
+        #expect(!starcoder.unsupported.contains { $0.contains("mlp activation") })
+        // GPT-NeoX (Pythia-160m): fused qkv with bias, the MLP's exact GELU fused, the untied head.
+        let neox = try HuggingFaceConfig.load(path: try write("""
+            {"model_type": "gpt_neox", "hidden_size": 768, "intermediate_size": 3072, "num_attention_heads": 12, "num_hidden_layers": 12,
+             "vocab_size": 50304, "hidden_act": "gelu"}
+            """), tokens: [2])
+        #expect(neox.instances.map(\.layer.description) == ["gemm m=2 n=2304 k=768 bias", "gemm m=2 n=768 k=768 bias",
+                                                            "gemm m=2 n=3072 k=768 bias gelu_erf", "gemm m=2 n=768 k=3072 bias", "gemm m=2 n=50304 k=768"])
+        let roberta = try HuggingFaceConfig.load(path: try write("""
+            {"model_type": "xlm-roberta", "hidden_size": 768, "intermediate_size": 3072, "num_hidden_layers": 12,
+             "num_attention_heads": 12, "vocab_size": 250002, "hidden_act": "gelu"}
+            """), tokens: [16])
+        #expect(roberta.uniqueLayers.map(\.layer.description) == ["gemm m=16 n=768 k=768 bias", "gemm m=16 n=3072 k=768 bias gelu_erf",
+                                                                 "gemm m=16 n=768 k=3072 bias"])
+    }
+
+    @Test("mixtures of experts: the router, each active expert's GEMMs at its share of the rows, Qwen2-MoE's shared expert, dense layers apart")
+    func experts() throws {
+        // Mixtral-8x7B: 2 of 8 experts per token. One token: 2 experts of one row; 32 tokens: 64
+        // pairs over all 8 experts, 8 rows each.
+        let mixtral = try HuggingFaceConfig.load(path: try write("""
+            {"model_type": "mixtral", "hidden_size": 4096, "intermediate_size": 14336, "num_attention_heads": 32, "num_key_value_heads": 8,
+             "num_hidden_layers": 32, "vocab_size": 32000, "num_local_experts": 8, "num_experts_per_tok": 2, "hidden_act": "silu"}
+            """), tokens: [1, 32])
+        let layers: [String] = mixtral.instances.map { "\($0.layer) x\($0.count)" }
+        #expect(layers.contains("gemm m=1 n=8 k=4096 x32"), "the router")
+        #expect(layers.contains("gemm m=1 n=14336 k=4096 x64") && layers.contains("gemm m=1 n=4096 k=14336 x64"))
+        #expect(layers.contains("gemm m=8 n=14336 k=4096 x256") && layers.contains("gemm m=8 n=4096 k=14336 x256"))
+        #expect(mixtral.notes.contains { $0.contains("routed evenly") })
+        // Per decode token: each layer runs 2 experts' three GEMMs, as the dense model runs one MLP.
+        let decode = mixtral.instances.filter { $0.layer.m == 1 && $0.name.contains("experts") }
+        let decodeFLOPs: Double = decode.reduce(0.0) { $0 + $1.layer.flops * Double($1.count) }
+        let expected: Double = 2.0 * 32 * 2 * 3 * 4096 * 14336
+        #expect(decodeFLOPs == expected)
+        // Qwen1.5-MoE-A2.7B with two dense layers: 4 of 60 experts, a shared expert and its gate.
+        let qwen = try HuggingFaceConfig.load(path: try write("""
+            {"model_type": "qwen2_moe", "hidden_size": 2048, "intermediate_size": 5632, "moe_intermediate_size": 1408,
+             "shared_expert_intermediate_size": 5632, "num_experts": 60, "num_experts_per_tok": 4, "num_attention_heads": 16,
+             "num_key_value_heads": 16, "num_hidden_layers": 24, "vocab_size": 151936, "decoder_sparse_step": 1, "mlp_only_layers": [0, 1]}
+            """), tokens: [1])
+        let counts: [String: String] = Dictionary(qwen.instances.map { ($0.name, "\($0.layer) x\($0.count)") }, uniquingKeysWith: { a, _ in a })
+        #expect(counts["layers (2 dense).mlp.gate_proj (tokens=1)"] == "gemm m=1 n=5632 k=2048 x2")
+        #expect(counts["layers (22 with experts).mlp.gate (tokens=1)"] == "gemm m=1 n=60 k=2048 x22")
+        #expect(counts["layers (22 with experts).mlp.experts (4 of 60, 1 row each).down_proj (tokens=1)"] == "gemm m=1 n=2048 k=1408 x88")
+        #expect(counts["layers (22 with experts).mlp.shared_expert.up_proj (tokens=1)"] == "gemm m=1 n=5632 k=2048 x22")
+        #expect(counts["layers (22 with experts).mlp.shared_expert_gate (tokens=1)"] == "gemm m=1 n=1 k=2048 x22")
+        #expect(counts["layers.0-23.self_attn.q_proj (tokens=1)"] == "gemm m=1 n=2048 k=2048 bias x24")
+        #expect(counts["layers.0-23.self_attn.o_proj (tokens=1)"] == "gemm m=1 n=2048 k=2048 x24")
+        let tooMany = try write(#"{"model_type": "mixtral", "hidden_size": 64, "intermediate_size": 64, "num_attention_heads": 1, "num_hidden_layers": 1, "vocab_size": 1, "num_local_experts": 2, "num_experts_per_tok": 3}"#)
+        #expect((#expect(throws: FileError.self) { try HuggingFaceConfig.load(path: tooMany, tokens: [1]) })?.message.contains("num_experts_per_tok") == true)
+    }
+
+    @Test("a vision-language config: its text_config's language model, Gemma 3's omitted fields at their defaults")
+    func textConfig() throws {
+        // google/gemma-3-4b-it writes only what differs from Gemma3TextConfig's defaults.
+        let gemma3 = try HuggingFaceConfig.load(path: try write("""
+            {"architectures": ["Gemma3ForConditionalGeneration"], "model_type": "gemma3",
+             "text_config": {"hidden_size": 2560, "intermediate_size": 10240, "model_type": "gemma3_text", "num_hidden_layers": 34,
+                             "rope_scaling": {"factor": 8.0, "rope_type": "linear"}, "sliding_window": 1024},
+             "vision_config": {"hidden_size": 1152, "model_type": "siglip_vision_model", "num_hidden_layers": 27}}
+            """), tokens: [1])
+        // 8 heads of 256 (q: 2560 -> 2048), 4 kv heads, vocabulary 262208: Gemma3TextConfig's defaults.
+        #expect(gemma3.instances.map(\.layer.description) == [
+            "gemm m=1 n=2048 k=2560", "gemm m=1 n=1024 k=2560", "gemm m=1 n=1024 k=2560", "gemm m=1 n=2560 k=2048",
+            "gemm m=1 n=10240 k=2560", "gemm m=1 n=10240 k=2560", "gemm m=1 n=2560 k=10240", "gemm m=1 n=262208 k=2560"])
+        #expect(gemma3.name.hasPrefix("gemma3 (text model: gemma3_text hidden=2560 layers=34)"))
+        #expect(gemma3.unsupported.contains { $0.contains("vision encoder") })
+        #expect(gemma3.notes.contains { $0.contains("defaults") && $0.contains("num_attention_heads=8") && $0.contains("vocab_size=262208") })
+        // A LLaVA-style wrapper around Mistral names a missing field where it is.
+        let llava = try write(#"{"model_type": "llava", "text_config": {"model_type": "mistral", "hidden_size": 4096}}"#)
+        #expect((#expect(throws: FileError.self) { try HuggingFaceConfig.load(path: llava, tokens: [1]) })?.message
+                == "missing field \"text_config.num_attention_heads\" (model_type mistral)")
+        let unknownText = try write(#"{"model_type": "idefics", "text_config": {"model_type": "mamba"}}"#)
+        #expect((#expect(throws: FileError.self) { try HuggingFaceConfig.load(path: unknownText, tokens: [1]) })?.message
+                    .hasPrefix("the text_config of model_type \"idefics\" is model_type \"mamba\", which is not supported") == true)
+    }
+
     @Test("broken configs name the file and the field")
     func errors() throws {
         let missing = try write(#"{"model_type": "llama", "hidden_size": 4096}"#)
         let error = #expect(throws: FileError.self) { try HuggingFaceConfig.load(path: missing, tokens: [1]) }
-        #expect(error?.description == "\(missing): missing field \"intermediate_size\" (model_type llama)")
+        #expect(error?.description == "\(missing): missing field \"num_attention_heads\" (model_type llama)")
         let wrongType = try write(#"{"model_type": "mistral", "hidden_size": "4096", "intermediate_size": 1, "num_attention_heads": 1, "num_hidden_layers": 1, "vocab_size": 1}"#)
         let typeError = #expect(throws: FileError.self) { try HuggingFaceConfig.load(path: wrongType, tokens: [1]) }
         #expect(typeError?.message == "field \"hidden_size\" must be a positive integer, got \"4096\"")
