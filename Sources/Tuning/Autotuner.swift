@@ -225,10 +225,16 @@ public struct Autotuner {
                 progress(.layerStarted(index: step, of: plan.totalSteps, layer: entry.layer, precision: precision,
                                        seconds: stepBudget.seconds, remainingSeconds: stepBudget.left))
                 let stepStarted = Date()
-                let result = try tune(problem, request: request, seconds: stepBudget.seconds, stillOwned: stillOwned, progress: progress)
+                do {
+                    let result = try tune(problem, request: request, seconds: stepBudget.seconds, stillOwned: stillOwned, progress: progress)
+                    candidate.best = result.best
+                    candidate.relativeError = result.best.flatMap { best in result.trials.first { $0.config == best.config }?.relativeError }
+                } catch let error as KernelError {
+                    // The precision's kernel cannot take this shape (int4 packs pairs: an odd N
+                    // or K, e.g. a one-output gate): out for this layer, the autotune goes on.
+                    candidate.rejection = "the \(precision.rawValue) kernel cannot compute this layer: \(error.message)"
+                }
                 budget.stepTook(Date().timeIntervalSince(stepStarted), budget: stepBudget.seconds, layer: index)
-                candidate.best = result.best
-                candidate.relativeError = result.best.flatMap { best in result.trials.first { $0.config == best.config }?.relativeError }
             }
             try judge(&candidate, weights: entry.weights, maxError: request.maxError)
             candidates.append(candidate)
@@ -270,7 +276,7 @@ public struct Autotuner {
             }
         }
         if candidate.best == nil {
-            candidate.rejection = "no configuration ran successfully"
+            candidate.rejection = candidate.rejection ?? "no configuration ran successfully"
         } else if candidate.rejection == nil, let error = candidate.relativeError, error > maxError {
             candidate.rejection = String(format: "error %.2g above the limit %.2g", error, maxError)
         }

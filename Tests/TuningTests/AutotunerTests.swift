@@ -16,6 +16,20 @@ struct AutotunerTests {
         .init(name: "decode again", layer: .gemm(m: 2, n: 64, k: 64)),
     ])
 
+    @Test("a precision whose kernel cannot take the layer (int4 with one output: a MoE's shared-expert gate) is rejected, and the autotune goes on")
+    func kernelRefusesShape() throws {
+        let path = try temporaryPath("odd.sqlite")
+        let tuner = Tuner(profile: TunerTests.profile, database: try TuningDatabase(path: path),
+                          runner: InProcessTrialRunner(topology: try HwlocTopology()))
+        let workload = Workload(name: "gate", source: "test", instances: [.init(name: "shared_expert_gate", layer: .gemm(m: 1, n: 1, k: 64))])
+        var request = Autotuner.Request(workload: workload, precisions: [.int4], maxError: 0.5, totalSeconds: 0.5)
+        request.settings.timeCap = 0.02
+        let result = try Autotuner(tuner: tuner).run(request)
+        let layer = try #require(result.layers.first)
+        #expect(layer.candidates.last?.rejection?.hasPrefix("the int4 kernel cannot compute this layer: ") == true, "\(layer.candidates.last?.rejection ?? "-")")
+        #expect(layer.winner?.precision == .fp32)
+    }
+
     @Test("each unique layer tuned once per precision; int4 rejected by the error limit; totals weighted by multiplicity; a rerun reuses")
     func autotune() throws {
         let path = try temporaryPath("a.sqlite")
