@@ -8,7 +8,12 @@ import TunebenchCore
 /// model (its "text_config"). Attention's own batched products (Q·Kᵀ, P·V) depend on the
 /// sequence length and are listed as not imported.
 public enum HuggingFaceConfig {
-    public static let supported = HuggingFaceDecoder.families + ["gpt2", "gpt_neox", "bert", "roberta", "xlm-roberta"]
+    public static let supported = HuggingFaceDecoder.families + ["gpt2", "gpt_neox", "bert", "roberta", "xlm-roberta"] + languageModelOf.keys.sorted()
+
+    /// Vision-language models whose language model is a listed family, with its fields at the
+    /// top level of the config (or in a text_config of that type): Qwen2-VL and Qwen2.5-VL run a
+    /// Qwen2 decoder.
+    static let languageModelOf = ["qwen2_vl": "qwen2", "qwen2_5_vl": "qwen2", "qwen2_vl_text": "qwen2", "qwen2_5_vl_text": "qwen2"]
 
     /// The defaults of text models that vision-language configs nest with only the fields that
     /// differ (Gemma3TextConfig, transformers' configuration_gemma3.py).
@@ -40,6 +45,10 @@ public enum HuggingFaceConfig {
             fields = fields.filling(defaults.mapValues { .number(Double($0)) })
         }
         var workload: Workload
+        if let language = languageModelOf[type] {
+            if wrapper == nil, !type.hasSuffix("_text") { wrapper = type }
+            type = language
+        }
         switch type {
         case _ where HuggingFaceDecoder.families.contains(type): workload = try HuggingFaceDecoder(fields, type: type).workload(tokens: tokens, source: path)
         case "gpt2": workload = try gpt2(fields, tokens: tokens)
@@ -55,7 +64,7 @@ public enum HuggingFaceConfig {
         }
         if let wrapper {
             workload.name = "\(wrapper) (text model: \(workload.name))"
-            workload.unsupported.append("the vision encoder and projector of \(wrapper): only its text_config's language model is imported")
+            workload.unsupported.append("the vision encoder and projector of \(wrapper): only its language model is imported")
         }
         workload.notes.append("no checkpoint: weights are random at the layer's scale (1/sqrt(in_features)); accuracy figures use them")
         workload.unsupported.append("attention scores and weighted sum (Q·Kᵀ, softmax, P·V): batched products over the sequence, not imported")

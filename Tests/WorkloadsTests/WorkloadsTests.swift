@@ -163,6 +163,13 @@ struct HuggingFaceConfigTests {
         #expect(gemma3.name.hasPrefix("gemma3 (text model: gemma3_text hidden=2560 layers=34)"))
         #expect(gemma3.unsupported.contains { $0.contains("vision encoder") })
         #expect(gemma3.notes.contains { $0.contains("defaults") && $0.contains("num_attention_heads=8") && $0.contains("vocab_size=262208") })
+        // Qwen2-VL keeps its Qwen2 decoder's fields at the top level.
+        let qwenVL = try HuggingFaceConfig.load(path: try write("""
+            {"model_type": "qwen2_vl", "hidden_size": 1536, "intermediate_size": 8960, "num_attention_heads": 12, "num_key_value_heads": 2,
+             "num_hidden_layers": 28, "vocab_size": 151936, "vision_config": {"depth": 32, "embed_dim": 1280}}
+            """), tokens: [1])
+        #expect(qwenVL.instances.first?.layer.description == "gemm m=1 n=1536 k=1536 bias")
+        #expect(qwenVL.name.hasPrefix("qwen2_vl (text model: qwen2 hidden=1536") && qwenVL.unsupported.contains { $0.contains("vision encoder") })
         // A LLaVA-style wrapper around Mistral names a missing field where it is.
         let llava = try write(#"{"model_type": "llava", "text_config": {"model_type": "mistral", "hidden_size": 4096}}"#)
         #expect((#expect(throws: FileError.self) { try HuggingFaceConfig.load(path: llava, tokens: [1]) })?.message
