@@ -152,6 +152,7 @@ struct ExportedGraphTests {
     @Test("the cleaned graph computes onnxruntime's output: reference path and kernels", arguments: [
         ("resnet-block", 3), ("alexnet-lrn", 4), ("mobilenet-block", 7), ("tf-same-pads", 4), ("shufflenet-block", 4), ("scaled-conv", 2),
         ("conv1d-decoder", 3), ("unet-block", 3), ("upsample-value-info", 2), ("explicit-pads", 3),
+        ("quantized-mlp-qdq", 2), ("quantized-cnn-qdq", 3), ("quantized-mlp-dynamic", 2),
     ])
     func matchesOnnxruntime(model: String, layers: Int) throws {
         let plan = try ONNXImport.plan(path: Self.fixture("\(model).onnx"))
@@ -167,6 +168,27 @@ struct ExportedGraphTests {
         let report = try ModelRun(plan: plan, runtime: runtime, machine: Models.machine).run(inputs: ["x": input], passes: 1)
         #expect(report.layers.count == layers && report.layers.allSatisfy { $0.fallbackReason == nil })
         #expect(report.tunedError < 1e-5)
+    }
+
+    @Test("quantized models (onnxruntime's QDQ and dynamic formats) import as their float graphs: the float model's layers, dequantized weights")
+    func quantizedModels() throws {
+        let qdq = try ONNXImport.load(path: Self.fixture("quantized-mlp-qdq.onnx"))
+        // The Relu the quantizer dropped (the pair after Add clips at 0) is back in the epilogue.
+        #expect(qdq.instances.map(\.layer.description) == ["gemm m=4 n=128 k=64 bias relu", "gemm m=4 n=32 k=128"])
+        #expect(qdq.unsupported.isEmpty, "\(qdq.unsupported)")
+        #expect(qdq.notes.contains { $0.contains("4 QuantizeLinear → DequantizeLinear pair(s) on activations removed, 1 of them read as the Relu") })
+        // The weights are the int8 values dequantized per channel, as the error checks read them.
+        let weights = try #require(qdq.instances.first?.weights)
+        #expect(weights.rows == 64 && weights.columns == 128)
+        let cnn = try ONNXImport.load(path: Self.fixture("quantized-cnn-qdq.onnx"))
+        #expect(cnn.instances.map(\.layer.description) == [
+            "conv2d n=1 c=3 h=16 w=16 k=8 r=3 s=3 stride=1 pad=1 dilation=1 bias relu",
+            "conv2d n=1 c=8 h=16 w=16 k=16 r=3 s=3 stride=2 pad=1 dilation=1 bias relu", "gemm m=1 n=10 k=16 bias"])
+        let dynamic = try ONNXImport.load(path: Self.fixture("quantized-mlp-dynamic.onnx"))
+        #expect(dynamic.instances.map(\.layer.description) == ["gemm m=4 n=128 k=64 bias relu", "gemm m=4 n=32 k=128"])
+        #expect(dynamic.notes.contains { $0.contains("2 dynamically quantized MatMulInteger read as MatMul") })
+        let plan = try ONNXImport.plan(path: Self.fixture("quantized-mlp-dynamic.onnx"))
+        #expect(!plan.file.graph.node.contains { ["DynamicQuantizeLinear", "MatMulInteger", "Cast"].contains($0.opType) })
     }
 
     @Test("a zero Pad before a Conv becomes the Conv's pads; reflect and edge Pads run before theirs")

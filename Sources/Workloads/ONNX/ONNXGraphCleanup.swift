@@ -23,10 +23,14 @@ struct ONNXGraphCleanup {
         var gelusRecognized = 0
         var layerNormsRecognized = 0
         var padsFolded = 0
+        var fakeQuantizationsRemoved = 0
+        /// Of those, the ones read as the Relu the quantizer had dropped.
+        var fakeQuantizationsRectified = 0
+        var dynamicQuantizationsRead = 0
 
         var isEmpty: Bool {
             foldedConstants == 0 && removed.isEmpty && sumsAsAdd == 0 && batchNormsFolded == 0 && channelOpsFolded == 0 && gelusRecognized == 0
-                && layerNormsRecognized == 0 && padsFolded == 0
+                && layerNormsRecognized == 0 && padsFolded == 0 && fakeQuantizationsRemoved == 0 && dynamicQuantizationsRead == 0
         }
 
         /// One line for the import's notes.
@@ -39,6 +43,13 @@ struct ONNXGraphCleanup {
             if channelOpsFolded > 0 { parts.append("\(channelOpsFolded) Mul/Add by a per-channel constant folded into the preceding Conv/Gemm") }
             if gelusRecognized > 0 { parts.append("\(gelusRecognized) erf GELU written out as Div/Erf/Add/Mul read as Gelu") }
             if padsFolded > 0 { parts.append("\(padsFolded) zero Pad folded into the following Conv's pads") }
+            if fakeQuantizationsRemoved > 0 {
+                let relus = fakeQuantizationsRectified > 0 ? ", \(fakeQuantizationsRectified) of them read as the Relu the quantizer folded into their range" : ""
+                parts.append("\(fakeQuantizationsRemoved) QuantizeLinear → DequantizeLinear pair(s) on activations removed\(relus) (a quantized model is imported as its float graph: int8 weights dequantized, precisions chosen by tunebench)")
+            }
+            if dynamicQuantizationsRead > 0 {
+                parts.append("\(dynamicQuantizationsRead) dynamically quantized MatMulInteger read as MatMul on its dequantized weights")
+            }
             if layerNormsRecognized > 0 { parts.append("\(layerNormsRecognized) LayerNorm written out as ReduceMean/Sub/Pow/Sqrt/Div read as LayerNormalization") }
             return "graph clean-up: " + parts.joined(separator: ", ")
         }
@@ -48,21 +59,23 @@ struct ONNXGraphCleanup {
     /// values are left to run (a folded constant is stored in memory with the model).
     static let foldable: Set<String> = [
         "Constant", "Identity", "Cast", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Concat", "Gather", "Shape",
-        "ConstantOfShape", "Add", "Sub", "Mul", "Div", "Sqrt", "Neg", "Pow", "Expand", "Slice", "Exp",
+        "ConstantOfShape", "Add", "Sub", "Mul", "Div", "Sqrt", "Neg", "Pow", "Expand", "Slice", "Exp", "DequantizeLinear",
     ]
     static let largestFolded = 1 << 26
 
-    private(set) var nodes: [Onnx_NodeProto]
+    var nodes: [Onnx_NodeProto]
     private(set) var initializers: [String: Onnx_TensorProto]
     private var newInitializers: [String] = []
-    private let graphOutputs: Set<String>
-    private let file: ONNXFile
-    private(set) var report = Report()
+    let graphOutputs: Set<String>
+    let file: ONNXFile
+    var report = Report()
 
     /// Cleans `file`'s graph; the result replaces it in the model.
     static func apply(to file: ONNXFile) throws -> (model: Onnx_ModelProto, report: Report) {
         var cleanup = ONNXGraphCleanup(file: file)
         try cleanup.foldConstants()
+        cleanup.removeFakeQuantization()
+        try cleanup.readDynamicQuantization()
         cleanup.removePassThroughs()
         cleanup.recognizePatterns()
         try cleanup.foldBatchNormalizations()
@@ -82,7 +95,7 @@ struct ONNXGraphCleanup {
         graphOutputs = Set(file.graph.output.map(\.name))
     }
 
-    private static func isOwnDomain(_ node: Onnx_NodeProto) -> Bool { node.domain.isEmpty || node.domain == "ai.onnx" }
+    static func isOwnDomain(_ node: Onnx_NodeProto) -> Bool { node.domain.isEmpty || node.domain == "ai.onnx" }
 
     // MARK: - Constant folding
 
@@ -120,7 +133,7 @@ struct ONNXGraphCleanup {
         nodes = kept
     }
 
-    private static func proto(name: String, _ tensor: Tensor) -> Onnx_TensorProto {
+    static func proto(name: String, _ tensor: Tensor) -> Onnx_TensorProto {
         var proto = Onnx_TensorProto()
         proto.name = name
         proto.dims = tensor.shape.map { Int64($0) }
@@ -134,7 +147,7 @@ struct ONNXGraphCleanup {
         return proto
     }
 
-    private mutating func add(initializer proto: Onnx_TensorProto) {
+    mutating func add(initializer proto: Onnx_TensorProto) {
         if initializers[proto.name] == nil { newInitializers.append(proto.name) }
         initializers[proto.name] = proto
     }
@@ -268,7 +281,7 @@ struct ONNXGraphCleanup {
         return fits && values.count == channels ? values : nil
     }
 
-    private func floats(_ name: String?) throws -> [Float]? {
+    func floats(_ name: String?) throws -> [Float]? {
         guard let name, let proto = initializers[name] else { return nil }
         return try ONNXTensor(proto, file: file).floats
     }
@@ -318,7 +331,7 @@ struct ONNXGraphCleanup {
         return updated
     }
 
-    private func uniqueName(_ base: String) -> String {
+    func uniqueName(_ base: String) -> String {
         var name = base
         var counter = 1
         while initializers[name] != nil { counter += 1; name = "\(base).\(counter)" }

@@ -20,7 +20,7 @@ public enum ONNXOperatorShapes {
     static let others: Set<String> = [
         "Identity", "Cast", "CastLike", "MatMul", "Gemm", "Conv", "MaxPool", "AveragePool", "LpPool", "GlobalAveragePool",
         "GlobalMaxPool", "Flatten", "Reshape", "Transpose", "Unsqueeze", "Squeeze", "Concat", "Shape", "Size", "Gather", "Slice",
-        "Split", "Expand", "ConstantOfShape", "Constant", "Resize", "Upsample", "ConvTranspose", "Range", "Pad",
+        "Split", "Expand", "ConstantOfShape", "Constant", "Resize", "Upsample", "ConvTranspose", "Range", "Pad", "DequantizeLinear",
     ]
 
     static func hasRule(_ node: Onnx_NodeProto) -> Bool {
@@ -54,6 +54,9 @@ public enum ONNXOperatorShapes {
         switch op {
         case "Identity", "Cast", "CastLike":
             return [try input(0)]
+        case "DequantizeLinear":
+            // Floats of the input's shape: its integers are quantized values, not shape arithmetic.
+            return [ONNXValue(shape: try input(0).shape)]
         case "MatMul":
             return [ONNXValue(shape: try matmulShape(try input(0).shape, try input(1).shape))]
         case "Gemm":

@@ -13,7 +13,7 @@ package enum ReferenceOperators {
         "LeakyRelu", "HardSigmoid", "HardSwish", "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum",
         "MatMul", "Gemm", "Conv", "ConvTranspose", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Softmax",
         "LayerNormalization", "Transpose", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Shape", "Gather", "Concat", "Constant", "Expand",
-        "ConstantOfShape", "LRN", "Clip", "Resize", "Upsample", "Pad",
+        "ConstantOfShape", "LRN", "Clip", "Resize", "Upsample", "Pad", "DequantizeLinear",
     ]).union(logicOperators).union(indexingOperators)
 
     package static func evaluate(_ node: Onnx_NodeProto, _ inputs: [Tensor?], opset: Int) throws -> [Tensor] {
@@ -67,6 +67,8 @@ package enum ReferenceOperators {
             return [try pad(node, inputs, opset: opset)]
         case "MatMul":
             return [try matmul(try input(0), try input(1))]
+        case "DequantizeLinear":
+            return [try dequantizeLinear(node, try input(0), scale: try input(1), zeroPoint: inputs.count > 2 ? inputs[2] : nil)]
         case "Gemm":
             return [try gemm(node, try input(0), try input(1), inputs.count > 2 ? inputs[2] : nil)]
         case "Conv":
