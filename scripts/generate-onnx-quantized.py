@@ -12,6 +12,11 @@ the tests nor CI need Python packages). Deterministic: fixed seeds and calibrati
                               QDQ with uint8 activations, per-channel weights and int32 biases
   quantized-mlp-dynamic.onnx  the MLP quantized dynamically: DynamicQuantizeLinear ->
                               MatMulInteger (int8 weights) -> Cast -> Mul by the scales' product
+  quantized-mlp-qoperator.onnx, quantized-cnn-qoperator.onnx  the same quantizations in the
+                              QOperator format (QLinearMatMul, QLinearConv, com.microsoft QLinearAdd,
+                              QLinearGlobalAveragePool, QGemm). The CNN's float graph is the QDQ
+                              CNN's (its expected output); the MLP's bias is quantized otherwise than
+                              in QDQ, so its expected output is the float MLP on the weights it holds
   NAME.input.npy              the input (uniform in [-1, 1), seed 7)
   NAME.expected.npy           onnxruntime's output of the float graph tunebench imports: the same
                               model with each quantized weight dequantized by DequantizeLinear, each
@@ -149,11 +154,53 @@ def save(model, name, quantize):
           f"{onnxruntime.__version__} output of its float graph {list(y.shape)}")
 
 
-def static_qdq(activations):
+def static_qdq(activations, quant_format=QuantFormat.QDQ):
     def run(source, path, shape):
-        quantize_static(source, path, Calibration(shape), quant_format=QuantFormat.QDQ, per_channel=True,
+        quantize_static(source, path, Calibration(shape), quant_format=quant_format, per_channel=True,
                         weight_type=QuantType.QInt8, activation_type=activations)
     return run
+
+
+def save_operators(model, name, activations):
+    """The QOperator format: the float model run with each weight the quantized model holds as
+    NAME_quantized (with NAME_scale, NAME_zero_point) dequantized, per channel on the last axis
+    of a MatMul weight. (A Conv's int32 bias has no scale of its own: use MLPs here.)"""
+    shape = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
+    with tempfile.TemporaryDirectory() as scratch:
+        source = os.path.join(scratch, "float.onnx")
+        onnx.save(model, source)
+        path = os.path.join(FIXTURES, f"{name}.onnx")
+        static_qdq(activations, QuantFormat.QOperator)(source, path, shape)
+    quantized = {i.name: numpy_helper.to_array(i) for i in onnx.load(path).graph.initializer}
+    dequantized = onnx.ModelProto()
+    dequantized.CopyFrom(model)
+    for index, init in enumerate(dequantized.graph.initializer):
+        codes = quantized.get(init.name + "_quantized")
+        if codes is None:
+            continue
+        scale, zero = quantized[init.name + "_scale"], quantized[init.name + "_zero_point"]
+        values = (codes.astype(np.float32) - zero.astype(np.float32)) * scale.astype(np.float32)
+        dequantized.graph.initializer[index].CopyFrom(numpy_helper.from_array(values.astype(np.float32), init.name))
+    x = np.random.default_rng(7).uniform(-1, 1, shape).astype(np.float32)
+    options = onnxruntime.SessionOptions()
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
+    (y,) = onnxruntime.InferenceSession(dequantized.SerializeToString(), options, providers=["CPUExecutionProvider"]).run(None, {"x": x})
+    np.save(os.path.join(FIXTURES, f"{name}.input.npy"), x)
+    np.save(os.path.join(FIXTURES, f"{name}.expected.npy"), y.astype(np.float32))
+    print(f"wrote {os.path.relpath(path, ROOT)} ({[n.op_type for n in onnx.load(path).graph.node]}) and its input and onnxruntime "
+          f"{onnxruntime.__version__} output of the float model on its dequantized weights {list(y.shape)}")
+
+
+def save_operators_like(model, name, activations, twin):
+    """The QOperator format of a model whose QDQ twin quantizes every weight alike: the same
+    float graph, so the twin's expected output."""
+    shape = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
+    with tempfile.TemporaryDirectory() as scratch:
+        source = os.path.join(scratch, "float.onnx")
+        onnx.save(model, source)
+        path = os.path.join(FIXTURES, f"{name}.onnx")
+        static_qdq(activations, QuantFormat.QOperator)(source, path, shape)
+    print(f"wrote {os.path.relpath(path, ROOT)} ({[n.op_type for n in onnx.load(path).graph.node]}); expected: {twin}.expected.npy")
 
 
 def dynamic(source, path, shape):
@@ -165,3 +212,5 @@ if __name__ == "__main__":
     save(mlp(), "quantized-mlp-qdq", static_qdq(QuantType.QInt8))
     save(cnn(), "quantized-cnn-qdq", static_qdq(QuantType.QUInt8))
     save(mlp(), "quantized-mlp-dynamic", dynamic)
+    save_operators(mlp(), "quantized-mlp-qoperator", QuantType.QInt8)
+    save_operators_like(cnn(), "quantized-cnn-qoperator", QuantType.QUInt8, "quantized-cnn-qdq")

@@ -152,7 +152,7 @@ struct ExportedGraphTests {
     @Test("the cleaned graph computes onnxruntime's output: reference path and kernels", arguments: [
         ("resnet-block", 3), ("alexnet-lrn", 4), ("mobilenet-block", 7), ("tf-same-pads", 4), ("shufflenet-block", 4), ("scaled-conv", 2),
         ("conv1d-decoder", 3), ("unet-block", 3), ("upsample-value-info", 2), ("explicit-pads", 3),
-        ("quantized-mlp-qdq", 2), ("quantized-cnn-qdq", 3), ("quantized-mlp-dynamic", 2),
+        ("quantized-mlp-qdq", 2), ("quantized-cnn-qdq", 3), ("quantized-mlp-dynamic", 2), ("quantized-mlp-qoperator", 2),
     ])
     func matchesOnnxruntime(model: String, layers: Int) throws {
         let plan = try ONNXImport.plan(path: Self.fixture("\(model).onnx"))
@@ -170,7 +170,7 @@ struct ExportedGraphTests {
         #expect(report.tunedError < 1e-5)
     }
 
-    @Test("quantized models (onnxruntime's QDQ and dynamic formats) import as their float graphs: the float model's layers, dequantized weights")
+    @Test("quantized models (onnxruntime's QDQ, dynamic and QOperator formats) import as their float graphs: the float model's layers, dequantized weights")
     func quantizedModels() throws {
         let qdq = try ONNXImport.load(path: Self.fixture("quantized-mlp-qdq.onnx"))
         // The Relu the quantizer dropped (the pair after Add clips at 0) is back in the epilogue.
@@ -189,6 +189,30 @@ struct ExportedGraphTests {
         #expect(dynamic.notes.contains { $0.contains("2 dynamically quantized MatMulInteger read as MatMul") })
         let plan = try ONNXImport.plan(path: Self.fixture("quantized-mlp-dynamic.onnx"))
         #expect(!plan.file.graph.node.contains { ["DynamicQuantizeLinear", "MatMulInteger", "Cast"].contains($0.opType) })
+        // The QOperator format of the CNN's quantization: QLinearConv (its Relu in the output's
+        // range), QLinearGlobalAveragePool, a Flatten of quantized values and QGemm read as the
+        // float graph of its QDQ twin, whose output it computes.
+        let operators = try ONNXImport.plan(path: Self.fixture("quantized-cnn-qoperator.onnx"))
+        #expect(operators.workload.instances.map(\.layer.description) == cnn.instances.map(\.layer.description))
+        #expect(operators.workload.unsupported.isEmpty, "\(operators.workload.unsupported)")
+        #expect(try ONNXImport.load(path: Self.fixture("quantized-cnn-qoperator.onnx")).notes.contains { $0.contains("4 quantized operator(s)") })
+        let input = try NPYFile.load(path: Self.fixture("quantized-cnn-qdq.input.npy"))
+        let expected = try NPYFile.load(path: Self.fixture("quantized-cnn-qdq.expected.npy"))
+        let output = try ModelExecutor(plan: operators, initializers: try ModelBinding.initializers(operators), steps: []).run(["x": input]).outputs[0]
+        #expect(Self.relativeError(output.data, expected.data) < 1e-4, "\(Self.relativeError(output.data, expected.data))")
+    }
+
+    @Test("a QOperator graph that reads a quantized tensor's codes as numbers is left as it is: its operators are listed, nothing misread")
+    func quantizedCodesRead() throws {
+        var model = try Onnx_ModelProto(serializedBytes: try Data(contentsOf: URL(fileURLWithPath: Self.fixture("quantized-cnn-qoperator.onnx"))))
+        // A Cast of the quantized pooling output to float: its codes, not its values.
+        let index = try #require(model.graph.node.firstIndex { $0.opType == "Flatten" })
+        model.graph.node[index].opType = "Cast"
+        model.graph.node[index].attribute = [Onnx_AttributeProto.with { $0.name = "to"; $0.type = .int; $0.i = 1 }]
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tb-codes-\(UUID().uuidString).onnx").path
+        try model.serializedData().write(to: URL(fileURLWithPath: path))
+        let error = #expect(throws: FileError.self) { try ONNXImport.load(path: path) }
+        #expect(error?.message.contains("unsupported operator QLinearConv") == true, "\(error?.message ?? "-")")
     }
 
     @Test("a zero Pad before a Conv becomes the Conv's pads; reflect and edge Pads run before theirs")

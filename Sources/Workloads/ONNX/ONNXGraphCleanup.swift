@@ -27,10 +27,12 @@ struct ONNXGraphCleanup {
         /// Of those, the ones read as the Relu the quantizer had dropped.
         var fakeQuantizationsRectified = 0
         var dynamicQuantizationsRead = 0
+        var quantizedOperatorsRead = 0
 
         var isEmpty: Bool {
             foldedConstants == 0 && removed.isEmpty && sumsAsAdd == 0 && batchNormsFolded == 0 && channelOpsFolded == 0 && gelusRecognized == 0
                 && layerNormsRecognized == 0 && padsFolded == 0 && fakeQuantizationsRemoved == 0 && dynamicQuantizationsRead == 0
+                && quantizedOperatorsRead == 0
         }
 
         /// One line for the import's notes.
@@ -46,6 +48,9 @@ struct ONNXGraphCleanup {
             if fakeQuantizationsRemoved > 0 {
                 let relus = fakeQuantizationsRectified > 0 ? ", \(fakeQuantizationsRectified) of them read as the Relu the quantizer folded into their range" : ""
                 parts.append("\(fakeQuantizationsRemoved) QuantizeLinear → DequantizeLinear pair(s) on activations removed\(relus) (a quantized model is imported as its float graph: int8 weights dequantized, precisions chosen by tunebench)")
+            }
+            if quantizedOperatorsRead > 0 {
+                parts.append("\(quantizedOperatorsRead) quantized operator(s) (QLinearConv, QLinearMatMul, QGemm, …) read as their float operators on dequantized weights")
             }
             if dynamicQuantizationsRead > 0 {
                 parts.append("\(dynamicQuantizationsRead) dynamically quantized MatMulInteger read as MatMul on its dequantized weights")
@@ -74,6 +79,7 @@ struct ONNXGraphCleanup {
     static func apply(to file: ONNXFile) throws -> (model: Onnx_ModelProto, report: Report) {
         var cleanup = ONNXGraphCleanup(file: file)
         try cleanup.foldConstants()
+        try cleanup.readQuantizedOperators()
         cleanup.removeFakeQuantization()
         try cleanup.readDynamicQuantization()
         cleanup.removePassThroughs()
