@@ -4,8 +4,8 @@ import TunebenchCore
 /// The GEMMs of a Hugging Face transformer from its `config.json`, per token count: the
 /// attention projections, the MLP (or the experts) and the LM head. Decoders of the Llama
 /// lineage (HuggingFaceDecoder: Llama, Mistral, Qwen2/3, OLMo 2, Gemma 1–3, Phi-3, StarCoder2,
-/// Mixtral, Qwen2/3-MoE), GPT-2, GPT-NeoX and BERT-style encoders; a multimodal config's text
-/// model (its "text_config"). Attention's own batched products (Q·Kᵀ, P·V) depend on the
+/// Mixtral, Qwen2/3-MoE, DeepSeek-V2/V3, Llama 4), GPT-2, GPT-NeoX and BERT-style encoders; a
+/// multimodal config's text model (its "text_config"). Attention's own batched products (Q·Kᵀ, P·V) depend on the
 /// sequence length and are listed as not imported.
 public enum HuggingFaceConfig {
     public static let supported = HuggingFaceDecoder.families + ["gpt2", "gpt_neox", "bert", "roberta", "xlm-roberta"] + languageModelOf.keys.sorted()
@@ -20,6 +20,10 @@ public enum HuggingFaceConfig {
     static let textConfigDefaults: [String: [String: Int]] = [
         "gemma3_text": ["hidden_size": 2304, "intermediate_size": 9216, "num_hidden_layers": 26, "num_attention_heads": 8,
                         "num_key_value_heads": 4, "head_dim": 256, "vocab_size": 262_208],
+        // Llama4TextConfig (configuration_llama4.py).
+        "llama4_text": ["hidden_size": 5120, "intermediate_size": 8192, "intermediate_size_mlp": 16384, "num_local_experts": 16,
+                        "num_experts_per_tok": 1, "interleave_moe_layer_step": 1, "num_hidden_layers": 48, "num_attention_heads": 40,
+                        "num_key_value_heads": 8, "head_dim": 128, "vocab_size": 202_048],
     ]
 
     public static func load(path: String, tokens: [Int]) throws -> Workload {

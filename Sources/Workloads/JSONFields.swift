@@ -59,6 +59,13 @@ struct JSONFields {
         return try positiveInt(raw, field: field)
     }
 
+    /// A non-negative integer (a count that may be 0), nil when absent.
+    func optionalNonNegativeInt(_ field: String) throws -> Int? {
+        guard let raw = object[field], raw != .null else { return nil }
+        if case .number(let value) = raw, value == value.rounded(), value >= 0, value < 1e12 { return Int(value) }
+        throw FileError(path: path, message: "field \(name(field)) must be a non-negative integer, got \(raw.shown)")
+    }
+
     private func positiveInt(_ raw: JSONValue, field: String) throws -> Int {
         if case .number(let value) = raw, value == value.rounded(), value >= 1, value < 1e12 { return Int(value) }
         throw FileError(path: path, message: "field \(name(field)) must be a positive integer, got \(raw.shown)")

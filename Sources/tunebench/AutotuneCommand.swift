@@ -43,7 +43,7 @@ struct AutotuneCommand: ParsableCommand {
             transform: DimensionBinding.parse)
     var dims: [DimensionBinding] = []
 
-    @Option(name: .customLong("hf-config"), help: "A Hugging Face config.json (Llama, Mistral, Qwen2/3, Gemma, Phi-3, Mixtral, Qwen-MoE, GPT-2, GPT-NeoX, BERT, …: docs/workloads.md).")
+    @Option(name: .customLong("hf-config"), help: "A Hugging Face config.json (Llama, Mistral, Qwen2/3, Gemma, Phi-3, Mixtral, Qwen-MoE, DeepSeek, Llama 4, GPT-2, BERT, …: docs/workloads.md).")
     var hfConfig: String?
 
     @Option(help: "Token counts for --hf-config, e.g. 1,32 (1 = a decode step).", transform: TokenCounts.parse)

@@ -111,7 +111,7 @@ struct HuggingFaceConfigTests {
                                                                  "gemm m=16 n=768 k=3072 bias"])
     }
 
-    @Test("mixtures of experts: the router, each active expert's GEMMs at its share of the rows, Qwen2-MoE's shared expert, dense layers apart")
+    @Test("mixtures of experts: the router, each active expert's GEMMs at its share of the rows, shared experts, dense layers apart")
     func experts() throws {
         // Mixtral-8x7B: 2 of 8 experts per token. One token: 2 experts of one row; 32 tokens: 64
         // pairs over all 8 experts, 8 rows each.
@@ -121,8 +121,9 @@ struct HuggingFaceConfigTests {
             """), tokens: [1, 32])
         let layers: [String] = mixtral.instances.map { "\($0.layer) x\($0.count)" }
         #expect(layers.contains("gemm m=1 n=8 k=4096 x32"), "the router")
-        #expect(layers.contains("gemm m=1 n=14336 k=4096 x64") && layers.contains("gemm m=1 n=4096 k=14336 x64"))
-        #expect(layers.contains("gemm m=8 n=14336 k=4096 x256") && layers.contains("gemm m=8 n=4096 k=14336 x256"))
+        // Each expert's gate and up are one GEMM (gate_up_proj, as transformers stores them).
+        #expect(layers.contains("gemm m=1 n=28672 k=4096 x64") && layers.contains("gemm m=1 n=4096 k=14336 x64"))
+        #expect(layers.contains("gemm m=8 n=28672 k=4096 x256") && layers.contains("gemm m=8 n=4096 k=14336 x256"))
         #expect(mixtral.notes.contains { $0.contains("routed evenly") })
         // Per decode token: each layer runs 2 experts' three GEMMs, as the dense model runs one MLP.
         let decode = mixtral.instances.filter { $0.layer.m == 1 && $0.name.contains("experts") }
@@ -143,6 +144,47 @@ struct HuggingFaceConfigTests {
         #expect(counts["layers (22 with experts).mlp.shared_expert_gate (tokens=1)"] == "gemm m=1 n=1 k=2048 x22")
         #expect(counts["layers.0-23.self_attn.q_proj (tokens=1)"] == "gemm m=1 n=2048 k=2048 bias x24")
         #expect(counts["layers.0-23.self_attn.o_proj (tokens=1)"] == "gemm m=1 n=2048 k=2048 x24")
+        // DeepSeek-V3: latent attention (q through rank 1536, k/v through 512 plus the 64-wide RoPE
+        // key), 3 dense layers, then 256 routed experts (8 per token) and one shared expert.
+        let deepseek = try HuggingFaceConfig.load(path: try write("""
+            {"model_type": "deepseek_v3", "hidden_size": 7168, "intermediate_size": 18432, "moe_intermediate_size": 2048,
+             "num_hidden_layers": 61, "num_attention_heads": 128, "num_key_value_heads": 128, "n_shared_experts": 1,
+             "n_routed_experts": 256, "num_experts_per_tok": 8, "first_k_dense_replace": 3, "moe_layer_freq": 1, "q_lora_rank": 1536,
+             "kv_lora_rank": 512, "qk_nope_head_dim": 128, "qk_rope_head_dim": 64, "v_head_dim": 128, "vocab_size": 129280}
+            """), tokens: [1])
+        let v3: [String: String] = Dictionary(deepseek.instances.map { ($0.name, "\($0.layer) x\($0.count)") }, uniquingKeysWith: { a, _ in a })
+        #expect(v3["layers.0-60.self_attn.q_a_proj (tokens=1)"] == "gemm m=1 n=1536 k=7168 x61")
+        #expect(v3["layers.0-60.self_attn.q_b_proj (tokens=1)"] == "gemm m=1 n=24576 k=1536 x61")
+        #expect(v3["layers.0-60.self_attn.kv_a_proj_with_mqa (tokens=1)"] == "gemm m=1 n=576 k=7168 x61")
+        #expect(v3["layers.0-60.self_attn.kv_b_proj (tokens=1)"] == "gemm m=1 n=32768 k=512 x61")
+        #expect(v3["layers.0-60.self_attn.o_proj (tokens=1)"] == "gemm m=1 n=7168 k=16384 x61")
+        #expect(v3["layers (3 dense).mlp.up_proj (tokens=1)"] == "gemm m=1 n=18432 k=7168 x3")
+        #expect(v3["layers (58 with experts).mlp.gate (tokens=1)"] == "gemm m=1 n=256 k=7168 x58")
+        #expect(v3["layers (58 with experts).mlp.experts (8 of 256, 1 row each).gate_up_proj (tokens=1)"] == "gemm m=1 n=4096 k=7168 x464")
+        #expect(v3["layers (58 with experts).mlp.shared_expert.down_proj (tokens=1)"] == "gemm m=1 n=7168 k=2048 x58")
+        #expect(!v3.keys.contains { $0.contains("shared_expert_gate") })
+        // Without q_lora_rank (DeepSeek-V2-Lite) the queries have one projection.
+        let lite = try HuggingFaceConfig.load(path: try write("""
+            {"model_type": "deepseek_v2", "hidden_size": 2048, "intermediate_size": 10944, "moe_intermediate_size": 1408,
+             "num_hidden_layers": 27, "num_attention_heads": 16, "n_shared_experts": 2, "n_routed_experts": 64, "num_experts_per_tok": 6,
+             "first_k_dense_replace": 1, "q_lora_rank": null, "kv_lora_rank": 512, "qk_nope_head_dim": 128, "qk_rope_head_dim": 64,
+             "v_head_dim": 128, "vocab_size": 102400}
+            """), tokens: [1])
+        #expect(lite.instances.first.map { "\($0.name) \($0.layer)" } == "layers.0-26.self_attn.q_proj (tokens=1) gemm m=1 n=3072 k=2048")
+        #expect(lite.instances.contains { $0.name.hasPrefix("layers (26 with experts).mlp.shared_expert.up_proj") && $0.layer.n == 2816 })
+        // Llama 4 Maverick-style: a vision-language config, every second layer with 128 experts
+        // (1 per token) and a shared expert, the others a dense MLP of intermediate_size_mlp.
+        let llama4 = try HuggingFaceConfig.load(path: try write("""
+            {"model_type": "llama4", "text_config": {"model_type": "llama4_text", "hidden_size": 5120, "intermediate_size": 8192,
+             "intermediate_size_mlp": 16384, "num_local_experts": 128, "num_experts_per_tok": 1, "interleave_moe_layer_step": 2,
+             "num_hidden_layers": 48, "num_attention_heads": 40, "num_key_value_heads": 8, "head_dim": 128, "vocab_size": 202048},
+             "vision_config": {"model_type": "llama4_vision_model"}}
+            """), tokens: [1])
+        let l4: [String: String] = Dictionary(llama4.instances.map { ($0.name, "\($0.layer) x\($0.count)") }, uniquingKeysWith: { a, _ in a })
+        #expect(l4["layers (24 dense).mlp.gate_proj (tokens=1)"] == "gemm m=1 n=16384 k=5120 x24")
+        #expect(l4["layers (24 with experts).mlp.experts (1 of 128, 1 row each).gate_up_proj (tokens=1)"] == "gemm m=1 n=16384 k=5120 x24")
+        #expect(l4["layers (24 with experts).mlp.shared_expert.gate_proj (tokens=1)"] == "gemm m=1 n=8192 k=5120 x24")
+        #expect(l4["layers.0-47.self_attn.q_proj (tokens=1)"] == "gemm m=1 n=5120 k=5120 x48")
         let tooMany = try write(#"{"model_type": "mixtral", "hidden_size": 64, "intermediate_size": 64, "num_attention_heads": 1, "num_hidden_layers": 1, "vocab_size": 1, "num_local_experts": 2, "num_experts_per_tok": 3}"#)
         #expect((#expect(throws: FileError.self) { try HuggingFaceConfig.load(path: tooMany, tokens: [1]) })?.message.contains("num_experts_per_tok") == true)
     }
