@@ -28,9 +28,11 @@ public struct CUDAGEMMF32: GPUGEMMFamily {
                 .init("WN", [32, 64].map { .int($0) }, help: "warp tile columns"),
                 .init("TM", [4, 8].map { .int($0) }, help: "thread tile rows"),
                 .init("TN", [4, 8].map { .int($0) }, help: "thread tile columns"),
-                // The source also runs STAGES=1 (one buffer); two, loading the next tile while
-                // multiplying, is what every fast configuration used, so the space keeps it.
-                .init("STAGES", [2].map { .int($0) }, help: "shared-memory buffers"),
+                // The source also runs STAGES=1 (one buffer); two, loading the next tile into
+                // registers while multiplying, is what every fast configuration used. Three and
+                // four are the cp.async pipeline (16-byte copies, no register staging), what
+                // cuBLAS's fp32 kernel runs on Hopper; not yet measured on a GPU.
+                .init("STAGES", [2, 3, 4].map { .int($0) }, help: "shared-memory buffers (3 and more: a cp.async pipeline)"),
             ],
             constraints: [
                 .init("BM % WM == 0 && BN % WN == 0") { c in c.int("BM")! % c.int("WM")! == 0 && c.int("BN")! % c.int("WN")! == 0 },
@@ -49,6 +51,15 @@ public struct CUDAGEMMF32: GPUGEMMFamily {
                         && (outputs <= 64 || (c.int("BK")! == 8 && vector == 4))
                 },
                 .init("shared memory <= \(sharedLimit) bytes") { c in Self.sharedBytes(c) <= sharedLimit },
+                // The cp.async pipeline copies 16 bytes of a row at a time, and holds a thread's
+                // rows of four k-steps in registers besides its outputs. With BK = 16, ptxas
+                // (sm_90) spilled some (4 x 8 thread tiles); cuBLAS's fp32 kernel uses k tiles of 8.
+                .init("STAGES <= 2 or BK == 8 and VEC == 4 and WM * WN / 32 <= 64 and threads * (outputs + 4 * (WM / LM + TN) + 32) <= 65536 (cp.async)") { c in
+                    guard c.int("STAGES")! >= 3 else { return true }
+                    let outputs = c.int("WM")! * c.int("WN")! / 32
+                    let rows = c.int("WM")! / (32 / Self.lanesN(c))
+                    return c.int("BK")! == 8 && vector == 4 && outputs <= 64 && Self.threads(c) * (outputs + 4 * (rows + c.int("TN")!) + 32) <= 65536
+                },
             ],
             derived: [
                 .init("LN") { c in .int(Self.lanesN(c)) },
@@ -61,7 +72,11 @@ public struct CUDAGEMMF32: GPUGEMMFamily {
     /// Threads of a warp side by side along N: one thread tile each across the warp tile, at most 32.
     static func lanesN(_ c: KernelConfig) -> Int { max(1, min(32, c.int("WN")! / c.int("TN")!)) }
     static func sharedBytes(_ c: KernelConfig) -> Int {
-        c.int("STAGES")! * c.int("BK")! * (c.int("BM")! + c.int("BN")! + 8) * 4
+        let stages = c.int("STAGES")!
+        // The register-staged loop keeps M-major tiles (rows of BM + 4 and BN + 4); the
+        // cp.async pipeline K-contiguous ones (rows of BK + 4).
+        if stages >= 3 { return stages * (c.int("BM")! + c.int("BN")!) * (c.int("BK")! + 4) * 4 }
+        return stages * c.int("BK")! * (c.int("BM")! + c.int("BN")! + 8) * 4
     }
 
     public func launch(_ config: KernelConfig) -> LaunchShape {

@@ -5,7 +5,8 @@ extension CUDASource {
 // (a Linear layer's weight as PyTorch stores it). Tunable (as -D defines): block tile BM x BN,
 // k tile BK, warp tile WM x WN, thread tile TM x TN, LN threads of a warp along N (32/LN
 // along M), VEC floats per global load, STAGES shared-memory buffers (1, or 2: the next tile
-// is loaded into registers while the current one is multiplied).
+// is loaded into registers while the current one is multiplied; 3 or more: a cp.async
+// pipeline, below).
 #define WARPS_M (BM / WM)
 #define WARPS_N (BN / WN)
 #define THREADS (WARPS_M * WARPS_N * 32)
@@ -56,6 +57,119 @@ __device__ __forceinline__ void store_tile(float* tile, int stride, int tile_row
     }
 }
 
+#if STAGES >= 3
+// STAGES >= 3 (needs VEC == 4: K % 4 == 0): 16-byte cp.async copies straight into shared
+// memory, STAGES - 1 tiles in flight while one is multiplied, no register staging. The tiles
+// keep K contiguous (rows of BK + 4 floats: 16-byte aligned, and a row stride of 4 banks mod
+// 8 spreads eight consecutive rows over all bank groups); each thread reads 4 k-steps of a row
+// with one 16-byte load. A thread's W rows are interleaved (lane_n + j * LN), so the eight
+// lanes of a 16-byte load phase read eight consecutive rows, conflict-free.
+#define SK (BK + 4)
+
+__device__ __forceinline__ unsigned shared_address(const void* pointer) {
+    return (unsigned)__cvta_generic_to_shared(pointer);
+}
+
+// TUNEBENCH_EMULATION: scripts/check-cuda-on-cpu runs this source on the CPU (a thread per
+// CUDA thread) with cp.async emulated: copies land when their group is waited for.
+#ifdef TUNEBENCH_EMULATION
+#define copy16 emulated_copy16
+#define commit_copies emulated_commit
+#define wait_copies emulated_wait
+#else
+__device__ __forceinline__ void copy16(float* destination, const float* source, bool valid) {
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n"
+                 :: "r"(shared_address(destination)), "l"(source), "r"(valid ? 16 : 0));
+}
+__device__ __forceinline__ void commit_copies() { asm volatile("cp.async.commit_group;\n" ::); }
+// All but the newest `pending` groups of this thread's copies have landed.
+template <int pending> __device__ __forceinline__ void wait_copies() { asm volatile("cp.async.wait_group %0;\n" :: "n"(pending)); }
+#endif
+
+// One tile of `tile_rows` rows x BK of src (rows from row0, k from k0) into `tile`; chunks
+// outside the matrix are zero-filled (K % 4 == 0: a chunk is wholly inside K or outside).
+__device__ __forceinline__ void copy_tile(float* tile, const float* __restrict__ src, int rows, int K, int row0, int k0, int tile_rows) {
+    for (int c = threadIdx.x; c < tile_rows * (BK / 4); c += THREADS) {
+        const int row = c / (BK / 4), k = k0 + (c % (BK / 4)) * 4;
+        const bool valid = row0 + row < rows && k < K;
+        copy16(tile + row * SK + (c % (BK / 4)) * 4, valid ? src + (size_t)(row0 + row) * K + k : src, valid);
+    }
+}
+
+extern "C" __global__ void __launch_bounds__(THREADS)
+gemm_f32(const float* __restrict__ A, const float* __restrict__ W, float* __restrict__ C, int M, int N, int K) {
+    extern __shared__ float4 shared_raw[];
+    float* shared = (float*)shared_raw;
+    const int stage_floats = (BM + BN) * SK;
+    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+    const int warp_m = warp / WARPS_N, warp_n = warp % WARPS_N;
+    const int lane_m = lane / LN, lane_n = lane % LN;
+    const int m0 = blockIdx.y * BM, n0 = blockIdx.x * BN;
+    const int tiles = (K + BK - 1) / BK;
+
+    float acc[WMITER * TM][WNITER * TN];
+    for (int i = 0; i < WMITER * TM; ++i)
+        for (int j = 0; j < WNITER * TN; ++j) acc[i][j] = 0.0f;
+
+    for (int s = 0; s < STAGES - 1; ++s) {
+        if (s < tiles) {
+            copy_tile(shared + s * stage_floats, A, M, K, m0, s * BK, BM);
+            copy_tile(shared + s * stage_floats + BM * SK, W, N, K, n0, s * BK, BN);
+        }
+        commit_copies();
+    }
+    for (int t = 0; t < tiles; ++t) {
+        // Tile t has landed (this thread's copies; the barrier makes everyone's visible), and
+        // every thread is done with tile t - 1, whose stage the next copy overwrites.
+        wait_copies<STAGES - 2>();
+        __syncthreads();
+        const int next = t + STAGES - 1;
+        if (next < tiles) {
+            float* stage = shared + (next % STAGES) * stage_floats;
+            copy_tile(stage, A, M, K, m0, next * BK, BM);
+            copy_tile(stage + BM * SK, W, N, K, n0, next * BK, BN);
+        }
+        commit_copies();
+        const float* As = shared + (t % STAGES) * stage_floats;
+        const float* Ws = As + BM * SK;
+#pragma unroll
+        for (int kk = 0; kk < BK; kk += 4) {
+            float4 a[WMITER * TM], b[WNITER * TN];
+#pragma unroll
+            for (int im = 0; im < WMITER; ++im)
+#pragma unroll
+                for (int i = 0; i < TM; ++i)
+                    a[im * TM + i] = *(const float4*)&As[(warp_m * WM + im * LM * TM + lane_m * TM + i) * SK + kk];
+#pragma unroll
+            for (int in = 0; in < WNITER; ++in)
+#pragma unroll
+                for (int j = 0; j < TN; ++j)
+                    b[in * TN + j] = *(const float4*)&Ws[(warp_n * WN + in * LN * TN + j * LN + lane_n) * SK + kk];
+#pragma unroll
+            for (int i = 0; i < WMITER * TM; ++i)
+#pragma unroll
+                for (int j = 0; j < WNITER * TN; ++j) {
+                    acc[i][j] = fmaf(a[i].x, b[j].x, acc[i][j]);
+                    acc[i][j] = fmaf(a[i].y, b[j].y, acc[i][j]);
+                    acc[i][j] = fmaf(a[i].z, b[j].z, acc[i][j]);
+                    acc[i][j] = fmaf(a[i].w, b[j].w, acc[i][j]);
+                }
+        }
+    }
+    wait_copies<0>();
+
+    for (int im = 0; im < WMITER; ++im)
+        for (int i = 0; i < TM; ++i) {
+            const int row = m0 + warp_m * WM + im * LM * TM + lane_m * TM + i;
+            if (row >= M) continue;
+            for (int in = 0; in < WNITER; ++in)
+                for (int j = 0; j < TN; ++j) {
+                    const int col = n0 + warp_n * WN + in * LN * TN + j * LN + lane_n;
+                    if (col < N) C[(size_t)row * N + col] = acc[im * TM + i][in * TN + j];
+                }
+        }
+}
+#else
 extern "C" __global__ void __launch_bounds__(THREADS)
 gemm_f32(const float* __restrict__ A, const float* __restrict__ W, float* __restrict__ C, int M, int N, int K) {
     extern __shared__ float4 shared_raw[];
@@ -131,5 +245,6 @@ gemm_f32(const float* __restrict__ A, const float* __restrict__ W, float* __rest
                 }
         }
 }
+#endif
 """#
 }
