@@ -52,13 +52,15 @@ public struct CUDAGEMMF32: GPUGEMMFamily {
                 },
                 .init("shared memory <= \(sharedLimit) bytes") { c in Self.sharedBytes(c) <= sharedLimit },
                 // The cp.async pipeline copies 16 bytes of a row at a time, and holds a thread's
-                // rows of four k-steps in registers besides its outputs. With BK = 16, ptxas
-                // (sm_90) spilled some (4 x 8 thread tiles); cuBLAS's fp32 kernel uses k tiles of 8.
-                .init("STAGES <= 2 or BK == 8 and VEC == 4 and WM * WN / 32 <= 64 and threads * (outputs + 4 * (WM / LM + TN) + 32) <= 65536 (cp.async)") { c in
+                // rows of four k-steps in registers besides its outputs. ptxas (sm_90) spilled
+                // with BK = 16 (4 x 8 thread tiles) and with 64 outputs beside eight interleaved
+                // W rows (TN = 8); cuBLAS's fp32 kernel uses k tiles of 8.
+                .init("STAGES <= 2 or BK == 8 and VEC == 4 and outputs <= 64 and not (outputs == 64 and TN == 8) and threads * (outputs + 4 * (WM / LM + TN) + 32) <= 65536 (cp.async)") { c in
                     guard c.int("STAGES")! >= 3 else { return true }
                     let outputs = c.int("WM")! * c.int("WN")! / 32
                     let rows = c.int("WM")! / (32 / Self.lanesN(c))
-                    return c.int("BK")! == 8 && vector == 4 && outputs <= 64 && Self.threads(c) * (outputs + 4 * (rows + c.int("TN")!) + 32) <= 65536
+                    return c.int("BK")! == 8 && vector == 4 && outputs <= 64 && !(outputs == 64 && c.int("TN")! == 8)
+                        && Self.threads(c) * (outputs + 4 * (rows + c.int("TN")!) + 32) <= 65536
                 },
             ],
             derived: [

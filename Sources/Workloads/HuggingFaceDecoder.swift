@@ -29,6 +29,8 @@ struct HuggingFaceDecoder {
         var noPositionDim: Int, positionDim: Int, valueDim: Int
     }
 
+    static let mostExperts = 1 << 20, mostLayers = 1 << 16
+
     static let families = ["llama", "mistral", "qwen2", "qwen3", "olmo2", "gemma", "gemma2", "gemma3_text", "phi3", "starcoder2",
                            "mixtral", "qwen2_moe", "qwen3_moe", "deepseek_v2", "deepseek_v3", "llama4_text"]
 
@@ -133,6 +135,13 @@ struct HuggingFaceDecoder {
         if let experts, experts.perToken > experts.count {
             throw FileError(path: fields.path, message: "field \(fields.name("num_experts_per_tok")) (\(experts.perToken)) is above the number of experts (\(experts.count))")
         }
+        // Counts beyond any model's: refused before layers x experts multiply into overflow.
+        if let experts, experts.count > Self.mostExperts {
+            throw FileError(path: fields.path, message: "\(experts.count) experts is beyond any model's (at most \(Self.mostExperts) are read)")
+        }
+        if layers > Self.mostLayers {
+            throw FileError(path: fields.path, message: "field \(fields.name("num_hidden_layers")) (\(layers)) is beyond any model's (at most \(Self.mostLayers) are read)")
+        }
     }
 
     /// The workload's GEMMs at each token count.
@@ -213,8 +222,10 @@ struct HuggingFaceDecoder {
 
     /// Experts a step of `tokens` runs and the rows each gets, routing evenly.
     static func routing(tokens: Int, experts: Experts) -> (active: Int, rows: Int) {
-        let pairs = tokens * experts.perToken
+        // Saturating: absurd counts make a layer the shape check refuses, not an overflow.
+        let (product, overflow) = tokens.multipliedReportingOverflow(by: experts.perToken)
+        let pairs = overflow ? Int.max : product
         let active = min(experts.count, pairs)
-        return (active, (pairs + active - 1) / active)
+        return (active, pairs / active + (pairs % active == 0 ? 0 : 1))
     }
 }

@@ -187,6 +187,11 @@ struct HuggingFaceConfigTests {
         #expect(l4["layers.0-47.self_attn.q_proj (tokens=1)"] == "gemm m=1 n=5120 k=5120 x48")
         let tooMany = try write(#"{"model_type": "mixtral", "hidden_size": 64, "intermediate_size": 64, "num_attention_heads": 1, "num_hidden_layers": 1, "vocab_size": 1, "num_local_experts": 2, "num_experts_per_tok": 3}"#)
         #expect((#expect(throws: FileError.self) { try HuggingFaceConfig.load(path: tooMany, tokens: [1]) })?.message.contains("num_experts_per_tok") == true)
+        // Absurd counts are refused, not multiplied into an overflow.
+        let absurd = try write(#"{"model_type": "mixtral", "hidden_size": 64, "intermediate_size": 64, "num_attention_heads": 1, "num_hidden_layers": 1, "vocab_size": 1, "num_local_experts": 100000000000, "num_experts_per_tok": 99999999999}"#)
+        #expect((#expect(throws: FileError.self) { try HuggingFaceConfig.load(path: absurd, tokens: [4_000_000_000_000]) })?.message.contains("beyond any model's") == true)
+        let huge = try HuggingFaceConfig.load(path: try write(#"{"model_type": "mixtral", "hidden_size": 64, "intermediate_size": 64, "num_attention_heads": 1, "num_hidden_layers": 1, "vocab_size": 1, "num_local_experts": 8, "num_experts_per_tok": 8}"#), tokens: [Int.max / 2])
+        #expect(huge.instances.contains { $0.name.contains("experts (8 of 8") })
     }
 
     @Test("a vision-language config: its text_config's language model, Gemma 3's omitted fields at their defaults")

@@ -41,13 +41,13 @@ struct GPUCLITests {
           {"name": "prefill", "op": "gemm", "m": 64, "n": 256, "k": 4096, "epilogue": "bias"},
           {"name": "conv", "op": "conv2d", "shape": "1,16,8,8,16,3,3,1,1"}]}
         """.utf8).write(to: layers)
-        // fp32 and int8 only: 288 compilations when the cache is cold (fp32's are shared by the
+        // fp32 and int8 only: 248 compilations when the cache is cold (fp32's are shared by the
         // two layers of one K).
         let result = try CLITests.tunebench(["autotune", "--gpu", "--layers", layers.path, "--precision", "int8",
                                              "--compile-only", "--arch", "sm_80"])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.contains { $0.hasPrefix("gemm m=1 n=256 k=4096 fp32 x4: cuda-gemm-f32 for sm_80") && $0.hasSuffix("240 of 240 configurations compiled") })
+        #expect(lines.contains { $0.hasPrefix("gemm m=1 n=256 k=4096 fp32 x4: cuda-gemm-f32 for sm_80") && $0.hasSuffix("200 of 200 configurations compiled") })
         #expect(lines.contains { $0.hasPrefix("gemm m=1 n=256 k=4096 int8 x4: cuda-gemv for sm_80") && $0.hasSuffix("48 of 48 configurations compiled") })
         #expect(lines.contains { $0.hasPrefix("gemm m=64 n=256 k=4096 fp32 x1: cuda-gemm-f32 for sm_80") })
         #expect(!lines.contains { $0.hasPrefix("gemm m=64 n=256 k=4096 int8") })
