@@ -4,7 +4,7 @@ import TunebenchCore
 /// The GEMMs of a Hugging Face transformer from its `config.json`, per token count: the
 /// attention projections, the MLP (or the experts) and the LM head. Decoders of the Llama
 /// lineage (HuggingFaceDecoder: Llama, Mistral, Qwen2/3, OLMo 2, Gemma 1–3, Phi-3, StarCoder2,
-/// Mixtral, Qwen2/3-MoE, DeepSeek-V2/V3, Llama 4), GPT-2, GPT-NeoX and BERT-style encoders; a
+/// Mixtral, Qwen2/3-MoE, DeepSeek-V2/V3, Llama 4, GPT-OSS), GPT-2, GPT-NeoX and BERT-style encoders; a
 /// multimodal config's text model (its "text_config"). Attention's own batched products (Q·Kᵀ, P·V) depend on the
 /// sequence length and are listed as not imported.
 public enum HuggingFaceConfig {

@@ -18,6 +18,8 @@ struct HuggingFaceDecoder {
         var shared: (intermediate: Int, gated: Bool)?
         /// Layers with experts; the others have the dense MLP.
         var layers: Int
+        /// The router and the experts add biases (GPT-OSS).
+        var biases = false
     }
 
     /// DeepSeek's multi-head latent attention: queries through a low-rank projection (or one
@@ -32,7 +34,7 @@ struct HuggingFaceDecoder {
     static let mostExperts = 1 << 20, mostLayers = 1 << 16
 
     static let families = ["llama", "mistral", "qwen2", "qwen3", "olmo2", "gemma", "gemma2", "gemma3_text", "phi3", "starcoder2",
-                           "mixtral", "qwen2_moe", "qwen3_moe", "deepseek_v2", "deepseek_v3", "llama4_text"]
+                           "mixtral", "qwen2_moe", "qwen3_moe", "deepseek_v2", "deepseek_v3", "llama4_text", "gpt_oss"]
 
     var type: String
     var hidden: Int, heads: Int, kvHeads: Int, headDim: Int, layers: Int, vocabulary: Int
@@ -55,7 +57,7 @@ struct HuggingFaceDecoder {
         layers = try fields.positiveInt("num_hidden_layers", context: context)
         vocabulary = try fields.positiveInt("vocab_size", context: context)
         // Qwen3 and the Gemmas declare head_dim with a default of their own, not hidden / heads.
-        let declaredHeadDim = ["qwen3": 128, "gemma": 256, "gemma2": 256, "gemma3_text": 256, "llama4_text": 128][type]
+        let declaredHeadDim = ["qwen3": 128, "gemma": 256, "gemma2": 256, "gemma3_text": 256, "llama4_text": 128, "gpt_oss": 64][type]
         headDim = try fields.optionalPositiveInt("head_dim") ?? declaredHeadDim ?? hidden / heads
         guard hidden % heads == 0 || fields.has("head_dim") || declaredHeadDim != nil || type.hasPrefix("deepseek") else {
             throw FileError(path: fields.path, message: "field \(fields.name("hidden_size")) (\(hidden)) is not a multiple of \(fields.name("num_attention_heads")) (\(heads))")
@@ -64,7 +66,8 @@ struct HuggingFaceDecoder {
             throw FileError(path: fields.path, message: "field \(fields.name("num_attention_heads")) (\(heads)) is not a multiple of \(fields.name("num_key_value_heads")) (\(kvHeads))")
         }
         activation = try fields.optionalString("hidden_activation") ?? fields.optionalString("hidden_act") ?? "silu"
-        let attentionBias = try fields.optionalBool("attention_bias") ?? false
+        // GPT-OSS's attention has biases unless told otherwise; the others' not.
+        let attentionBias = try fields.optionalBool("attention_bias") ?? (type == "gpt_oss")
         switch type {
         case "qwen2":
             // q, k and v always have biases; o none.
@@ -74,7 +77,7 @@ struct HuggingFaceDecoder {
         case "llama":
             (qkvBias, outBias) = (attentionBias, attentionBias)
             mlpBias = try fields.optionalBool("mlp_bias") ?? false
-        case "qwen3", "qwen3_moe", "olmo2", "gemma", "gemma2", "gemma3_text", "llama4_text", "deepseek_v2", "deepseek_v3":
+        case "qwen3", "qwen3_moe", "olmo2", "gemma", "gemma2", "gemma3_text", "llama4_text", "deepseek_v2", "deepseek_v3", "gpt_oss":
             (qkvBias, outBias) = (attentionBias, attentionBias)
         case "phi3":
             (fusedQKV, fusedGateUp) = (true, true)
@@ -97,6 +100,11 @@ struct HuggingFaceDecoder {
             experts = Experts(count: try fields.positiveInt("num_local_experts", context: context),
                               perToken: try fields.positiveInt("num_experts_per_tok", context: context),
                               intermediate: try fields.positiveInt("intermediate_size", context: context), shared: nil, layers: layers)
+        case "gpt_oss":
+            // Every layer routes; the router and each expert's gate_up and down add biases.
+            experts = Experts(count: try fields.positiveInt("num_local_experts", context: context),
+                              perToken: try fields.optionalPositiveInt("num_experts_per_tok") ?? fields.positiveInt("experts_per_token", context: context),
+                              intermediate: try fields.positiveInt("intermediate_size", context: context), shared: nil, layers: layers, biases: true)
         case "deepseek_v2", "deepseek_v3":
             // Layers from first_k_dense_replace on route, with n_shared_experts shared experts
             // of moe_intermediate_size each; the first ones have the dense MLP.
@@ -194,9 +202,9 @@ struct HuggingFaceDecoder {
                 let which = experts.layers == layers ? all : "layers (\(experts.layers) with experts)"
                 let route = Self.routing(tokens: t, experts: experts)
                 let expert = "\(which).mlp.experts (\(route.active) of \(experts.count), \(route.rows) row\(route.rows == 1 ? "" : "s") each)"
-                add("\(which).mlp.gate", n: experts.count, k: hidden, bias: false, count: experts.layers)
-                add("\(expert).gate_up_proj", n: 2 * experts.intermediate, k: hidden, bias: false, count: experts.layers * route.active, m: route.rows)
-                add("\(expert).down_proj", n: hidden, k: experts.intermediate, bias: false, count: experts.layers * route.active, m: route.rows)
+                add("\(which).mlp.gate", n: experts.count, k: hidden, bias: experts.biases, count: experts.layers)
+                add("\(expert).gate_up_proj", n: 2 * experts.intermediate, k: hidden, bias: experts.biases, count: experts.layers * route.active, m: route.rows)
+                add("\(expert).down_proj", n: hidden, k: experts.intermediate, bias: experts.biases, count: experts.layers * route.active, m: route.rows)
                 if let shared = experts.shared {
                     add("\(which).mlp.shared_expert.gate_proj", n: shared.intermediate, k: hidden, bias: false, count: experts.layers)
                     add("\(which).mlp.shared_expert.up_proj", n: shared.intermediate, k: hidden, bias: false, count: experts.layers)

@@ -187,6 +187,16 @@ struct HuggingFaceConfigTests {
         #expect(l4["layers.0-47.self_attn.q_proj (tokens=1)"] == "gemm m=1 n=5120 k=5120 x48")
         let tooMany = try write(#"{"model_type": "mixtral", "hidden_size": 64, "intermediate_size": 64, "num_attention_heads": 1, "num_hidden_layers": 1, "vocab_size": 1, "num_local_experts": 2, "num_experts_per_tok": 3}"#)
         #expect((#expect(throws: FileError.self) { try HuggingFaceConfig.load(path: tooMany, tokens: [1]) })?.message.contains("num_experts_per_tok") == true)
+        // GPT-OSS-20B: 4 of 32 experts in every layer; attention, router and experts with biases.
+        let oss = try HuggingFaceConfig.load(path: try write("""
+            {"model_type": "gpt_oss", "attention_bias": true, "experts_per_token": 4, "num_experts_per_tok": 4, "head_dim": 64,
+             "hidden_size": 2880, "intermediate_size": 2880, "num_attention_heads": 64, "num_hidden_layers": 24,
+             "num_key_value_heads": 8, "num_local_experts": 32, "vocab_size": 201088, "tie_word_embeddings": false}
+            """), tokens: [1])
+        #expect(oss.instances.map { "\($0.layer) x\($0.count)" } == [
+            "gemm m=1 n=4096 k=2880 bias x24", "gemm m=1 n=512 k=2880 bias x24", "gemm m=1 n=512 k=2880 bias x24",
+            "gemm m=1 n=2880 k=4096 bias x24", "gemm m=1 n=32 k=2880 bias x24", "gemm m=1 n=5760 k=2880 bias x96",
+            "gemm m=1 n=2880 k=2880 bias x96", "gemm m=1 n=201088 k=2880 x1"])
         // Absurd counts are refused, not multiplied into an overflow.
         let absurd = try write(#"{"model_type": "mixtral", "hidden_size": 64, "intermediate_size": 64, "num_attention_heads": 1, "num_hidden_layers": 1, "vocab_size": 1, "num_local_experts": 100000000000, "num_experts_per_tok": 99999999999}"#)
         #expect((#expect(throws: FileError.self) { try HuggingFaceConfig.load(path: absurd, tokens: [4_000_000_000_000]) })?.message.contains("beyond any model's") == true)

@@ -192,7 +192,6 @@ extension ONNXGraphCleanup {
         for node in nodes { for output in node.output where !output.isEmpty { producers[output] = node.opType } }
         var values: Set<String> = []
         var rewritten: [Onnx_NodeProto] = []
-        var added: [Onnx_TensorProto] = []
         var count = 0
         for node in nodes {
             let op = node.qualifiedOperator
@@ -208,7 +207,9 @@ extension ONNXGraphCleanup {
                 rewritten.append(Self.node("Identity", name: node.name, inputs: [input], outputs: [node.output[0]]))
             } else if let spec = Self.quantizedOperators[op] ?? (op == "com.microsoft.QLinearConcat" ? Self.concatSpec(node) : nil) {
                 guard let (float, initializers) = try floatNode(node, spec, values: values) else { return }
-                added += initializers
+                // Added now, so that the next node's names stay unique; unread ones (when the
+                // graph is left as it is) are not written back.
+                for proto in initializers { add(initializer: proto) }
                 let rectify = spec.outputZero.flatMap { node.input($0) } != nil && !Self.keepsSign.contains(spec.float)
                     && rangeStartsAtZero(zeroPoint: spec.outputZero.flatMap { node.input($0) })
                 if rectify {
@@ -230,9 +231,9 @@ extension ONNXGraphCleanup {
                 rewritten.append(node)
             }
         }
-        guard graphOutputs.isDisjoint(with: values.subtracting(rewritten.filter { $0.opType == "Identity" || $0.opType == "Relu" }.flatMap(\.output))) else { return }
+        // A graph output that is a quantized tensor gives out codes, not the values read here.
+        guard graphOutputs.isDisjoint(with: values) else { return }
         nodes = rewritten
-        for proto in added { add(initializer: proto) }
         report.quantizedOperatorsRead = count
     }
 
