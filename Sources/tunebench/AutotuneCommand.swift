@@ -101,8 +101,8 @@ struct AutotuneCommand: ParsableCommand {
     func run() throws {
         InterruptHandler.install()
         try runReportingErrors {
-            if !gpuOptions.gpu, gpuOptions.compileOnly || gpuOptions.arch != nil {
-                throw ValidationError("--compile-only and --arch apply to GPU autotunes: add --gpu")
+            if !gpuOptions.gpu, gpuOptions.compileOnly || gpuOptions.arch != nil || gpuOptions.device != 0 {
+                throw ValidationError("--compile-only, --arch and --device apply to GPU autotunes: add --gpu")
             }
             if gpuOptions.gpu, share != nil || threads != nil || calibration != nil {
                 throw ValidationError("--share, --threads and --calibration apply to CPU autotunes, not to --gpu")
