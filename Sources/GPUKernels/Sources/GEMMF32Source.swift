@@ -60,10 +60,11 @@ __device__ __forceinline__ void store_tile(float* tile, int stride, int tile_row
 #if STAGES >= 3
 // STAGES >= 3 (needs VEC == 4: K % 4 == 0): 16-byte cp.async copies straight into shared
 // memory, STAGES - 1 tiles in flight while one is multiplied, no register staging. The tiles
-// keep K contiguous (rows of BK + 4 floats: 16-byte aligned, and a row stride of 4 banks mod
-// 8 spreads eight consecutive rows over all bank groups); each thread reads 4 k-steps of a row
-// with one 16-byte load. A thread's W rows are interleaved (lane_n + j * LN), so the eight
-// lanes of a 16-byte load phase read eight consecutive rows, conflict-free.
+// keep K contiguous, rows of BK + 4 floats: 16-byte aligned, and (BK = 8, the only k tile the
+// space gives this loop) three 16-byte bank groups apart, so eight consecutive rows fall in
+// all eight groups. Each thread reads 4 k-steps of a row with one 16-byte load. A thread's W
+// rows are interleaved (lane_n + j * LN), so the eight lanes of a 16-byte load phase read
+// eight consecutive rows, conflict-free.
 #define SK (BK + 4)
 
 __device__ __forceinline__ unsigned shared_address(const void* pointer) {
