@@ -133,25 +133,34 @@ def float_equivalent(model):
     return clone
 
 
-def save(model, name, quantize):
+def quantize_fixture(model, name, quantize):
+    """Quantizes the float `model` into Tests/Fixtures/onnx/NAME.onnx; its path, its input shape
+    and the seeded input (uniform in [-1, 1), seed 7)."""
     shape = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
     with tempfile.TemporaryDirectory() as scratch:
         source = os.path.join(scratch, "float.onnx")
         onnx.save(model, source)
         path = os.path.join(FIXTURES, f"{name}.onnx")
         quantize(source, path, shape)
-    quantized = onnx.load(path)
-    x = np.random.default_rng(7).uniform(-1, 1, shape).astype(np.float32)
-    equivalent = float_equivalent(quantized)
-    # Without graph optimizations: onnxruntime would fuse DequantizeLinear -> MatMul back into a
-    # dynamically quantized MatMul, and quantize the activations again.
+    return path, np.random.default_rng(7).uniform(-1, 1, shape).astype(np.float32)
+
+
+def save_expected(path, name, float_model, x, what):
+    """onnxruntime's output of `float_model` on x, beside the input. Without graph optimizations:
+    onnxruntime would fuse DequantizeLinear -> MatMul back into a dynamically quantized MatMul,
+    and quantize the activations again."""
     options = onnxruntime.SessionOptions()
     options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
-    (y,) = onnxruntime.InferenceSession(equivalent.SerializeToString(), options, providers=["CPUExecutionProvider"]).run(None, {"x": x})
+    (y,) = onnxruntime.InferenceSession(float_model.SerializeToString(), options, providers=["CPUExecutionProvider"]).run(None, {"x": x})
     np.save(os.path.join(FIXTURES, f"{name}.input.npy"), x)
     np.save(os.path.join(FIXTURES, f"{name}.expected.npy"), y.astype(np.float32))
-    print(f"wrote {os.path.relpath(path, ROOT)} ({[n.op_type for n in quantized.graph.node]}) and its input and onnxruntime "
-          f"{onnxruntime.__version__} output of its float graph {list(y.shape)}")
+    print(f"wrote {os.path.relpath(path, ROOT)} ({[n.op_type for n in onnx.load(path).graph.node]}) and its input and onnxruntime "
+          f"{onnxruntime.__version__} output of {what} {list(y.shape)}")
+
+
+def save(model, name, quantize):
+    path, x = quantize_fixture(model, name, quantize)
+    save_expected(path, name, float_equivalent(onnx.load(path)), x, "its float graph")
 
 
 def static_qdq(activations, quant_format=QuantFormat.QDQ):
@@ -165,12 +174,7 @@ def save_operators(model, name, activations):
     """The QOperator format: the float model run with each weight the quantized model holds as
     NAME_quantized (with NAME_scale, NAME_zero_point) dequantized, per channel on the last axis
     of a MatMul weight. (A Conv's int32 bias has no scale of its own: use MLPs here.)"""
-    shape = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
-    with tempfile.TemporaryDirectory() as scratch:
-        source = os.path.join(scratch, "float.onnx")
-        onnx.save(model, source)
-        path = os.path.join(FIXTURES, f"{name}.onnx")
-        static_qdq(activations, QuantFormat.QOperator)(source, path, shape)
+    path, x = quantize_fixture(model, name, static_qdq(activations, QuantFormat.QOperator))
     quantized = {i.name: numpy_helper.to_array(i) for i in onnx.load(path).graph.initializer}
     dequantized = onnx.ModelProto()
     dequantized.CopyFrom(model)
@@ -181,25 +185,13 @@ def save_operators(model, name, activations):
         scale, zero = quantized[init.name + "_scale"], quantized[init.name + "_zero_point"]
         values = (codes.astype(np.float32) - zero.astype(np.float32)) * scale.astype(np.float32)
         dequantized.graph.initializer[index].CopyFrom(numpy_helper.from_array(values.astype(np.float32), init.name))
-    x = np.random.default_rng(7).uniform(-1, 1, shape).astype(np.float32)
-    options = onnxruntime.SessionOptions()
-    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
-    (y,) = onnxruntime.InferenceSession(dequantized.SerializeToString(), options, providers=["CPUExecutionProvider"]).run(None, {"x": x})
-    np.save(os.path.join(FIXTURES, f"{name}.input.npy"), x)
-    np.save(os.path.join(FIXTURES, f"{name}.expected.npy"), y.astype(np.float32))
-    print(f"wrote {os.path.relpath(path, ROOT)} ({[n.op_type for n in onnx.load(path).graph.node]}) and its input and onnxruntime "
-          f"{onnxruntime.__version__} output of the float model on its dequantized weights {list(y.shape)}")
+    save_expected(path, name, dequantized, x, "the float model on its dequantized weights")
 
 
 def save_operators_like(model, name, activations, twin):
     """The QOperator format of a model whose QDQ twin quantizes every weight alike: the same
     float graph, so the twin's expected output."""
-    shape = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
-    with tempfile.TemporaryDirectory() as scratch:
-        source = os.path.join(scratch, "float.onnx")
-        onnx.save(model, source)
-        path = os.path.join(FIXTURES, f"{name}.onnx")
-        static_qdq(activations, QuantFormat.QOperator)(source, path, shape)
+    path, _ = quantize_fixture(model, name, static_qdq(activations, QuantFormat.QOperator))
     print(f"wrote {os.path.relpath(path, ROOT)} ({[n.op_type for n in onnx.load(path).graph.node]}); expected: {twin}.expected.npy")
 
 

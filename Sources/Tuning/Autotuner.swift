@@ -183,6 +183,10 @@ public struct Autotuner {
     /// finished; fewer, and an autotune with a budget searches the layer again.
     public static let minimumTrials = 8
 
+    /// Whether a recorded best came from a finished search: `minimumTrials` measured trials, or
+    /// the whole space when it is smaller.
+    static func finishedSearch(measured: Int, space: Int) -> Bool { measured >= min(minimumTrials, space) }
+
     /// This profile's best configurations of this kernel-library version.
     func recordedBest() throws -> [BestRecord] {
         try tuner.database.best(profileID: tuner.profile.id, kernelLibraryVersion: KernelLibrary.version)
@@ -211,7 +215,7 @@ public struct Autotuner {
                 // is not a finished search: with a budget here, it is searched again, seeded by it.
                 measured = recordedTrials.filter { $0.status == .ok }.count
                 let space = (try? KernelCatalog.kernel(for: problem, limits: MachineSizes(profile: tuner.profile)).space.cardinality) ?? Self.minimumTrials
-                if budget != nil, stepBudget != nil, measured < min(Self.minimumTrials, space) {
+                if budget != nil, stepBudget != nil, !Self.finishedSearch(measured: measured, space: space) {
                     progress(.layerRetuned(index: step, of: plan.totalSteps, layer: entry.layer, precision: precision, trials: measured))
                     recorded = nil
                 }

@@ -35,7 +35,7 @@ public struct GPUAutotuner {
     }
 
     /// Trials a layer gets when its share of the time is spent: its default and two more.
-    static let minimumTrials = 3
+    static let trialsWhenOutOfTime = 3
 
     public let tuner: GPUTuner
     public let limits: GPULimits
@@ -145,7 +145,7 @@ public struct GPUAutotuner {
                     // A best from a search cut short (the layer's share of the time ran out) is
                     // searched again.
                     let measured = try tuner.database.trials(runID: best.runId).filter { $0.status == .ok }.count
-                    if measured >= min(Autotuner.minimumTrials, family.allConfigurations().count) {
+                    if Autotuner.finishedSearch(measured: measured, space: family.allConfigurations().count) {
                         progress(.layerReused(index: step, of: plan.totalSteps, layer: entry.layer, precision: precision, trials: measured, runID: best.runId))
                     } else {
                         progress(.layerRetuned(index: step, of: plan.totalSteps, layer: entry.layer, precision: precision, trials: measured))
@@ -161,7 +161,7 @@ public struct GPUAutotuner {
                     let started = Date()
                     let data = try inputs(entry.layer, precision, family)
                     let result = try tuner.tune(family, data: data, request: GPUTuneRequest(layer: key, strategy: request.strategy, budgetSeconds: stepBudget.seconds,
-                                                                                            minimumTrials: Self.minimumTrials), progress: trial)
+                                                                                            minimumTrials: Self.trialsWhenOutOfTime), progress: trial)
                     budget.stepTook(Date().timeIntervalSince(started), budget: stepBudget.seconds, layer: index)
                     if let stopped = result.stoppedBecause { throw TuneInterrupted(message: "\(key): \(stopped)") }
                     candidate.best = result.keptBest ?? result.best

@@ -79,25 +79,11 @@ public enum HuggingFaceConfig {
     static func gpt2(_ fields: JSONFields, tokens: [Int]) throws -> Workload {
         let context = " (model_type gpt2)"
         let hidden = try fields.positiveInt("n_embd", context: context)
-        let inner = try fields.optionalPositiveInt("n_inner") ?? 4 * hidden
-        let layers = try fields.positiveInt("n_layer", context: context)
-        let vocabulary = try fields.positiveInt("vocab_size", context: context)
-        let activation = (try fields.optionalString("activation_function")) ?? "gelu_new"
-        let fused = fusedActivation(activation)
-        var instances: [Workload.Instance] = []
-        for t in tokens {
-            let suffix = " (tokens=\(t))"
-            let all = "h.0-\(layers - 1)"
-            instances += [
-                .init(name: "\(all).attn.c_attn\(suffix)", layer: .gemm(m: t, n: 3 * hidden, k: hidden, epilogue: Epilogue(bias: true)), count: layers),
-                .init(name: "\(all).attn.c_proj\(suffix)", layer: .gemm(m: t, n: hidden, k: hidden, epilogue: Epilogue(bias: true)), count: layers),
-                .init(name: "\(all).mlp.c_fc\(suffix)", layer: .gemm(m: t, n: inner, k: hidden, epilogue: Epilogue(bias: true, activation: fused ?? .none)), count: layers),
-                .init(name: "\(all).mlp.c_proj\(suffix)", layer: .gemm(m: t, n: hidden, k: inner, epilogue: Epilogue(bias: true)), count: layers),
-                .init(name: "lm_head\(suffix)", layer: .gemm(m: t, n: vocabulary, k: hidden)),
-            ]
-        }
-        return Workload(name: "gpt2 n_embd=\(hidden) n_layer=\(layers)", source: fields.path, instances: instances,
-                        unsupported: fused != nil ? [] : ["mlp activation \(activation): not an activation the kernels fuse (relu, gelu in the tanh or erf form); runs after c_fc"])
+        return fusedAttention(
+            type: "gpt2", size: "n_embd=\(hidden) n_layer", hidden: hidden, inner: try fields.optionalPositiveInt("n_inner") ?? 4 * hidden,
+            layers: try fields.positiveInt("n_layer", context: context), vocabulary: try fields.positiveInt("vocab_size", context: context),
+            activation: try fields.optionalString("activation_function") ?? "gelu_new", attentionBias: true, tokens: tokens, source: fields.path,
+            names: (layer: "h", qkv: "attn.c_attn", out: "attn.c_proj", up: "mlp.c_fc", down: "mlp.c_proj", head: "lm_head"))
     }
 
     /// GPT-NeoX (Pythia): fused query_key_value and dense (biases with attention_bias, default
@@ -105,26 +91,38 @@ public enum HuggingFaceConfig {
     static func gptNeoX(_ fields: JSONFields, tokens: [Int]) throws -> Workload {
         let context = " (model_type gpt_neox)"
         let hidden = try fields.positiveInt("hidden_size", context: context)
-        let intermediate = try fields.positiveInt("intermediate_size", context: context)
-        let layers = try fields.positiveInt("num_hidden_layers", context: context)
-        let vocabulary = try fields.positiveInt("vocab_size", context: context)
-        let attentionBias = try fields.optionalBool("attention_bias") ?? true
-        let activation = (try fields.optionalString("hidden_act")) ?? "gelu"
+        return fusedAttention(
+            type: "gpt_neox", size: "hidden=\(hidden) layers", hidden: hidden, inner: try fields.positiveInt("intermediate_size", context: context),
+            layers: try fields.positiveInt("num_hidden_layers", context: context), vocabulary: try fields.positiveInt("vocab_size", context: context),
+            activation: try fields.optionalString("hidden_act") ?? "gelu", attentionBias: try fields.optionalBool("attention_bias") ?? true,
+            tokens: tokens, source: fields.path,
+            names: (layer: "layers", qkv: "attention.query_key_value", out: "attention.dense", up: "mlp.dense_h_to_4h",
+                    down: "mlp.dense_4h_to_h", head: "embed_out"))
+    }
+
+    /// The shape GPT-2 and GPT-NeoX share: a fused qkv projection (hidden → 3·hidden) and the
+    /// attention output (biases when `attentionBias`), an MLP up (+ its activation, fused where
+    /// the kernels have it) and down with biases, and the LM head. `size` names the model,
+    /// e.g. "n_embd=768 n_layer" (the layer count follows).
+    private static func fusedAttention(type: String, size: String, hidden: Int, inner: Int, layers: Int, vocabulary: Int, activation: String,
+                                       attentionBias: Bool, tokens: [Int], source: String,
+                                       names: (layer: String, qkv: String, out: String, up: String, down: String, head: String)) -> Workload {
         let fused = fusedActivation(activation)
         var instances: [Workload.Instance] = []
         for t in tokens {
             let suffix = " (tokens=\(t))"
-            let all = "layers.0-\(layers - 1)"
+            let all = "\(names.layer).0-\(layers - 1)"
             instances += [
-                .init(name: "\(all).attention.query_key_value\(suffix)", layer: .gemm(m: t, n: 3 * hidden, k: hidden, epilogue: Epilogue(bias: attentionBias)), count: layers),
-                .init(name: "\(all).attention.dense\(suffix)", layer: .gemm(m: t, n: hidden, k: hidden, epilogue: Epilogue(bias: attentionBias)), count: layers),
-                .init(name: "\(all).mlp.dense_h_to_4h\(suffix)", layer: .gemm(m: t, n: intermediate, k: hidden, epilogue: Epilogue(bias: true, activation: fused ?? .none)), count: layers),
-                .init(name: "\(all).mlp.dense_4h_to_h\(suffix)", layer: .gemm(m: t, n: hidden, k: intermediate, epilogue: Epilogue(bias: true)), count: layers),
-                .init(name: "embed_out\(suffix)", layer: .gemm(m: t, n: vocabulary, k: hidden)),
+                .init(name: "\(all).\(names.qkv)\(suffix)", layer: .gemm(m: t, n: 3 * hidden, k: hidden, epilogue: Epilogue(bias: attentionBias)), count: layers),
+                .init(name: "\(all).\(names.out)\(suffix)", layer: .gemm(m: t, n: hidden, k: hidden, epilogue: Epilogue(bias: attentionBias)), count: layers),
+                .init(name: "\(all).\(names.up)\(suffix)", layer: .gemm(m: t, n: inner, k: hidden, epilogue: Epilogue(bias: true, activation: fused ?? .none)), count: layers),
+                .init(name: "\(all).\(names.down)\(suffix)", layer: .gemm(m: t, n: hidden, k: inner, epilogue: Epilogue(bias: true)), count: layers),
+                .init(name: "\(names.head)\(suffix)", layer: .gemm(m: t, n: vocabulary, k: hidden)),
             ]
         }
-        return Workload(name: "gpt_neox hidden=\(hidden) layers=\(layers)", source: fields.path, instances: instances,
-                        unsupported: fused != nil ? [] : ["mlp activation \(activation): not an activation the kernels fuse (relu, gelu in the tanh or erf form); runs after dense_h_to_4h"])
+        let up = names.up.split(separator: ".").last.map(String.init) ?? names.up
+        return Workload(name: "\(type) \(size)=\(layers)", source: source, instances: instances,
+                        unsupported: fused != nil ? [] : ["mlp activation \(activation): not an activation the kernels fuse (relu, gelu in the tanh or erf form); runs after \(up)"])
     }
 
     /// The epilogue activation of a Hugging Face activation name (transformers' ACT2FN), nil

@@ -57,6 +57,32 @@ __device__ __forceinline__ void store_tile(float* tile, int stride, int tile_row
     }
 }
 
+// Column `j` of a thread's `in`-th thread tile within its warp tile: interleaved across the
+// lanes in the cp.async loop (the W rows it reads), contiguous in the register-staged one.
+__device__ __forceinline__ int thread_column(int in, int j, int lane_n) {
+#if STAGES >= 3
+    return in * LN * TN + j * LN + lane_n;
+#else
+    return in * LN * TN + lane_n * TN + j;
+#endif
+}
+
+// A thread's outputs into C (its first row and its warp tile's first column given), rows and
+// columns past M and N left out.
+__device__ __forceinline__ void store_outputs(float* __restrict__ C, const float (&acc)[WMITER * TM][WNITER * TN], int M, int N,
+                                              int row0, int col0, int lane_n) {
+    for (int im = 0; im < WMITER; ++im)
+        for (int i = 0; i < TM; ++i) {
+            const int row = row0 + im * LM * TM + i;
+            if (row >= M) continue;
+            for (int in = 0; in < WNITER; ++in)
+                for (int j = 0; j < TN; ++j) {
+                    const int col = col0 + thread_column(in, j, lane_n);
+                    if (col < N) C[(size_t)row * N + col] = acc[im * TM + i][in * TN + j];
+                }
+        }
+}
+
 #if STAGES >= 3
 // STAGES >= 3 (needs VEC == 4: K % 4 == 0): 16-byte cp.async copies straight into shared
 // memory, STAGES - 1 tiles in flight while one is multiplied, no register staging. The tiles
@@ -145,7 +171,7 @@ gemm_f32(const float* __restrict__ A, const float* __restrict__ W, float* __rest
             for (int in = 0; in < WNITER; ++in)
 #pragma unroll
                 for (int j = 0; j < TN; ++j)
-                    b[in * TN + j] = *(const float4*)&Ws[(warp_n * WN + in * LN * TN + j * LN + lane_n) * SK + kk];
+                    b[in * TN + j] = *(const float4*)&Ws[(warp_n * WN + thread_column(in, j, lane_n)) * SK + kk];
 #pragma unroll
             for (int i = 0; i < WMITER * TM; ++i)
 #pragma unroll
@@ -158,17 +184,7 @@ gemm_f32(const float* __restrict__ A, const float* __restrict__ W, float* __rest
         }
     }
     wait_copies<0>();
-
-    for (int im = 0; im < WMITER; ++im)
-        for (int i = 0; i < TM; ++i) {
-            const int row = m0 + warp_m * WM + im * LM * TM + lane_m * TM + i;
-            if (row >= M) continue;
-            for (int in = 0; in < WNITER; ++in)
-                for (int j = 0; j < TN; ++j) {
-                    const int col = n0 + warp_n * WN + in * LN * TN + j * LN + lane_n;
-                    if (col < N) C[(size_t)row * N + col] = acc[im * TM + i][in * TN + j];
-                }
-        }
+    store_outputs(C, acc, M, N, m0 + warp_m * WM + lane_m * TM, n0 + warp_n * WN, lane_n);
 }
 #else
 extern "C" __global__ void __launch_bounds__(THREADS)
@@ -234,17 +250,7 @@ gemm_f32(const float* __restrict__ A, const float* __restrict__ W, float* __rest
             __syncthreads();
         }
     }
-
-    for (int im = 0; im < WMITER; ++im)
-        for (int i = 0; i < TM; ++i) {
-            const int row = m0 + warp_m * WM + im * LM * TM + lane_m * TM + i;
-            if (row >= M) continue;
-            for (int in = 0; in < WNITER; ++in)
-                for (int j = 0; j < TN; ++j) {
-                    const int col = n0 + warp_n * WN + in * LN * TN + lane_n * TN + j;
-                    if (col < N) C[(size_t)row * N + col] = acc[im * TM + i][in * TN + j];
-                }
-        }
+    store_outputs(C, acc, M, N, m0 + warp_m * WM + lane_m * TM, n0 + warp_n * WN, lane_n);
 }
 #endif
 """#

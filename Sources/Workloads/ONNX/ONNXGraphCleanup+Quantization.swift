@@ -8,41 +8,11 @@ import ONNXProto
 ///   become float initializers); a `QuantizeLinear` → `DequantizeLinear` pair on an activation
 ///   is removed (its readers read the float value), or becomes a `Relu` when its range starts
 ///   at 0: onnxruntime's quantizer drops a ReLU before a QuantizeLinear whose range clips it.
+///   (`readQuantizedOperators` below does this, as for the QOperator format.)
 /// - Dynamic quantization: `DynamicQuantizeLinear` → `MatMulInteger` (constant int8 weights) →
 ///   `Cast` to float → `Mul` by the product of the two scales is read as one `MatMul` of the
 ///   float input and the dequantized weights.
 extension ONNXGraphCleanup {
-    mutating func removeFakeQuantization() {
-        // QuantizeLinear outputs: the float value each quantizes, and whether its range starts
-        // at 0 (zero point at the type's minimum): the quantizer folded a ReLU into it.
-        var producers: [String: String] = [:]
-        for node in nodes { for output in node.output where !output.isEmpty { producers[output] = node.opType } }
-        var quantized: [String: (input: String, rectifies: Bool)] = [:]
-        for node in nodes where Self.isOwnDomain(node) && node.opType == "QuantizeLinear" {
-            guard let input = node.input(0), let output = node.output.first else { continue }
-            // Only after an operator a ReLU could have followed: a model input, or the output of
-            // a pooling, reshaping or selection of values already rectified upstream, is left as is.
-            let rectifies = producers[input].map { !Self.keepsSign.contains($0) } == true && rangeStartsAtZero(zeroPoint: node.input(2))
-            quantized[output] = (input, rectifies)
-        }
-        guard !quantized.isEmpty else { return }
-        nodes = nodes.map { node in
-            guard Self.isOwnDomain(node), node.opType == "DequantizeLinear", let input = node.input(0), let source = quantized[input],
-                  let output = node.output.first else { return node }
-            // The pair's rounding goes; a ReLU folded into its range comes back. An Identity
-            // keeps a graph output's name (the pass-through removal takes the others away).
-            var replacement = Onnx_NodeProto()
-            replacement.opType = source.rectifies ? "Relu" : "Identity"
-            replacement.name = node.name
-            replacement.input = [source.input]
-            replacement.output = [output]
-            report.fakeQuantizationsRemoved += 1
-            if source.rectifies { report.fakeQuantizationsRectified += 1 }
-            return replacement
-        }
-        removeUnread { $0.opType == "QuantizeLinear" }
-    }
-
     /// Operators whose output is non-negative when their input is (or always is): a range
     /// starting at 0 after them says nothing of a dropped ReLU.
     static let keepsSign: Set<String> = [
@@ -152,7 +122,8 @@ extension ONNXGraphCleanup {
     }
 }
 
-/// The QOperator format (onnxruntime's `QuantFormat.QOperator`, and the ONNX model zoo's int8
+/// Quantized tensors read as the values they stand for: the QDQ format's activation pairs, and
+/// the QOperator format (onnxruntime's `QuantFormat.QOperator`, and the ONNX model zoo's int8
 /// CNNs): operators on quantized tensors (`QLinearConv`, `QLinearMatMul`, com.microsoft's
 /// `QLinearAdd`, `QLinearMul`, `QGemm`, `QLinearGlobalAveragePool`, `QLinearAveragePool`,
 /// `QLinearConcat`, `QLinearSigmoid`, `QLinearLeakyRelu`), read as their float operators on the
@@ -187,12 +158,15 @@ extension ONNXGraphCleanup {
     static let movesValues: Set<String> = ["MaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Slice", "Split", "Identity", "Gather"]
 
     mutating func readQuantizedOperators() throws {
-        guard nodes.contains(where: { Self.quantizedOperators[$0.qualifiedOperator] != nil || $0.qualifiedOperator == "com.microsoft.QLinearConcat" }) else { return }
+        guard nodes.contains(where: { ["QuantizeLinear", "com.microsoft.QLinearConcat"].contains($0.qualifiedOperator) || Self.quantizedOperators[$0.qualifiedOperator] != nil })
+        else { return }
         var producers: [String: String] = [:]
         for node in nodes { for output in node.output where !output.isEmpty { producers[output] = node.opType } }
         var values: Set<String> = []
         var rewritten: [Onnx_NodeProto] = []
-        var count = 0
+        // Counted for the report once the graph is rewritten: quantized operators, activation
+        // pairs, and the pairs read as a dropped Relu.
+        var count = 0, pairs = 0, relus = 0
         for node in nodes {
             let op = node.qualifiedOperator
             func passThrough(_ input: String, rectify: Bool) {
@@ -201,10 +175,15 @@ extension ONNXGraphCleanup {
             }
             if op == "QuantizeLinear", let input = node.input(0), !node.output.isEmpty {
                 // As the QDQ format's pairs: the value itself, or the Relu folded into its range.
+                // Only after an operator a ReLU could have followed: a model input, or a pooling,
+                // reshaping or selection of values already rectified upstream, is left as is.
                 let rectify = producers[input].map { !Self.keepsSign.contains($0) } == true && rangeStartsAtZero(zeroPoint: node.input(2))
                 passThrough(input, rectify: rectify)
+                if rectify { relus += 1 }
             } else if op == "DequantizeLinear", let input = node.input(0), values.contains(input), !node.output.isEmpty {
+                // An Identity keeps a graph output's name; the pass-through removal takes the others.
                 rewritten.append(Self.node("Identity", name: node.name, inputs: [input], outputs: [node.output[0]]))
+                pairs += 1
             } else if let spec = Self.quantizedOperators[op] ?? (op == "com.microsoft.QLinearConcat" ? Self.concatSpec(node) : nil) {
                 guard let (float, initializers) = try floatNode(node, spec, values: values) else { return }
                 // Added now, so that the next node's names stay unique; unread ones (when the
@@ -234,7 +213,7 @@ extension ONNXGraphCleanup {
         // A graph output that is a quantized tensor gives out codes, not the values read here.
         guard graphOutputs.isDisjoint(with: values) else { return }
         nodes = rewritten
-        report.quantizedOperatorsRead = count
+        (report.quantizedOperatorsRead, report.fakeQuantizationsRemoved, report.fakeQuantizationsRectified) = (count, pairs, relus)
     }
 
     /// QLinearConcat: output scale and zero point first, then a triple per input.

@@ -80,7 +80,6 @@ struct ONNXGraphCleanup {
         var cleanup = ONNXGraphCleanup(file: file)
         try cleanup.foldConstants()
         try cleanup.readQuantizedOperators()
-        cleanup.removeFakeQuantization()
         try cleanup.readDynamicQuantization()
         cleanup.removePassThroughs()
         cleanup.recognizePatterns()
