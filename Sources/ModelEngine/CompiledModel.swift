@@ -71,7 +71,7 @@ public final class CompiledModel {
         // Static shapes, and the values the shape arithmetic makes constant.
         var inference = try ONNXShapeInference(file: file, bindings: Dictionary(plan.dimensions.map { ($0.name, $0.size) }, uniquingKeysWith: { a, _ in a }))
         for (index, node) in graph.node.enumerated() {
-            if let gap = try inference.infer(node, index: index) { throw fail(index, "cannot be compiled: \(gap)") }
+            if let gap = try inference.infer(node, index: index) { throw fail(index, "cannot be compiled: \(gap.reason)") }
         }
         let shapes = inference.values
         let types = ONNXElementTypes.infer(file)

@@ -10,9 +10,12 @@ public enum ONNXElementTypes {
         "Div", "Pow", "MatMul", "Gemm", "Conv", "ConvTranspose", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Softmax",
         "LayerNormalization", "BatchNormalization", "Transpose", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Gather", "Concat", "Expand",
         "Slice", "Split", "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "Clip", "Max", "Min", "Sum", "Range", "Resize", "Upsample", "Pad",
-        "LRN", "LeakyRelu", "HardSigmoid", "HardSwish",
+        "LRN", "LeakyRelu", "HardSigmoid", "HardSwish", "Sin", "Cos", "Tan", "Atan", "Floor", "Ceil", "Round", "Sign", "Elu", "Selu", "Celu",
+        "Softplus", "Softsign", "Mish", "ThresholdedRelu", "Mod", "PRelu", "Mean", "LogSoftmax", "InstanceNormalization", "GroupNormalization",
+        "RMSNormalization", "ReduceProd", "ReduceL1", "ReduceL2", "ReduceSumSquare", "ReduceLogSum", "ReduceLogSumExp", "GatherElements",
+        "GatherND", "Tile", "Trilu", "CumSum", "DepthToSpace", "SpaceToDepth",
     ]
-    static let boolean: Set<String> = ["Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "Not", "And", "Or", "Xor"]
+    static let boolean: Set<String> = ["Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "Not", "And", "Or", "Xor", "IsNaN", "IsInf"]
 
     public static func infer(nodes: [Onnx_NodeProto], graphInputs: [Onnx_ValueInfoProto], initializerTypes: [String: Int32]) -> [String: Int32] {
         var types = initializerTypes
@@ -21,7 +24,8 @@ public enum ONNXElementTypes {
         for node in nodes where node.domain.isEmpty || node.domain == "ai.onnx" {
             let type: Int32? = switch node.opType {
             case "Cast": node.int("to").map(Int32.init)
-            case "Shape", "Size": int64
+            case "Shape", "Size", "ArgMax", "ArgMin": int64
+            case "CastLike": node.input(1).flatMap { types[$0] }
             case let op where boolean.contains(op): bool
             case "Where": node.input(1).flatMap { types[$0] }
             case "Constant": node.attribute("value")?.t.dataType ?? (node.attribute("value_int") != nil || node.attribute("value_ints") != nil ? int64 : 1)

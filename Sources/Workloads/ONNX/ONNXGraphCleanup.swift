@@ -60,12 +60,11 @@ struct ONNXGraphCleanup {
         }
     }
 
-    /// Operators evaluated when all their inputs are constant; results larger than this many
-    /// values are left to run (a folded constant is stored in memory with the model).
-    static let foldable: Set<String> = [
-        "Constant", "Identity", "Cast", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Concat", "Gather", "Shape",
-        "ConstantOfShape", "Add", "Sub", "Mul", "Div", "Sqrt", "Neg", "Pow", "Expand", "Slice", "Exp", "DequantizeLinear",
-    ]
+    /// Operators evaluated when all their inputs are constant: every one the reference operators
+    /// compute (exporters leave masks, position ids and target shapes as constant subgraphs of
+    /// Equal, Where, Range, CumSum …). Results larger than this many values are left to run (a
+    /// folded constant is stored in memory with the model).
+    static let foldable = ReferenceOperators.operators
     static let largestFolded = 1 << 26
 
     var nodes: [Onnx_NodeProto]

@@ -7,21 +7,24 @@ public enum ONNXOperatorShapes {
     static let sameShape: Set<String> = [
         "Relu", "Gelu", "Sigmoid", "Tanh", "Erf", "Sqrt", "Exp", "Log", "Neg", "Abs", "Reciprocal", "Softmax", "LogSoftmax",
         "LeakyRelu", "Elu", "Selu", "Celu", "HardSigmoid", "HardSwish", "Softplus", "Softsign", "Mish", "Clip", "Floor", "Ceil",
-        "Round", "Sign", "Sin", "Cos", "Not", "IsNaN", "IsInf", "BatchNormalization", "InstanceNormalization",
-        "LayerNormalization", "Dropout", "LRN", "LpNormalization", "MeanVarianceNormalization",
+        "Round", "Sign", "Sin", "Cos", "Tan", "Atan", "Not", "IsNaN", "IsInf", "ThresholdedRelu", "BatchNormalization", "InstanceNormalization",
+        "GroupNormalization", "RMSNormalization", "LayerNormalization", "Dropout", "LRN", "LpNormalization", "MeanVarianceNormalization",
+        "Trilu", "CumSum",
     ]
     static let broadcasting: Set<String> = [
         "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Mod", "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual",
         "And", "Or", "Xor", "Where", "Sum", "Mean", "PRelu",
     ]
-    static let reductions: Set<String> = ["ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL2", "ReduceSumSquare"]
+    static let reductions: Set<String> = [
+        "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2", "ReduceSumSquare", "ReduceLogSum", "ReduceLogSumExp",
+    ]
 
     /// Operators with a rule in `outputs` besides the three sets above.
-    static let others: Set<String> = [
+    static let others: Set<String> = Set([
         "Identity", "Cast", "CastLike", "MatMul", "Gemm", "Conv", "MaxPool", "AveragePool", "LpPool", "GlobalAveragePool",
         "GlobalMaxPool", "Flatten", "Reshape", "Transpose", "Unsqueeze", "Squeeze", "Concat", "Shape", "Size", "Gather", "Slice",
         "Split", "Expand", "ConstantOfShape", "Constant", "Resize", "Upsample", "ConvTranspose", "Range", "Pad", "DequantizeLinear",
-    ]
+    ]).union(rearranging)
 
     static func hasRule(_ node: Onnx_NodeProto) -> Bool {
         guard node.domain.isEmpty || node.domain == "ai.onnx" else { return false }
@@ -37,7 +40,9 @@ public enum ONNXOperatorShapes {
         let op = node.opType
         if sameShape.contains(op) {
             let x = try input(0)
-            return [x] + Array(repeating: op == "Dropout" ? x : nil, count: max(0, node.output.count - 1))
+            // Values pass through Dropout only; shape inference computes other operators' integers.
+            let output = op == "Dropout" ? x : ONNXValue(shape: x.shape)
+            return [output] + Array(repeating: op == "Dropout" ? x : nil, count: max(0, node.output.count - 1))
         }
         if broadcasting.contains(op) {
             let present = inputs.compactMap { $0 }
@@ -137,6 +142,8 @@ public enum ONNXOperatorShapes {
             return [ONNXValue(shape: try ONNXResize(node: node, inputs: inputs, opset: opset).outputShape)]
         case "ConvTranspose":
             return [ONNXValue(shape: try ONNXTransposedWindow(node: node, input: try input(0).shape, weight: try input(1).shape).outputShape)]
+        case let op where rearranging.contains(op):
+            return [try rearrangedShape(node, inputs: inputs)]
         case "Range":
             let (start, limit, delta) = (try input(0), try input(1), try input(2))
             if let a = start.ints?.first, let b = limit.ints?.first, let d = delta.ints?.first, d != 0 {

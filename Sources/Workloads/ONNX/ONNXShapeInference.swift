@@ -132,6 +132,13 @@ public struct ONNXShapeInference {
         case unsupportedOperator(String)
         /// An input's shape is unknown; the text names the input and the root cause.
         case unknownInput(String)
+
+        /// The text, for messages.
+        public var reason: String {
+            switch self {
+            case .unsupportedOperator(let text), .unknownInput(let text): text
+            }
+        }
     }
 
     /// Infers the outputs of `node`, the `index`-th of the graph. Returns nil when they are
@@ -162,11 +169,31 @@ public struct ONNXShapeInference {
         do { outputs = try ONNXOperatorShapes.outputs(of: node, inputs: inputs, opset: file.opset) } catch let error as ONNXShapeError {
             throw FileError(path: file.path, message: "node \"\(node.label(index: index))\" (\(node.opType)): \(error.message)")
         }
-        for (name, value) in zip(node.output, outputs ?? []) where !name.isEmpty {
+        for (name, value) in zip(node.output, Self.foldingIntegers(node, inputs: inputs, outputs: outputs ?? [], opset: file.opset)) where !name.isEmpty {
             if let value { try checkSize(value.shape, of: "output \"\(name)\" of node \"\(node.label(index: index))\" (\(node.opType))") }
             if let value { values[name] = value } else { unknown[name] = "optional output of \(node.opType) (node \"\(node.label(index: index))\"), whose shape is not inferred" }
         }
         return nil
+    }
+
+    /// The outputs with the integers the shape rules do not compute themselves (a target shape
+    /// through Equal and Where, Max, Mod, Neg, ReduceProd …), from the reference operators, when
+    /// every input's integers are known and small. Exporters write such arithmetic for dynamic
+    /// axes; once the axes are bound it is constant.
+    static func foldingIntegers(_ node: Onnx_NodeProto, inputs: [ONNXValue?], outputs: [ONNXValue?], opset: Int) -> [ONNXValue?] {
+        guard outputs.contains(where: { $0 != nil && $0!.ints == nil }), ReferenceOperators.operators.contains(node.opType),
+              inputs.contains(where: { $0 != nil }),
+              inputs.allSatisfy({ $0 == nil || $0!.ints != nil && $0!.count <= constantLimit }),
+              outputs.allSatisfy({ ($0?.count ?? 0) <= constantLimit }),
+              let results = try? ReferenceOperators.evaluate(node, inputs.map { $0.map { Tensor(shape: $0.shape, ints: $0.ints!) } }, opset: opset)
+        else { return outputs }
+        return outputs.enumerated().map { index, output in
+            guard var output, output.ints == nil, index < results.count, results[index].shape == output.shape else { return output }
+            let result = results[index]
+            // Integer operators whose reference computes floats (Neg, Max, Clip …): integral floats are integers.
+            output.ints = result.ints ?? (result.data.allSatisfy { $0.isFinite && $0 == $0.rounded() && abs($0) < 9e15 } ? result.data.map { Int64($0) } : nil)
+            return output
+        }
     }
 
     /// Every output's shape as the model declares it (value_info or graph outputs), when each

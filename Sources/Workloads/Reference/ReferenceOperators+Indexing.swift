@@ -1,10 +1,14 @@
+import Foundation
 import ONNXProto
 
 // Slice and Split on any values (a fused QKV projection cut into Q, K and V), reductions (the
 // means of a decomposed LayerNorm) and Range. Output shapes come from the import's shape rules,
 // so the two cannot disagree.
 extension ReferenceOperators {
-    static let indexingOperators: Set<String> = ["Slice", "Split", "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "Range"]
+    static let indexingOperators: Set<String> = [
+        "Slice", "Split", "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2", "ReduceSumSquare",
+        "ReduceLogSum", "ReduceLogSumExp", "Range",
+    ]
 
     static func indexing(_ node: Onnx_NodeProto, _ inputs: [Tensor?], opset: Int) throws -> [Tensor] {
         guard let x = inputs.first ?? nil else { throw Failure(message: "input 0 is missing") }
@@ -70,19 +74,47 @@ extension ReferenceOperators {
         let count = shape.reduce(1, *)
         // x's shape with the reduced axes as 1: the output with keepdims, whatever was asked.
         let keptShape = x.shape.indices.map { reduced.contains($0) ? 1 : x.shape[$0] }
-        var sums = [Double](repeating: op == "ReduceMax" ? -.infinity : op == "ReduceMin" ? .infinity : 0, count: count)
+        var sums = [Double](repeating: op == "ReduceMax" ? -.infinity : op == "ReduceMin" ? .infinity : op == "ReduceProd" ? 1 : 0, count: count)
         let targets = broadcastOffsets(keptShape, to: x.shape)
+        // LogSumExp shifts by each output's largest input, so exp cannot overflow.
+        let shifts = op == "ReduceLogSumExp" ? reduce(x, to: shape, reduced: reduced, op: "ReduceMax").data.map(Double.init) : nil
         for index in 0..<x.count {
             let target = targets[index]
             let value = Double(x.data[index])
             switch op {
             case "ReduceMax": sums[target] = max(sums[target], value)
             case "ReduceMin": sums[target] = min(sums[target], value)
+            case "ReduceProd": sums[target] *= value
+            case "ReduceL1": sums[target] += abs(value)
+            case "ReduceL2", "ReduceSumSquare": sums[target] += value * value
+            case "ReduceLogSumExp": sums[target] += exp(value - shifts![target])
             default: sums[target] += value
             }
         }
         let perOutput = Double(x.count) / Double(max(count, 1))
-        return Tensor(shape: shape, data: sums.map { Float(op == "ReduceMean" ? $0 / perOutput : $0) })
+        let results: [Double] = switch op {
+        case "ReduceMean": sums.map { $0 / perOutput }
+        case "ReduceL2": sums.map { $0.squareRoot() }
+        case "ReduceLogSum": sums.map { log($0) }
+        case "ReduceLogSumExp": zip(sums, shifts!).map { log($0) + $1 }
+        default: sums
+        }
+        var result = Tensor(shape: shape, data: results.map { Float($0) })
+        // Integer sums and products stay exact (a shape's element count).
+        if let ints = x.ints, ["ReduceSum", "ReduceProd", "ReduceMax", "ReduceMin"].contains(op) {
+            var exact = [Int64](repeating: op == "ReduceProd" ? 1 : op == "ReduceMax" ? .min : op == "ReduceMin" ? .max : 0, count: count)
+            for index in 0..<x.count {
+                let target = targets[index]
+                switch op {
+                case "ReduceProd": exact[target] = exact[target].multipliedReportingOverflow(by: ints[index]).partialValue
+                case "ReduceMax": exact[target] = max(exact[target], ints[index])
+                case "ReduceMin": exact[target] = min(exact[target], ints[index])
+                default: exact[target] = exact[target].addingReportingOverflow(ints[index]).partialValue
+                }
+            }
+            result.ints = exact
+        }
+        return result
     }
 
     static func range(start: Tensor, limit: Tensor, delta: Tensor) throws -> Tensor {

@@ -14,7 +14,7 @@ package enum ReferenceOperators {
         "MatMul", "Gemm", "Conv", "ConvTranspose", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Softmax",
         "LayerNormalization", "Transpose", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Shape", "Gather", "Concat", "Constant", "Expand",
         "ConstantOfShape", "LRN", "Clip", "Resize", "Upsample", "Pad", "DequantizeLinear",
-    ]).union(logicOperators).union(indexingOperators)
+    ]).union(logicOperators).union(indexingOperators).union(mathOperators).union(normalizationOperators).union(rearrangeOperators)
 
     package static func evaluate(_ node: Onnx_NodeProto, _ inputs: [Tensor?], opset: Int) throws -> [Tensor] {
         func input(_ index: Int) throws -> Tensor {
@@ -27,6 +27,9 @@ package enum ReferenceOperators {
         }
         if logicOperators.contains(node.opType) { return [try logic(node, inputs)] }
         if indexingOperators.contains(node.opType) { return try indexing(node, inputs, opset: opset) }
+        if mathOperators.contains(node.opType) { return [try math(node, inputs, opset: opset)] }
+        if normalizationOperators.contains(node.opType) { return [try normalization(node, inputs, opset: opset)] }
+        if rearrangeOperators.contains(node.opType) { return [try rearrange(node, inputs, opset: opset)] }
         switch node.opType {
         case "Identity", "Dropout": return [try input(0)]
         case "Cast": return [cast(try input(0), to: node.int("to"))]
@@ -446,9 +449,10 @@ package enum ReferenceOperators {
             }
             return [Tensor(shape: first.shape, data: floats)]
         case "ConstantOfShape":
-            let value = node.attribute("value")?.t
-            let fill = value.map { $0.floatData.first ?? decodeFloats($0.rawData).first ?? 0 } ?? 0
-            return [Tensor(shape: first.shape, data: Array(repeating: fill, count: first.count))]
+            // The value's own type: an int64 fill (exporters' shape arithmetic) stays an integer.
+            let value = node.attribute("value").flatMap { try? ONNXTensor($0.t, modelPath: "") }
+            if let fill = value?.ints?.first { return [Tensor(shape: first.shape, ints: Array(repeating: fill, count: first.count))] }
+            return [Tensor(shape: first.shape, data: Array(repeating: value?.floats?.first ?? 0, count: first.count))]
         case "Gather":
             guard let data = inputs[0], let indices = inputs[1] else { throw Failure(message: "inputs missing") }
             let axis = try normalize(node.int("axis") ?? 0, data.shape.count)
@@ -493,9 +497,5 @@ package enum ReferenceOperators {
             guard let ints = first.ints else { throw Failure(message: "\(node.opType) on float data is not in the runner") }
             return [Tensor(shape: first.shape, ints: ints)]
         }
-    }
-
-    static func decodeFloats(_ data: Data) -> [Float] {
-        data.withUnsafeBytes { bytes in (0..<data.count / 4).map { Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) } }
     }
 }

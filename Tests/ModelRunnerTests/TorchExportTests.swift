@@ -1,0 +1,88 @@
+import Foundation
+import Kernels
+import ModelEngine
+import Testing
+import TunebenchCore
+import TunebenchRuntime
+import ONNXProto
+@testable import Workloads
+
+@testable import ModelRunner
+
+/// Models as PyTorch's two exporters write them (scripts/generate-onnx-torch-exports.py), and
+/// the operators they and other exporters use beyond the common ones
+/// (scripts/generate-onnx-operators.py), against onnxruntime's outputs.
+@Suite("torch.onnx exports and the operators exporters use")
+struct TorchExportTests {
+    @Test("each operator computes onnxruntime's values: element-wise math, activations, normalizations, selection by position, reductions")
+    func operators() throws {
+        let plan = try ONNXImport.plan(path: ExportedGraphTests.fixture("operators.onnx"))
+        let inspection = try ONNXImport.inspect(path: ExportedGraphTests.fixture("operators.onnx"))
+        #expect(inspection.summary.withoutImplementation.isEmpty, "\(inspection.summary.withoutImplementation)")
+        #expect(inspection.summary.unsupported.isEmpty, "\(inspection.summary.unsupported)")
+        let input = try NPYFile.load(path: ExportedGraphTests.fixture("operators.input.npy"))
+        let expected = try NPZFile.load(path: ExportedGraphTests.fixture("operators.expected.npz"))
+        #expect(expected.count == 48)
+        let reference = try ModelExecutor(plan: plan, initializers: try ModelBinding.initializers(plan), steps: []).run(["x": input]).outputs
+        let compiled = try CompiledModel(plan: plan, initializers: try ModelBinding.initializers(plan), steps: []).run(["x": input]).outputs
+        for (index, wanted) in expected.enumerated() {
+            #expect(plan.file.graph.output[index].name == wanted.name)
+            for (path, output) in [("reference", reference[index]), ("compiled", compiled[index])] {
+                #expect(output.shape == wanted.tensor.shape, "\(wanted.name) \(path)")
+                let error = ExportedGraphTests.relativeError(output.data, wanted.tensor.data)
+                #expect(error < 2e-6, "\(wanted.name) \(path): \(error)")
+            }
+        }
+    }
+
+    @Test("shape arithmetic the rules do not fold (Equal, Where, Max, Neg, Mod …) is computed once the axes are bound")
+    func integerFolding() throws {
+        func node(_ op: String, _ inputs: [String]) -> Onnx_NodeProto {
+            var node = Onnx_NodeProto()
+            node.opType = op
+            node.input = inputs
+            node.output = ["y"]
+            return node
+        }
+        let shape = ONNXValue(shape: [3], ints: [2, -1, 7])
+        let ones = ONNXValue(shape: [3], ints: [1, 1, 1])
+        func folded(_ op: String, _ inputs: [ONNXValue]) throws -> [Int64]? {
+            let outputs = try ONNXOperatorShapes.outputs(of: node(op, inputs.indices.map { "i\($0)" }), inputs: inputs, opset: 17) ?? []
+            return ONNXShapeInference.foldingIntegers(node(op, inputs.indices.map { "i\($0)" }), inputs: inputs, outputs: outputs, opset: 17).first??.ints
+        }
+        // Expand's target as the TorchScript exporter writes it: Where(Equal(shape, -1), ones, shape).
+        let isMinusOne = try #require(try folded("Equal", [shape, ONNXValue(shape: [], ints: [-1])]))
+        #expect(isMinusOne == [0, 1, 0])
+        #expect(try folded("Where", [ONNXValue(shape: [3], ints: isMinusOne), ones, shape]) == [2, 1, 7])
+        #expect(try folded("Neg", [shape]) == [-2, 1, -7])
+        #expect(try folded("Max", [shape, ones]) == [2, 1, 7])
+        #expect(try folded("Mod", [shape, ONNXValue(shape: [], ints: [3])]) == [2, 2, 1])
+        #expect(try folded("ReduceProd", [shape]) == [-14])
+        // Floats are no shape arithmetic: nothing is folded.
+        #expect(try folded("Neg", [ONNXValue(shape: [3], floats: [1, 2, 3])]) == nil)
+    }
+
+    @Test("torch.onnx exports (dynamo and TorchScript) import whole and compute onnxruntime's outputs through the kernels", arguments: [
+        // Layers: each Gemm, MatMul and Conv (two attention MatMuls per block, the projections, the heads).
+        ("torch-bert-dynamo", [String: Int](), 16), ("torch-bert-legacy", ["batch": 2, "seq": 12], 16), ("torch-vit-legacy", [:], 18),
+        ("torch-llama-dynamo", ["seq": 12], 19), ("torch-gpt2-dynamo", [:], 13),
+    ])
+    func exports(model: String, dimensions: [String: Int], layers: Int) throws {
+        let path = ExportedGraphTests.fixture("\(model).onnx")
+        let inspection = try ONNXImport.inspect(path: path, dimensions: dimensions.mapValues { [$0] })
+        #expect(inspection.summary.withoutImplementation.isEmpty, "\(inspection.summary.withoutImplementation)")
+        #expect(inspection.summary.unsupported.isEmpty, "\(inspection.summary.unsupported)")
+        let plan = try ONNXImport.plan(path: path, dimensions: dimensions)
+        let inputs = try ModelInputs.load(path: ExportedGraphTests.fixture("\(model).inputs.npz"), plan: plan)
+        let expected = try #require(try NPZFile.load(path: ExportedGraphTests.fixture("\(model).expected.npz")).first?.tensor)
+        let reference = try ModelExecutor(plan: plan, initializers: try ModelBinding.initializers(plan), steps: []).run(inputs).outputs[0]
+        #expect(reference.shape == expected.shape)
+        #expect(ExportedGraphTests.relativeError(reference.data, expected.data) < 1e-5, "\(ExportedGraphTests.relativeError(reference.data, expected.data))")
+        // As `tunebench run` runs it: the compiled engine with every layer bound.
+        let runtime = try TuningRuntime(artifact: Models.empty, machine: Models.machine, warn: { _ in })
+        let report = try ModelRun(plan: plan, runtime: runtime, machine: Models.machine).run(inputs: inputs, passes: 1)
+        #expect(report.layers.count == layers)
+        #expect(report.layers.allSatisfy { $0.fallbackReason == nil })
+        #expect(report.tunedError < 1e-5)
+    }
+}
