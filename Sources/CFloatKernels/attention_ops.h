@@ -145,10 +145,12 @@ static void ckernel_attention_pack_head(float *kt, long skp, const float *k, lon
 /// v: its values: sk rows of dp floats (dv values, zeros up to dp, a multiple of 16).
 /// mask: the additive mask's row for query row 0, row i at mask + i·mask_row (0: one row for
 /// all), keys 1 apart; NULL for none.
+/// zero_empty_rows: a row whose every score is −∞ (all keys masked out) gives zeros, not NaN.
 /// scores: scratch of 4·skp floats; tile: scratch of 4·dp floats.
 /// out: row 0 of the output, row i at out + i·out_row, its dv values out_col apart.
 static inline void ckernel_attention_rows(const float *q, long q_row, long q_col, long rows, long d, const float *kt, long sk, long skp,
-                                          const float *v, long dv, long dp, const float *mask, long mask_row, float scale, float *scores, float *tile,
+                                          const float *v, long dv, long dp, const float *mask, long mask_row, float scale, int zero_empty_rows,
+                                          float *scores, float *tile,
                                           float *out, long out_row, long out_col) {
     for (long i = 0; i < rows; i += 4) {
         const long n = rows - i < 4 ? rows - i : 4;
@@ -167,6 +169,12 @@ static inline void ckernel_attention_rows(const float *q, long q_row, long q_col
         for (long r = 0; r < 4; r++) {
             const float top = ckernel_max16(largest[r]);
             float *row = scores + r * skp;
+            if (zero_empty_rows && top == -__builtin_inff()) {
+                // Zero weights: the row's output is 0 (its scores would give e^(−∞ + ∞) = NaN).
+                __builtin_memset(row, 0, (unsigned long)skp * sizeof(float));
+                inverse[r] = 0.0f;
+                continue;
+            }
             ckernel_float16 sum = 0.0f;
             for (long t = 0; t < skp; t += 16) {
                 ckernel_float16 x;

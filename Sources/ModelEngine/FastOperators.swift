@@ -79,6 +79,14 @@ enum FastOperators {
             guard size > 0, size % scale.count == 0, bias.map({ size % $0.count == 0 }) ?? true else { return nil }
             return layerNorm(x.pointer, out, rows: count / size, size: size, scale: scale, bias: bias, epsilon: node.float("epsilon") ?? 1e-5,
                              parallel: parallel)
+        case "Expand":
+            // Float data broadcast (grouped-query attention's keys and values repeated per head).
+            return expand(x, output, parallel: parallel)
+        case "RMSNormalization":
+            guard inputs.count > 1, let scale = inputs[1], let axis = try? ReferenceOperators.normalize(node.int("axis") ?? -1, x.shape.count) else { return nil }
+            let size = x.shape[axis...].reduce(1, *)
+            guard size > 0, size % scale.count == 0 else { return nil }
+            return rmsNorm(x.pointer, out, rows: count / size, size: size, scale: scale, epsilon: node.float("epsilon") ?? 1e-5, parallel: parallel)
         case "Transpose":
             let perm = node.ints("perm") ?? Array((0..<x.shape.count).reversed())
             guard perm.sorted() == Array(0..<x.shape.count) else { return nil }
@@ -153,7 +161,7 @@ enum FastOperators {
             let low = inputs.count > 1 ? inputs[1].map { $0.pointer[0] } ?? -.infinity : node.float("min") ?? -.infinity
             let high = inputs.count > 2 ? inputs[2].map { $0.pointer[0] } ?? .infinity : node.float("max") ?? .infinity
             return { min(max($0, low), high) }
-        default: return nil
+        default: return ReferenceOperators.elementwise(node)
         }
     }
 
@@ -260,6 +268,50 @@ enum FastOperators {
                 let inverse = 1 / (squares / Float(size) + epsilon).squareRoot()
                 for i in 0..<size {
                     destination[i] = (source[i] - mean) * inverse * gamma[i % gammaCount] + (beta.map { $0[i % betaCount] } ?? 0)
+                }
+            }
+        } }
+    }
+
+    /// Expand as block copies: the trailing axes where the input already has the output's sizes
+    /// are one contiguous block, copied from where the leading axes' broadcast puts it.
+    private static func expand(_ x: Operand, _ output: Operand, parallel: Parallel) -> Run? {
+        let rank = output.shape.count
+        guard x.shape.count <= rank else { return nil }
+        let padded = Array(repeating: 1, count: rank - x.shape.count) + x.shape
+        var kept = 0
+        while kept < rank, padded[rank - 1 - kept] == output.shape[rank - 1 - kept] { kept += 1 }
+        let block = output.shape.suffix(kept).reduce(1, *)
+        let sources = ReferenceOperators.broadcastOffsets(Array(padded.prefix(rank - kept)), to: Array(output.shape.prefix(rank - kept))).map { $0 * block }
+        let (source, out) = (x.pointer, output.pointer)
+        return {
+            parallel.run(sources.count, work: output.count) { range in
+                for o in range { (out + o * block).update(from: source + sources[o], count: block) }
+            }
+        }
+    }
+
+    /// x / √(mean(x²) + ε) · γ per row; the squares summed in 16 lanes.
+    private static func rmsNorm(_ x: UnsafeMutablePointer<Float>, _ out: UnsafeMutablePointer<Float>, rows: Int, size: Int, scale: Operand,
+                                epsilon: Float, parallel: Parallel) -> Run {
+        let (gamma, gammaCount) = (scale.pointer, scale.count)
+        return { parallel.run(rows, work: rows * size) { range in
+            for r in range {
+                let (source, destination) = (x + r * size, out + r * size)
+                var lanes = SIMD16<Float>()
+                var i = 0
+                while i + 16 <= size {
+                    let v = UnsafeRawPointer(source + i).loadUnaligned(as: SIMD16<Float>.self)
+                    lanes += v * v
+                    i += 16
+                }
+                var squares = lanes.sum()
+                while i < size { squares += source[i] * source[i]; i += 1 }
+                let inverse = 1 / (squares / Float(size) + epsilon).squareRoot()
+                if gammaCount == size {
+                    for j in 0..<size { destination[j] = source[j] * inverse * gamma[j] }
+                } else {
+                    for j in 0..<size { destination[j] = source[j] * inverse * gamma[j % gammaCount] }
                 }
             }
         } }

@@ -31,6 +31,8 @@ struct FusedAttention {
     var value: Strided
     var mask: Strided?
     var scale: Float
+    /// Rows whose every key is masked out (−∞) give zeros instead of NaN (the graph says so).
+    var zeroEmptyRows = false
     var output: Strided
     /// The context's batch axes, query rows, key rows, key width and value width.
     var batch: [Int]
@@ -59,6 +61,17 @@ struct FusedAttention {
         func scalar(_ name: String) -> Float? {
             guard let tensor = constants[name], tensor.count == 1, isFloat(name) else { return nil }
             return tensor.data[0]
+        }
+
+        /// `Where(IsNaN(p), 0, p)` when it is all that reads `p`: its nodes and output.
+        func nanGuard(of p: String) -> (nodes: [Int], output: String)? {
+            guard !graphOutputs.contains(p), let users = readers[p], users.count == 2,
+                  let isNaN = users.first(where: { graph.node[$0.node].opType == "IsNaN" && $0.position == 0 })?.node,
+                  let select = users.first(where: { graph.node[$0.node].opType == "Where" && $0.position == 2 })?.node,
+                  own(graph.node[isNaN]), own(graph.node[select]), onlyReader(graph.node[isNaN].output[0]) == select,
+                  graph.node[select].input.count == 3, graph.node[select].input[0] == graph.node[isNaN].output[0],
+                  scalar(graph.node[select].input[1]) == 0 else { return nil }
+            return ([isNaN, select], graph.node[select].output[0])
         }
 
         var found: [FusedAttention] = []
@@ -100,15 +113,39 @@ struct FusedAttention {
                 }
                 nodes.append(index)
             }
-            guard let scoresIndex, onlyReader(softmax.output[0]).map({ graph.node[$0].opType == "MatMul" && own(graph.node[$0]) }) == true,
-                  let contextIndex = onlyReader(softmax.output[0]), readers[softmax.output[0]]![0].position == 0 else { continue }
+            guard let scoresIndex else { continue }
+            // torch's scaled_dot_product_attention (the dynamo exporter) zeroes the rows a mask
+            // leaves empty: Where(IsNaN(P), 0, P) between the softmax and the context product.
+            var probabilities = softmax.output[0]
+            var zeroEmptyRows = false
+            if let guarded = nanGuard(of: probabilities) {
+                nodes += guarded.nodes
+                probabilities = guarded.output
+                zeroEmptyRows = true
+            }
+            guard let contextIndex = onlyReader(probabilities), graph.node[contextIndex].opType == "MatMul", own(graph.node[contextIndex]),
+                  readers[probabilities]![0].position == 0 else { continue }
             nodes.append(scoresIndex)
             nodes.append(contextIndex)
             let scores = graph.node[scoresIndex], context = graph.node[contextIndex]
-            guard scores.input.count == 2, context.input.count == 2, let q = shapes[scores.input[0]]?.shape, let kt = shapes[scores.input[1]]?.shape,
+            guard scores.input.count == 2, context.input.count == 2 else { continue }
+            // Scales on the operands (the dynamo exporter multiplies Q and Kᵀ each by √scale).
+            var scoreInputs = [scores.input[0], scores.input[1]]
+            for side in 0..<2 {
+                while onlyReader(scoreInputs[side]) != nil, let index = producer[scoreInputs[side]], own(graph.node[index]),
+                      graph.node[index].opType == "Mul", graph.node[index].input.count == 2 {
+                    let mul = graph.node[index]
+                    guard let (factor, other) = scalar(mul.input[1]).map({ ($0, mul.input[0]) }) ?? scalar(mul.input[0]).map({ ($0, mul.input[1]) }) else { break }
+                    scale *= factor
+                    scoreInputs[side] = other
+                    nodes.append(index)
+                }
+            }
+            guard let q = shapes[scoreInputs[0]]?.shape, let kt = shapes[scoreInputs[1]]?.shape,
                   let v = shapes[context.input[1]]?.shape, let out = shapes[context.output[0]]?.shape,
                   [q, kt, v].allSatisfy({ $0.count >= 2 && $0.count <= out.count }), out.count == scoresShape.count,
-                  [scores.input[0], scores.input[1], context.input[1]].allSatisfy(isFloat) else { continue }
+                  [scoreInputs[0], scoreInputs[1], context.input[1]].allSatisfy(isFloat), q == shapes[scores.input[0]]?.shape,
+                  kt == shapes[scores.input[1]]?.shape else { continue }
             let rank = out.count
             let (rows, width, keys, valueWidth) = (q[q.count - 2], q[q.count - 1], kt[kt.count - 1], v[v.count - 1])
             let batch = Array(out.prefix(rank - 2))
@@ -151,13 +188,13 @@ struct FusedAttention {
                 result.0.strides = aligned(result.0.strides, shape: shape, rank: rank)
                 return result
             }
-            var operands = [(scores.input[0], q), (scores.input[1], kt), (context.input[1], v)].map { strided($0.0, shape: $0.1, throughSplit: true) }
+            var operands = [(scoreInputs[0], q), (scoreInputs[1], kt), (context.input[1], v)].map { strided($0.0, shape: $0.1, throughSplit: true) }
             // A Split with a part outside Q, K and V runs anyway: read its outputs then. (Each part
             // read here has this pattern's Reshape as its only reader, so a count says it.)
             for (index, operand) in operands.enumerated() {
                 guard let split = operand.split else { continue }
                 if operands.filter({ $0.split == split }).count != graph.node[split].output.filter({ !$0.isEmpty }).count {
-                    operands[index] = strided([scores.input[0], scores.input[1], context.input[1]][index], shape: [q, kt, v][index], throughSplit: false)
+                    operands[index] = strided([scoreInputs[0], scoreInputs[1], context.input[1]][index], shape: [q, kt, v][index], throughSplit: false)
                 }
             }
             let query = operands[0].0, value = operands[2].0
@@ -183,6 +220,7 @@ struct FusedAttention {
             guard !epilogueNodes.contains(where: { source, fused in all.contains(source) ? !fused.isEmpty : !fused.isDisjoint(with: all) }) else { continue }
             let names = [scoresIndex, softmaxIndex, contextIndex].map { graph.node[$0].label(index: $0) }
             found.append(FusedAttention(nodes: all, anchor: contextIndex, query: query, key: key, value: value, mask: maskStrided, scale: scale,
+                                        zeroEmptyRows: zeroEmptyRows,
                                         output: output, batch: batch, rows: rows, keys: keys, width: width, valueWidth: valueWidth,
                                         description: names.joined(separator: " → ")))
         }
@@ -224,7 +262,7 @@ struct FusedAttention {
         let mOffsets = mask.map(offsets) ?? []
         let (qs, ks, vs, os) = (query.strides, key.strides, value.strides, output.strides)
         let maskRow = mask?.strides[rank - 2] ?? 0
-        let (rows, keys, width, valueWidth, scale) = (rows, keys, width, valueWidth, scale)
+        let (rows, keys, width, valueWidth, scale, zeroEmptyRows) = (rows, keys, width, valueWidth, scale, zeroEmptyRows ? 1 : 0)
         let keysPadded = (keys + 15) / 16 * 16, valuesPadded = (valueWidth + 15) / 16 * 16
         // Per thread: the head's keys transposed and values, padded with zeros (never written:
         // they stay zero), four rows of scores and of outputs.
@@ -258,7 +296,7 @@ struct FusedAttention {
                     let maskRows = mBase.map { $0 + mOffsets[head] + first * maskRow }
                     VectorLoops.current.attention_rows(
                         qBase + qOffsets[head] + first * qs[rank - 2], qs[rank - 2], qs[rank - 1], count, width, kt, keys, keysPadded, vp,
-                        valueWidth, valuesPadded, maskRows, maskRow, scale, scores, tile, oBase + oOffsets[head] + first * os[rank - 2],
+                        valueWidth, valuesPadded, maskRows, maskRow, scale, Int32(zeroEmptyRows), scores, tile, oBase + oOffsets[head] + first * os[rank - 2],
                         os[rank - 2], os[rank - 1]
                     )
                 }

@@ -228,7 +228,7 @@ struct VectorLoopsTests {
             // Attention: 5 query rows, d 8, 20 keys (padded to 32), 8 values (padded to 16).
             var scores = [Float](repeating: 0, count: 4 * 32), tile = [Float](repeating: 0, count: 4 * 16)
             var attended = [Float](repeating: 0, count: 5 * 8)
-            ops.attention_rows(data, 8, 1, 5, 8, Array(data[0..<(8 * 32)]), 20, 32, Array(data[1000..<(1000 + 20 * 16)]), 8, 16, nil, 0, 0.35,
+            ops.attention_rows(data, 8, 1, 5, 8, Array(data[0..<(8 * 32)]), 20, 32, Array(data[1000..<(1000 + 20 * 16)]), 8, 16, nil, 0, 0.35, 0,
                                &scores, &tile, &attended, 8, 1)
             results.append(attended)
             return results

@@ -14,7 +14,8 @@ import Workloads
 struct FusedAttentionTests {
     struct Variant: CustomTestStringConvertible, Sendable {
         var opset = 13
-        /// "div" (scores / 4.47), "mul-left" (0.25 · scores), "none".
+        /// "div" (scores / 4.47), "mul-left" (0.25 · scores), "operands" (Q · 0.5 and Kᵀ · 0.45
+        /// before the product, as torch's dynamo exporter writes it), "none".
         var scale = "div"
         /// "input" ([2, 1, 37, 29], per batch and row), "constant" ([29], -inf on some keys), "none".
         var mask = "input"
@@ -26,10 +27,14 @@ struct FusedAttentionTests {
         /// keys = rows); with `extraPart`, the Split has a fourth part read elsewhere.
         var packed = false
         var extraPart = false
+        /// Where(IsNaN(P), 0, P) after the softmax (torch's dynamo exporter); with an input mask,
+        /// one query row then has every key at -inf, and its output must be 0.
+        var nanGuard = false
         var threads = 1
         var testDescription: String {
             "opset \(opset), scale \(scale), mask \(mask), q \(queryTransposed ? "transposed" : "plain"), out \(outputTransposed ? "transposed" : "plain")"
                 + (scoresObserved ? ", scores observed" : "") + (packed ? ", packed QKV" + (extraPart ? " with a fourth part" : "") : "")
+                + (nanGuard ? ", NaN guard" : "")
                 + ", \(threads) thread(s)"
         }
     }
@@ -88,7 +93,12 @@ struct FusedAttentionTests {
             inputs.append(value("q", [b, h, s, d]))
         }
         nodes.append(node("Transpose", ["keys"], "kt", perm: [0, 2, 3, 1]))
-        nodes.append(node("MatMul", ["q", "kt"], "scores"))
+        if variant.scale == "operands" {
+            initializers += [constant("half", [0.5], dims: []), constant("part", [0.45], dims: [])]
+            nodes += [node("Mul", ["q", "half"], "q_scaled"), node("Mul", ["part", "kt"], "kt_scaled"), node("MatMul", ["q_scaled", "kt_scaled"], "scores")]
+        } else {
+            nodes.append(node("MatMul", ["q", "kt"], "scores"))
+        }
         var current = "scores"
         switch variant.scale {
         case "div":
@@ -117,7 +127,12 @@ struct FusedAttentionTests {
         default: break
         }
         nodes.append(node("Softmax", [current], "probs", axis: variant.opset < 13 ? 3 : -1))
-        nodes.append(node("MatMul", ["probs", "values"], "context"))
+        if variant.nanGuard {
+            initializers.append(constant("zero", [0], dims: []))
+            nodes += [node("IsNaN", ["probs"], "nan"), node("Where", ["nan", "zero", "probs"], "guarded"), node("MatMul", ["guarded", "values"], "context")]
+        } else {
+            nodes.append(node("MatMul", ["probs", "values"], "context"))
+        }
         var outputs = [value("context", [b, h, s, dv])]
         if variant.outputTransposed {
             nodes.append(node("Transpose", ["context"], "out", perm: [0, 2, 1, 3]))
@@ -150,6 +165,8 @@ struct FusedAttentionTests {
         Variant(scoresObserved: true),
         Variant(packed: true),
         Variant(mask: "none", packed: true, extraPart: true, threads: 2),
+        Variant(scale: "operands", nanGuard: true),
+        Variant(scale: "operands", mask: "none", packed: true, nanGuard: true, threads: 2),
     ])
     func matches(variant: Variant) throws {
         let path = try Self.model(variant)
@@ -175,7 +192,9 @@ struct FusedAttentionTests {
                     for i in 0..<s {
                         for j in 0..<k {
                             let index = (n * s + i) * k + j
-                            if i == 5 || (i + j + n) % 4 == 0 {
+                            if variant.nanGuard && i == 6 {
+                                mask[index] = -.infinity
+                            } else if i == 5 || (i + j + n) % 4 == 0 {
                                 mask[index] = -10_000
                             } else if (i * j) % 11 == 7 {
                                 mask[index] = -.infinity
@@ -187,6 +206,14 @@ struct FusedAttentionTests {
             }
             let expected = try reference.run(inputs).outputs
             let (a, c) = (try fused.run(inputs).outputs, try unfused.run(inputs).outputs)
+            if variant.nanGuard && variant.mask == "input" {
+                // Query row 6, every key masked: zeros in every head ([b, s, h, dv] after the Transpose).
+                let perRow = Self.heads * Self.valueWidth
+                for n in 0..<Self.batch {
+                    let start = (n * Self.rows + 6) * perRow
+                    #expect(a[0].data[start..<start + perRow].allSatisfy { $0 == 0 } && expected[0].data[start..<start + perRow].allSatisfy { $0 == 0 })
+                }
+            }
             #expect(a.map(\.shape) == expected.map(\.shape))
             #expect(a.allSatisfy { $0.data.allSatisfy(\.isFinite) })
             #expect(ModelExecutor.relativeError(a, against: expected) < 1e-5, "\(ModelExecutor.relativeError(a, against: expected))")

@@ -35,6 +35,17 @@ struct TorchExportTests {
         }
     }
 
+    @Test("RMSNorm written out by torch.onnx (Pow, ReduceMean, Add, Sqrt, Reciprocal, Mul, Mul γ) is read as RMSNormalization")
+    func rmsNorm() throws {
+        let file = try ONNXFile.load(path: ExportedGraphTests.fixture("torch-llama-dynamo.onnx"))
+        // Two per block and the final norm.
+        #expect(file.cleanup.rmsNormsRecognized == 5)
+        #expect(file.graph.node.filter { $0.opType == "RMSNormalization" }.count == 5)
+        #expect(!file.graph.node.contains { ["Pow", "Sqrt", "Reciprocal", "ReduceMean"].contains($0.opType) })
+        let raw = try ONNXFile.load(path: ExportedGraphTests.fixture("torch-llama-dynamo.onnx"), cleanUp: false)
+        #expect(raw.graph.node.filter { $0.opType == "Pow" }.count == 5)
+    }
+
     @Test("shape arithmetic the rules do not fold (Equal, Where, Max, Neg, Mod …) is computed once the axes are bound")
     func integerFolding() throws {
         func node(_ op: String, _ inputs: [String]) -> Onnx_NodeProto {
@@ -84,5 +95,13 @@ struct TorchExportTests {
         #expect(report.layers.count == layers)
         #expect(report.layers.allSatisfy { $0.fallbackReason == nil })
         #expect(report.tunedError < 1e-5)
+        // Both blocks' attentions run fused (the dynamo exporter's operand scales and NaN guard
+        // included); on the reference operators only the embedding lookup and integer mask or
+        // position arithmetic (values the arena does not hold).
+        let compiled = try CompiledModel(plan: plan, initializers: try ModelBinding.initializers(plan), steps: try CompiledModelTests.steps(plan))
+        #expect(compiled.fusedAttentions.count == 2, "\(compiled.fusedAttentions)")
+        #expect(Set(compiled.referenceNodes.keys).isSubset(of: ["Gather", "Cast", "And", "Reshape", "Flatten"]), "\(compiled.referenceNodes)")
+        let output = try compiled.run(inputs).outputs[0]
+        #expect(ExportedGraphTests.relativeError(output.data, expected.data) < 1e-5, "\(ExportedGraphTests.relativeError(output.data, expected.data))")
     }
 }

@@ -130,8 +130,8 @@ typedef struct {
                                 const float *v, long v_row, long v_col, long dv);
     /// Scaled dot-product attention for `rows` query rows of one head (attention_ops.h).
     void (*attention_rows)(const float *q, long q_row, long q_col, long rows, long d, const float *kt, long sk, long skp, const float *v,
-                           long dv, long dp, const float *mask, long mask_row, float scale, float *scores, float *tile, float *out,
-                           long out_row, long out_col);
+                           long dv, long dp, const float *mask, long mask_row, float scale, int zero_empty_rows, float *scores, float *tile,
+                           float *out, long out_row, long out_col);
 } ckf_vector_ops;
 
 /// The loops of `variant` (CKF_*), or NULL where this build has no such variant or this CPU

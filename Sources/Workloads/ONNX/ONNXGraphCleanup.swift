@@ -22,6 +22,7 @@ struct ONNXGraphCleanup {
         var channelOpsFolded = 0
         var gelusRecognized = 0
         var layerNormsRecognized = 0
+        var rmsNormsRecognized = 0
         var padsFolded = 0
         var fakeQuantizationsRemoved = 0
         /// Of those, the ones read as the Relu the quantizer had dropped.
@@ -31,7 +32,7 @@ struct ONNXGraphCleanup {
 
         var isEmpty: Bool {
             foldedConstants == 0 && removed.isEmpty && sumsAsAdd == 0 && batchNormsFolded == 0 && channelOpsFolded == 0 && gelusRecognized == 0
-                && layerNormsRecognized == 0 && padsFolded == 0 && fakeQuantizationsRemoved == 0 && dynamicQuantizationsRead == 0
+                && layerNormsRecognized == 0 && rmsNormsRecognized == 0 && padsFolded == 0 && fakeQuantizationsRemoved == 0 && dynamicQuantizationsRead == 0
                 && quantizedOperatorsRead == 0
         }
 
@@ -56,6 +57,7 @@ struct ONNXGraphCleanup {
                 parts.append("\(dynamicQuantizationsRead) dynamically quantized MatMulInteger read as MatMul on its dequantized weights")
             }
             if layerNormsRecognized > 0 { parts.append("\(layerNormsRecognized) LayerNorm written out as ReduceMean/Sub/Pow/Sqrt/Div read as LayerNormalization") }
+            if rmsNormsRecognized > 0 { parts.append("\(rmsNormsRecognized) RMSNorm written out as Pow/ReduceMean/Sqrt/Reciprocal/Mul read as RMSNormalization") }
             return "graph clean-up: " + parts.joined(separator: ", ")
         }
     }
@@ -175,6 +177,7 @@ struct ONNXGraphCleanup {
         for (name, tensor) in patterns.newInitializers { add(initializer: Self.proto(name: name, tensor)) }
         report.gelusRecognized = patterns.gelus
         report.layerNormsRecognized = patterns.layerNorms
+        report.rmsNormsRecognized = patterns.rmsNorms
         if patterns.reshapes > 0 { report.removed["Reshape of a reshape", default: 0] += patterns.reshapes }
         report.padsFolded = patterns.padsFolded
     }

@@ -6,6 +6,9 @@ import ONNXProto
 ///   20), becomes `Gelu`;
 /// - LayerNorm written as `ReduceMean`, `Sub`, `Pow`, `ReduceMean`, `Add ε`, `Sqrt`, `Div`
 ///   (then `Mul γ`, `Add β`), over the last axis, becomes `LayerNormalization`;
+/// - RMSNorm written as `Pow 2`, `ReduceMean`, `Add ε`, `Sqrt`, then `Reciprocal` and `Mul`
+///   or `Div` (then `Mul γ`), over the last axis (the Llama family through torch.onnx),
+///   becomes `RMSNormalization`;
 /// - a `Reshape` of a value only a `Reshape`, `Flatten`, `Squeeze` or `Unsqueeze` made reads
 ///   that one's input instead (the first reshape is a no-op);
 /// - a zero constant `Pad` of the spatial axes that only a `Conv` reads becomes the Conv's pads
@@ -19,6 +22,7 @@ struct ONNXGraphPatterns {
     let graphOutputs: Set<String>
     private(set) var gelus = 0
     private(set) var layerNorms = 0
+    private(set) var rmsNorms = 0
     private(set) var reshapes = 0
     private(set) var padsFolded = 0
     /// The model's opset (Pad's pads are an attribute before 11).
@@ -43,7 +47,7 @@ struct ONNXGraphPatterns {
         for (index, node) in nodes.enumerated() where Self.isOwn(node) && !removed.contains(index) {
             let match: (nodes: [Int], replacement: Onnx_NodeProto)? = switch node.opType {
             case "Erf": matchGelu(erf: index)
-            case "ReduceMean": matchLayerNorm(mean: index)
+            case "ReduceMean": matchLayerNorm(mean: index) ?? matchRMSNorm(mean: index)
             default: nil
             }
             guard let match, match.nodes.allSatisfy({ !removed.contains($0) }) else { continue }
@@ -51,7 +55,11 @@ struct ONNXGraphPatterns {
             removed.formUnion(match.nodes)
             removed.remove(last)
             replaced[last] = match.replacement
-            if match.replacement.opType == "Gelu" { gelus += 1 } else { layerNorms += 1 }
+            switch match.replacement.opType {
+            case "Gelu": gelus += 1
+            case "RMSNormalization": rmsNorms += 1
+            default: layerNorms += 1
+            }
         }
         nodes = nodes.indices.filter { !removed.contains($0) }.map { replaced[$0] ?? nodes[$0] }
         index()
@@ -176,6 +184,66 @@ struct ONNXGraphPatterns {
         node.opType = "LayerNormalization"
         node.name = nodes[matched.max()!].name.isEmpty ? "layernorm(\(x))" : nodes[matched.max()!].name
         node.input = [x, scale!] + (bias.map { [$0] } ?? [])
+        node.output = [output]
+        var axis = Onnx_AttributeProto()
+        axis.name = "axis"
+        axis.type = .int
+        axis.i = -1
+        var eps = Onnx_AttributeProto()
+        eps.name = "epsilon"
+        eps.type = .float
+        eps.f = epsilon[0]
+        node.attribute = [axis, eps]
+        return (matched, node)
+    }
+
+    // MARK: - RMSNorm
+
+    /// x / √(mean(x²) + ε) · γ, from the mean of the squares.
+    private mutating func matchRMSNorm(mean: Int) -> (nodes: [Int], replacement: Onnx_NodeProto)? {
+        let meanNode = nodes[mean]
+        guard isLastAxisMean(meanNode), let squared = meanNode.input.first, let square = producer[squared], Self.isOwn(nodes[square]),
+              onlyReader(of: squared, ["ReduceMean"]) == mean else { return nil }
+        let squareNode = nodes[square]
+        let x: String
+        if squareNode.opType == "Pow", squareNode.input.count == 2, isScalar(squareNode.input[1], 2) {
+            x = squareNode.input[0]
+        } else if squareNode.opType == "Mul", squareNode.input.count == 2, squareNode.input[0] == squareNode.input[1] {
+            x = squareNode.input[0]
+        } else {
+            return nil
+        }
+        guard let meanOut = meanNode.output.first, let plus = onlyReader(of: meanOut, ["Add"]),
+              let epsilonName = other(nodes[plus], than: meanOut), let epsilon = constant(epsilonName), epsilon.count == 1,
+              let root = onlyReader(of: nodes[plus].output[0], ["Sqrt"]) else { return nil }
+        let rootOut = nodes[root].output[0]
+        var matched = [square, mean, plus, root]
+        var output: String
+        // x / √…, or x · (1 / √…) with the inverse as Reciprocal or Div(1, ·).
+        if let divide = onlyReader(of: rootOut, ["Div"]), nodes[divide].input == [x, rootOut] {
+            matched.append(divide)
+            output = nodes[divide].output[0]
+        } else if let inverse = onlyReader(of: rootOut, ["Reciprocal", "Div"]),
+                  nodes[inverse].opType == "Reciprocal" || nodes[inverse].input.count == 2 && isScalar(nodes[inverse].input[0], 1) && nodes[inverse].input[1] == rootOut,
+                  let inverseOut = nodes[inverse].output.first, let times = onlyReader(of: inverseOut, ["Mul"]), other(nodes[times], than: inverseOut) == x {
+            matched += [inverse, times]
+            output = nodes[times].output[0]
+        } else {
+            return nil
+        }
+        var scale: String
+        if let times = onlyReader(of: output, ["Mul"]), let gamma = other(nodes[times], than: output), constant(gamma) != nil {
+            matched.append(times)
+            scale = gamma
+            output = nodes[times].output[0]
+        } else {
+            scale = "rmsnorm.unit_scale"
+            newInitializers[scale] = Tensor(shape: [1], data: [1])
+        }
+        var node = Onnx_NodeProto()
+        node.opType = "RMSNormalization"
+        node.name = nodes[matched.max()!].name.isEmpty ? "rmsnorm(\(x))" : nodes[matched.max()!].name
+        node.input = [x, scale]
         node.output = [output]
         var axis = Onnx_AttributeProto()
         axis.name = "axis"

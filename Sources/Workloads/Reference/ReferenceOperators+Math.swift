@@ -13,41 +13,17 @@ extension ReferenceOperators {
 
     static func math(_ node: Onnx_NodeProto, _ inputs: [Tensor?], opset: Int) throws -> Tensor {
         guard let x = inputs.first ?? nil else { throw Failure(message: "input 0 is missing") }
-        func unary(_ f: (Float) -> Float) -> Tensor {
-            var result = Tensor(shape: x.shape, data: x.data.map(f))
-            // Integer operands stay integers where the function keeps them integral.
-            if let ints = x.ints, ["Sign", "Floor", "Ceil", "Round"].contains(node.opType) { result.ints = ints.map { Int64(f(Float($0))) } }
-            return result
-        }
         switch node.opType {
         case "IsNaN":
             return Tensor(shape: x.shape, ints: x.data.map { $0.isNaN ? 1 : 0 })
         case "IsInf":
             let (negative, positive) = (node.int("detect_negative") ?? 1 == 1, node.int("detect_positive") ?? 1 == 1)
             return Tensor(shape: x.shape, ints: x.data.map { $0.isInfinite && ($0 < 0 ? negative : positive) ? 1 : 0 })
-        case "Sin": return unary { sin($0) }
-        case "Cos": return unary { cos($0) }
-        case "Tan": return unary { tan($0) }
-        case "Atan": return unary { atan($0) }
-        case "Floor": return unary { $0.rounded(.down) }
-        case "Ceil": return unary { $0.rounded(.up) }
-        case "Round": return unary { $0.rounded(.toNearestOrEven) }
-        case "Sign": return unary { $0 > 0 ? 1 : $0 < 0 ? -1 : 0 }
-        case "Elu":
-            let alpha = node.float("alpha") ?? 1
-            return unary { $0 < 0 ? alpha * (exp($0) - 1) : $0 }
-        case "Selu":
-            let alpha = node.float("alpha") ?? 1.673_263_2, gamma = node.float("gamma") ?? 1.050_701
-            return unary { gamma * ($0 <= 0 ? alpha * (exp($0) - 1) : $0) }
-        case "Celu":
-            let alpha = node.float("alpha") ?? 1
-            return unary { max(0, $0) + min(0, alpha * (exp($0 / alpha) - 1)) }
-        case "Softplus": return unary { softplus($0) }
-        case "Softsign": return unary { $0 / (1 + abs($0)) }
-        case "Mish": return unary { $0 * tanh(softplus($0)) }
-        case "ThresholdedRelu":
-            let alpha = node.float("alpha") ?? 1
-            return unary { $0 > alpha ? $0 : 0 }
+        case let op where elementwise(node) != nil:
+            var result = Tensor(shape: x.shape, data: x.data.map(elementwise(node)!))
+            // Integer operands stay integers where the function keeps them integral.
+            if x.ints != nil, ["Sign", "Floor", "Ceil", "Round"].contains(op) { result.ints = result.data.map { Int64($0) } }
+            return result
         case "Mod":
             let divisor = try operand(inputs, 1)
             return try modulo(x, divisor, fmod: node.int("fmod") ?? 0 == 1)
@@ -75,6 +51,37 @@ extension ReferenceOperators {
             return Tensor(shape: [], ints: [Int64(x.count)])
         default:
             throw Failure(message: "operator \(node.opType) is not an element-wise operator")
+        }
+    }
+
+    /// The element-wise function of a one-input operator here with its attributes read, for the
+    /// reference path and the compiled model alike; nil for other operators.
+    package static func elementwise(_ node: Onnx_NodeProto) -> ((Float) -> Float)? {
+        switch node.opType {
+        case "Sin": return { sin($0) }
+        case "Cos": return { cos($0) }
+        case "Tan": return { tan($0) }
+        case "Atan": return { atan($0) }
+        case "Floor": return { $0.rounded(.down) }
+        case "Ceil": return { $0.rounded(.up) }
+        case "Round": return { $0.rounded(.toNearestOrEven) }
+        case "Sign": return { $0 > 0 ? 1 : $0 < 0 ? -1 : 0 }
+        case "Elu":
+            let alpha = node.float("alpha") ?? 1
+            return { $0 < 0 ? alpha * (exp($0) - 1) : $0 }
+        case "Selu":
+            let alpha = node.float("alpha") ?? 1.673_263_2, gamma = node.float("gamma") ?? 1.050_701
+            return { gamma * ($0 <= 0 ? alpha * (exp($0) - 1) : $0) }
+        case "Celu":
+            let alpha = node.float("alpha") ?? 1
+            return { max(0, $0) + min(0, alpha * (exp($0 / alpha) - 1)) }
+        case "Softplus": return { softplus($0) }
+        case "Softsign": return { $0 / (1 + abs($0)) }
+        case "Mish": return { $0 * tanh(softplus($0)) }
+        case "ThresholdedRelu":
+            let alpha = node.float("alpha") ?? 1
+            return { $0 > alpha ? $0 : 0 }
+        default: return nil
         }
     }
 
