@@ -87,6 +87,37 @@ extension CompiledModel {
         return (to, { for r in 0..<rows { for c in 0..<columns { to[c * rows + r] = from[r * columns + c] } } })
     }
 
+    /// Gather of float rows (an embedding lookup) by ids read where they live: a boxed integer
+    /// value (token ids), the arena or a constant. Each id's block is one copy.
+    static func gather(_ node: Onnx_NodeProto, _ table: Operand, ids: Slot, count: Int, _ out: Operand, base: UnsafeMutablePointer<Float>,
+                       boxes: BoxStore, fail: @escaping (String) -> FileError) -> (() throws -> Void)? {
+        guard let axis = try? ReferenceOperators.normalize(node.int("axis") ?? 0, table.shape.count) else { return nil }
+        let (outer, size, inner) = (table.shape[..<axis].reduce(1, *), table.shape[axis], table.shape[(axis + 1)...].reduce(1, *))
+        guard out.count == outer * count * inner else { return nil }
+        let (source, destination) = (table.pointer, out.pointer)
+        func copy(_ id: (Int) -> Int) throws {
+            for o in 0..<outer {
+                for position in 0..<count {
+                    var pick = id(position)
+                    if pick < 0 { pick += size }
+                    guard (0..<size).contains(pick) else { throw fail("index \(id(position)) is out of range for an axis of size \(size)") }
+                    (destination + (o * count + position) * inner).update(from: source + (o * size + pick) * inner, count: inner)
+                }
+            }
+        }
+        // A float that is no index (NaN, huge) becomes one out of range, refused above.
+        func integer(_ x: Float) -> Int { x.isFinite && abs(x) < 1e18 ? Int(x) : Int.min / 2 }
+        switch ids {
+        case .boxed(let index):
+            return {
+                guard let value = boxes.values[index], value.count == count else { throw fail("its indices were not computed") }
+                if let ints = value.ints { try copy { Int(clamping: ints[$0]) } } else { try copy { integer(value.data[$0]) } }
+            }
+        case .arena(let offset, _): return { try copy { integer(base[offset + $0]) } }
+        case .constant(_, let buffer): return { try copy { integer(buffer.pointer[$0]) } }
+        }
+    }
+
     /// Where(condition, x, y) with the broadcasting worked out once; the condition read where it
     /// lives (the arena, a constant, or a boxed integer value: a mask).
     static func select(_ condition: Slot, _ conditionShape: [Int], _ x: Operand, _ y: Operand, _ out: Operand, base: UnsafeMutablePointer<Float>,

@@ -145,7 +145,9 @@ public final class CompiledModel {
             // Where picks floats by a mask: its condition may be an integer value (boxed).
             let maskSelect = own && node.opType == "Where" && floatOutputs && node.input.count == 3
                 && node.input.dropFirst().allSatisfy { !boxed.contains(root($0)) }
-            if own, floatOutputs, inputsInArena || maskSelect, outputs.count == 1 || node.opType == "Split" {
+            // Gather picks rows of floats (an embedding table) by integer ids, boxed too.
+            let lookup = own && node.opType == "Gather" && floatOutputs && node.input.count == 2 && !boxed.contains(root(node.input[0]))
+            if own, floatOutputs, inputsInArena || maskSelect || lookup, outputs.count == 1 || node.opType == "Split" {
                 order.append((index, .fast(node)))
             } else {
                 order.append((index, .reference(node)))
@@ -246,6 +248,13 @@ public final class CompiledModel {
                 let ins = proto.input.map { $0.isEmpty ? nil : operand($0) }
                 if proto.opType == "Where", let out = operand(proto.output[0]), let x = ins[1], let y = ins[2],
                    let condition = shapes[expandedMasks[proto.input[0]] ?? proto.input[0]]?.shape, let run = Self.select(slot(proto.input[0]), condition, x, y, out, base: base, boxes: boxes) {
+                    steps.append(run)
+                    kinds.append(proto.opType)
+                    continue
+                }
+                if proto.opType == "Gather", let out = operand(proto.output[0]), let table = ins[0], let indices = shapes[proto.input[1]]?.shape,
+                   let run = Self.gather(proto, table, ids: slot(proto.input[1]), count: indices.reduce(1, *), out, base: base, boxes: boxes,
+                                         fail: { fail(entry.node, $0) }) {
                     steps.append(run)
                     kinds.append(proto.opType)
                     continue

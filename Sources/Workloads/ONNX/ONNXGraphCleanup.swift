@@ -64,9 +64,10 @@ struct ONNXGraphCleanup {
 
     /// Operators evaluated when all their inputs are constant: every one the reference operators
     /// compute (exporters leave masks, position ids and target shapes as constant subgraphs of
-    /// Equal, Where, Range, CumSum …). Results larger than this many values are left to run (a
-    /// folded constant is stored in memory with the model).
-    static let foldable = ReferenceOperators.operators
+    /// Equal, Where, Range, CumSum …) but the products, whose cost grows with more than their
+    /// output. Results larger than this many values are left to run (a folded constant is stored
+    /// in memory with the model).
+    static let foldable = ReferenceOperators.operators.subtracting(["MatMul", "Gemm", "Conv", "ConvTranspose"])
     static let largestFolded = 1 << 26
 
     var nodes: [Onnx_NodeProto]
