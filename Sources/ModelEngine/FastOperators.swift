@@ -76,7 +76,7 @@ enum FastOperators {
             guard inputs.count > 1, let scale = inputs[1], let axis = try? ReferenceOperators.normalize(node.int("axis") ?? -1, x.shape.count) else { return nil }
             let bias = inputs.count > 2 ? inputs[2] : nil
             let size = x.shape[axis...].reduce(1, *)
-            guard size > 0, size % scale.count == 0, bias.map({ size % $0.count == 0 }) ?? true else { return nil }
+            guard size > 0, scale.count > 0, size % scale.count == 0, bias.map({ $0.count > 0 && size % $0.count == 0 }) ?? true else { return nil }
             return layerNorm(x.pointer, out, rows: count / size, size: size, scale: scale, bias: bias, epsilon: node.float("epsilon") ?? 1e-5,
                              parallel: parallel)
         case "Expand":
@@ -85,7 +85,7 @@ enum FastOperators {
         case "RMSNormalization":
             guard inputs.count > 1, let scale = inputs[1], let axis = try? ReferenceOperators.normalize(node.int("axis") ?? -1, x.shape.count) else { return nil }
             let size = x.shape[axis...].reduce(1, *)
-            guard size > 0, size % scale.count == 0 else { return nil }
+            guard size > 0, scale.count > 0, size % scale.count == 0 else { return nil }
             return rmsNorm(x.pointer, out, rows: count / size, size: size, scale: scale, epsilon: node.float("epsilon") ?? 1e-5, parallel: parallel)
         case "Transpose":
             let perm = node.ints("perm") ?? Array((0..<x.shape.count).reversed())

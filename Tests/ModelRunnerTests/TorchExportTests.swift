@@ -48,6 +48,58 @@ struct TorchExportTests {
         #expect(error?.message.contains("(Gather): index 100 is out of range for an axis of size 100") == true, "\(error?.message ?? "-")")
     }
 
+    @Test("hostile operands are refused naming the node, not trapped: short normalization parameters, GatherElements past the data, Int64.min mod -1")
+    func hostileOperands() throws {
+        func model(_ nodes: [Onnx_NodeProto], _ initializers: [Onnx_TensorProto]) throws -> String {
+            let value = { (name: String, shape: [Int64]) in
+                Onnx_ValueInfoProto.with {
+                    $0.name = name
+                    $0.type.tensorType.elemType = 1
+                    $0.type.tensorType.shape.dim = shape.map { size in Onnx_TensorShapeProto.Dimension.with { $0.dimValue = size } }
+                }
+            }
+            let weight = Onnx_TensorProto.with { $0.name = "w"; $0.dataType = 1; $0.dims = [2, 3]; $0.floatData = [1, 2, 3, 4, 5, 6] }
+            let graph = Onnx_GraphProto.with {
+                $0.name = "hostile"
+                $0.node = nodes + [Onnx_NodeProto.with { $0.opType = "MatMul"; $0.name = "layer"; $0.input = ["h", "w"]; $0.output = ["y"] }]
+                $0.initializer = initializers + [weight]
+                $0.input = [value("x", [1, 4, 2, 2])]
+                $0.output = [value("y", [1, 4, 2, 3])]
+            }
+            let proto = Onnx_ModelProto.with { $0.irVersion = 8; $0.opsetImport = [Onnx_OperatorSetIdProto.with { $0.version = 21 }]; $0.graph = graph }
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("tb-hostile-\(UUID().uuidString).onnx").path
+            try proto.serializedData().write(to: URL(fileURLWithPath: path))
+            return path
+        }
+        func floats(_ name: String, _ values: [Float]) -> Onnx_TensorProto {
+            Onnx_TensorProto.with { $0.name = name; $0.dataType = 1; $0.dims = [Int64(values.count)]; $0.floatData = values }
+        }
+        func int(_ name: String, _ value: Int64) -> Onnx_AttributeProto { Onnx_AttributeProto.with { $0.name = name; $0.type = .int; $0.i = value } }
+        // GroupNormalization over 2 groups with one scale value.
+        let group = try model([Onnx_NodeProto.with {
+            $0.opType = "GroupNormalization"; $0.name = "norm"; $0.input = ["x", "scale", "bias"]; $0.output = ["h"]; $0.attribute = [int("num_groups", 2)]
+        }], [floats("scale", [1]), floats("bias", [0])])
+        let plan = try ONNXImport.plan(path: group)
+        let error = #expect(throws: FileError.self) {
+            try ModelExecutor(plan: plan, initializers: try ModelBinding.initializers(plan), steps: []).run(ModelInputs.seeded(plan, seed: 1))
+        }
+        #expect(error?.message.contains("node \"norm\" (GroupNormalization): its scale, bias, mean or variance has fewer than the 2 values") == true,
+                "\(error?.message ?? "-")")
+        // GatherElements whose indices are wider than the data off the gathered axis.
+        let indices = Onnx_TensorProto.with { $0.name = "picks"; $0.dataType = 7; $0.dims = [1, 4, 2, 3]; $0.int64Data = Array(repeating: 0, count: 24) }
+        let gather = try model([Onnx_NodeProto.with {
+            $0.opType = "GatherElements"; $0.name = "pick"; $0.input = ["x", "picks"]; $0.output = ["h"]; $0.attribute = [int("axis", 1)]
+        }], [indices])
+        let gatherError = #expect(throws: FileError.self) { try ONNXImport.plan(path: gather) }
+        #expect(gatherError?.message.contains("node \"pick\" (GatherElements): indices [1, 4, 2, 3] reach past data [1, 4, 2, 2] off axis 1") == true,
+                "\(gatherError?.message ?? "-")")
+        // Integer Mod at the one quotient that overflows.
+        var mod = Onnx_NodeProto()
+        mod.opType = "Mod"
+        let result = try ReferenceOperators.evaluate(mod, [Tensor(shape: [2], ints: [.min, 7]), Tensor(shape: [], ints: [-1])], opset: 13)
+        #expect(result.first?.ints == [0, 0])
+    }
+
     @Test("RMSNorm written out by torch.onnx (Pow, ReduceMean, Add, Sqrt, Reciprocal, Mul, Mul γ) is read as RMSNormalization")
     func rmsNorm() throws {
         let file = try ONNXFile.load(path: ExportedGraphTests.fixture("torch-llama-dynamo.onnx"))

@@ -13,7 +13,11 @@ extension ONNXOperatorShapes {
             guard indices.shape.count == x.shape.count else {
                 throw ONNXShapeError("indices of rank \(indices.shape.count) for data of rank \(x.shape.count): the ranks must be equal")
             }
-            _ = try normalize(node.int("axis") ?? 0, rank: x.shape.count)
+            let axis = try normalize(node.int("axis") ?? 0, rank: x.shape.count)
+            // Off the gathered axis, each position of the indices reads the data's.
+            guard indices.shape.indices.allSatisfy({ $0 == axis || indices.shape[$0] <= x.shape[$0] }) else {
+                throw ONNXShapeError("indices \(indices.shape) reach past data \(x.shape) off axis \(axis)")
+            }
             return ONNXValue(shape: indices.shape)
         case "GatherND":
             guard inputs.count > 1, let indices = inputs[1] else { throw ONNXShapeError("input 1 is missing") }

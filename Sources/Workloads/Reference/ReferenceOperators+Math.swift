@@ -102,7 +102,7 @@ extension ReferenceOperators {
             return Tensor(shape: shape, ints: pairs.map { i, j in
                 let (p, q) = (x[i], y[j])
                 guard q != 0 else { return 0 }
-                let remainder = p % q
+                let remainder = p.remainderReportingOverflow(dividingBy: q).partialValue // Int64.min % -1
                 return !fmod && remainder != 0 && (remainder < 0) != (q < 0) ? remainder + q : remainder
             })
         }

@@ -14,31 +14,43 @@ extension ReferenceOperators {
         }
         let x = try input(0)
         let epsilon = Double(node.float("epsilon") ?? 1e-5)
+        // Every parameter must cover what it is indexed by (a hostile file may give fewer).
+        func parameters(_ indices: [Int], count: Int) throws -> [Tensor] {
+            let values = try indices.map(input)
+            guard values.allSatisfy({ $0.count >= count && $0.count > 0 }) else {
+                throw Failure(message: "its scale, bias, mean or variance has fewer than the \(count) values it needs")
+            }
+            return values
+        }
         switch node.opType {
         case "BatchNormalization":
             // Inference form: the running mean and variance.
-            let (scale, bias, mean, variance) = (try input(1), try input(2), try input(3), try input(4))
+            let p = try parameters([1, 2, 3, 4], count: try channels(of: x))
+            let (scale, bias, mean, variance) = (p[0], p[1], p[2], p[3])
             return try perChannel(x) { channel in
                 let factor = Double(scale.data[channel]) / (Double(variance.data[channel]) + epsilon).squareRoot()
                 return (factor, Double(bias.data[channel]) - Double(mean.data[channel]) * factor)
             }
         case "InstanceNormalization":
-            let (scale, bias) = (try input(1), try input(2))
+            let p = try parameters([1, 2], count: try channels(of: x))
+            let (scale, bias) = (p[0], p[1])
             return try grouped(x, groups: try channels(of: x), epsilon: epsilon) { channel in (Double(scale.data[channel]), Double(bias.data[channel])) }
         case "GroupNormalization":
-            let (scale, bias) = (try input(1), try input(2))
             guard let groups = node.int("num_groups"), groups > 0, try channels(of: x) % groups == 0 else {
                 throw Failure(message: "GroupNormalization needs num_groups dividing the \(x.shape.count > 1 ? x.shape[1] : 0) channels")
             }
+            let p = try parameters([1, 2], count: groups)
+            let (scale, bias) = (p[0], p[1])
             // Opset 18 gave scale and bias per group, opset 21 per channel.
-            let perGroup = scale.count == groups && scale.count != x.shape[1]
+            let perGroup = scale.count < x.shape[1] || bias.count < x.shape[1]
+            guard !perGroup || scale.count >= groups && bias.count >= groups else { throw Failure(message: "GroupNormalization's scale and bias are too short") }
             let channelsPerGroup = x.shape[1] / groups
             return try grouped(x, groups: groups, epsilon: epsilon) { channel in
                 let index = perGroup ? channel / channelsPerGroup : channel
                 return (Double(scale.data[index]), Double(bias.data[index]))
             }
         default: // RMSNormalization
-            let scale = try input(1)
+            let scale = try parameters([1], count: 1)[0]
             let axis = try normalize(node.int("axis") ?? -1, x.shape.count)
             let size = x.shape.dropFirst(axis).reduce(1, *)
             var data = x.data

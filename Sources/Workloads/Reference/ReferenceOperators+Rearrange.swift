@@ -68,6 +68,7 @@ extension ReferenceOperators {
             let axis = try normalize(node.int("axis") ?? 0, x.shape.count)
             let last = node.int("select_last_index") ?? 0 == 1
             let size = x.shape[axis], inner = x.shape.dropFirst(axis + 1).reduce(1, *)
+            guard size > 0 else { throw Failure(message: "\(node.opType) over an empty axis") }
             let isMax = node.opType == "ArgMax"
             return Tensor(shape: shape, ints: (0..<count).map { index in
                 let (o, i) = (index / max(inner, 1), index % max(inner, 1))

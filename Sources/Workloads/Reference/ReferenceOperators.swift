@@ -384,6 +384,7 @@ package enum ReferenceOperators {
 
     static func layerNorm(_ x: Tensor, scale: Tensor, bias: Tensor?, axis: Int, epsilon: Float) throws -> Tensor {
         let axis = try normalize(axis, x.shape.count)
+        guard scale.count > 0, bias.map({ $0.count > 0 }) ?? true else { throw Failure(message: "LayerNormalization's scale or bias is empty") }
         let size = x.shape.dropFirst(axis).reduce(1, *)
         var data = x.data
         for start in stride(from: 0, to: x.count, by: size) {
