@@ -11,6 +11,11 @@ Deterministic: fixed seed.
                             and its variant (e.g. "Mod_fmod", "DepthToSpace_CRD")
   operators.input.npy       the input
   operators.expected.npz    onnxruntime's outputs by name (integer outputs cast to float32)
+  contrib-operators.onnx, .input.npy, .expected.npz  the same for the operators onnxruntime's
+                            transformer optimizer fuses graphs into (com.microsoft Gelu, BiasGelu,
+                            FastGelu, SkipLayerNormalization with its sum output read,
+                            SkipSimplifiedLayerNormalization; SimplifiedLayerNormalization),
+                            input x [2, 3, 8]
 """
 import os
 import numpy as np
@@ -112,5 +117,42 @@ def main():
     print(f"wrote {path} ({len(outputs)} outputs)")
 
 
+def contrib():
+    rng = np.random.default_rng(12)
+    x = rng.uniform(-2, 2, [2, 3, 8]).astype(np.float32)
+
+    def constant(name, shape):
+        return numpy_helper.from_array(rng.uniform(-1, 1, shape).astype(np.float32), name)
+
+    initializers = [constant("w", [8, 8]), constant("bias", [8]), constant("gamma", [8]), constant("beta", [8])]
+    ms = "com.microsoft"
+    nodes = [
+        helper.make_node("MatMul", ["x", "w"], ["MatMul"]),
+        helper.make_node("Gelu", ["x"], ["Gelu"], domain=ms),
+        helper.make_node("BiasGelu", ["x", "bias"], ["BiasGelu"], domain=ms),
+        helper.make_node("FastGelu", ["x", "bias"], ["FastGelu"], domain=ms),
+        helper.make_node("FastGelu", ["x"], ["FastGelu_nobias"], domain=ms),
+        helper.make_node("SkipLayerNormalization", ["x", "MatMul", "gamma", "beta", "bias"], ["SkipLayerNormalization", "", "", "SkipSum"],
+                         domain=ms, epsilon=1e-5),
+        helper.make_node("SkipLayerNormalization", ["x", "SkipSum", "gamma"], ["SkipLayerNormalization_plain"], domain=ms, epsilon=1e-5),
+        helper.make_node("SkipSimplifiedLayerNormalization", ["x", "MatMul", "gamma", "bias"], ["SkipSimplifiedLayerNormalization"],
+                         domain=ms, epsilon=1e-6),
+        helper.make_node("SimplifiedLayerNormalization", ["x", "gamma"], ["SimplifiedLayerNormalization"], axis=-1, epsilon=1e-6),
+    ]
+    names = [n.output[0] for n in nodes] + ["SkipSum"]
+    outputs = [helper.make_tensor_value_info(name, TensorProto.FLOAT, [2, 3, 8]) for name in names]
+    graph = helper.make_graph(nodes, "contrib-operators", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3, 8])], outputs,
+                              initializer=initializers)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid(ms, 1)])
+    model.ir_version = 8
+    path = os.path.join(FIXTURES, "contrib-operators.onnx")
+    onnx.save(model, path)
+    results = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, {"x": x})
+    np.save(os.path.join(FIXTURES, "contrib-operators.input.npy"), x)
+    np.savez(os.path.join(FIXTURES, "contrib-operators.expected.npz"), **dict(zip(names, results)))
+    print(f"wrote {path} ({len(names)} outputs)")
+
+
 if __name__ == "__main__":
     main()
+    contrib()

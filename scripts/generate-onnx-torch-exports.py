@@ -18,6 +18,11 @@ committed, so neither the tests nor CI need Python packages.
                              RMSNorm and rotary embeddings written out, SiLU as x·Sigmoid(x)
   torch-gpt2-dynamo.onnx     GPT2LMHeadModel, opset 20: Conv1D as Gemm, tanh GELU written out, the
                              fused QKV Split
+  NAME-optimized.onnx        torch-bert-legacy, torch-gpt2-dynamo and torch-llama-dynamo through
+                             onnxruntime's transformer optimizer (onnxruntime.transformers.optimizer,
+                             as Optimum's --optimize runs it): com.microsoft SkipLayerNormalization,
+                             BiasGelu, FastGelu, SkipSimplifiedLayerNormalization and
+                             SimplifiedLayerNormalization; same inputs and expected outputs
   NAME.inputs.npz            inputs by name (token ids seeded, masks with trailing padding)
   NAME.expected.npz          onnxruntime's outputs by name
 """
@@ -104,5 +109,24 @@ def main():
     export("torch-gpt2-dynamo", seeded(lambda: hf.GPT2LMHeadModel(gpt2)), text_inputs(mask=False), dynamo=True)
 
 
+def optimize(name, model_type):
+    """The export as onnxruntime's transformer optimizer fuses it (its own graph optimizations off)."""
+    from onnxruntime.transformers import optimizer
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        optimized = optimizer.optimize_model(os.path.join(FIXTURES, f"{name}.onnx"), model_type=model_type, num_heads=4, hidden_size=HIDDEN,
+                                             opt_level=0)
+    path = os.path.join(FIXTURES, f"{name}-optimized.onnx")
+    optimized.save_model_to_file(path)
+    feed = dict(np.load(os.path.join(FIXTURES, f"{name}.inputs.npz")))
+    output = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, feed)[0]
+    expected = np.load(os.path.join(FIXTURES, f"{name}.expected.npz"))["output"]
+    assert np.abs(output - expected).max() <= 1e-5 * np.abs(expected).max(), name
+    print(f"wrote {path} ({os.path.getsize(path)} bytes)")
+
+
 if __name__ == "__main__":
     main()
+    optimize("torch-bert-legacy", "bert")
+    optimize("torch-gpt2-dynamo", "bert")
+    optimize("torch-llama-dynamo", "bert")

@@ -111,6 +111,30 @@ struct TorchExportTests {
         #expect(raw.graph.node.filter { $0.opType == "Pow" }.count == 5)
     }
 
+    @Test("onnxruntime's fused operators (com.microsoft Gelu, BiasGelu, FastGelu, SkipLayerNormalization, SkipSimplifiedLayerNormalization; SimplifiedLayerNormalization) compute onnxruntime's values as standard operators")
+    func contribOperators() throws {
+        let path = ExportedGraphTests.fixture("contrib-operators.onnx")
+        let inspection = try ONNXImport.inspect(path: path)
+        #expect(inspection.summary.withoutImplementation.isEmpty && inspection.summary.unsupported.isEmpty,
+                "\(inspection.summary.withoutImplementation) \(inspection.summary.unsupported)")
+        #expect(inspection.summary.cleanup.contains { $0.contains("8 onnxruntime fused operator(s)") }, "\(inspection.summary.cleanup)")
+        let plan = try ONNXImport.plan(path: path)
+        #expect(!plan.file.graph.node.contains { !$0.domain.isEmpty })
+        let input = try NPYFile.load(path: ExportedGraphTests.fixture("contrib-operators.input.npy"))
+        let expected = try NPZFile.load(path: ExportedGraphTests.fixture("contrib-operators.expected.npz"))
+        let reference = try ModelExecutor(plan: plan, initializers: try ModelBinding.initializers(plan), steps: []).run(["x": input]).outputs
+        let compiled = try CompiledModel(plan: plan, initializers: try ModelBinding.initializers(plan), steps: try CompiledModelTests.steps(plan))
+            .run(["x": input]).outputs
+        #expect(expected.count == 10 && reference.count == 10)
+        for (index, wanted) in expected.enumerated() {
+            #expect(plan.file.graph.output[index].name == wanted.name)
+            for (kind, output) in [("reference", reference[index]), ("compiled", compiled[index])] {
+                let error = ExportedGraphTests.relativeError(output.data, wanted.tensor.data)
+                #expect(output.shape == wanted.tensor.shape && error < 2e-6, "\(wanted.name) \(kind): \(error)")
+            }
+        }
+    }
+
     @Test("shape arithmetic the rules do not fold (Equal, Where, Max, Neg, Mod …) is computed once the axes are bound")
     func integerFolding() throws {
         func node(_ op: String, _ inputs: [String]) -> Onnx_NodeProto {
@@ -144,6 +168,9 @@ struct TorchExportTests {
         // the dynamic axes, GPT-2's position ids).
         ("torch-bert-dynamo", [String: Int](), 16, [String]()), ("torch-bert-legacy", ["batch": 2, "seq": 12], 16, ["And", "Cast", "Flatten", "Gather", "Reshape"]),
         ("torch-vit-legacy", [:], 18, []), ("torch-llama-dynamo", ["seq": 12], 19, []), ("torch-gpt2-dynamo", [:], 13, ["Reshape"]),
+        // The same through onnxruntime's transformer optimizer (com.microsoft fused operators).
+        ("torch-bert-legacy-optimized", ["batch": 2, "seq": 12], 16, ["And", "Cast", "Flatten", "Gather", "Reshape"]),
+        ("torch-llama-dynamo-optimized", ["seq": 12], 19, []), ("torch-gpt2-dynamo-optimized", [:], 13, []),
     ])
     func exports(model: String, dimensions: [String: Int], layers: Int, onReference: [String]) throws {
         let path = ExportedGraphTests.fixture("\(model).onnx")
@@ -151,8 +178,10 @@ struct TorchExportTests {
         #expect(inspection.summary.withoutImplementation.isEmpty, "\(inspection.summary.withoutImplementation)")
         #expect(inspection.summary.unsupported.isEmpty, "\(inspection.summary.unsupported)")
         let plan = try ONNXImport.plan(path: path, dimensions: dimensions)
-        let inputs = try ModelInputs.load(path: ExportedGraphTests.fixture("\(model).inputs.npz"), plan: plan)
-        let expected = try #require(try NPZFile.load(path: ExportedGraphTests.fixture("\(model).expected.npz")).first?.tensor)
+        // An optimized model computes its export's outputs from its export's inputs.
+        let source = model.replacingOccurrences(of: "-optimized", with: "")
+        let inputs = try ModelInputs.load(path: ExportedGraphTests.fixture("\(source).inputs.npz"), plan: plan)
+        let expected = try #require(try NPZFile.load(path: ExportedGraphTests.fixture("\(source).expected.npz")).first?.tensor)
         let reference = try ModelExecutor(plan: plan, initializers: try ModelBinding.initializers(plan), steps: []).run(inputs).outputs[0]
         #expect(reference.shape == expected.shape)
         #expect(ExportedGraphTests.relativeError(reference.data, expected.data) < 1e-5, "\(ExportedGraphTests.relativeError(reference.data, expected.data))")

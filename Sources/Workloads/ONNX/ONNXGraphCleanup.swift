@@ -29,11 +29,12 @@ struct ONNXGraphCleanup {
         var fakeQuantizationsRectified = 0
         var dynamicQuantizationsRead = 0
         var quantizedOperatorsRead = 0
+        var contribOperatorsRead = 0
 
         var isEmpty: Bool {
             foldedConstants == 0 && removed.isEmpty && sumsAsAdd == 0 && batchNormsFolded == 0 && channelOpsFolded == 0 && gelusRecognized == 0
                 && layerNormsRecognized == 0 && rmsNormsRecognized == 0 && padsFolded == 0 && fakeQuantizationsRemoved == 0 && dynamicQuantizationsRead == 0
-                && quantizedOperatorsRead == 0
+                && quantizedOperatorsRead == 0 && contribOperatorsRead == 0
         }
 
         /// One line for the import's notes.
@@ -49,6 +50,9 @@ struct ONNXGraphCleanup {
             if fakeQuantizationsRemoved > 0 {
                 let relus = fakeQuantizationsRectified > 0 ? ", \(fakeQuantizationsRectified) of them read as the Relu the quantizer folded into their range" : ""
                 parts.append("\(fakeQuantizationsRemoved) QuantizeLinear → DequantizeLinear pair(s) on activations removed\(relus) (a quantized model is imported as its float graph: int8 weights dequantized, precisions chosen by tunebench)")
+            }
+            if contribOperatorsRead > 0 {
+                parts.append("\(contribOperatorsRead) onnxruntime fused operator(s) (SkipLayerNormalization, BiasGelu, …) read as the standard operators they compute")
             }
             if quantizedOperatorsRead > 0 {
                 parts.append("\(quantizedOperatorsRead) quantized operator(s) (QLinearConv, QLinearMatMul, QGemm, …) read as their float operators on dequantized weights")
@@ -81,6 +85,7 @@ struct ONNXGraphCleanup {
     static func apply(to file: ONNXFile) throws -> (model: Onnx_ModelProto, report: Report) {
         var cleanup = ONNXGraphCleanup(file: file)
         try cleanup.foldConstants()
+        cleanup.readContribOperators()
         try cleanup.readQuantizedOperators()
         try cleanup.readDynamicQuantization()
         cleanup.removePassThroughs()
