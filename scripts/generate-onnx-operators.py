@@ -16,6 +16,12 @@ Deterministic: fixed seed.
                             FastGelu, SkipLayerNormalization with its sum output read,
                             SkipSimplifiedLayerNormalization; SimplifiedLayerNormalization),
                             input x [2, 3, 8]
+  contrib-bert.onnx, .inputs.npz, .expected.npz  a BERT as the optimizer fused models before
+                            transformers 5: EmbedLayerNormalization (token, position and segment
+                            lookups, its mask index), an Attention masked by that index, a
+                            SkipLayerNormalization, a causal Attention masked by the 0/1 mask with
+                            a narrower V (qkv_hidden_sizes), a MatMul and a BiasGelu; int32 ids,
+                            segments and a mask padding the second row
 """
 import os
 import numpy as np
@@ -153,6 +159,49 @@ def contrib():
     print(f"wrote {path} ({len(names)} outputs)")
 
 
+def contrib_bert():
+    rng = np.random.default_rng(13)
+    batch, seq, hidden = 2, 6, 16
+
+    def constant(name, shape, scale=1.0):
+        return numpy_helper.from_array((rng.uniform(-1, 1, shape) * scale).astype(np.float32), name)
+
+    initializers = [constant("word", [50, hidden]), constant("position", [seq, hidden]), constant("segment", [2, hidden]),
+                    constant("gamma", [hidden], 0.5), constant("beta", [hidden], 0.1), constant("qkv", [hidden, 3 * hidden], 0.5),
+                    constant("qkv_bias", [3 * hidden], 0.1), constant("qkv2", [hidden, 40], 0.5), constant("qkv2_bias", [40], 0.1),
+                    constant("out", [8, hidden], 0.5), constant("out_bias", [hidden], 0.1)]
+    ms = "com.microsoft"
+    nodes = [
+        helper.make_node("EmbedLayerNormalization", ["ids", "segments", "word", "position", "segment", "gamma", "beta", "mask"],
+                         ["embedded", "mask_index"], domain=ms, epsilon=1e-12),
+        helper.make_node("Attention", ["embedded", "qkv", "qkv_bias", "mask_index"], ["attention1"], domain=ms, num_heads=2),
+        helper.make_node("SkipLayerNormalization", ["attention1", "embedded", "gamma", "beta"], ["normalized"], domain=ms, epsilon=1e-12),
+        helper.make_node("Attention", ["normalized", "qkv2", "qkv2_bias", "mask"], ["attention2"], domain=ms, num_heads=4, unidirectional=1,
+                         qkv_hidden_sizes=[16, 16, 8]),
+        helper.make_node("MatMul", ["attention2", "out"], ["projected"]),
+        helper.make_node("BiasGelu", ["projected", "out_bias"], ["y"], domain=ms),
+    ]
+    ints = [helper.make_tensor_value_info(name, TensorProto.INT32, [batch, seq]) for name in ["ids", "segments", "mask"]]
+    outputs = [helper.make_tensor_value_info("y", TensorProto.FLOAT, [batch, seq, hidden]),
+               helper.make_tensor_value_info("embedded", TensorProto.FLOAT, [batch, seq, hidden]),
+               helper.make_tensor_value_info("attention1", TensorProto.FLOAT, [batch, seq, hidden]),
+               helper.make_tensor_value_info("attention2", TensorProto.FLOAT, [batch, seq, 8])]
+    graph = helper.make_graph(nodes, "contrib-bert", ints, outputs, initializer=initializers)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid(ms, 1)])
+    model.ir_version = 8
+    path = os.path.join(FIXTURES, "contrib-bert.onnx")
+    onnx.save(model, path)
+    mask = np.ones([batch, seq], np.int32)
+    mask[1, 4:] = 0
+    feed = {"ids": rng.integers(0, 50, [batch, seq]).astype(np.int32), "segments": (np.arange(seq) >= 3).astype(np.int32)[None].repeat(batch, 0),
+            "mask": mask}
+    results = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, feed)
+    np.savez(os.path.join(FIXTURES, "contrib-bert.inputs.npz"), **feed)
+    np.savez(os.path.join(FIXTURES, "contrib-bert.expected.npz"), **{o.name: r for o, r in zip(outputs, results)})
+    print(f"wrote {path}")
+
+
 if __name__ == "__main__":
     main()
     contrib()
+    contrib_bert()

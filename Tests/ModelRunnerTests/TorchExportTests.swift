@@ -135,6 +135,32 @@ struct TorchExportTests {
         }
     }
 
+    @Test("onnxruntime's fused BERT (EmbedLayerNormalization, Attention by mask index and by a causal 0/1 mask) is written out: a QKV layer per attention, both attentions fused, onnxruntime's outputs")
+    func contribBert() throws {
+        let path = ExportedGraphTests.fixture("contrib-bert.onnx")
+        let inspection = try ONNXImport.inspect(path: path)
+        #expect(inspection.summary.withoutImplementation.isEmpty && inspection.summary.unsupported.isEmpty,
+                "\(inspection.summary.withoutImplementation) \(inspection.summary.unsupported)")
+        #expect(inspection.summary.cleanup.contains { $0.contains("5 onnxruntime fused operator(s)") }, "\(inspection.summary.cleanup)")
+        // Each Attention's projection is a layer with its bias; the final MatMul takes BiasGelu's bias and GELU.
+        #expect(inspection.summary.layers.map(\.key).filter { $0.hasPrefix("gemm") } == [
+            "gemm m=12 n=48 k=16 bias", "gemm m=12 n=40 k=16 bias", "gemm m=12 n=16 k=8 bias gelu_erf",
+        ], "\(inspection.summary.layers.map(\.key))")
+        let plan = try ONNXImport.plan(path: path)
+        let inputs = try ModelInputs.load(path: ExportedGraphTests.fixture("contrib-bert.inputs.npz"), plan: plan)
+        let expected = try NPZFile.load(path: ExportedGraphTests.fixture("contrib-bert.expected.npz"))
+        let reference = try ModelExecutor(plan: plan, initializers: try ModelBinding.initializers(plan), steps: []).run(inputs).outputs
+        let compiled = try CompiledModel(plan: plan, initializers: try ModelBinding.initializers(plan), steps: try CompiledModelTests.steps(plan))
+        #expect(compiled.fusedAttentions.count == 2, "\(compiled.fusedAttentions)")
+        let outputs = try compiled.run(inputs).outputs
+        for (index, wanted) in expected.enumerated() {
+            for (kind, output) in [("reference", reference[index]), ("compiled", outputs[index])] {
+                let error = ExportedGraphTests.relativeError(output.data, wanted.tensor.data)
+                #expect(output.shape == wanted.tensor.shape && error < 1e-5, "\(wanted.name) \(kind): \(error)")
+            }
+        }
+    }
+
     @Test("shape arithmetic the rules do not fold (Equal, Where, Max, Neg, Mod …) is computed once the axes are bound")
     func integerFolding() throws {
         func node(_ op: String, _ inputs: [String]) -> Onnx_NodeProto {

@@ -14,22 +14,31 @@ import ONNXProto
 /// - `SimplifiedLayerNormalization(x, γ)` (onnxruntime's, in the default domain) →
 ///   `RMSNormalization`.
 /// A node whose mean or inverse standard deviation output is read (training) stays as it is.
+/// (Attention and EmbedLayerNormalization: `ONNXGraphCleanup+ContribAttention.swift`.)
 /// Definitions from onnxruntime's contrib operator documentation (docs/ContribOperators.md).
 extension ONNXGraphCleanup {
-    mutating func readContribOperators() {
-        let read = Set(nodes.flatMap(\.input)).union(graphOutputs)
-        var names = Set(nodes.flatMap(\.output)).union(initializers.keys).union(file.graph.input.map(\.name))
-        func fresh(_ base: String) -> String {
+    /// Names no value of the graph has yet.
+    final class FreshNames {
+        private var taken: Set<String>
+        init(taken: Set<String>) { self.taken = taken }
+
+        func make(_ base: String) -> String {
             var name = base
             var counter = 1
-            while names.contains(name) { counter += 1; name = "\(base).\(counter)" }
-            names.insert(name)
+            while taken.contains(name) { counter += 1; name = "\(base).\(counter)" }
+            taken.insert(name)
             return name
         }
+    }
+
+    mutating func readContribOperators() {
+        let read = Set(nodes.flatMap(\.input)).union(graphOutputs)
+        let names = FreshNames(taken: Set(nodes.flatMap(\.output)).union(initializers.keys).union(file.graph.input.map(\.name)))
         var rewritten: [Onnx_NodeProto] = []
         var count = 0
         for node in nodes {
-            guard let replacement = Self.standardForm(of: node, isRead: read.contains, fresh: fresh) else {
+            guard let replacement = standardAttention(of: node, isRead: read.contains, fresh: names.make)
+                    ?? Self.standardForm(of: node, isRead: read.contains, fresh: names.make) else {
                 rewritten.append(node)
                 continue
             }
