@@ -1,18 +1,19 @@
 import Foundation
 import Kernels
 import ModelEngine
+import ONNXProto
 import Testing
 import TunebenchCore
 import TunebenchRuntime
-import ONNXProto
-@testable import Workloads
 
 @testable import ModelRunner
+@testable import Workloads
 
-/// Models as PyTorch's two exporters write them (scripts/generate-onnx-torch-exports.py), and
-/// the operators they and other exporters use beyond the common ones
-/// (scripts/generate-onnx-operators.py), against onnxruntime's outputs.
-@Suite("torch.onnx exports and the operators exporters use")
+/// Models as PyTorch's two exporters write them and as onnxruntime's transformer optimizer
+/// rewrites them (scripts/generate-onnx-torch-exports.py), and the operators they and other
+/// exporters use beyond the common ones (scripts/generate-onnx-operators.py), against
+/// onnxruntime's outputs.
+@Suite("torch.onnx exports, onnxruntime-optimized graphs and the operators they use")
 struct TorchExportTests {
     @Test("each operator computes onnxruntime's values: element-wise math, activations, normalizations, selection by position, reductions")
     func operators() throws {
