@@ -145,6 +145,8 @@ def contrib():
                          domain=ms, epsilon=1e-6),
         helper.make_node("SimplifiedLayerNormalization", ["x", "gamma"], ["SimplifiedLayerNormalization"], axis=-1, epsilon=1e-6),
     ]
+    for node in nodes:  # named as exporters name them (the rewrite keeps names unique)
+        node.name = f"{node.op_type}_{node.output[0]}"
     names = [n.output[0] for n in nodes] + ["SkipSum"]
     outputs = [helper.make_tensor_value_info(name, TensorProto.FLOAT, [2, 3, 8]) for name in names]
     graph = helper.make_graph(nodes, "contrib-operators", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3, 8])], outputs,

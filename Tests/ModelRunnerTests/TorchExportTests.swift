@@ -121,6 +121,8 @@ struct TorchExportTests {
         #expect(inspection.summary.cleanup.contains { $0.contains("8 onnxruntime fused operator(s)") }, "\(inspection.summary.cleanup)")
         let plan = try ONNXImport.plan(path: path)
         #expect(!plan.file.graph.node.contains { !$0.domain.isEmpty })
+        // Each written-out node named uniquely; the last of each keeps the fused node's name.
+        #expect(Set(plan.file.graph.node.map(\.name)).count == plan.file.graph.node.count)
         let input = try NPYFile.load(path: ExportedGraphTests.fixture("contrib-operators.input.npy"))
         let expected = try NPZFile.load(path: ExportedGraphTests.fixture("contrib-operators.expected.npz"))
         let reference = try ModelExecutor(plan: plan, initializers: try ModelBinding.initializers(plan), steps: []).run(["x": input]).outputs

@@ -55,7 +55,9 @@ extension ONNXGraphCleanup {
         func make(_ op: String, _ inputs: [String], _ output: String, _ attributes: [Onnx_AttributeProto] = []) -> Onnx_NodeProto {
             var made = Onnx_NodeProto()
             made.opType = op
-            made.name = node.name.isEmpty ? output : "\(node.name)/\(op)"
+            // The node that gives the fused node's output keeps its name (reports show it); the
+            // ones before it are named by what they write, so that names stay unique.
+            made.name = node.name.isEmpty ? output : output == node.output[0] ? node.name : "\(node.name)/\(op)(\(output))"
             made.input = inputs
             made.output = [output]
             made.attribute = attributes
