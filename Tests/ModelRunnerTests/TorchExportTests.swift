@@ -26,12 +26,19 @@ struct TorchExportTests {
         #expect(expected.count == 48)
         let reference = try ModelExecutor(plan: plan, initializers: try ModelBinding.initializers(plan), steps: []).run(["x": input]).outputs
         let compiled = try CompiledModel(plan: plan, initializers: try ModelBinding.initializers(plan), steps: []).run(["x": input]).outputs
+        Self.expectOutputs(plan, reference: reference, compiled: compiled, match: expected, within: 2e-6)
+    }
+
+    /// Each graph output of the reference path and of the compiled engine against onnxruntime's
+    /// (by position; the names must agree): same shape, relative L2 error below `tolerance`.
+    static func expectOutputs(_ plan: ONNXPlan, reference: [Tensor], compiled: [Tensor], match expected: [(name: String, tensor: Tensor)],
+                              within tolerance: Double) {
+        #expect(reference.count == expected.count && compiled.count == expected.count)
         for (index, wanted) in expected.enumerated() {
             #expect(plan.file.graph.output[index].name == wanted.name)
             for (path, output) in [("reference", reference[index]), ("compiled", compiled[index])] {
-                #expect(output.shape == wanted.tensor.shape, "\(wanted.name) \(path)")
                 let error = ExportedGraphTests.relativeError(output.data, wanted.tensor.data)
-                #expect(error < 2e-6, "\(wanted.name) \(path): \(error)")
+                #expect(output.shape == wanted.tensor.shape && error < tolerance, "\(wanted.name) \(path): \(error)")
             }
         }
     }
@@ -129,13 +136,7 @@ struct TorchExportTests {
         let compiled = try CompiledModel(plan: plan, initializers: try ModelBinding.initializers(plan), steps: try CompiledModelTests.steps(plan))
             .run(["x": input]).outputs
         #expect(expected.count == 10 && reference.count == 10)
-        for (index, wanted) in expected.enumerated() {
-            #expect(plan.file.graph.output[index].name == wanted.name)
-            for (kind, output) in [("reference", reference[index]), ("compiled", compiled[index])] {
-                let error = ExportedGraphTests.relativeError(output.data, wanted.tensor.data)
-                #expect(output.shape == wanted.tensor.shape && error < 2e-6, "\(wanted.name) \(kind): \(error)")
-            }
-        }
+        Self.expectOutputs(plan, reference: reference, compiled: compiled, match: expected, within: 2e-6)
     }
 
     @Test("onnxruntime's fused BERT (EmbedLayerNormalization, Attention by mask index and by a causal 0/1 mask) is written out: a QKV layer per attention, both attentions fused, onnxruntime's outputs")
@@ -156,12 +157,7 @@ struct TorchExportTests {
         let compiled = try CompiledModel(plan: plan, initializers: try ModelBinding.initializers(plan), steps: try CompiledModelTests.steps(plan))
         #expect(compiled.fusedAttentions.count == 2, "\(compiled.fusedAttentions)")
         let outputs = try compiled.run(inputs).outputs
-        for (index, wanted) in expected.enumerated() {
-            for (kind, output) in [("reference", reference[index]), ("compiled", outputs[index])] {
-                let error = ExportedGraphTests.relativeError(output.data, wanted.tensor.data)
-                #expect(output.shape == wanted.tensor.shape && error < 1e-5, "\(wanted.name) \(kind): \(error)")
-            }
-        }
+        Self.expectOutputs(plan, reference: reference, compiled: outputs, match: expected, within: 1e-5)
     }
 
     @Test("shape arithmetic the rules do not fold (Equal, Where, Max, Neg, Mod …) is computed once the axes are bound")

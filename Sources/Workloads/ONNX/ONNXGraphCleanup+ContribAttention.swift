@@ -64,25 +64,17 @@ extension ONNXGraphCleanup {
 
         /// Unsqueeze with its axes as an input (opset 13 on) or an attribute (before).
         mutating func unsqueeze(_ x: String, axes: [Int64]) -> String {
-            opset >= 13 ? add("Unsqueeze", [x, ints(axes)]) : add("Unsqueeze", [x], [Self.attribute("axes", ints: axes)])
+            opset >= 13 ? add("Unsqueeze", [x, ints(axes)]) : add("Unsqueeze", [x], [.ints("axes", axes.map(Int.init))])
         }
 
         /// Dimension `axis` of `x` as a scalar.
         mutating func dimension(_ x: String, _ axis: Int64) -> String {
-            add("Gather", [add("Shape", [x]), ints([axis], scalar: true)], [Self.attribute("axis", 0)])
+            add("Gather", [add("Shape", [x]), ints([axis], scalar: true)], [.int("axis", 0)])
         }
 
         /// 0, 1, …, count − 1.
         mutating func range(_ count: String) -> String {
             add("Range", [ints([0], scalar: true), count, ints([1], scalar: true)])
-        }
-
-        static func attribute(_ name: String, _ value: Int64) -> Onnx_AttributeProto {
-            Onnx_AttributeProto.with { $0.name = name; $0.type = .int; $0.i = value }
-        }
-
-        static func attribute(_ name: String, ints: [Int64]) -> Onnx_AttributeProto {
-            Onnx_AttributeProto.with { $0.name = name; $0.type = .ints; $0.ints = ints }
         }
     }
 
@@ -118,15 +110,15 @@ extension ONNXGraphCleanup {
         let sizes64 = sizes.map(Int64.init)
         if b.opset >= 13 {
             split.input = [projected, b.ints(sizes64)]
-            split.attribute = [Builder.attribute("axis", -1)]
+            split.attribute = [.int("axis", -1)]
         } else {
             split.input = [projected]
-            split.attribute = [Builder.attribute("axis", -1), Builder.attribute("split", ints: sizes64)]
+            split.attribute = [.int("axis", -1), .ints("split", sizes)]
         }
         b.nodes.append(split)
-        func perHead(_ part: String, width: Int, perm: [Int64]) -> String {
+        func perHead(_ part: String, width: Int, perm: [Int]) -> String {
             let shaped = b.add("Reshape", [part, b.ints([0, 0, Int64(heads), Int64(width / heads)])])
-            return b.add("Transpose", [shaped], [Builder.attribute("perm", ints: perm)])
+            return b.add("Transpose", [shaped], [.ints("perm", perm)])
         }
         let q = perHead(parts[0], width: sizes[0], perm: [0, 2, 1, 3])
         let kt = perHead(parts[1], width: sizes[1], perm: [0, 2, 3, 1])
@@ -139,23 +131,23 @@ extension ONNXGraphCleanup {
             if maskRank == 1 {
                 // Keys 0 ..< count kept.
                 let keys = b.range(b.dimension(parts[1], 1))
-                keep = b.add("Less", [b.unsqueeze(keys, axes: [0]), b.unsqueeze(b.add("Cast", [mask], [Builder.attribute("to", 7)]), axes: [1])])
+                keep = b.add("Less", [b.unsqueeze(keys, axes: [0]), b.unsqueeze(b.add("Cast", [mask], [.int("to", 7)]), axes: [1])])
             } else {
                 keep = mask
             }
-            keep = b.add("Cast", [keep], [Builder.attribute("to", 1)])
+            keep = b.add("Cast", [keep], [.int("to", 1)])
             let masked = b.add("Mul", [b.add("Sub", [b.float(1), keep]), b.float(filter)])
             additive = b.unsqueeze(masked, axes: [1, 2])
         }
         if (node.int("unidirectional") ?? 0) == 1 {
             let positions = b.range(b.dimension(parts[0], 1))
             let later = b.add("Greater", [b.unsqueeze(positions, axes: [0]), b.unsqueeze(positions, axes: [1])])
-            let causal = b.add("Mul", [b.add("Cast", [later], [Builder.attribute("to", 1)]), b.float(filter)])
+            let causal = b.add("Mul", [b.add("Cast", [later], [.int("to", 1)]), b.float(filter)])
             additive = additive.map { b.add("Add", [$0, causal]) } ?? causal
         }
         if let additive { scores = b.add("Add", [scores, additive]) }
-        let probabilities = b.add("Softmax", [scores], [Builder.attribute("axis", 3)])
-        let context = b.add("Transpose", [b.add("MatMul", [probabilities, v])], [Builder.attribute("perm", ints: [0, 2, 1, 3])])
+        let probabilities = b.add("Softmax", [scores], [.int("axis", 3)])
+        let context = b.add("Transpose", [b.add("MatMul", [probabilities, v])], [.ints("perm", [0, 2, 1, 3])])
         _ = b.add("Reshape", [context, b.ints([0, 0, Int64(sizes[2])])], output: output)
         for constant in b.constants { add(initializer: constant) }
         return b.nodes
@@ -170,13 +162,13 @@ extension ONNXGraphCleanup {
         var sum = b.add("Add", [b.add("Gather", [word, ids]), b.add("Gather", [position, node.input(8) ?? b.range(b.dimension(ids, 1))])])
         if let segments = node.input(1), let table = node.input(4) { sum = b.add("Add", [sum, b.add("Gather", [table, segments])]) }
         if node.output.count > 2, !node.output[2].isEmpty { sum = b.add("Identity", [sum], output: node.output[2]) }
-        let epsilon = Onnx_AttributeProto.with { $0.name = "epsilon"; $0.type = .float; $0.f = node.float("epsilon") ?? 1e-12 }
+        let epsilon = Onnx_AttributeProto.float("epsilon", node.float("epsilon") ?? 1e-12)
         _ = b.add("LayerNormalization", [sum, gamma, beta], output: output, [epsilon])
         if let maskIndex, let mask = node.input(7) {
-            let counted = b.add("ReduceSum", b.opset >= 13 ? [b.add("Cast", [mask], [Builder.attribute("to", 7)]), b.ints([1])]
-                                    : [b.add("Cast", [mask], [Builder.attribute("to", 7)])],
-                                (b.opset >= 13 ? [] : [Builder.attribute("axes", ints: [1])]) + [Builder.attribute("keepdims", 0)])
-            _ = b.add("Cast", [counted], output: maskIndex, [Builder.attribute("to", 6)])
+            let counted = b.add("ReduceSum", b.opset >= 13 ? [b.add("Cast", [mask], [.int("to", 7)]), b.ints([1])]
+                                    : [b.add("Cast", [mask], [.int("to", 7)])],
+                                (b.opset >= 13 ? [] : [.ints("axes", [1])]) + [.int("keepdims", 0)])
+            _ = b.add("Cast", [counted], output: maskIndex, [.int("to", 6)])
         }
         for constant in b.constants { add(initializer: constant) }
         return b.nodes

@@ -1,4 +1,3 @@
-import Foundation
 import ONNXProto
 
 /// Operators onnxruntime's transformer optimizer (`onnxruntime.transformers.optimizer`, and
@@ -63,10 +62,7 @@ extension ONNXGraphCleanup {
             made.attribute = attributes
             return made
         }
-        func float(_ name: String, _ value: Float) -> Onnx_AttributeProto {
-            Onnx_AttributeProto.with { $0.name = name; $0.type = .float; $0.f = value }
-        }
-        let tanh = Onnx_AttributeProto.with { $0.name = "approximate"; $0.type = .string; $0.s = Data("tanh".utf8) }
+        let tanh = Onnx_AttributeProto.string("approximate", "tanh")
         guard let x = node.input(0), let output = node.output.first, !output.isEmpty else { return nil }
         switch (microsoft, node.opType) {
         case (true, "Gelu"):
@@ -92,16 +88,12 @@ extension ONNXGraphCleanup {
                 steps.append(make("Add", [x, skip], summed))
             }
             let epsilon = node.float("epsilon") ?? 1e-12
-            let normalize = simplified ? make("RMSNormalization", [summed, gamma], output, [float("epsilon", epsilon)])
-                : make("LayerNormalization", [summed, gamma] + (beta.map { [$0] } ?? []), output, [float("epsilon", epsilon)])
+            let normalize = simplified ? make("RMSNormalization", [summed, gamma], output, [.float("epsilon", epsilon)])
+                : make("LayerNormalization", [summed, gamma] + (beta.map { [$0] } ?? []), output, [.float("epsilon", epsilon)])
             return steps + [normalize]
         case (false, "SimplifiedLayerNormalization"):
             guard let gamma = node.input(1), !node.output.dropFirst().contains(where: { !$0.isEmpty && isRead($0) }) else { return nil }
-            var axis = Onnx_AttributeProto()
-            axis.name = "axis"
-            axis.type = .int
-            axis.i = Int64(node.int("axis") ?? -1)
-            return [make("RMSNormalization", [x, gamma], output, [axis, float("epsilon", node.float("epsilon") ?? 1e-5)])]
+            return [make("RMSNormalization", [x, gamma], output, [.int("axis", node.int("axis") ?? -1), .float("epsilon", node.float("epsilon") ?? 1e-5)])]
         default:
             return nil
         }

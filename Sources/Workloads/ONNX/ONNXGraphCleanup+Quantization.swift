@@ -271,13 +271,7 @@ extension ONNXGraphCleanup {
         node.name = name
         node.input = inputs
         node.output = outputs
-        if let axis {
-            var attribute = Onnx_AttributeProto()
-            attribute.name = "axis"
-            attribute.type = .int
-            attribute.i = Int64(axis)
-            node.attribute = [attribute]
-        }
+        if let axis { node.attribute = [.int("axis", axis)] }
         return node
     }
 }

@@ -180,21 +180,19 @@ struct ONNXGraphPatterns {
             scale = "layernorm.unit_scale"
             newInitializers[scale!] = Tensor(shape: [1], data: [1])
         }
+        return (matched, Self.normalization("LayerNormalization", [x, scale!] + (bias.map { [$0] } ?? []), output: output, epsilon: epsilon[0],
+                                       name: nodes[matched.max()!].name.isEmpty ? "layernorm(\(x))" : nodes[matched.max()!].name))
+    }
+
+    /// A normalization over the last axis, the node that replaces a written-out one.
+    private static func normalization(_ op: String, _ inputs: [String], output: String, epsilon: Float, name: String) -> Onnx_NodeProto {
         var node = Onnx_NodeProto()
-        node.opType = "LayerNormalization"
-        node.name = nodes[matched.max()!].name.isEmpty ? "layernorm(\(x))" : nodes[matched.max()!].name
-        node.input = [x, scale!] + (bias.map { [$0] } ?? [])
+        node.opType = op
+        node.name = name
+        node.input = inputs
         node.output = [output]
-        var axis = Onnx_AttributeProto()
-        axis.name = "axis"
-        axis.type = .int
-        axis.i = -1
-        var eps = Onnx_AttributeProto()
-        eps.name = "epsilon"
-        eps.type = .float
-        eps.f = epsilon[0]
-        node.attribute = [axis, eps]
-        return (matched, node)
+        node.attribute = [.int("axis", -1), .float("epsilon", epsilon)]
+        return node
     }
 
     // MARK: - RMSNorm
@@ -240,21 +238,8 @@ struct ONNXGraphPatterns {
             scale = "rmsnorm.unit_scale"
             newInitializers[scale] = Tensor(shape: [1], data: [1])
         }
-        var node = Onnx_NodeProto()
-        node.opType = "RMSNormalization"
-        node.name = nodes[matched.max()!].name.isEmpty ? "rmsnorm(\(x))" : nodes[matched.max()!].name
-        node.input = [x, scale]
-        node.output = [output]
-        var axis = Onnx_AttributeProto()
-        axis.name = "axis"
-        axis.type = .int
-        axis.i = -1
-        var eps = Onnx_AttributeProto()
-        eps.name = "epsilon"
-        eps.type = .float
-        eps.f = epsilon[0]
-        node.attribute = [axis, eps]
-        return (matched, node)
+        return (matched, Self.normalization("RMSNormalization", [x, scale], output: output, epsilon: epsilon[0],
+                                            name: nodes[matched.max()!].name.isEmpty ? "rmsnorm(\(x))" : nodes[matched.max()!].name))
     }
 
     // MARK: - Pad into Conv
@@ -282,12 +267,8 @@ struct ONNXGraphPatterns {
             let existing = nodes[conv].ints("pads") ?? Array(repeating: 0, count: 2 * spatial)
             guard existing.count == 2 * spatial else { continue }
             let combined = (0..<spatial).map { existing[$0] + pads[2 + $0] } + (0..<spatial).map { existing[spatial + $0] + pads[rank + 2 + $0] }
-            var attribute = Onnx_AttributeProto()
-            attribute.name = "pads"
-            attribute.type = .ints
-            attribute.ints = combined.map(Int64.init)
             nodes[conv].attribute.removeAll { $0.name == "pads" || $0.name == "auto_pad" }
-            nodes[conv].attribute.append(attribute)
+            nodes[conv].attribute.append(.ints("pads", combined))
             nodes[conv].input[0] = pad.input[0]
             removed.insert(index)
             padsFolded += 1

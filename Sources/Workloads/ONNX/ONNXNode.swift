@@ -1,3 +1,4 @@
+import Foundation
 import ONNXProto
 
 /// Attribute access and naming for a graph node.
@@ -22,4 +23,23 @@ extension Onnx_NodeProto {
 
     /// Input `index`, or nil when it is absent or left empty (an omitted optional input).
     public func input(_ index: Int) -> String? { index < input.count && !input[index].isEmpty ? input[index] : nil }
+}
+
+/// Attributes for the nodes the clean-up writes.
+extension Onnx_AttributeProto {
+    static func int(_ name: String, _ value: Int) -> Onnx_AttributeProto {
+        .with { $0.name = name; $0.type = .int; $0.i = Int64(value) }
+    }
+
+    static func ints(_ name: String, _ values: [Int]) -> Onnx_AttributeProto {
+        .with { $0.name = name; $0.type = .ints; $0.ints = values.map(Int64.init) }
+    }
+
+    static func float(_ name: String, _ value: Float) -> Onnx_AttributeProto {
+        .with { $0.name = name; $0.type = .float; $0.f = value }
+    }
+
+    static func string(_ name: String, _ value: String) -> Onnx_AttributeProto {
+        .with { $0.name = name; $0.type = .string; $0.s = Data(value.utf8) }
+    }
 }

@@ -3,15 +3,15 @@ import ONNXProto
 
 // Element-wise operators beyond the common activations, as torch.onnx and tf2onnx emit them:
 // rotary embeddings (Sin, Cos), masks made safe for fully masked rows (IsNaN → Where), index
-// arithmetic (Mod, Floor, Sign), the rarer activations (Elu, Softplus, Mish, PRelu …) and
-// LogSoftmax heads. Definitions from the operator reference at onnx.ai.
+// arithmetic (Mod, Floor, Sign) and the rarer activations (Elu, Softplus, Mish, PRelu …).
+// Definitions from the operator reference at onnx.ai.
 extension ReferenceOperators {
     static let mathOperators: Set<String> = [
         "IsNaN", "IsInf", "Sin", "Cos", "Tan", "Atan", "Floor", "Ceil", "Round", "Sign", "Elu", "Selu", "Celu", "Softplus", "Softsign",
-        "Mish", "ThresholdedRelu", "Mod", "PRelu", "Mean", "LogSoftmax", "CastLike", "Size",
+        "Mish", "ThresholdedRelu", "Mod", "PRelu", "Mean", "CastLike", "Size",
     ]
 
-    static func math(_ node: Onnx_NodeProto, _ inputs: [Tensor?], opset: Int) throws -> Tensor {
+    static func math(_ node: Onnx_NodeProto, _ inputs: [Tensor?]) throws -> Tensor {
         guard let x = inputs.first ?? nil else { throw Failure(message: "input 0 is missing") }
         switch node.opType {
         case "IsNaN":
@@ -38,11 +38,6 @@ extension ReferenceOperators {
             var total = parts[0]
             for part in parts.dropFirst() { total = try broadcastBinary(total, part, op: "Add") }
             return Tensor(shape: total.shape, data: total.data.map { $0 / Float(parts.count) })
-        case "LogSoftmax":
-            let axis = try normalize(node.int("axis") ?? (opset < 13 ? 1 : -1), x.shape.count)
-            // Before opset 13, as Softmax: over everything from the axis on.
-            let flat = opset < 13 ? Tensor(shape: [x.shape[..<axis].reduce(1, *), x.shape[axis...].reduce(1, *)], data: x.data) : x
-            return Tensor(shape: x.shape, data: logSoftmax(flat, axis: opset < 13 ? 1 : axis).data)
         case "CastLike":
             // The second input's kind of number: integer when it holds integers.
             let target = try operand(inputs, 1)
@@ -108,24 +103,5 @@ extension ReferenceOperators {
         }
         guard fmod else { throw Failure(message: "Mod of floating-point values needs fmod = 1") }
         return Tensor(shape: shape, data: pairs.map { i, j in Foundation.fmod(a.data[i], b.data[j]) })
-    }
-
-    static func logSoftmax(_ x: Tensor, axis: Int) -> Tensor {
-        let size = x.shape[axis]
-        let inner = x.shape.dropFirst(axis + 1).reduce(1, *)
-        let outer = x.shape.prefix(axis).reduce(1, *)
-        var data = x.data
-        for o in 0..<outer {
-            for i in 0..<inner {
-                let base = o * size * inner + i
-                var largest = -Float.infinity
-                for t in 0..<size { largest = max(largest, x.data[base + t * inner]) }
-                var total = 0.0
-                for t in 0..<size { total += Double(exp(x.data[base + t * inner] - largest)) }
-                let logTotal = Float(log(total))
-                for t in 0..<size { data[base + t * inner] = x.data[base + t * inner] - largest - logTotal }
-            }
-        }
-        return Tensor(shape: x.shape, data: data)
     }
 }

@@ -11,7 +11,7 @@ package enum ReferenceOperators {
     package static let operators: Set<String> = Set([
         "Identity", "Cast", "Dropout", "Relu", "Sigmoid", "Tanh", "Erf", "Sqrt", "Exp", "Log", "Abs", "Reciprocal", "Neg", "Gelu",
         "LeakyRelu", "HardSigmoid", "HardSwish", "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum",
-        "MatMul", "Gemm", "Conv", "ConvTranspose", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Softmax",
+        "MatMul", "Gemm", "Conv", "ConvTranspose", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Softmax", "LogSoftmax",
         "LayerNormalization", "Transpose", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Shape", "Gather", "Concat", "Constant", "Expand",
         "ConstantOfShape", "LRN", "Clip", "Resize", "Upsample", "Pad", "DequantizeLinear",
     ]).union(logicOperators).union(indexingOperators).union(mathOperators).union(normalizationOperators).union(rearrangeOperators)
@@ -27,7 +27,7 @@ package enum ReferenceOperators {
         }
         if logicOperators.contains(node.opType) { return [try logic(node, inputs)] }
         if indexingOperators.contains(node.opType) { return try indexing(node, inputs, opset: opset) }
-        if mathOperators.contains(node.opType) { return [try math(node, inputs, opset: opset)] }
+        if mathOperators.contains(node.opType) { return [try math(node, inputs)] }
         if normalizationOperators.contains(node.opType) { return [try normalization(node, inputs, opset: opset)] }
         if rearrangeOperators.contains(node.opType) { return [try rearrange(node, inputs, opset: opset)] }
         switch node.opType {
@@ -86,13 +86,14 @@ package enum ReferenceOperators {
                     : Float(x.data[start..<start + plane].reduce(0.0) { $0 + Double($1) } / Double(plane))
             }
             return [Tensor(shape: Array(x.shape.prefix(2)) + Array(repeating: 1, count: x.shape.count - 2), data: data)]
-        case "Softmax":
+        case "Softmax", "LogSoftmax":
             let x = try input(0)
+            let log = node.opType == "LogSoftmax"
             let axis = try normalize(node.int("axis") ?? (opset < 13 ? 1 : -1), x.shape.count)
-            guard opset < 13 else { return [softmax(x, axis: axis)] }
+            guard opset < 13 else { return [softmax(x, axis: axis, log: log)] }
             // Before opset 13: over everything from the axis on, the input flattened to 2-D there.
             let flat = Tensor(shape: [x.shape[..<axis].reduce(1, *), x.shape[axis...].reduce(1, *)], data: x.data)
-            return [Tensor(shape: x.shape, data: softmax(flat, axis: 1).data)]
+            return [Tensor(shape: x.shape, data: softmax(flat, axis: 1, log: log).data)]
         case "LayerNormalization":
             return [try layerNorm(try input(0), scale: try input(1), bias: inputs.count > 2 ? inputs[2] : nil,
                                   axis: node.int("axis") ?? -1, epsilon: node.float("epsilon") ?? 1e-5)]
@@ -364,7 +365,8 @@ package enum ReferenceOperators {
         return Tensor(shape: pooling.outputShape, data: data)
     }
 
-    static func softmax(_ x: Tensor, axis: Int) -> Tensor {
+    /// Softmax along `axis`, or its logarithm (LogSoftmax: x − max − log Σ e^(x − max)).
+    static func softmax(_ x: Tensor, axis: Int, log: Bool = false) -> Tensor {
         let size = x.shape[axis]
         let inner = x.shape.dropFirst(axis + 1).reduce(1, *)
         let outer = x.shape.prefix(axis).reduce(1, *)
@@ -376,7 +378,12 @@ package enum ReferenceOperators {
                 for t in 0..<size { largest = max(largest, x.data[base + t * inner]) }
                 var total = 0.0
                 for t in 0..<size { total += Double(exp(x.data[base + t * inner] - largest)) }
-                for t in 0..<size { data[base + t * inner] = Float(Double(exp(x.data[base + t * inner] - largest)) / total) }
+                if log {
+                    let logTotal = Float(Foundation.log(total))
+                    for t in 0..<size { data[base + t * inner] = x.data[base + t * inner] - largest - logTotal }
+                } else {
+                    for t in 0..<size { data[base + t * inner] = Float(Double(exp(x.data[base + t * inner] - largest)) / total) }
+                }
             }
         }
         return Tensor(shape: x.shape, data: data)
